@@ -1,0 +1,1 @@
+"""CSV readers and validators for rosters, verification lists, flight schedules and facilities."""

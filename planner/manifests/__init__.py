@@ -1,0 +1,1 @@
+"""Manifest writers: PDF (ReportLab) and PAXLST (UN/EDIFACT)."""

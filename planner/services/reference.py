@@ -1,0 +1,89 @@
+"""Reference data: airports and country rules from ``resources/`` into the database."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from planner.auth import Actor
+from planner.domain import DocumentType
+from planner.models import Airport, CountryRule
+from planner.services import audit
+from planner.uow import UnitOfWork
+from resources import resource_path
+
+#: Conservative rule for a country that has no row in ``resources/country_rules.csv``.
+DEFAULT_ACCEPTED_DOCUMENTS = (DocumentType.PASSPORT.value, DocumentType.TRAVEL_DOCUMENT.value)
+DEFAULT_NOTICE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    airports_added: int
+    rules_added: int
+
+
+def read_airports() -> list[dict]:
+    with resource_path("airports.csv").open(encoding="utf-8", newline="") as f:
+        return [dict(row) for row in csv.DictReader(f)]
+
+
+def read_country_rules() -> list[dict]:
+    rules = []
+    with resource_path("country_rules.csv").open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            rules.append(
+                {
+                    "country": row["country"],
+                    "name": row["name"],
+                    "verification_required": row["verification_required"].strip().lower() == "true",
+                    "accepted_document_types": ",".join(
+                        t.strip() for t in row["accepted_document_types"].split(";") if t.strip()
+                    ),
+                    "min_validity_days": int(row["min_validity_days"] or 0),
+                    "max_per_flight": int(row["max_per_flight"]) if row["max_per_flight"] else None,
+                    "notice_days": int(row["notice_days"] or 0),
+                }
+            )
+    return rules
+
+
+def default_country_rule(country: str) -> CountryRule:
+    return CountryRule(
+        country=country,
+        name=country,
+        verification_required=True,
+        accepted_document_types=",".join(DEFAULT_ACCEPTED_DOCUMENTS),
+        min_validity_days=0,
+        max_per_flight=None,
+        notice_days=DEFAULT_NOTICE_DAYS,
+    )
+
+
+def seed_reference_data(uow: UnitOfWork, actor: Actor) -> SeedReport:
+    """Insert shipped airports and country rules that the database lacks; never overwrite."""
+    session = uow.session
+    have_airports = set(session.execute(sa.select(Airport.iata)).scalars())
+    have_rules = set(session.execute(sa.select(CountryRule.country)).scalars())
+    new_airports = [a for a in read_airports() if a["iata"] not in have_airports]
+    new_rules = [r for r in read_country_rules() if r["country"] not in have_rules]
+    if new_airports:
+        session.execute(sa.insert(Airport), new_airports)
+    if new_rules:
+        session.execute(sa.insert(CountryRule), new_rules)
+    audit.record_many(
+        uow,
+        [audit.AuditEntry(actor.username, "airport.create", "airport", a["iata"], a) for a in new_airports]
+        + [
+            audit.AuditEntry(actor.username, "country_rule.create", "country_rule", r["country"], r)
+            for r in new_rules
+        ],
+    )
+    return SeedReport(len(new_airports), len(new_rules))
+
+
+def country_rules(uow: UnitOfWork) -> dict[str, CountryRule]:
+    """Every country rule in the database, by country code."""
+    return {r.country: r for r in uow.session.execute(sa.select(CountryRule)).scalars()}

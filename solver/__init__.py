@@ -1,0 +1,1 @@
+"""Assignment solver: plain data in, plan out. Imports neither Qt nor SQLModel."""

@@ -1,0 +1,1 @@
+"""PySide6 windows, table models and workers. Calls planner services only."""
