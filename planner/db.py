@@ -7,6 +7,8 @@ timeout; PostgreSQL URLs (``postgresql+psycopg://``) are used as given.
 from __future__ import annotations
 
 import logging
+import unicodedata
+import unicodedata
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -29,9 +31,18 @@ def is_sqlite(engine_or_url: sa.Engine | str) -> bool:
     return url.startswith("sqlite")
 
 
+def fold_text(value: str | None) -> str:
+    """Search key: accents removed, case folded (``'PÉREZ Muñoz'`` -> ``'perez munoz'``)."""
+    if not value:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 def _configure_sqlite(dbapi_connection, _record) -> None:
     # Let SQLAlchemy issue BEGIN itself (see _begin_sqlite) instead of pysqlite's lazy BEGIN.
     dbapi_connection.isolation_level = None
+    dbapi_connection.create_function("fold", 1, fold_text, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")

@@ -15,11 +15,11 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from planner.auth import SYSTEM, Actor  # noqa: E402
-from planner.context import AppContext, build_context  # noqa: E402
-from planner.domain import Role  # noqa: E402
-from planner.services import setup, users  # noqa: E402
-from planner.settings import Settings  # noqa: E402
+from planner.auth import SYSTEM, Actor
+from planner.context import AppContext, build_context
+from planner.domain import Role
+from planner.services import setup, users
+from planner.settings import Settings
 
 ADMIN_PASSWORD = "admin-password-1"
 USER_PASSWORD = "user-password-1"
@@ -32,7 +32,7 @@ def _postgres_available() -> bool:
     try:
         with psycopg.connect(PG_URL.replace("+psycopg", ""), connect_timeout=3):
             return True
-    except Exception:  # noqa: BLE001 - any failure means "no server here"
+    except Exception:
         return False
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from datetime import datetime, timedelta
@@ -32,7 +33,8 @@ def lock_delay(failed_logins: int) -> timedelta:
     """How long an account stays locked after ``failed_logins`` consecutive failures."""
     if failed_logins < FAILURES_BEFORE_LOCK:
         return timedelta(0)
-    return min(FIRST_LOCK * 2 ** (failed_logins - FAILURES_BEFORE_LOCK), LONGEST_LOCK)
+    doublings = min(failed_logins - FAILURES_BEFORE_LOCK, 32)  # 30 s * 2**32 is far past the cap
+    return min(FIRST_LOCK * 2**doublings, LONGEST_LOCK)
 
 
 def _validate_new_user(username: str, password: str, role: str) -> Role:
@@ -142,7 +144,7 @@ def authenticate(uow: UnitOfWork, username: str, password: str, *, now: datetime
 
     if user is None or not user.active:
         # Spend the same time as a real check so user names cannot be probed by timing.
-        _verify_quietly(_DUMMY_HASH, password)
+        _verify_quietly(_dummy_hash(), password)
         raise refuse("login.failure", "wrong user name or password", {"reason": "unknown user"})
     if user.locked_until is not None and user.locked_until > now:
         raise refuse(
@@ -177,7 +179,10 @@ def _verify_quietly(password_hash: str, password: str) -> bool:
         return False
 
 
-_DUMMY_HASH = PASSWORD_HASHER.hash("not a real password, used for timing only")
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown users, so their refusal takes as long as a real one."""
+    return PASSWORD_HASHER.hash("not a real password, used for timing only")
 
 
 def list_users(uow: UnitOfWork, actor: Actor) -> list[dict]:

@@ -1,0 +1,152 @@
+"""Queries over people for lists and detail views (officer and above).
+
+The window's table keeps only the ordered ids of matching people and fetches row data page by
+page with ``people_rows``; both calls are cheap enough to run on every keystroke (debounced).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from planner.auth import Actor, authorize
+from planner.db import fold_text
+from planner.domain import Role
+from planner.models import Facility, Person
+from planner.uow import UnitOfWork
+
+#: Columns a list may sort by, with the database expression behind each.
+SORTABLE = {
+    "case_number": Person.case_number,
+    "family_name": Person.family_name,
+    "given_names": Person.given_names,
+    "nationality": Person.nationality,
+    "date_of_birth": Person.date_of_birth,
+    "priority": Person.priority,
+    "custody_status": Person.custody_status,
+    "order_status": Person.order_status,
+    "risk_level": Person.risk_level,
+    "facility": Facility.code,
+}
+
+
+@dataclass(frozen=True)
+class PeopleFilter:
+    """Every field optional; ``text`` matches case number, names and native name (case-insensitive)."""
+
+    text: str = ""
+    nationality: str = ""
+    custody_status: str = ""
+    facility: str = ""
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    id: int
+    case_number: str
+    family_name: str
+    given_names: str
+    native_name: str
+    sex: str
+    date_of_birth: date
+    nationality: str
+    facility: str
+    risk_level: str
+    medical_need: str
+    family_group: str
+    order_status: str
+    custody_status: str
+    legal_hold: str
+    priority: int
+
+
+def _apply_filter(query: sa.Select, people_filter: PeopleFilter, dialect: str) -> sa.Select:
+    text = people_filter.text.strip()
+    if text:
+        # SQLite gets planner.db's accent- and case-insensitive ``fold``; PostgreSQL's lower()
+        # is Unicode-aware (case only).
+        fold = sa.func.fold if dialect == "sqlite" else sa.func.lower
+        key = fold_text(text) if dialect == "sqlite" else text.lower()
+        pattern = f"%{_escape_like(key)}%"
+        query = query.where(
+            sa.or_(
+                *(
+                    fold(column).like(pattern, escape="\\")
+                    for column in (Person.case_number, Person.family_name, Person.given_names)
+                ),
+                Person.native_name.like(f"%{_escape_like(text)}%", escape="\\"),
+            )
+        )
+    if people_filter.nationality:
+        query = query.where(Person.nationality == people_filter.nationality.upper())
+    if people_filter.custody_status:
+        query = query.where(Person.custody_status == people_filter.custody_status)
+    if people_filter.facility:
+        query = query.where(Facility.code == people_filter.facility)
+    return query
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def person_ids(
+    uow: UnitOfWork,
+    actor: Actor,
+    people_filter: PeopleFilter = PeopleFilter(),
+    *,
+    sort_by: str = "case_number",
+    descending: bool = False,
+) -> list[int]:
+    """Ids of the people matching ``people_filter``, in display order."""
+    authorize(uow, actor, Role.OFFICER, "people.read")
+    if sort_by not in SORTABLE:
+        raise ValueError(f"cannot sort by {sort_by!r}")
+    order = SORTABLE[sort_by].desc() if descending else SORTABLE[sort_by].asc()
+    query = sa.select(Person.id).outerjoin(Facility, Person.facility_id == Facility.id)
+    query = _apply_filter(query, people_filter, uow.dialect).order_by(order, Person.id)
+    return list(uow.session.execute(query).scalars())
+
+
+def people_rows(uow: UnitOfWork, actor: Actor, ids: Sequence[int]) -> dict[int, PersonRow]:
+    """Display rows for ``ids`` (at most a few hundred per call), keyed by id."""
+    authorize(uow, actor, Role.OFFICER, "people.read")
+    if not ids:
+        return {}
+    query = (
+        sa.select(Person, Facility.code)
+        .outerjoin(Facility, Person.facility_id == Facility.id)
+        .where(Person.id.in_(list(ids)))
+    )
+    rows = {}
+    for person, facility_code in uow.session.execute(query):
+        rows[person.id] = PersonRow(
+            id=person.id,
+            case_number=person.case_number,
+            family_name=person.family_name,
+            given_names=person.given_names,
+            native_name=person.native_name,
+            sex=person.sex,
+            date_of_birth=person.date_of_birth,
+            nationality=person.nationality,
+            facility=facility_code or "",
+            risk_level=person.risk_level,
+            medical_need=person.medical_need,
+            family_group=person.family_group or "",
+            order_status=person.order_status,
+            custody_status=person.custody_status,
+            legal_hold=person.legal_hold_reason or "",
+            priority=person.priority,
+        )
+    return rows
+
+
+def nationalities(uow: UnitOfWork, actor: Actor) -> list[str]:
+    """Distinct nationalities present, for filter choices."""
+    authorize(uow, actor, Role.OFFICER, "people.read")
+    return list(
+        uow.session.execute(sa.select(Person.nationality).distinct().order_by(Person.nationality)).scalars()
+    )

@@ -1,0 +1,109 @@
+"""Run work off the GUI thread and hand the result back on it.
+
+``run_in_background(fn, on_done, on_error)`` runs ``fn()`` on the global ``QThreadPool``; the
+callbacks run on the GUI thread (queued signal). ``fn`` must not touch widgets; pass it ids and
+plain values only. Keep the returned ``Task`` referenced until it finishes (the helper does).
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+#: Tasks started and not yet reported back; keeps them (and their relays) alive until then.
+_running: set[Task] = set()
+
+
+class _Signals(QObject):
+    done = Signal(object)
+    failed = Signal(object, str)
+    progress = Signal(float, str)
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread; its slots are what the task's signals reach, so plain Python
+    callbacks always run on the GUI thread (a signal connected straight to a function would run
+    it on the emitting pool thread)."""
+
+    def __init__(
+        self,
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException, str], None],
+        on_progress: Callable[[float, str], None] | None,
+    ) -> None:
+        super().__init__()
+        self._on_done, self._on_error, self._on_progress = on_done, on_error, on_progress
+
+        self.task: Task | None = None
+
+    @Slot(object)
+    def done(self, result: object) -> None:
+        _running.discard(self.task)
+        self._on_done(result)
+
+    @Slot(object, str)
+    def failed(self, exc: object, details: str) -> None:
+        _running.discard(self.task)
+        self._on_error(exc, details)  # type: ignore[arg-type]
+
+    @Slot(float, str)
+    def progress(self, fraction: float, message: str) -> None:
+        if self._on_progress is not None:
+            self._on_progress(fraction, message)
+
+
+class Task(QRunnable):
+    """One background job. ``progress(fraction, message)`` may be called from ``fn`` via
+    ``task.report_progress``; ``cancel()`` makes ``should_stop()`` return True."""
+
+    def __init__(self, fn: Callable[[Task], Any]) -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self.signals = _Signals()
+        self._fn = fn
+        self._cancelled = False
+        self.relay: _Relay | None = None
+
+    def cancel(self) -> None:
+        self._cancelled = True
+
+    def should_stop(self) -> bool:
+        return self._cancelled
+
+    def report_progress(self, fraction: float, message: str = "") -> None:
+        self.signals.progress.emit(float(fraction), message)
+
+    def run(self) -> None:  # runs on a pool thread
+        try:
+            result = self._fn(self)
+        except Exception as exc:
+            log.exception("background task failed")
+            self.signals.failed.emit(exc, traceback.format_exc())
+        else:
+            self.signals.done.emit(result)
+
+
+def run_in_background(
+    fn: Callable[[Task], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[BaseException, str], None],
+    on_progress: Callable[[float, str], None] | None = None,
+) -> Task:
+    """Start ``fn(task)`` on the thread pool; callbacks arrive on the GUI thread.
+
+    Call from the GUI thread only."""
+    task = Task(fn)
+    task.relay = _Relay(on_done, on_error, on_progress)
+    task.relay.task = task
+    task.signals.done.connect(task.relay.done)
+    task.signals.failed.connect(task.relay.failed)
+    task.signals.progress.connect(task.relay.progress)
+    _running.add(task)
+    QThreadPool.globalInstance().start(task)
+    return task
