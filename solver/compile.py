@@ -1,0 +1,477 @@
+"""Compile a :class:`~solver.problem.Problem` into arrays, and lay it out as *units* and *columns*.
+
+A **unit** is a bag of ``mult`` interchangeable *items*; an item is one person or one whole family.
+A **column** ``j`` is a (unit, stop) pair; the models own one integer variable ``x[j] ∈ [0, ub[j]]``
+counting the unit's items placed at that stop.  Coefficients are per item: a family of three needs
+three seats, the sum of its members' escort tenths, and so on.
+
+Two layouts share this representation:
+
+* :func:`aggregated_layout` – people with the same eligible stops, escort load, medical / wheelchair
+  needs and draft stop form one unit whatever their priority (a *split* unit: ``u_levels`` counts its
+  people per weight; the model places the highest priorities first, which is optimal by exchange), and
+  identical families form one unit; this is what makes the model small (thousands of integer variables
+  instead of millions of Booleans).
+* :func:`naive_layout` – one unit per person with a 0/1 column per eligible stop; family members are
+  tied together by ``links`` (equal columns).  Used for comparison and in property tests.
+
+Frozen people are not in any unit: they are placed at their frozen stop and their needs are taken off
+the capacities (:class:`Instance` ``res_*`` arrays).  Members of a family with frozen members form a
+*required* unit that may only go to the frozen stop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from solver.problem import ESCORT_SCALE, Problem, escort_tenths, weight_of
+
+BIG = 1 << 40
+
+
+@dataclass(slots=True)
+class Instance:
+    """Index-based arrays of a problem (people ``p``, flights ``f``, stops ``s``, country groups ``g``)."""
+
+    problem: Problem
+    person_id: np.ndarray
+    weight: np.ndarray
+    load: np.ndarray
+    medical: np.ndarray
+    wheelchair: np.ndarray
+    family: np.ndarray  # family index or -1
+    draft: np.ndarray  # stop index or -1
+    frozen: np.ndarray  # stop index or -1
+    eligible: list[np.ndarray]  # stop indices per person (sorted)
+    families: list[np.ndarray]  # person indices per family
+    flight_id: np.ndarray
+    rank: np.ndarray  # dense departure rank per flight
+    stop_id: np.ndarray
+    stop_flight: np.ndarray
+    stop_group: np.ndarray
+    res_seats: np.ndarray  # residual capacities after frozen people (clamped at 0)
+    res_escort: np.ndarray
+    res_medical: np.ndarray
+    res_wheelchair: np.ndarray
+    res_cap: np.ndarray  # per (flight, country) group; BIG when uncapped
+    stop_index: dict[int, int]
+    messages: list[str] = field(default_factory=list)
+
+
+def compile_problem(problem: Problem) -> Instance:
+    """Turn ``problem`` into index arrays.  Unknown stop ids in a person's eligible list are ignored;
+    an unknown frozen stop raises ``ValueError``."""
+    flights = problem.flights
+    f_index = {f.id: i for i, f in enumerate(flights)}
+    stop_index = {s.id: i for i, s in enumerate(problem.stops)}
+    n_f = len(flights)
+    order = sorted(range(n_f), key=lambda i: (flights[i].departure, flights[i].id))
+    rank = np.empty(n_f, dtype=np.int64)
+    r, prev = -1, None
+    for i in order:
+        if flights[i].departure != prev:
+            r, prev = r + 1, flights[i].departure
+        rank[i] = r
+    stop_flight = np.array([f_index[s.flight] for s in problem.stops], dtype=np.int64)
+    groups: dict[tuple[int, str], int] = {}
+    caps: list[int] = []
+    stop_group = np.empty(len(problem.stops), dtype=np.int64)
+    for k, s in enumerate(problem.stops):
+        g = groups.setdefault((int(stop_flight[k]), s.country), len(groups))
+        if g == len(caps):
+            caps.append(BIG)
+        if s.country_cap is not None:
+            caps[g] = min(caps[g], int(s.country_cap))
+        stop_group[k] = g
+
+    people = problem.people
+    n_p = len(people)
+    fam_index: dict[str, int] = {}
+    fam_members: list[list[int]] = []
+    family = np.full(n_p, -1, dtype=np.int64)
+    for i, p in enumerate(people):
+        if p.family is not None:
+            k = fam_index.setdefault(p.family, len(fam_members))
+            if k == len(fam_members):
+                fam_members.append([])
+            fam_members[k].append(i)
+            family[i] = k
+
+    def idx(stop: int | None) -> int:
+        return -1 if stop is None else stop_index.get(stop, -1)
+
+    frozen = np.array([idx(p.frozen_stop) for p in people], dtype=np.int64)
+    for i, p in enumerate(people):
+        if p.frozen_stop is not None and frozen[i] < 0:
+            raise ValueError(f"person {p.id}: frozen stop {p.frozen_stop} does not exist")
+    inst = Instance(
+        problem=problem,
+        person_id=np.array([p.id for p in people], dtype=np.int64),
+        weight=np.array([weight_of(p.priority) for p in people], dtype=np.int64),
+        load=np.array([escort_tenths(p.escort_load) for p in people], dtype=np.int64),
+        medical=np.array([p.needs_medical for p in people], dtype=np.int64),
+        wheelchair=np.array([p.needs_wheelchair for p in people], dtype=np.int64),
+        family=family,
+        draft=np.array([idx(p.draft_stop) for p in people], dtype=np.int64),
+        frozen=frozen,
+        eligible=[
+            np.unique(np.array([stop_index[s] for s in p.eligible_stops if s in stop_index], dtype=np.int64))
+            for p in people
+        ],
+        families=[np.array(m, dtype=np.int64) for m in fam_members],
+        flight_id=np.array([f.id for f in flights], dtype=np.int64),
+        rank=rank,
+        stop_id=np.array([s.id for s in problem.stops], dtype=np.int64),
+        stop_flight=stop_flight,
+        stop_group=stop_group,
+        res_seats=np.array([f.seats for f in flights], dtype=np.int64),
+        res_escort=np.array([f.escort_officers * ESCORT_SCALE for f in flights], dtype=np.int64),
+        res_medical=np.array([f.medical_slots for f in flights], dtype=np.int64),
+        res_wheelchair=np.array([f.wheelchair_slots for f in flights], dtype=np.int64),
+        res_cap=np.array(caps, dtype=np.int64),
+        stop_index=stop_index,
+    )
+    fz = np.flatnonzero(frozen >= 0)
+    if fz.size:
+        fl = stop_flight[frozen[fz]]
+        for arr, need in (
+            (inst.res_seats, np.ones(fz.size, dtype=np.int64)),
+            (inst.res_escort, inst.load[fz]),
+            (inst.res_medical, inst.medical[fz]),
+            (inst.res_wheelchair, inst.wheelchair[fz]),
+        ):
+            np.subtract.at(arr, fl, need)
+        np.subtract.at(inst.res_cap, stop_group[frozen[fz]], 1)
+    for name in ("res_seats", "res_escort", "res_medical", "res_wheelchair", "res_cap"):
+        arr = getattr(inst, name)
+        if (arr < 0).any():
+            inst.messages.append(
+                f"frozen people exceed {name[4:]} capacity on {int((arr < 0).sum())} flight(s)"
+            )
+            np.maximum(arr, 0, out=arr)
+    return inst
+
+
+@dataclass(slots=True)
+class Layout:
+    """Units and columns (see module docstring).  Arrays ``u_*`` are per unit, ``c_*`` per column;
+    columns of a unit are contiguous and ordered by (departure rank, stop index)."""
+
+    inst: Instance
+    u_mult: np.ndarray
+    u_seats: np.ndarray
+    u_escort: np.ndarray
+    u_medical: np.ndarray
+    u_wheelchair: np.ndarray
+    u_weight: np.ndarray
+    u_drop: np.ndarray  # moves counted per item not placed
+    u_required: np.ndarray  # bool: every item must be placed
+    u_items: list[list[tuple[int, ...]]]  # person indices per item, deterministic order
+    u_levels: np.ndarray  # (units, 6): people per weight 1..5 of priority-split units, else zeros
+    c_unit: np.ndarray
+    c_stop: np.ndarray
+    c_flight: np.ndarray
+    c_group: np.ndarray
+    c_moves: np.ndarray  # moves per item placed here
+    c_early: np.ndarray  # 10 × weight × departure rank per item placed here (mean weight if split)
+    c_ub: np.ndarray
+    links: list[np.ndarray] = field(default_factory=list)  # columns that must take equal values
+
+    @property
+    def n_units(self) -> int:
+        return int(self.u_mult.size)
+
+    @property
+    def n_columns(self) -> int:
+        return int(self.c_unit.size)
+
+    @property
+    def u_split(self) -> np.ndarray:
+        """Units whose items differ only by priority (weight in ``u_levels``, ``u_weight`` is 0)."""
+        return self.u_levels.sum(axis=1) > 0
+
+    def max_primary(self) -> int:
+        """Trivial upper bound of the primary objective: everybody placed."""
+        levels = int((self.u_levels * np.arange(6)).sum())
+        return int((self.u_weight * self.u_mult).sum()) + levels
+
+    def subset(self, units: np.ndarray) -> Layout:
+        """The layout restricted to ``units`` (sorted unit indices) and their columns."""
+        remap = np.full(self.n_units, -1, dtype=np.int64)
+        remap[units] = np.arange(units.size)
+        cols = np.flatnonzero(remap[self.c_unit] >= 0)
+        cremap = np.full(self.n_columns, -1, dtype=np.int64)
+        cremap[cols] = np.arange(cols.size)
+        links = [cremap[link] for link in self.links if remap[self.c_unit[link[0]]] >= 0]
+        return Layout(
+            inst=self.inst,
+            u_mult=self.u_mult[units],
+            u_seats=self.u_seats[units],
+            u_escort=self.u_escort[units],
+            u_medical=self.u_medical[units],
+            u_wheelchair=self.u_wheelchair[units],
+            u_weight=self.u_weight[units],
+            u_drop=self.u_drop[units],
+            u_required=self.u_required[units],
+            u_items=[self.u_items[u] for u in units],
+            u_levels=self.u_levels[units],
+            c_unit=remap[self.c_unit[cols]],
+            c_stop=self.c_stop[cols],
+            c_flight=self.c_flight[cols],
+            c_group=self.c_group[cols],
+            c_moves=self.c_moves[cols],
+            c_early=self.c_early[cols],
+            c_ub=self.c_ub[cols],
+            links=links,
+        )
+
+    def without_flights(self, flights: np.ndarray) -> Layout:
+        """The layout with every column on ``flights`` removed (units are kept)."""
+        keep = ~np.isin(self.c_flight, flights)
+        cremap = np.full(self.n_columns, -1, dtype=np.int64)
+        cremap[keep] = np.arange(int(keep.sum()))
+        out = Layout(**{k: getattr(self, k) for k in self.__slots__})
+        for name in ("c_unit", "c_stop", "c_flight", "c_group", "c_moves", "c_early", "c_ub"):
+            setattr(out, name, getattr(self, name)[keep])
+        out.links = [cremap[link[keep[link]]] for link in self.links]
+        return out
+
+    def components(self) -> list[Layout]:
+        """Independent sub-layouts: connected components of the unit–flight graph (a unit joins
+        every flight it has a column on), ordered by their smallest flight index."""
+        n_f = self.inst.flight_id.size
+        parent = np.arange(n_f)
+
+        def find(a: int) -> int:
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        starts = np.flatnonzero(np.r_[True, self.c_unit[1:] != self.c_unit[:-1]]) if self.n_columns else []
+        first = np.full(self.n_units, -1, dtype=np.int64)
+        first[self.c_unit[starts]] = self.c_flight[starts]
+        for a, b in zip(first[self.c_unit].tolist(), self.c_flight.tolist(), strict=True):
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+        roots = np.array([find(int(f)) if f >= 0 else -1 for f in first])
+        out = []
+        no_columns = np.flatnonzero(roots < 0)
+        for root in np.unique(roots[roots >= 0]):
+            out.append(self.subset(np.flatnonzero(roots == root)))
+        if no_columns.size:
+            out.append(self.subset(no_columns))
+        return out
+
+
+def _unit_arrays(inst: Instance, members: list[list[tuple[int, ...]]]) -> dict[str, np.ndarray]:
+    first = [items[0] for items in members]
+
+    def total(arr: np.ndarray) -> np.ndarray:
+        return np.array([int(arr[list(item)].sum()) for item in first], dtype=np.int64)
+
+    return {
+        "u_mult": np.array([len(items) for items in members], dtype=np.int64),
+        "u_seats": np.array([len(item) for item in first], dtype=np.int64),
+        "u_escort": total(inst.load),
+        "u_medical": total(inst.medical),
+        "u_wheelchair": total(inst.wheelchair),
+        "u_weight": total(inst.weight),
+        "u_drop": total((inst.draft >= 0).astype(np.int64)),
+    }
+
+
+def _columns(
+    inst: Instance,
+    u: dict[str, np.ndarray],
+    allowed: list[np.ndarray],
+    items: list[list[tuple[int, ...]]],
+    fit: dict[str, np.ndarray] | None = None,
+    early10: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Columns for every unit and allowed stop where one item fits the residual capacities."""
+    fit = fit or u
+    lengths = np.array([a.size for a in allowed], dtype=np.int64)
+    c_unit = np.repeat(np.arange(len(allowed), dtype=np.int64), lengths)
+    c_stop = np.concatenate(allowed) if allowed else np.zeros(0, dtype=np.int64)
+    c_flight = inst.stop_flight[c_stop]
+    c_group = inst.stop_group[c_stop]
+    ub = u["u_mult"][c_unit].copy()
+    for need, cap in (
+        (fit["u_seats"], inst.res_seats[c_flight]),
+        (fit["u_escort"], inst.res_escort[c_flight]),
+        (fit["u_medical"], inst.res_medical[c_flight]),
+        (fit["u_wheelchair"], inst.res_wheelchair[c_flight]),
+        (fit["u_seats"], inst.res_cap[c_group]),
+    ):
+        n = need[c_unit]
+        ub = np.minimum(ub, np.where(n > 0, cap // np.maximum(n, 1), BIG))
+    keep = ub > 0
+    c_unit, c_stop, c_flight, c_group, ub = (
+        c_unit[keep],
+        c_stop[keep],
+        c_flight[keep],
+        c_group[keep],
+        ub[keep],
+    )
+    order = np.lexsort((c_stop, inst.rank[c_flight], c_unit))
+    c_unit, c_stop, c_flight, c_group, ub = (a[order] for a in (c_unit, c_stop, c_flight, c_group, ub))
+    # moves per item placed at the column's stop: members with a draft stop elsewhere
+    same = np.zeros(c_unit.size, dtype=np.int64)
+    has_draft = [u for u in range(len(items)) if (inst.draft[list(items[u][0])] >= 0).any()]
+    if has_draft:
+        hd = np.zeros(len(items), dtype=bool)
+        hd[has_draft] = True
+        for j in np.flatnonzero(hd[c_unit]).tolist():
+            same[j] = int((inst.draft[list(items[c_unit[j]][0])] == c_stop[j]).sum())
+    return {
+        "c_unit": c_unit,
+        "c_stop": c_stop,
+        "c_flight": c_flight,
+        "c_group": c_group,
+        "c_moves": u["u_drop"][c_unit] - same,
+        "c_early": (10 * u["u_weight"] if early10 is None else early10)[c_unit] * inst.rank[c_flight],
+        "c_ub": ub,
+    }
+
+
+def _intersect(arrays: list[np.ndarray]) -> np.ndarray:
+    out = arrays[0]
+    for a in arrays[1:]:
+        out = np.intersect1d(out, a, assume_unique=True)
+    return out
+
+
+def _family_parts(inst: Instance) -> tuple[list[np.ndarray], list[np.ndarray], list[bool]]:
+    """Per family with unfrozen members: (unfrozen members, allowed stops, required)."""
+    members, allowed, required = [], [], []
+    for fam in inst.families:
+        free = fam[inst.frozen[fam] < 0]
+        if free.size == 0:
+            continue
+        stops = _intersect([inst.eligible[p] for p in free.tolist()])
+        pinned = np.unique(inst.frozen[fam[inst.frozen[fam] >= 0]])
+        if pinned.size:
+            stops = np.intersect1d(stops, pinned)
+            if pinned.size > 1 or stops.size == 0:
+                pid = inst.person_id[free].tolist()
+                inst.messages.append(f"family of people {pid} cannot join its frozen members")
+        members.append(free)
+        allowed.append(stops)
+        required.append(bool(pinned.size))
+    return members, allowed, required
+
+
+def aggregated_layout(inst: Instance) -> Layout:
+    """Units of interchangeable people and of identical families (see module docstring)."""
+    n_p = inst.person_id.size
+    keys: dict[tuple, int] = {}
+    items: list[list[tuple[int, ...]]] = []
+    allowed: list[np.ndarray] = []
+    required: list[bool] = []
+
+    def add(key: tuple, item: tuple[int, ...], stops: np.ndarray, req: bool) -> None:
+        u = keys.setdefault(key, len(items))
+        if u == len(items):
+            items.append([])
+            allowed.append(stops)
+            required.append(req)
+        items[u].append(item)
+
+    single = np.flatnonzero((inst.family < 0) & (inst.frozen < 0))
+    load, med, wc, wt, dr = (
+        a.tolist() for a in (inst.load, inst.medical, inst.wheelchair, inst.weight, inst.draft)
+    )
+    elig_keys = [e.tobytes() for e in inst.eligible] if n_p else []
+    for p in single.tolist():
+        if inst.eligible[p].size:
+            add(("p", elig_keys[p], load[p], med[p], wc[p], dr[p]), (p,), inst.eligible[p], False)
+    fam_members, fam_allowed, fam_required = _family_parts(inst)
+    for free, stops, req in zip(fam_members, fam_allowed, fam_required, strict=True):
+        free_l = sorted(free.tolist(), key=lambda p: (wt[p], load[p], med[p], wc[p], dr[p], p))
+        sig = tuple((wt[p], load[p], med[p], wc[p], dr[p]) for p in free_l)
+        key = ("f", stops.tobytes(), sig, req)
+        if stops.size or req:
+            add(key, tuple(free_l), stops, req)
+    split = np.array([k[0] == "p" for k in keys], dtype=bool)
+    levels = np.zeros((len(items), 6), dtype=np.int64)
+    for u, lst in enumerate(items):
+        if split[u]:
+            lst.sort(key=lambda item: (-wt[item[0]], item[0]))  # highest priority first
+            np.add.at(levels[u], [wt[item[0]] for item in lst], 1)
+        else:
+            lst.sort()
+    u = _unit_arrays(inst, items) if items else _empty_units()
+    # early coefficient in tenths of weight: split units use their mean weight
+    mean10 = np.where(split, (10 * (levels * np.arange(6)).sum(axis=1)) // np.maximum(u["u_mult"], 1), 0)
+    u["u_weight"] = np.where(split, 0, u["u_weight"])
+    cols = _columns(inst, u, allowed, items, early10=np.where(split, mean10, 10 * u["u_weight"]))
+    return Layout(
+        inst=inst, u_required=np.array(required, dtype=bool), u_items=items, u_levels=levels, **u, **cols
+    )
+
+
+def naive_layout(inst: Instance) -> Layout:
+    """One unit per unfrozen person, 0/1 columns, family members linked stop by stop."""
+    fam_members, fam_allowed, fam_required = _family_parts(inst)
+    allowed: dict[int, np.ndarray] = {}
+    req: dict[int, bool] = {}
+    fam_of: dict[int, int] = {}
+    for k, (free, stops, r) in enumerate(zip(fam_members, fam_allowed, fam_required, strict=True)):
+        for p in free.tolist():
+            allowed[p], req[p], fam_of[p] = stops, r, k
+    people = [
+        p for p in range(inst.person_id.size) if inst.frozen[p] < 0 and (p in allowed or inst.family[p] < 0)
+    ]
+    items = [[(p,)] for p in people]
+    u = _unit_arrays(inst, items) if items else _empty_units()
+    # a member's column must fit the whole family, else the family could not go there
+    fit = dict(u)
+    for name, arr in (
+        ("u_seats", None),
+        ("u_escort", inst.load),
+        ("u_medical", inst.medical),
+        ("u_wheelchair", inst.wheelchair),
+    ):
+        vals = fit[name].copy()
+        for i, p in enumerate(people):
+            if p in fam_of:
+                free = fam_members[fam_of[p]]
+                vals[i] = free.size if arr is None else int(arr[free].sum())
+        fit[name] = vals
+    stops_per = [allowed.get(p, inst.eligible[p]) for p in people]
+    cols = _columns(inst, u, stops_per, items, fit)
+    cols["c_ub"] = np.minimum(cols["c_ub"], 1)
+    links: list[np.ndarray] = []
+    unit_of = {p: i for i, p in enumerate(people)}
+    by_unit_stop = {
+        (int(a), int(b)): j for j, (a, b) in enumerate(zip(cols["c_unit"], cols["c_stop"], strict=True))
+    }
+    for free in fam_members:
+        if free.size < 2:
+            continue
+        lead = unit_of[int(free[0])]
+        for j in np.flatnonzero(cols["c_unit"] == lead).tolist():
+            s = int(cols["c_stop"][j])
+            links.append(
+                np.array([by_unit_stop[(unit_of[int(p)], s)] for p in free.tolist()], dtype=np.int64)
+            )
+    return Layout(
+        inst=inst,
+        u_required=np.array([req.get(p, False) for p in people], dtype=bool),
+        u_items=items,
+        u_levels=np.zeros((len(items), 6), dtype=np.int64),
+        links=links,
+        **u,
+        **cols,
+    )
+
+
+def _empty_units() -> dict[str, np.ndarray]:
+    z = np.zeros(0, dtype=np.int64)
+    return {
+        k: z for k in ("u_mult", "u_seats", "u_escort", "u_medical", "u_wheelchair", "u_weight", "u_drop")
+    }

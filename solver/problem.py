@@ -1,0 +1,148 @@
+"""Plain input and output data of the assignment solver.
+
+Everything here is a frozen dataclass of numbers, strings and tuples, so the planning service can
+build a :class:`Problem` from database rows without the solver knowing anything about the database.
+
+Units and conventions
+---------------------
+* ``priority`` is 1 (most urgent) … 5.  The **weight** of a person is ``6 - priority`` (5 … 1); the
+  primary objective is the sum of the weights of everybody placed (frozen people included).
+* Escort loads are officers per person (e.g. LOW 1.0, MEDIUM 1.5, HIGH 2.0).  Inside the models and the
+  validator they are rounded to integer **tenths** (:data:`ESCORT_SCALE`); a flight's escort capacity
+  is ``escort_officers * 10`` tenths.
+* ``departure`` is any sortable number (e.g. POSIX seconds); only its order matters.
+* A stop's ``country_cap`` limits the number of people on its flight bound for its country, summed over
+  all stops of that flight to that country (if several stops carry a cap, the smallest applies).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+#: Escort loads are compared in integer tenths of an officer.
+ESCORT_SCALE = 10
+
+
+def weight_of(priority: int) -> int:
+    """Objective weight of a person of ``priority`` (1 → 5, …, 5 → 1)."""
+    return 6 - priority
+
+
+def escort_tenths(load: float) -> int:
+    """Escort load in integer tenths of an officer (``round(load * 10)``)."""
+    return round(load * ESCORT_SCALE)
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A returnee to be placed.
+
+    ``eligible_stops`` are stop ids this person may be placed on (eligibility and the family rule are
+    applied upstream; the solver still uses the intersection over a family).  ``frozen_stop`` pins a
+    person on an approved manifest: they stay there whatever their eligibility and consume capacity.
+    """
+
+    id: int
+    priority: int
+    escort_load: float
+    eligible_stops: tuple[int, ...] = ()
+    needs_medical: bool = False
+    needs_wheelchair: bool = False
+    family: str | None = None
+    draft_stop: int | None = None
+    frozen_stop: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Flight:
+    """A flight's capacities, departure (sortable number) and duration in hours."""
+
+    id: int
+    seats: int
+    escort_officers: int
+    medical_slots: int = 0
+    wheelchair_slots: int = 0
+    departure: float = 0.0
+    hours: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """A stop of ``flight`` in ``country``; ``country_cap`` limits that flight's people to that country."""
+
+    id: int
+    flight: int
+    country: str
+    country_cap: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """The whole input.  Ids must be unique within people, flights and stops."""
+
+    people: tuple[Person, ...]
+    flights: tuple[Flight, ...]
+    stops: tuple[Stop, ...]
+
+
+class SolveStatus(StrEnum):
+    """Outcome of a solve: ``OPTIMAL`` means the primary objective equals its proven bound and the
+    secondary / tertiary objectives were minimised to optimality too (``gap == 0`` alone only proves
+    the primary)."""
+
+    OPTIMAL = "OPTIMAL"
+    FEASIBLE = "FEASIBLE"
+    INFEASIBLE = "INFEASIBLE"
+    UNKNOWN = "UNKNOWN"
+    MODEL_INVALID = "MODEL_INVALID"
+
+
+@dataclass(frozen=True, slots=True)
+class SolveOptions:
+    """Run control.
+
+    ``time_limit`` (wall seconds, whole solve) ; ``num_workers`` CP-SAT threads (≤ 2 on this machine);
+    ``seed`` CP-SAT random seed.  With ``deterministic`` the CP-SAT search is interleaved so that, for
+    the same input, seed and number of workers, a solve that finishes within its time limit returns
+    the same plan.  ``aggregate`` selects the class-aggregated model (default) or the naive model with
+    one Boolean per (person, stop) pair.
+    """
+
+    time_limit: float = 10.0
+    num_workers: int = 2
+    seed: int = 0
+    deterministic: bool = True
+    aggregate: bool = True
+    lexicographic: bool = True
+    log_search: bool = False
+
+
+@dataclass(slots=True)
+class Plan:
+    """A solution.
+
+    ``assignment`` maps person id → stop id for everybody placed (frozen people included).
+    ``objective`` is the primary objective (priority-weighted people placed), ``bound`` its proven
+    upper bound and ``gap = (bound - objective) / max(bound, 1)``.  ``moves`` counts people with a
+    draft stop who are now elsewhere or not placed; ``earliness`` is Σ weight × departure rank of the
+    flight (lower = higher priorities on earlier flights).  ``stopped`` is true when the run was
+    cancelled by ``should_stop``; ``messages`` carries warnings (e.g. frozen people over capacity).
+    """
+
+    assignment: dict[int, int]
+    status: SolveStatus
+    objective: int
+    bound: int
+    gap: float
+    moves: int
+    earliness: int
+    seconds: float
+    stopped: bool = False
+    messages: list[str] = field(default_factory=list)
+    stats: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def placed(self) -> int:
+        """Number of people placed."""
+        return len(self.assignment)

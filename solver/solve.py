@@ -1,0 +1,207 @@
+"""Top level: compile, lay out, decompose, solve each component, disaggregate into person → stop."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from solver import objective
+from solver.compile import Instance, Layout, aggregated_layout, compile_problem, naive_layout
+from solver.cpsat import AssignmentModel, ComponentResult
+from solver.naive import NaiveAssignmentModel
+from solver.problem import Plan, Problem, SolveOptions, SolveStatus
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+ShouldStop = Callable[[], bool]
+
+
+def disaggregate(layout: Layout, values: np.ndarray, stop_of: np.ndarray) -> None:
+    """Write person → stop index into ``stop_of`` for the column ``values`` of ``layout``.
+
+    Items of a unit are interchangeable (same eligibility, needs, priority and draft stop), so they are
+    dealt out in their deterministic order (person index) to the unit's columns in column order
+    (earliest departure first)."""
+    cu = layout.c_unit
+    if cu.size == 0:
+        return
+    bounds = np.flatnonzero(np.r_[True, cu[1:] != cu[:-1], True])
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        items = layout.u_items[int(cu[a])]
+        k = 0
+        for j in range(a, b):
+            n = int(values[j])
+            for item in items[k : k + n]:
+                stop_of[list(item)] = layout.c_stop[j]
+            k += n
+
+
+def _status(results: list[ComponentResult], stopped: bool) -> SolveStatus:
+    if any(r.infeasible for r in results):
+        return SolveStatus.INFEASIBLE
+    if not all(r.feasible for r in results):
+        return SolveStatus.UNKNOWN
+    if all(r.all_optimal for r in results) and not stopped:
+        return SolveStatus.OPTIMAL
+    return SolveStatus.FEASIBLE
+
+
+def solve_layouts(
+    inst: Instance,
+    layouts: list[Layout],
+    options: SolveOptions,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
+    started: float | None = None,
+) -> tuple[np.ndarray, list[ComponentResult], bool]:
+    """Solve independent layouts one after the other within ``options.time_limit`` (from ``started``).
+    Returns (stop index per person or −1, results, stopped)."""
+    t0 = time.monotonic() if started is None else started
+    deadline = t0 + options.time_limit
+    stop_of = np.where(inst.frozen >= 0, inst.frozen, -1)
+    frozen_weight = int(inst.weight[inst.frozen >= 0].sum())
+    trivial = [lay.max_primary() for lay in layouts]
+    sizes = [max(lay.n_columns, 1) for lay in layouts]
+    remaining = sum(sizes)
+    done_obj, done_bound, done_size = frozen_weight, frozen_weight, 0
+    total = max(sum(sizes), 1)
+    results: list[ComponentResult] = []
+    lock = threading.Lock()
+    cancelled = False
+    model_cls = AssignmentModel if options.aggregate else NaiveAssignmentModel
+    for i, lay in enumerate(layouts):
+        if cancelled or (should_stop is not None and should_stop()):
+            cancelled = True
+            res = _skipped(lay, trivial[i])
+        else:
+            now = time.monotonic()
+            share = (deadline - now) * sizes[i] / remaining
+            comp_deadline = now + max(share, min(0.5, deadline - now))
+            rest_bound = sum(trivial[i + 1 :])
+            state = {"obj": 0.0, "bound": float(trivial[i])}
+
+            def report(
+                stage: int,
+                obj: float | None,
+                bound: float | None,
+                i: int = i,
+                rest: int = rest_bound,
+                base_obj: int = done_obj,
+                base_bound: int = done_bound,
+                base_size: int = done_size,
+                state: dict = state,
+            ) -> None:
+                if progress is None or stage != 1:
+                    return
+                with lock:
+                    if obj is not None:
+                        state["obj"] = obj
+                    if bound is not None:
+                        state["bound"] = bound
+                    best = base_obj + state["obj"]
+                    upper = base_bound + state["bound"] + rest
+                    inner = state["obj"] / state["bound"] if state["bound"] > 0 else 1.0
+                    frac = (base_size + sizes[i] * min(inner, 1.0)) / total
+                progress(frac, f"component {i + 1}/{len(layouts)}: best {best:.0f}, bound {upper:.0f}")
+
+            res = model_cls(lay, options).solve(comp_deadline, report, should_stop)
+            cancelled = cancelled or res.stopped
+        results.append(res)
+        remaining -= sizes[i]
+        done_obj += res.primary
+        done_bound += res.bound
+        done_size += sizes[i]
+        if progress is not None:
+            progress(
+                done_size / total,
+                f"component {i + 1}/{len(layouts)} done: best {done_obj}, bound "
+                f"{done_bound + sum(trivial[i + 1 :])}",
+            )
+        if res.feasible:
+            disaggregate(lay, res.values, stop_of)
+    return stop_of, results, cancelled
+
+
+def _skipped(lay: Layout, trivial: int) -> ComponentResult:
+    zeros = np.zeros(lay.n_columns, dtype=np.int64)
+    p, m, e = objective.evaluate(lay, zeros)
+    return ComponentResult(zeros, p, trivial, m, e, False, False, not lay.u_required.any(), True)
+
+
+def solve(
+    problem: Problem,
+    options: SolveOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
+) -> Plan:
+    """Place people on stops (see :mod:`solver.problem` for the rules and objectives).
+
+    ``progress(fraction, message)`` is called as the search improves, the message giving the best primary
+    objective and bound so far; ``should_stop()`` is polled (every 50 ms) and, once true, the search
+    stops and the best plan found so far is returned with ``stopped=True`` and its proven gap.  The
+    aggregated model is decomposed into independent components (connected through shared flights);
+    the naive model (``aggregate=False``) is solved as one model.
+
+    Contract: the returned plan satisfies :func:`solver.validate.validate` unless ``status`` is
+    ``INFEASIBLE`` / ``UNKNOWN`` (required family members that cannot join their frozen members), in which
+    case only frozen people are placed."""
+    options = options or SolveOptions()
+    t0 = time.monotonic()
+    inst = compile_problem(problem)
+    layout = aggregated_layout(inst) if options.aggregate else naive_layout(inst)
+    layouts = layout.components() if options.aggregate else [layout]
+    build = time.monotonic() - t0
+    log.info(
+        "built %d units, %d columns, %d component(s) in %.2fs",
+        layout.n_units,
+        layout.n_columns,
+        len(layouts),
+        build,
+    )
+    stop_of, results, stopped = solve_layouts(inst, layouts, options, progress, should_stop, t0)
+    status = _status(results, stopped)
+    if status in (SolveStatus.INFEASIBLE, SolveStatus.UNKNOWN):
+        stop_of = np.where(inst.frozen >= 0, inst.frozen, -1)
+    prim, mv, early = objective.plan_metrics(inst, stop_of)
+    bound = int(inst.weight[inst.frozen >= 0].sum()) + sum(r.bound for r in results)
+    bound = max(bound, prim)
+    placed = np.flatnonzero(stop_of >= 0)
+    assignment = dict(
+        zip(inst.person_id[placed].tolist(), inst.stop_id[stop_of[placed]].tolist(), strict=True)
+    )
+    seconds = time.monotonic() - t0
+    plan = Plan(
+        assignment=assignment,
+        status=status,
+        objective=prim,
+        bound=bound,
+        gap=(bound - prim) / max(bound, 1),
+        moves=mv,
+        earliness=early,
+        seconds=seconds,
+        stopped=stopped,
+        messages=list(inst.messages),
+        stats={
+            "build_seconds": build,
+            "solve_seconds": seconds - build,
+            "units": layout.n_units,
+            "columns": layout.n_columns,
+            "components": len(layouts),
+        },
+    )
+    log.info(
+        "plan %s: objective %d, bound %d, gap %.4f%%, moves %d in %.2fs",
+        status,
+        prim,
+        bound,
+        100 * plan.gap,
+        mv,
+        seconds,
+    )
+    return plan
