@@ -109,8 +109,11 @@ def record(uow: UnitOfWork, entry: AuditEntry) -> AuditEvent:
     return record_many(uow, [entry])[-1]
 
 
-def record_many(uow: UnitOfWork, entries: Iterable[AuditEntry]) -> list[AuditEvent]:
-    """Append events in order with one bulk insert. Returns the events (ids assigned)."""
+def record_many(
+    uow: UnitOfWork, entries: Iterable[AuditEntry], *, returning: bool = True
+) -> list[AuditEvent]:
+    """Append events in order with one bulk insert. Returns the events (ids assigned), or an
+    empty list with ``returning=False`` (bulk imports: building 100k objects costs seconds)."""
     session = uow.session
     head = _lock_head(uow)
     now = utc_now()
@@ -144,11 +147,11 @@ def record_many(uow: UnitOfWork, entries: Iterable[AuditEntry]) -> list[AuditEve
         prev_hash, next_id = digest, next_id + 1
     if not rows:
         return []
-    session.execute(sa.insert(AuditEvent), rows)
+    session.execute(sa.insert(AuditEvent.__table__), rows)  # Core: a third faster than ORM bulk
     head.last_event_id = rows[-1]["id"]
     head.last_hash = rows[-1]["hash"]
     session.flush()
-    return [AuditEvent(**row) for row in rows]
+    return [AuditEvent(**row) for row in rows] if returning else []
 
 
 def verify_chain(uow: UnitOfWork, *, batch_size: int = 20_000) -> ChainReport:
