@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import getpass
+import importlib
 import logging
 import os
 import sys
@@ -219,14 +220,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = a_sub.add_parser("verify", help="check the hash chain; exit 1 on tampering")
     p.set_defaults(func=cmd_audit_verify)
 
-    for register in EXTRA_COMMANDS:
-        register(sub)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return parser
 
 
-#: Functions ``register(subparsers)`` contributed by capability modules (imports, planning,
-#: manifests, …). Each adds its own sub-parsers with ``set_defaults(func=...)``.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+#: Modules contributing commands, each with ``register(subparsers)`` adding its own sub-parsers
+#: with ``set_defaults(func=...)``. Imported when the parser is built (they import this module).
+COMMAND_MODULES = ("planner.imports.commands", "planner.planning_cli", "planner.manifests.commands")
 
 
 def run(

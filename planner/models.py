@@ -74,6 +74,8 @@ class Airport(SQLModel, table=True):
     city: str = Field(max_length=100)
     country: str = Field(max_length=3, index=True)
     timezone: str = Field(max_length=64)
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 class CountryRule(SQLModel, table=True):
@@ -246,6 +248,20 @@ class Assignment(SQLModel, table=True):
     frozen: bool = Field(default=False)
 
 
+class PlanExclusion(SQLModel, table=True):
+    """Why a person was not placed by a plan run: a headline ``reason`` (a ReasonCode, ``CAPACITY``
+    or ``NO_FLIGHT_TO_COUNTRY``) and ``detail_json`` (per-stop blocks or failing rules)."""
+
+    __tablename__ = "plan_exclusion"
+    __table_args__ = (sa.UniqueConstraint("plan_run_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_run_id: int = Field(foreign_key="plan_run.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    reason: str = Field(max_length=32)
+    detail_json: str = Field(default="{}")
+
+
 class Manifest(SQLModel, table=True):
     __table_args__ = (
         _check_in("status", enum_values(ManifestStatus), "status"),
@@ -292,3 +308,21 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(primary_key=True)
     last_event_id: int = Field(default=0)
     last_hash: str = Field(max_length=64)
+
+
+class ManifestSignature(SQLModel, table=True):
+    """The PAdES-signed PDF of a SIGNED manifest revision (only when signed with a PKCS#12 key).
+
+    A separate table so listing manifests never loads PDF bytes. ``pdf_sha256`` is over ``pdf``
+    (the signed file as delivered); the manifest's content hash stays ``Manifest.sha256``.
+    """
+
+    __tablename__ = "manifest_signature"
+
+    manifest_id: int = Field(foreign_key="manifest.id", primary_key=True)
+    pdf: bytes = Field(sa_type=sa.LargeBinary)
+    pdf_sha256: str = Field(max_length=64)
+    signer_subject: str = Field(default="", max_length=500)
+    certificate_sha256: str = Field(default="", max_length=64)
+    signed_by: str = Field(max_length=64)
+    signed_at: datetime = Field(sa_type=UTCDateTime)

@@ -27,7 +27,11 @@ class SeedReport:
 
 def read_airports() -> list[dict]:
     with resource_path("airports.csv").open(encoding="utf-8", newline="") as f:
-        return [dict(row) for row in csv.DictReader(f)]
+        rows = [dict(row) for row in csv.DictReader(f)]
+    for row in rows:
+        for key in ("latitude", "longitude"):
+            row[key] = float(row[key]) if row.get(key) else None
+    return rows
 
 
 def read_country_rules() -> list[dict]:
@@ -71,6 +75,7 @@ def seed_reference_data(uow: UnitOfWork, actor: Actor) -> SeedReport:
     new_rules = [r for r in read_country_rules() if r["country"] not in have_rules]
     if new_airports:
         session.execute(sa.insert(Airport), new_airports)
+    _fill_missing_coordinates(uow, actor)
     if new_rules:
         session.execute(sa.insert(CountryRule), new_rules)
     audit.record_many(
@@ -82,6 +87,28 @@ def seed_reference_data(uow: UnitOfWork, actor: Actor) -> SeedReport:
         ],
     )
     return SeedReport(len(new_airports), len(new_rules))
+
+
+def _fill_missing_coordinates(uow: UnitOfWork, actor: Actor) -> None:
+    """Airports stored before coordinates existed get them from the shipped file (audited)."""
+    shipped = {a["iata"]: a for a in read_airports()}
+    missing = uow.session.execute(sa.select(Airport).where(Airport.latitude.is_(None))).scalars().all()
+    entries = []
+    for airport in missing:
+        source = shipped.get(airport.iata)
+        if source is None or source["latitude"] is None:
+            continue
+        airport.latitude, airport.longitude = source["latitude"], source["longitude"]
+        entries.append(
+            audit.AuditEntry(
+                actor.username,
+                "airport.update",
+                "airport",
+                airport.iata,
+                {"latitude": [None, airport.latitude], "longitude": [None, airport.longitude]},
+            )
+        )
+    audit.record_many(uow, entries)
 
 
 def country_rules(uow: UnitOfWork) -> dict[str, CountryRule]:
