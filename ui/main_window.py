@@ -1,39 +1,33 @@
-"""The main window: for now the people list (filter as you type, sortable, lazily loaded).
+"""The main window: navigation on the left, one screen at a time on the right, menus with
+shortcuts, the signed-in user and role in the status bar, layout remembered between sessions.
 
-Threading: all methods run on the GUI thread; queries run through ``run_in_background`` and
-only ids and plain rows come back.
+Screens a role may not open stay visible but disabled, with a tooltip saying why.
+Threading: GUI thread only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QHeaderView,
     QLabel,
-    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QMessageBox,
-    QTableView,
-    QToolBar,
+    QSplitter,
+    QStackedWidget,
     QWidget,
 )
 
 from planner import __version__
 from planner.auth import Actor
 from planner.context import AppContext
-from planner.domain import CustodyStatus
-from planner.services import people
-from planner.services.people import PeopleFilter, PersonRow
-from ui.background import Task, run_in_background
-from ui.errors import show_error
-from ui.people_model import COLUMNS, PeopleTableModel
+from ui.screens.base import Screen
+from ui.screens.people import PeopleScreen
 
-FILTER_DELAY_MS = 250
+#: The screens in navigation order. Each is a ``Screen`` subclass.
+SCREENS: list[type[Screen]] = [PeopleScreen]
 
 
 class MainWindow(QMainWindow):
@@ -41,64 +35,73 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.ctx, self.actor = ctx, actor
         self.setWindowTitle("Charter Planner")
-        self._sort = ("case_number", False)
-        self._query_generation = 0
-
-        self.model = PeopleTableModel(self._request_rows, self)
-        self.table = QTableView(self)
-        self.table.setObjectName("peopleTable")
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate([110, 170, 170, 90, 40, 95, 85, 80, 70, 130, 70, 70, 100, 130, 60]):
-            self.table.setColumnWidth(column, width)
-        self.setCentralWidget(self.table)
-
-        self.search = QLineEdit(self)
-        self.search.setObjectName("search")
-        self.search.setPlaceholderText("Search case number or name…  (Ctrl+F)")
-        self.search.setClearButtonEnabled(True)
-        self.nationality = QComboBox(self)
-        self.nationality.setObjectName("nationality")
-        self.nationality.addItem("All nationalities", "")
-        self.custody = QComboBox(self)
-        self.custody.setObjectName("custody")
-        self.custody.addItem("Any custody status", "")
-        for status in CustodyStatus:
-            self.custody.addItem(status.value.replace("_", " ").title(), status.value)
-        toolbar = QToolBar("Filters", self)
-        toolbar.setObjectName("filters")
-        toolbar.setMovable(False)
-        toolbar.addWidget(self.search)
-        toolbar.addWidget(self.nationality)
-        toolbar.addWidget(self.custody)
-        self.addToolBar(toolbar)
-
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(FILTER_DELAY_MS)
-        self._debounce.timeout.connect(self.reload)
-        self.search.textChanged.connect(self._debounce.start)
-        self.nationality.currentIndexChanged.connect(self.reload)
-        self.custody.currentIndexChanged.connect(self.reload)
-
-        self.count_label = QLabel(self)
-        self.statusBar().addPermanentWidget(self.count_label)
+        self.nav = QListWidget(self)
+        self.nav.setObjectName("navigation")
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setMaximumWidth(200)
+        self.stack = QStackedWidget(self)
+        self.screens: dict[str, Screen] = {}
+        for number, screen_class in enumerate(SCREENS, start=1):
+            item = QListWidgetItem(f"{screen_class.title}")
+            if screen_class.allowed_for(actor.role):
+                screen = screen_class(ctx, actor, self)
+                screen.data_changed.connect(self._broadcast)
+                screen.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+                self.screens[screen_class.title] = screen
+                self.stack.addWidget(screen)
+                item.setData(Qt.ItemDataRole.UserRole, screen_class.title)
+                item.setToolTip(f"{screen_class.title} (Ctrl+{number})")
+            else:
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled & ~Qt.ItemFlag.ItemIsSelectable)
+                item.setToolTip(
+                    f"Needs the {screen_class.required_role.value} role; you are {actor.role.value}"
+                )
+            self.nav.addItem(item)
+        self.nav.currentItemChanged.connect(self._navigate)
+        splitter = QSplitter(self)
+        splitter.addWidget(self.nav)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(splitter)
         self.statusBar().addPermanentWidget(
             QLabel(f"Signed in as {actor.display_name or actor.username} ({actor.role.value})")
         )
-        self.model.sort_requested.connect(self._sort_changed)
+        self.statusBar().addPermanentWidget(QLabel(self._database_label()))
         self._build_menus()
         self._restore_layout()
-        self._load_nationalities()
-        self.reload()
+        first = next(
+            (i for i in range(self.nav.count()) if self.nav.item(i).flags() & Qt.ItemFlag.ItemIsEnabled), 0
+        )
+        self.nav.setCurrentRow(first)
+
+    # ------------------------------------------------------------ navigation
+
+    def screen(self, title: str) -> Screen:
+        return self.screens[title]
+
+    def show_screen(self, title: str) -> None:
+        for row in range(self.nav.count()):
+            if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == title:
+                self.nav.setCurrentRow(row)
+                return
+
+    def _navigate(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        title = current.data(Qt.ItemDataRole.UserRole) if current is not None else None
+        if title not in self.screens:
+            return
+        screen = self.screens[title]
+        self.stack.setCurrentWidget(screen)
+        self.setWindowTitle(f"{title} — Charter Planner")
+        screen.activate()
+
+    def _broadcast(self, topic: str) -> None:
+        for screen in self.screens.values():
+            screen.on_data_changed(topic)
 
     # ------------------------------------------------------------ menus and layout
+
+    def _database_label(self) -> str:
+        return self.ctx.engine.url.render_as_string(hide_password=True)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -106,15 +109,24 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
-        view_menu = self.menuBar().addMenu("&View")
+
+        go_menu = self.menuBar().addMenu("&Go")
+        for number, screen_class in enumerate(SCREENS, start=1):
+            action = QAction(screen_class.title, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            action.setEnabled(screen_class.title in self.screens)
+            action.triggered.connect(lambda _checked=False, t=screen_class.title: self.show_screen(t))
+            go_menu.addAction(action)
         find = QAction("&Find person", self)
         find.setShortcut(QKeySequence.StandardKey.Find)
-        find.triggered.connect(lambda: (self.search.setFocus(), self.search.selectAll()))
-        view_menu.addAction(find)
+        find.triggered.connect(self._find_person)
+        go_menu.addSeparator()
+        go_menu.addAction(find)
         refresh = QAction("&Refresh", self)
         refresh.setShortcut(QKeySequence.StandardKey.Refresh)
-        refresh.triggered.connect(self.reload)
-        view_menu.addAction(refresh)
+        refresh.triggered.connect(lambda: self.stack.currentWidget().activate())
+        go_menu.addAction(refresh)
+
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About Charter Planner", self)
         about.triggered.connect(
@@ -126,8 +138,11 @@ class MainWindow(QMainWindow):
         )
         help_menu.addAction(about)
 
-    def _database_label(self) -> str:
-        return self.ctx.engine.url.render_as_string(hide_password=True)
+    def _find_person(self) -> None:
+        self.show_screen(PeopleScreen.title)
+        people_screen = self.screens.get(PeopleScreen.title)
+        if isinstance(people_screen, PeopleScreen):
+            people_screen.focus_search()
 
     def _restore_layout(self) -> None:
         settings = QSettings()
@@ -135,75 +150,8 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 760)
-        header_state = settings.value("main_window/people_header")
-        if header_state is not None:
-            self.table.horizontalHeader().restoreState(header_state)
+            self.resize(1360, 820)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        settings = QSettings()
-        settings.setValue("main_window/geometry", self.saveGeometry())
-        settings.setValue("main_window/people_header", self.table.horizontalHeader().saveState())
+        QSettings().setValue("main_window/geometry", self.saveGeometry())
         super().closeEvent(event)
-
-    # ------------------------------------------------------------ queries (background)
-
-    def current_filter(self) -> PeopleFilter:
-        return PeopleFilter(
-            text=self.search.text(),
-            nationality=self.nationality.currentData() or "",
-            custody_status=self.custody.currentData() or "",
-        )
-
-    def reload(self) -> None:
-        """Re-run the people query with the current filter and order (off the GUI thread)."""
-        self._query_generation += 1
-        generation, people_filter, (sort_by, descending) = (
-            self._query_generation,
-            self.current_filter(),
-            self._sort,
-        )
-        self.count_label.setText("Searching…")
-
-        def work(_task: Task) -> list[int]:
-            with self.ctx.uow(write=False) as uow:
-                return people.person_ids(
-                    uow, self.actor, people_filter, sort_by=sort_by, descending=descending
-                )
-
-        run_in_background(work, lambda ids: self._show_ids(generation, ids), self._query_failed)
-
-    def _show_ids(self, generation: int, ids: list[int]) -> None:
-        if generation != self._query_generation:
-            return  # superseded by a newer keystroke
-        self.model.set_ids(ids)
-        self.count_label.setText(f"{len(ids):,} people")
-
-    def _query_failed(self, exc: BaseException, details: str) -> None:
-        self.count_label.setText("")
-        show_error(self, "Could not load people", exc, details)
-
-    def _request_rows(self, ids: Sequence[int], deliver: Callable[[dict[int, PersonRow]], None]) -> None:
-        def work(_task: Task) -> dict[int, PersonRow]:
-            with self.ctx.uow(write=False) as uow:
-                return people.people_rows(uow, self.actor, ids)
-
-        run_in_background(work, deliver, self._query_failed)
-
-    def _load_nationalities(self) -> None:
-        def work(_task: Task) -> list[str]:
-            with self.ctx.uow(write=False) as uow:
-                return people.nationalities(uow, self.actor)
-
-        def fill(codes: list[str]) -> None:
-            for code in codes:
-                self.nationality.addItem(code, code)
-
-        run_in_background(work, fill, self._query_failed)
-
-    def _sort_changed(self, key: str, descending: bool) -> None:
-        self._sort = (key, descending)
-        self.reload()
-
-
-__all__ = ["COLUMNS", "MainWindow"]

@@ -150,3 +150,79 @@ def nationalities(uow: UnitOfWork, actor: Actor) -> list[str]:
     return list(
         uow.session.execute(sa.select(Person.nationality).distinct().order_by(Person.nationality)).scalars()
     )
+
+
+@dataclass(frozen=True)
+class PersonDetail:
+    """Everything the detail panel shows about one person (plain data)."""
+
+    row: PersonRow
+    place_of_birth: str
+    order_date: date | None
+    hold_until: date | None
+    documents: list[dict]
+    verifications: list[dict]
+    family: list[PersonRow]
+    explanation: str
+    audit: list[dict]
+
+
+def person_detail(uow: UnitOfWork, actor: Actor, person_id: int) -> PersonDetail:
+    """Officer and above: documents, verification history (newest first), family members,
+    the plan's decision with its explanation, and the person's audit trail."""
+    from planner.errors import NotFound
+    from planner.models import AuditEvent, NationalityVerification, TravelDocument
+    from planner.services import explain
+
+    authorize(uow, actor, Role.OFFICER, "people.read")
+    s = uow.session
+    person = s.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"no person with id {person_id}")
+    row = people_rows(uow, actor, [person_id])[person_id]
+    documents = [
+        {"type": d.doc_type, "number": d.number, "issuing_country": d.issuing_country,
+         "issued_on": d.issued_on, "expires_on": d.expires_on, "status": d.status}
+        for d in s.execute(
+            sa.select(TravelDocument).where(TravelDocument.person_id == person_id)
+            .order_by(TravelDocument.expires_on.desc())
+        ).scalars()
+    ]
+    verifications = [
+        {"country": v.country, "result": v.result, "verified_on": v.verified_on, "authority": v.authority,
+         "reference": v.reference, "source": f"{v.source_file}:{v.source_line}" if v.source_file else "",
+         "imported_by": v.imported_by}
+        for v in s.execute(
+            sa.select(NationalityVerification).where(NationalityVerification.person_id == person_id)
+            .order_by(NationalityVerification.verified_on.desc(), NationalityVerification.id.desc())
+        ).scalars()
+    ]
+    family: list[PersonRow] = []
+    if person.family_group:
+        member_ids = list(
+            s.execute(
+                sa.select(Person.id).where(Person.family_group == person.family_group, Person.id != person_id)
+            ).scalars()
+        )
+        family = sorted(people_rows(uow, actor, member_ids).values(), key=lambda r: r.date_of_birth)
+    explanation = explain.explain(uow, actor, person.case_number).text()
+    audit = [
+        {"id": e.id, "at": e.occurred_at, "actor": e.actor, "action": e.action, "changes": e.changes_json}
+        for e in s.execute(
+            sa.select(AuditEvent)
+            .where(AuditEvent.entity == "person", AuditEvent.entity_id.in_([str(person_id), person.case_number]))
+            .order_by(AuditEvent.id.desc())
+            .limit(200)
+        ).scalars()
+    ]
+    return PersonDetail(
+        row=row,
+        place_of_birth=person.place_of_birth,
+        order_date=person.order_date,
+        hold_until=person.hold_until,
+        documents=documents,
+        verifications=verifications,
+        family=family,
+        explanation=explanation,
+        audit=audit,
+    )

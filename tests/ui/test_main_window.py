@@ -15,6 +15,7 @@ from tests.conftest import ADMIN_PASSWORD
 from ui.login import LoginDialog
 from ui.main_window import MainWindow
 from ui.people_model import PAGE_SIZE, PLACEHOLDER
+from ui.screens.people import PeopleScreen
 
 PEOPLE = [
     ("A000000001", "ZHENG", "LEI", "郑磊", "CHN"),
@@ -50,21 +51,28 @@ def populated(ctx: AppContext) -> AppContext:
     return ctx
 
 
-def _displayed_column(window: MainWindow, column: int = 0) -> list[str]:
+def _people_screen(qtbot, ctx: AppContext, actor: Actor) -> PeopleScreen:
+    window = MainWindow(ctx, actor)
+    qtbot.addWidget(window)
+    screen = window.screen(PeopleScreen.title)
+    assert isinstance(screen, PeopleScreen)
+    return screen
+
+
+def _displayed_column(window: PeopleScreen, column: int = 0) -> list[str]:
     model = window.model
     return [model.data(model.index(row, column)) for row in range(model.rowCount())]
 
 
-def _wait_loaded(qtbot, window: MainWindow, rows: int) -> None:  # noqa: ANN001
-    window._debounce.stop()  # run the pending search now rather than after the typing pause
-    window.reload()
+def _wait_loaded(qtbot, window: PeopleScreen, rows: int) -> None:
+    window.reload()  # run the pending search now rather than after the typing pause
     qtbot.waitUntil(lambda: window.count_label.text() == f"{rows:,} people", timeout=5000)
     assert window.model.rowCount() == rows
     window.model.data(window.model.index(0, 0))  # asks for the first page
     qtbot.waitUntil(lambda: window.model.data(window.model.index(0, 0)) != PLACEHOLDER, timeout=5000)
 
 
-def test_sign_in_succeeds_and_fails_with_the_service_message(qtbot, populated: AppContext) -> None:  # noqa: ANN001
+def test_sign_in_succeeds_and_fails_with_the_service_message(qtbot, populated: AppContext) -> None:
     dialog = LoginDialog(populated, username="admin")
     qtbot.addWidget(dialog)
     dialog.password.setText("wrong password")
@@ -76,9 +84,8 @@ def test_sign_in_succeeds_and_fails_with_the_service_message(qtbot, populated: A
     assert dialog.actor is not None and dialog.actor.username == "admin"
 
 
-def test_people_table_lists_filters_and_sorts(qtbot, populated: AppContext, admin: Actor) -> None:  # noqa: ANN001
-    window = MainWindow(populated, admin)
-    qtbot.addWidget(window)
+def test_people_table_lists_filters_and_sorts(qtbot, populated: AppContext, admin: Actor) -> None:
+    window = _people_screen(qtbot, populated, admin)
     _wait_loaded(qtbot, window, len(PEOPLE))
     assert window.count_label.text() == f"{len(PEOPLE):,} people"
 
@@ -98,9 +105,8 @@ def test_people_table_lists_filters_and_sorts(qtbot, populated: AppContext, admi
     qtbot.waitUntil(lambda: _displayed_column(window, 1) == ["ZHENG", "LI"], timeout=5000)
 
 
-def test_rows_beyond_the_first_page_load_lazily(qtbot, populated: AppContext, admin: Actor) -> None:  # noqa: ANN001
-    window = MainWindow(populated, admin)
-    qtbot.addWidget(window)
+def test_rows_beyond_the_first_page_load_lazily(qtbot, populated: AppContext, admin: Actor) -> None:
+    window = _people_screen(qtbot, populated, admin)
     _wait_loaded(qtbot, window, len(PEOPLE))
     far = window.model.index(PAGE_SIZE * 2 + 5, 0)
     assert window.model.row_of(window.model.person_id(far.row())) is None
@@ -109,8 +115,17 @@ def test_rows_beyond_the_first_page_load_lazily(qtbot, populated: AppContext, ad
     assert window.model.data(far, Qt.ItemDataRole.UserRole) == window.model.person_id(far.row())
 
 
-def test_people_model_passes_qtmodeltester(qtbot, qtmodeltester, populated: AppContext, admin: Actor) -> None:  # noqa: ANN001
-    window = MainWindow(populated, admin)
-    qtbot.addWidget(window)
+def test_people_model_passes_qtmodeltester(qtbot, qtmodeltester, populated: AppContext, admin: Actor) -> None:
+    window = _people_screen(qtbot, populated, admin)
     _wait_loaded(qtbot, window, len(PEOPLE))
     qtmodeltester.check(window.model, force_py=True)
+
+
+def test_selecting_a_person_shows_the_detail_panel(qtbot, populated: AppContext, admin: Actor) -> None:
+    window = _people_screen(qtbot, populated, admin)
+    _wait_loaded(qtbot, window, len(PEOPLE))
+    window.table.selectRow(0)
+    qtbot.waitUntil(window.detail.isEnabled, timeout=5000)
+    assert window.detail.fields["case_number"].text() == "A000000001"
+    assert "郑磊" in window.detail.fields["name"].text()
+    assert "no plan has been run yet" in window.detail.why.toPlainText()

@@ -1,0 +1,310 @@
+"""People: the whole roster (filter as you type, sortable, lazily loaded) and a detail panel with
+documents, verification history, family, the plan's decision and "why", and the audit trail.
+
+Threading: GUI thread only; queries run through ``Screen.run`` / ``run_in_background``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QItemSelection, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from planner.auth import Actor
+from planner.context import AppContext
+from planner.domain import CustodyStatus
+from planner.services import people
+from planner.services.people import PeopleFilter, PersonDetail, PersonRow
+from ui.background import Task, run_in_background
+from ui.errors import show_error
+from ui.people_model import PeopleTableModel
+from ui.record_model import RecordTableModel
+from ui.screens.base import Screen
+
+FILTER_DELAY_MS = 250
+COLUMN_WIDTHS = (110, 170, 170, 90, 40, 95, 85, 80, 70, 130, 70, 70, 100, 130, 60)
+
+
+def _small_table(model: RecordTableModel, name: str) -> QTableView:
+    view = QTableView()
+    view.setObjectName(name)
+    view.setModel(model)
+    view.setSortingEnabled(True)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
+
+
+class PersonDetailPanel(QTabWidget):
+    """Read-only view of one ``PersonDetail``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("personDetail")
+        summary = QWidget()
+        self.form = QFormLayout(summary)
+        self.fields: dict[str, QLabel] = {}
+        for key, label in [
+            ("name", "Name"),
+            ("case_number", "Case number"),
+            ("born", "Born"),
+            ("nationality", "Nationality"),
+            ("facility", "Facility"),
+            ("custody", "Custody"),
+            ("order", "Removal order"),
+            ("hold", "Legal hold"),
+            ("needs", "Risk / medical"),
+            ("priority", "Priority"),
+        ]:
+            value = QLabel("")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setWordWrap(True)
+            self.fields[key] = value
+            self.form.addRow(f"{label}:", value)
+        self.addTab(summary, "Summary")
+        self.documents = RecordTableModel(
+            [
+                ("type", "Type"),
+                ("number", "Number"),
+                ("issuing_country", "Issued by"),
+                ("issued_on", "Issued"),
+                ("expires_on", "Expires"),
+                ("status", "Status"),
+            ],
+            self,
+        )
+        self.addTab(_small_table(self.documents, "documentsTable"), "Documents")
+        self.verifications = RecordTableModel(
+            [
+                ("verified_on", "Date"),
+                ("country", "Country"),
+                ("result", "Result"),
+                ("authority", "Authority"),
+                ("reference", "Reference"),
+                ("source", "Source line"),
+                ("imported_by", "Imported by"),
+            ],
+            self,
+        )
+        self.addTab(_small_table(self.verifications, "verificationsTable"), "Verifications")
+        self.family = RecordTableModel(
+            [
+                ("case_number", "Case number"),
+                ("family_name", "Family name"),
+                ("given_names", "Given names"),
+                ("native_name", "Native name"),
+                ("date_of_birth", "Born"),
+                ("custody_status", "Custody"),
+            ],
+            self,
+        )
+        self.addTab(_small_table(self.family, "familyTable"), "Family")
+        self.why = QPlainTextEdit()
+        self.why.setObjectName("whyText")
+        self.why.setReadOnly(True)
+        self.addTab(self.why, "Plan && why")
+        self.audit = RecordTableModel(
+            [("at", "When"), ("actor", "Who"), ("action", "Action"), ("changes", "Changes")], self
+        )
+        self.addTab(_small_table(self.audit, "personAuditTable"), "Audit trail")
+        self.setEnabled(False)
+
+    def show_detail(self, detail: PersonDetail) -> None:
+        r = detail.row
+        self.fields["name"].setText(
+            f"{r.family_name}, {r.given_names}" + (f"  {r.native_name}" if r.native_name else "")
+        )
+        self.fields["case_number"].setText(r.case_number)
+        self.fields["born"].setText(f"{r.date_of_birth:%Y-%m-%d}  {detail.place_of_birth}".strip())
+        self.fields["nationality"].setText(r.nationality)
+        self.fields["facility"].setText(r.facility)
+        self.fields["custody"].setText(r.custody_status)
+        order = r.order_status + (f" since {detail.order_date:%Y-%m-%d}" if detail.order_date else "")
+        self.fields["order"].setText(order)
+        hold = r.legal_hold or "none"
+        if r.legal_hold and detail.hold_until:
+            hold += f" until {detail.hold_until:%Y-%m-%d}"
+        self.fields["hold"].setText(hold)
+        self.fields["needs"].setText(f"{r.risk_level} / {r.medical_need}")
+        self.fields["priority"].setText(str(r.priority))
+        self.documents.set_records(detail.documents)
+        self.verifications.set_records(detail.verifications)
+        self.family.set_records(detail.family)
+        self.why.setPlainText(detail.explanation)
+        self.audit.set_records(detail.audit)
+        self.setTabText(3, f"Family ({len(detail.family)})")
+        self.setEnabled(True)
+
+
+class PeopleScreen(Screen):
+    title = "People"
+
+    def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, actor, parent)
+        self._sort = ("case_number", False)
+        self._query_generation = 0
+        self._detail_generation = 0
+
+        self.model = PeopleTableModel(self._request_rows, self)
+        self.table = QTableView(self)
+        self.table.setObjectName("peopleTable")
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            self.table.setColumnWidth(column, width)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+
+        self.search = QLineEdit(self)
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText("Search case number or name…  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.nationality = QComboBox(self)
+        self.nationality.setObjectName("nationality")
+        self.nationality.addItem("All nationalities", "")
+        self.custody = QComboBox(self)
+        self.custody.setObjectName("custody")
+        self.custody.addItem("Any custody status", "")
+        for status in CustodyStatus:
+            self.custody.addItem(status.value.replace("_", " ").title(), status.value)
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("peopleCount")
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 3)
+        filters.addWidget(self.nationality, 1)
+        filters.addWidget(self.custody, 1)
+        filters.addWidget(self.count_label)
+        self.detail = PersonDetailPanel(self)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.setObjectName("peopleSplitter")
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(splitter)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(FILTER_DELAY_MS)
+        self._debounce.timeout.connect(self.reload)
+        self.search.textChanged.connect(self._debounce.start)
+        self.nationality.currentIndexChanged.connect(self.reload)
+        self.custody.currentIndexChanged.connect(self.reload)
+        self.model.sort_requested.connect(self._sort_changed)
+        self._loaded = False
+
+    # ------------------------------------------------------------ screen contract
+
+    def activate(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            self._load_nationalities()
+            self.reload()
+
+    def on_data_changed(self, topic: str) -> None:
+        if topic in ("people", "plan") and self._loaded:
+            self.reload()
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    # ------------------------------------------------------------ queries (background)
+
+    def current_filter(self) -> PeopleFilter:
+        return PeopleFilter(
+            text=self.search.text(),
+            nationality=self.nationality.currentData() or "",
+            custody_status=self.custody.currentData() or "",
+        )
+
+    def reload(self) -> None:
+        """Re-run the people query with the current filter and order (off the GUI thread)."""
+        self._debounce.stop()
+        self._query_generation += 1
+        generation, people_filter = self._query_generation, self.current_filter()
+        sort_by, descending = self._sort
+        self.count_label.setText("Searching…")
+
+        def work(_task: Task) -> list[int]:
+            with self.ctx.uow(write=False) as uow:
+                return people.person_ids(
+                    uow, self.actor, people_filter, sort_by=sort_by, descending=descending
+                )
+
+        run_in_background(work, lambda ids: self._show_ids(generation, ids), self._query_failed)
+
+    def _show_ids(self, generation: int, ids: list[int]) -> None:
+        if generation != self._query_generation:
+            return  # superseded by a newer keystroke
+        self.model.set_ids(ids)
+        self.count_label.setText(f"{len(ids):,} people")
+
+    def _query_failed(self, exc: BaseException, details: str) -> None:
+        self.count_label.setText("")
+        show_error(self, "Could not load people", exc, details)
+
+    def _request_rows(self, ids: Sequence[int], deliver: Callable[[dict[int, PersonRow]], None]) -> None:
+        def work(_task: Task) -> dict[int, PersonRow]:
+            with self.ctx.uow(write=False) as uow:
+                return people.people_rows(uow, self.actor, ids)
+
+        run_in_background(work, deliver, self._query_failed)
+
+    def _load_nationalities(self) -> None:
+        def fill(codes: list[str]) -> None:
+            for code in codes:
+                self.nationality.addItem(code, code)
+
+        self.run(lambda uow: people.nationalities(uow, self.actor), fill)
+
+    def _sort_changed(self, key: str, descending: bool) -> None:
+        self._sort = (key, descending)
+        self.reload()
+
+    def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        rows = {index.row() for index in selected.indexes()}
+        if not rows:
+            return
+        self.show_person(self.model.person_id(min(rows)))
+
+    def show_person(self, person_id: int) -> None:
+        """Load and show one person's detail (off the GUI thread)."""
+        self._detail_generation += 1
+        generation = self._detail_generation
+
+        def shown(detail: PersonDetail) -> None:
+            if generation == self._detail_generation:
+                self.detail.show_detail(detail)
+
+        self.run(
+            lambda uow: people.person_detail(uow, self.actor, person_id),
+            shown,
+            error_title="Could not load the person",
+        )
