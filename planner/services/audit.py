@@ -1,7 +1,7 @@
 """The audit chain: append-only events, each holding the previous event's SHA-256.
 
-``hash = sha256(canonical JSON of id, occurred_at, actor, action, entity, entity_id,
-changes, prev_hash)``. The id is part of the hash, so removing or reordering events breaks
+``hash = sha256(id, occurred_at, actor, action, entity, entity_id, changes, prev_hash)``, each
+field length-prefixed (``len:text;``) so no two different events share a payload. The id is part of the hash, so removing or reordering events breaks
 the chain as surely as editing one. Appenders lock the single ``audit_head`` row, which keeps
 the chain linear when several processes write at once.
 """
@@ -72,18 +72,18 @@ def event_hash(
     changes_json: str,
     prev_hash: str,
 ) -> str:
-    payload = canonical_json(
-        {
-            "id": event_id,
-            "occurred_at": occurred_at.isoformat(timespec="microseconds"),
-            "actor": actor,
-            "action": action,
-            "entity": entity,
-            "entity_id": entity_id,
-            "changes": changes_json,
-            "prev_hash": prev_hash,
-        }
+    # Length-prefixed fields: unambiguous whatever the fields contain, and cheap to build.
+    fields = (
+        str(event_id),
+        occurred_at.isoformat(timespec="microseconds"),
+        actor,
+        action,
+        entity,
+        entity_id,
+        changes_json,
+        prev_hash,
     )
+    payload = "".join(f"{len(f)}:{f};" for f in fields)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
