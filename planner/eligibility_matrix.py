@@ -12,6 +12,12 @@ rule (10) are evaluated as boolean matrices over C's stops × C's candidates, in
 so memory stays bounded. Nobody else is eligible for C's stops; the planner explains them lazily
 with ``reasons_per_stop``.
 
+``evaluate_with_reasons`` also returns, in the same pass, a ``ReasonSummary`` per person: bit masks
+of the reasons failing at every / at some of the person's candidate stops (the stops to
+``related_countries``) and their number; ``headline_codes`` picks the reason to show. Rules 1–9 need
+no people × stops matrix for that (each compares a person value with per-stop extremes); rule 10 is
+counted from the candidate matrix blocks before the family rule is applied.
+
 Encoding: strings become small integers. ``countries`` and ``airports`` are the vocabularies;
 document types, verification results and medical needs use the declaration order of their enums
 (``-1`` = unknown value, which never helps a person). Dates are proleptic ordinals
@@ -195,6 +201,90 @@ class EligiblePairs:
         return set(zip(self.person.tolist(), self.stop.tolist(), strict=True))
 
 
+#: ``ReasonCode`` in rule (declaration) order: bit ``i`` of a reason mask stands for ``REASON_CODES[i]``.
+REASON_CODES: tuple[ReasonCode, ...] = tuple(ReasonCode)
+#: The mask bit of each reason code.
+REASON_BITS: Mapping[ReasonCode, int] = {code: 1 << i for i, code in enumerate(REASON_CODES)}
+#: Every reason bit set.
+ALL_REASONS_MASK = (1 << len(REASON_CODES)) - 1
+#: Headline code: no reason (eligible at every candidate stop, or — from ``headline_codes`` alone —
+#: no candidate stop at all).
+NO_REASON = -1
+#: Headline code of ``ReasonSummary.headline_codes`` for a person without any candidate stop; the
+#: planner reports it as ``NO_FLIGHT_TO_COUNTRY`` (not a ``ReasonCode``: no stop to explain).
+NO_FLIGHT_CODE = -2
+NO_FLIGHT_TO_COUNTRY = "NO_FLIGHT_TO_COUNTRY"
+#: Index of the lowest set bit of every possible mask (``NO_REASON`` for 0).
+_FIRST_BIT = np.array(
+    [NO_REASON] + [(m & -m).bit_length() - 1 for m in range(1, ALL_REASONS_MASK + 1)], np.int8
+)
+
+
+@dataclass(frozen=True, eq=False)
+class ReasonSummary:
+    """Why each person (row-aligned with ``EligibilityTables.people``) is not eligible, over the
+    person's *candidate stops*: every stop whose country is a related country of the person (the
+    claimed nationality or a confirmed one — ``related_countries``); exactly the stops
+    ``reasons_per_stop`` is asked to explain. Every other stop fails rule 5 anyway.
+
+    - ``all_mask``: bit ``i`` (see ``REASON_CODES``) set when reason i fails at EVERY candidate stop;
+    - ``any_mask``: bit ``i`` set when reason i fails at SOME candidate stop (``all ⊆ any``);
+    - ``candidate_stops``: the number of candidate stops; 0 = no flight to any of the person's
+      countries (both masks are then 0).
+
+    A person with ``candidate_stops > 0`` and ``any_mask == 0`` is eligible at every candidate stop.
+    Rule 10 is included: a stop's ``FAMILY_MEMBER_INELIGIBLE`` is as ``apply_family_rule`` gives it."""
+
+    all_mask: np.ndarray  # uint16[N]
+    any_mask: np.ndarray  # uint16[N]
+    candidate_stops: np.ndarray  # int32[N]
+
+    def __len__(self) -> int:
+        return len(self.candidate_stops)
+
+    def headline_codes(self) -> np.ndarray:
+        """int8[N]: ``headline_codes(all_mask, any_mask)``, but ``NO_FLIGHT_CODE`` for people
+        without candidate stops."""
+        codes = headline_codes(self.all_mask, self.any_mask)
+        codes[self.candidate_stops == 0] = NO_FLIGHT_CODE
+        return codes
+
+    def headline(self, row: int) -> ReasonCode | str | None:
+        """The headline of one person row: a ``ReasonCode``, ``NO_FLIGHT_TO_COUNTRY`` or None
+        (eligible at every candidate stop)."""
+        if self.candidate_stops[row] == 0:
+            return NO_FLIGHT_TO_COUNTRY
+        return headline_reason(int(self.all_mask[row]), int(self.any_mask[row]))
+
+
+def headline_codes(all_mask: np.ndarray, any_mask: np.ndarray) -> np.ndarray:
+    """Vectorised headline, int8 per element: the index in ``REASON_CODES`` of the first reason (rule
+    order) set in ``all_mask``, else of the first set in ``any_mask``, else ``NO_REASON``. Masks must
+    hold only reason bits (``0 <= mask <= ALL_REASONS_MASK``)."""
+    all_mask, any_mask = np.asarray(all_mask), np.asarray(any_mask)
+    return np.where(all_mask != 0, _FIRST_BIT[all_mask], _FIRST_BIT[any_mask]).astype(np.int8)
+
+
+def headline_reason(all_mask: int, any_mask: int) -> ReasonCode | None:
+    """Scalar ``headline_codes``: the first reason failing at every candidate stop, else the first
+    failing at some stop, else None."""
+    code = int(_FIRST_BIT[all_mask if all_mask else any_mask])
+    return None if code == NO_REASON else REASON_CODES[code]
+
+
+def decode_reasons(mask: int) -> tuple[ReasonCode, ...]:
+    """The reason codes of ``mask``, in rule order."""
+    return tuple(code for i, code in enumerate(REASON_CODES) if mask >> i & 1)
+
+
+def reason_mask(reasons: Iterable[ReasonCode]) -> int:
+    """The mask of ``reasons`` (inverse of ``decode_reasons``)."""
+    mask = 0
+    for code in reasons:
+        mask |= REASON_BITS[code]
+    return mask
+
+
 def epoch_us(moment: datetime) -> int:
     """Microseconds since the Unix epoch of a timezone-aware ``moment`` (exact)."""
     if moment.tzinfo is None or moment.utcoffset() is None:
@@ -210,6 +300,25 @@ def encode(values: Iterable[str | None], index: Mapping[str, int]) -> np.ndarray
 def evaluate(tables: EligibilityTables, *, now: datetime) -> EligiblePairs:
     """Every (person row, stop row) pair that passes rules 1–10 at instant ``now`` (timezone-aware).
     Raises ``ValueError`` when a stop's country has no rule."""
+    return _evaluate(tables, now, with_reasons=False)[0]
+
+
+def evaluate_with_reasons(tables: EligibilityTables, *, now: datetime) -> tuple[EligiblePairs, ReasonSummary]:
+    """``evaluate`` plus, in the same pass, the ``ReasonSummary`` of every person (see there).
+    Same arguments, same errors."""
+    pairs, summary = _evaluate(tables, now, with_reasons=True)
+    assert summary is not None
+    return pairs, summary
+
+
+def reason_summary(tables: EligibilityTables, *, now: datetime) -> ReasonSummary:
+    """Only the ``ReasonSummary`` of ``evaluate_with_reasons`` (the eligible pairs are discarded)."""
+    return evaluate_with_reasons(tables, now=now)[1]
+
+
+def _evaluate(
+    tables: EligibilityTables, now: datetime, *, with_reasons: bool
+) -> tuple[EligiblePairs, ReasonSummary | None]:
     now_us = epoch_us(now)
     people, stops, rules, docs = tables.people, tables.stops, tables.rules, tables.documents
     n_people = len(people)
@@ -218,7 +327,8 @@ def evaluate(tables: EligibilityTables, *, now: datetime) -> EligiblePairs:
     if missing:
         raise ValueError(f"no country rule for stop countries {[tables.countries[c] for c in missing]}")
 
-    latest_person, latest_country, latest_result = _latest_verifications(tables.verifications)
+    latest = _latest_verifications(tables.verifications)
+    latest_person, latest_country, latest_result = latest
     is_confirmed = latest_result == _CONFIRMED
     confirmed_count = np.bincount(latest_person[is_confirmed], minlength=n_people)
     person_ok = people.in_custody & people.final_order
@@ -231,6 +341,22 @@ def evaluate(tables: EligibilityTables, *, now: datetime) -> EligiblePairs:
     open_for_new = now_us < stops.departure_us - rules.notice_days[stops.country] * US_PER_DAY
     doc_type_known = docs.doc_type >= 0
     doc_type_col = np.where(doc_type_known, docs.doc_type, 0)
+    summary = (
+        _SummaryBuilder(
+            tables,
+            latest=latest,
+            confirmed_count=confirmed_count,
+            family_size=family_size,
+            departure_day=departure_day,
+            reach=reach,
+            facility_col=facility_col,
+            need_ok=need_ok,
+            need_col=need_col,
+            open_for_new=open_for_new,
+        )
+        if with_reasons
+        else None
+    )
 
     people_of_stop: list[np.ndarray | None] = [None] * len(stops)
     for country in stop_countries.tolist():
@@ -255,16 +381,22 @@ def evaluate(tables: EligibilityTables, *, now: datetime) -> EligiblePairs:
         min_expiry = (
             departure_day[country_stops] + ARRIVAL_DAYS_AFTER_DEPARTURE + rules.min_validity_days[country]
         )
+        reasons = summary.country(country, country_stops, min_expiry, best_expiry) if summary else None
         candidate &= best_expiry >= min_expiry.min()
         candidates = np.flatnonzero(candidate).astype(np.int32)
         if candidates.size == 0:
+            if reasons is not None:
+                reasons.finish()
             continue
         cand_expiry = best_expiry[candidates]
         cand_hold = people.hold_until[candidates]
         cand_facility = facility_col[candidates]
         cand_need = need_col[candidates]
         families = _FamilyLayout.of(people.family[candidates], family_size)
-        block = max(1, BLOCK_CELLS // candidates.size)
+        if reasons is not None:
+            reasons.family_candidates(candidates, families)
+        width = max(candidates.size, reasons.family_width if reasons is not None else 0)
+        block = max(1, BLOCK_CELLS // width)
         for start in range(0, country_stops.size, block):
             rows = country_stops[start : start + block]
             matrix = cand_expiry[None, :] >= min_expiry[start : start + block, None]  # rule 6
@@ -272,12 +404,16 @@ def evaluate(tables: EligibilityTables, *, now: datetime) -> EligiblePairs:
             matrix &= reach[rows][:, cand_facility]  # rule 7
             matrix &= need_ok[rows][:, cand_need]  # rule 8
             _apply_notice_rule(matrix, rows, candidates, open_for_new, tables)  # rule 9
+            if reasons is not None:
+                reasons.family_block(matrix)  # rule 10 explained, from the rules 1-9 verdicts
             families.apply(matrix)  # rule 10
             for row, stop in enumerate(rows.tolist()):
                 people_of_stop[stop] = candidates[matrix[row]]
+        if reasons is not None:
+            reasons.finish()
     result = _to_csr(people_of_stop)
     log.debug("eligibility: %d people x %d stops -> %d pairs", n_people, len(stops), len(result))
-    return result
+    return result, summary.build() if summary is not None else None
 
 
 def _latest_verifications(v: VerificationsTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -359,6 +495,187 @@ class _FamilyLayout:
             return
         together = np.logical_and.reduceat(matrix[:, self.order], self.starts, axis=1) & self.whole
         matrix[:, self.order] = np.repeat(together, self.counts, axis=1)
+
+
+def _bit(condition: np.ndarray, code: ReasonCode) -> np.ndarray:
+    """uint16 mask: ``code``'s bit where ``condition`` holds, else 0."""
+    return condition.astype(np.uint16) << np.uint16(REASON_CODES.index(code))
+
+
+_LatestVerifications = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+class _SummaryBuilder:
+    """Accumulates the ``ReasonSummary`` while ``_evaluate`` walks the countries.
+
+    Every reason except rule 10 fails at a stop through a per-person value compared with a per-stop
+    value (or a person-level constant), so its AND/OR over a country's stops needs only that
+    country's extreme stop values. Rule 10 needs the other members' rules 1–9 verdicts, i.e. the
+    candidate matrix of ``_evaluate`` before ``_FamilyLayout.apply`` (see ``_CountryReasons``)."""
+
+    def __init__(
+        self,
+        tables: EligibilityTables,
+        *,
+        latest: _LatestVerifications,
+        confirmed_count: np.ndarray,
+        family_size: np.ndarray,
+        departure_day: np.ndarray,
+        reach: np.ndarray,
+        facility_col: np.ndarray,
+        need_ok: np.ndarray,
+        need_col: np.ndarray,
+        open_for_new: np.ndarray,
+    ) -> None:
+        people = tables.people
+        n = len(people)
+        self.tables = tables
+        self.latest = latest
+        self.confirmed_count = confirmed_count
+        self.family_size = family_size
+        self.departure_day = departure_day
+        self.reach = reach
+        self.facility_col = facility_col
+        self.need_ok = need_ok
+        self.need_col = need_col
+        self.closed = ~open_for_new
+        self.all_mask = np.full(n, ALL_REASONS_MASK, np.uint16)
+        self.any_mask = np.zeros(n, np.uint16)
+        self.candidate_stops = np.zeros(n, np.int32)
+        self.person_bits = _bit(~people.in_custody, ReasonCode.NOT_IN_CUSTODY) | _bit(
+            ~people.final_order, ReasonCode.NO_FINAL_ORDER
+        )
+        self.need_bits = np.zeros(len(MEDICAL_NEEDS), np.uint16)
+        self.need_bits[_MEDICAL_ESCORT] = REASON_BITS[ReasonCode.NO_MEDICAL_CAPACITY]
+        self.need_bits[_WHEELCHAIR] = REASON_BITS[ReasonCode.NO_WHEELCHAIR_CAPACITY]
+        # Distinct (person, stop) pairs on sent manifests of stops past their cut-off (rule 9).
+        sent_person = np.asarray(tables.sent_person, np.int64)
+        sent_stop = np.asarray(tables.sent_stop, np.int64)
+        on_closed = self.closed[sent_stop]
+        pair = np.unique(sent_person[on_closed] * max(1, len(tables.stops)) + sent_stop[on_closed])
+        self.sent_closed_person = pair // max(1, len(tables.stops))
+        self.sent_closed_country = tables.stops.country[pair % max(1, len(tables.stops))]
+
+    def country(
+        self,
+        country: int,
+        country_stops: np.ndarray,
+        min_expiry: np.ndarray,
+        best_expiry: np.ndarray,
+    ) -> _CountryReasons:
+        """Rules 1–9 over the stops of ``country`` (all of them, ascending rows) for the people related
+        to it; ``min_expiry``/``best_expiry`` as in ``_evaluate``. Rule 10 follows via the result."""
+        people, rules = self.tables.people, self.tables.rules
+        n = len(people)
+        latest_person, latest_country, latest_result = self.latest
+        in_country = latest_country == country
+        confirmed = np.zeros(n, bool)
+        confirmed[latest_person[in_country & (latest_result == _CONFIRMED)]] = True
+        refused = np.zeros(n, bool)
+        refused[latest_person[in_country & (latest_result == _NOT_CONFIRMED)]] = True
+        claimed = people.claimed_country == country
+        rows = np.flatnonzero(claimed | confirmed)
+        self.candidate_stops[rows] += country_stops.size
+
+        confirmed, refused, claimed = confirmed[rows], refused[rows], claimed[rows]
+        constant = self.person_bits[rows]  # rules 1, 2
+        if rules.verification_required[country]:
+            constant |= _bit(~confirmed, ReasonCode.NATIONALITY_NOT_VERIFIED)  # rule 4
+        mismatch = ~confirmed & ((self.confirmed_count[rows] > 0) | ~claimed | refused)
+        constant |= _bit(mismatch, ReasonCode.NATIONALITY_MISMATCH)  # rule 5
+        any_mask, all_mask = constant.copy(), constant
+
+        days = self.departure_day[country_stops]  # rule 3: fails where hold_until >= day
+        hold = people.hold_until[rows]
+        any_mask |= _bit(hold >= days.min(), ReasonCode.LEGAL_HOLD)
+        all_mask |= _bit(hold >= days.max(), ReasonCode.LEGAL_HOLD)
+        expiry = best_expiry[rows]  # rule 6: fails where best expiry < min_expiry
+        any_mask |= _bit(expiry < min_expiry.max(), ReasonCode.NO_VALID_DOCUMENT)
+        all_mask |= _bit(expiry < min_expiry.min(), ReasonCode.NO_VALID_DOCUMENT)
+        reach = self.reach[country_stops]  # rule 7, per facility column
+        facility = self.facility_col[rows]
+        any_mask |= _bit(~reach.all(axis=0)[facility], ReasonCode.FACILITY_CANNOT_REACH)
+        all_mask |= _bit(~reach.any(axis=0)[facility], ReasonCode.FACILITY_CANNOT_REACH)
+        need_fail = ~self.need_ok[country_stops]  # rule 8, per need column
+        need = self.need_col[rows]
+        any_mask |= (self.need_bits * need_fail.any(axis=0))[need]
+        all_mask |= (self.need_bits * need_fail.all(axis=0))[need]
+        # Rule 9 fails at the closed stops where the person is not on the sent manifest.
+        sent = np.bincount(self.sent_closed_person[self.sent_closed_country == country], minlength=n)
+        failing = int(self.closed[country_stops].sum()) - sent[rows]
+        any_mask |= _bit(failing > 0, ReasonCode.AFTER_NOTICE_CUTOFF)
+        all_mask |= _bit(failing == country_stops.size, ReasonCode.AFTER_NOTICE_CUTOFF)
+        return _CountryReasons(self, rows, any_mask, all_mask)
+
+    def build(self) -> ReasonSummary:
+        self.all_mask[self.candidate_stops == 0] = 0
+        return ReasonSummary(self.all_mask, self.any_mask, self.candidate_stops)
+
+
+class _CountryReasons:
+    """One country's masks for its related people (``rows``), rules 1–9 done; rule 10 pending.
+
+    Rule 10 for related person p in family G at stop S fails iff some other member fails rules 1–9
+    at S, i.e. iff ``ok_G(S) - ok_p(S) < |G| - 1`` where ``ok`` counts the members passing rules
+    1–9. Only ``_evaluate``'s candidates can pass, so a family without candidates fails at every
+    stop (for members with |G| >= 2); the others are counted from the candidate matrix blocks."""
+
+    def __init__(self, owner: _SummaryBuilder, rows: np.ndarray, any_mask: np.ndarray, all_mask: np.ndarray):
+        self.owner, self.rows, self.any_mask, self.all_mask = owner, rows, any_mask, all_mask
+        family = owner.tables.people.family[rows]
+        self.family = family
+        in_family = family >= 0
+        with_others = np.zeros(rows.size, bool)
+        with_others[in_family] = owner.family_size[family[in_family]] >= 2
+        self.family_any = with_others.copy()
+        self.family_all = with_others
+        # Filled by family_candidates: the members (positions in rows) whose family has candidates,
+        # each one's family slot among the candidate families, the other members it needs passing,
+        # and (own_at, own_column): which members are candidates themselves, at which column.
+        empty = np.zeros(0, np.int64)
+        self.order, self.starts = empty, empty
+        self.members, self.member_family, self.others_needed = empty, empty, empty
+        self.own_at, self.own_column = empty, empty
+        #: Columns of the widest family matrix per stop (bounds the block size with BLOCK_CELLS).
+        self.family_width = 0
+
+    def family_candidates(self, candidates: np.ndarray, families: _FamilyLayout) -> None:
+        """Prepare rule 10 for the candidate matrix whose columns are ``candidates`` (ascending)."""
+        if families.order.size == 0:
+            return
+        self.order, self.starts = families.order, families.starts
+        candidate_families = self.owner.tables.people.family[candidates[families.order[families.starts]]]
+        members = np.flatnonzero(self.family_any)
+        family = self.family[members]
+        slot = np.minimum(np.searchsorted(candidate_families, family), candidate_families.size - 1)
+        counted = candidate_families[slot] == family
+        self.members, self.member_family = members[counted], slot[counted]
+        self.others_needed = self.owner.family_size[family[counted]] - 1
+        person = self.rows[self.members]
+        column = np.minimum(np.searchsorted(candidates, person), candidates.size - 1)
+        is_candidate = candidates[column] == person
+        self.own_column, self.own_at = column[is_candidate], np.flatnonzero(is_candidate)
+        self.family_any[self.members] = False
+        self.family_all[self.members] = True
+        self.family_width = max(self.members.size, candidate_families.size)
+
+    def family_block(self, matrix: np.ndarray) -> None:
+        """Rule 10 over one block of stops: ``matrix`` = rules 1–9 verdicts (stops × candidates)."""
+        if self.members.size == 0:
+            return
+        ok = np.add.reduceat(matrix[:, self.order].astype(np.int32), self.starts, axis=1)
+        others_ok = ok[:, self.member_family]
+        others_ok[:, self.own_at] -= matrix[:, self.own_column]
+        fails = others_ok < self.others_needed
+        self.family_any[self.members] |= fails.any(axis=0)
+        self.family_all[self.members] &= fails.all(axis=0)
+
+    def finish(self) -> None:
+        """Merge this country's masks into the person masks."""
+        any_mask = self.any_mask | _bit(self.family_any, ReasonCode.FAMILY_MEMBER_INELIGIBLE)
+        all_mask = self.all_mask | _bit(self.family_all, ReasonCode.FAMILY_MEMBER_INELIGIBLE)
+        self.owner.any_mask[self.rows] |= any_mask
+        self.owner.all_mask[self.rows] &= all_mask
 
 
 def _to_csr(people_of_stop: list[np.ndarray | None]) -> EligiblePairs:

@@ -30,24 +30,29 @@ import sqlalchemy as sa
 
 import solver
 from planner.auth import Actor, authorize
-from planner.domain import CustodyStatus, FlightStatus, MedicalNeed, ReasonCode, Role
+from planner.domain import CustodyStatus, FlightStatus, MedicalNeed, Role
 from planner.eligibility import CountryRuleFacts
 from planner.eligibility_matrix import (
     DOCUMENT_TYPES,
     HOLD_INDEFINITE,
     HOLD_NONE,
     MEDICAL_NEEDS,
+    NO_FLIGHT_CODE,
+    NO_FLIGHT_TO_COUNTRY,
     NO_INDEX,
+    REASON_CODES,
     VERIFICATION_RESULTS,
     DocumentsTable,
     EligibilityTables,
     PeopleTable,
+    ReasonSummary,
     RulesTable,
     StopsTable,
     VerificationsTable,
+    decode_reasons,
     encode,
     epoch_us,
-    evaluate,
+    evaluate_with_reasons,
 )
 from planner.errors import Conflict, NotFound
 from planner.models import (
@@ -77,7 +82,6 @@ Progress = Callable[[float, str], None]
 ShouldStop = Callable[[], bool]
 
 CAPACITY = "CAPACITY"
-NO_FLIGHT_TO_COUNTRY = "NO_FLIGHT_TO_COUNTRY"
 DRAFT, SUPERSEDED = "DRAFT", "SUPERSEDED"
 _OFFICER = Role.OFFICER
 #: Cruise speed and fixed overhead used to estimate flight hours from great-circle distance.
@@ -428,6 +432,29 @@ def build_problem(
     return solver.Problem(people=tuple(people), flights=tuple(data.flights.values()), stops=stops)
 
 
+def _prepare(
+    data: PlanningInput, settings: Settings, timings: dict[str, float] | None = None
+) -> tuple[solver.Problem, int, ReasonSummary]:
+    t0 = time.perf_counter()
+    pairs, reasons = evaluate_with_reasons(data.tables, now=data.now)
+    t1 = time.perf_counter()
+    problem = build_problem(data, pairs.person, pairs.stop, settings.escort_load())
+    eligible_people = len(np.unique(pairs.person))
+    if timings is not None:
+        timings["eligibility"] = t1 - t0
+        timings["build"] = time.perf_counter() - t1
+    return problem, eligible_people, reasons
+
+
+def prepare_problem(
+    data: PlanningInput, settings: Settings, timings: dict[str, float] | None = None
+) -> tuple[solver.Problem, int]:
+    """Eligibility (vectorised) and the solver problem for ``data``: ``(problem, people eligible for
+    at least one stop)``. Fills ``timings["eligibility"]`` and ``timings["build"]`` when given."""
+    problem, eligible_people, _reasons = _prepare(data, settings, timings)
+    return problem, eligible_people
+
+
 @dataclass
 class PlanOutcome:
     """What a plan run produced, before it is stored (plain data)."""
@@ -442,15 +469,16 @@ class PlanOutcome:
 
 
 def _exclusions(
-    data: PlanningInput, problem: solver.Problem, plan: solver.Plan
+    data: PlanningInput, problem: solver.Problem, plan: solver.Plan, reasons: ReasonSummary
 ) -> dict[int, tuple[str, dict]]:
     """A reason for everybody not placed: CAPACITY (with the binding resources per stop) for the
-    eligible, otherwise the first eligibility rule that fails (see ``headline_reasons``)."""
+    eligible; otherwise the headline rule (the first that fails at every stop to the person's
+    countries, else at some), with the rules failing at every / some stop as detail."""
     in_problem = {p.id: p for p in problem.people}
     blocks = explain_unplaced(problem, plan)
     stop_code = {st.stop_id: f"{st.flight_code}/{st.airport}" for st in data.stops}
+    headline = reasons.headline_codes()
     out: dict[int, tuple[str, dict]] = {}
-    headline = headline_reasons(data)
     for row, pid in enumerate(data.tables.people.person_id.tolist()):
         if pid in plan.assignment:
             continue
@@ -463,65 +491,18 @@ def _exclusions(
                 ]
             }
             out[pid] = (CAPACITY, detail)
-        else:
-            out[pid] = (headline[row], {})
-    return out
-
-
-def headline_reasons(data: PlanningInput) -> list[str]:
-    """Per person row: the first rule (in rule order) that keeps the person off every stop to
-    their countries, computed with the person-level facts. Detailed per-stop reasons come from
-    ``explain``."""
-    t = data.tables
-    people = t.people
-    n = len(people)
-    out = [""] * n
-    stop_countries = set(t.stops.country.tolist())
-    for row in range(n):
-        if not people.in_custody[row]:
-            out[row] = ReasonCode.NOT_IN_CUSTODY.value
-        elif not people.final_order[row]:
-            out[row] = ReasonCode.NO_FINAL_ORDER.value
-    # Verification and documents per claimed country, vectorised over people.
-    latest: dict[tuple[int, int], tuple[int, int, int]] = {}
-    v = t.verifications
-    for person, country, result, day, seq in zip(
-        v.person.tolist(),
-        v.country.tolist(),
-        v.result.tolist(),
-        v.verified_on.tolist(),
-        v.sequence.tolist(),
-        strict=True,
-    ):
-        key = (person, country)
-        if key not in latest or (day, seq) >= latest[key][:2]:
-            latest[key] = (day, seq, result)
-    confirmed = VERIFICATION_RESULTS.index("CONFIRMED")
-    confirmed_of: dict[int, set[int]] = defaultdict(set)
-    for (person, country), (_, _, result) in latest.items():
-        if result == confirmed:
-            confirmed_of[person].add(country)
-    has_doc: set[tuple[int, int]] = set()
-    d = t.documents
-    for person, country, valid in zip(
-        d.person.tolist(), d.issuing_country.tolist(), d.valid.tolist(), strict=True
-    ):
-        if valid:
-            has_doc.add((person, country))
-    for row in range(n):
-        if out[row]:
             continue
-        countries = confirmed_of.get(row) or {int(people.claimed_country[row])}
-        if not countries & stop_countries:
-            out[row] = NO_FLIGHT_TO_COUNTRY
-        elif not confirmed_of.get(row) and any(t.rules.verification_required[c] for c in countries if c >= 0):
-            out[row] = ReasonCode.NATIONALITY_NOT_VERIFIED.value
-        elif not any((row, c) for c in countries if (row, c) in has_doc):
-            out[row] = ReasonCode.NO_VALID_DOCUMENT.value
-        elif people.hold_until[row] != HOLD_NONE:
-            out[row] = ReasonCode.LEGAL_HOLD.value
-        else:
-            out[row] = "INELIGIBLE_AT_EVERY_STOP"
+        code = int(headline[row])
+        if code == NO_FLIGHT_CODE:
+            out[pid] = (NO_FLIGHT_TO_COUNTRY, {})
+            continue
+        reason = REASON_CODES[code].value if code >= 0 else "FROZEN_ELSEWHERE"
+        detail = {
+            "every_stop": [r.value for r in decode_reasons(int(reasons.all_mask[row]))],
+            "some_stops": [r.value for r in decode_reasons(int(reasons.any_mask[row]))],
+            "candidate_stops": int(reasons.candidate_stops[row]),
+        }
+        out[pid] = (reason, detail)
     return out
 
 
@@ -537,14 +518,8 @@ def compute_plan(
     """Eligibility + solve + explanations, all in memory (no database). Progress 0.05 → 0.95."""
     report = progress or (lambda _f, _m: None)
     timings: dict[str, float] = {}
-    t0 = time.perf_counter()
     report(0.05, "checking eligibility")
-    pairs = evaluate(data.tables, now=data.now)
-    timings["eligibility"] = time.perf_counter() - t0
-    pair_stop = pairs.stop
-    problem = build_problem(data, pairs.person, pair_stop, settings.escort_load())
-    eligible_people = len(np.unique(pairs.person))
-    timings["build"] = time.perf_counter() - t0 - timings["eligibility"]
+    problem, eligible_people, reasons = _prepare(data, settings, timings)
     report(0.15, f"{eligible_people:,} people eligible; solving")
 
     def solver_progress(fraction: float, message: str) -> None:
@@ -559,7 +534,7 @@ def compute_plan(
     )
     timings["solve"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    exclusions = _exclusions(data, problem, plan)
+    exclusions = _exclusions(data, problem, plan, reasons)
     timings["explain"] = time.perf_counter() - t2
     advice = None
     if with_advice and not plan.stopped:
@@ -797,6 +772,7 @@ __all__ = [
     "assignments_for_export",
     "compute_plan",
     "load_input",
+    "prepare_problem",
     "run_plan",
     "store_plan",
 ]

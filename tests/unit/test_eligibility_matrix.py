@@ -18,6 +18,11 @@ from tests.unit.eligibility_facts import (
     DEPARTURE,
     NOW,
     country_rules,
+    day_near,
+    document_lists,
+    facility_hours,
+    mostly,
+    passport,
     people_facts,
     person,
     rule,
@@ -138,3 +143,131 @@ def test_reasons_per_stop_explains_family_and_own_failures() -> None:
         ),
     }
     assert em.related_countries(replace(parent, nationality="GTM")) == {"GTM", "MEX"}
+
+
+# ---------------------------------------------------------------- per-person reason summary
+
+
+def expected_summary(people, stops, rules, sent, now) -> list[tuple[int, int, int]]:
+    """(all_mask, any_mask, candidate stops) per person from reasons_per_stop over the stops to the
+    person's related countries."""
+    expected = []
+    for p in people:
+        candidate_stops = [s for s in stops if s.country in em.related_countries(p)]
+        explained = em.reasons_per_stop(p, candidate_stops, rules, now=now, family=people, sent_manifest=sent)
+        masks = [em.reason_mask(reasons) for reasons in explained.values()]
+        all_mask = em.ALL_REASONS_MASK if masks else 0
+        any_mask = 0
+        for mask in masks:
+            all_mask &= mask
+            any_mask |= mask
+        expected.append((all_mask, any_mask, len(explained)))
+    return expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(instance=instances(), block_cells=st.sampled_from([1, 5, em.BLOCK_CELLS]))
+def test_reason_summary_matches_reasons_per_stop(instance, block_cells: int) -> None:
+    people, stops, rules, sent = instance
+    tables = em.tables_from_facts(people, stops, rules, sent_manifest=sent)
+    with mock.patch.object(em, "BLOCK_CELLS", block_cells):
+        pairs, summary = em.evaluate_with_reasons(tables, now=NOW)
+        plain = em.evaluate(tables, now=NOW)
+    assert pairs.pair_set() == plain.pair_set()
+    actual = list(
+        zip(
+            summary.all_mask.tolist(),
+            summary.any_mask.tolist(),
+            summary.candidate_stops.tolist(),
+            strict=True,
+        )
+    )
+    assert actual == expected_summary(people, stops, rules, sent, NOW)
+    codes = summary.headline_codes()
+    for row in range(len(people)):
+        all_mask, any_mask, count = actual[row]
+        headline = summary.headline(row)
+        if count == 0:
+            assert headline == em.NO_FLIGHT_TO_COUNTRY and codes[row] == em.NO_FLIGHT_CODE
+        else:
+            assert headline == em.headline_reason(all_mask, any_mask)
+            assert codes[row] == (em.NO_REASON if headline is None else em.REASON_CODES.index(headline))
+
+
+@st.composite
+def family_instances(draw: st.DrawFn):
+    """Mostly eligible people in few families whose failures vary by stop, so rule 10 fails at some
+    stops only (rare in ``instances``)."""
+    people = [
+        person(
+            person_id=100 + i,
+            family_group=draw(st.sampled_from(["F", "F", "G", None])),
+            medical_need=draw(mostly("NONE", "MEDICAL_ESCORT", "WHEELCHAIR")),
+            facility_transfer_hours=draw(facility_hours()),
+            legal_hold_reason=draw(mostly(None, "court stay")),
+            hold_until=draw(st.none() | day_near(0, 20)),
+            documents=tuple(draw(mostly((passport(),), *[(d,) for d in draw(document_lists("MEX"))]))),
+        )
+        for i in range(draw(st.integers(2, 6)))
+    ]
+    stops = [replace(draw(stops_facts(10 + i)), country="MEX") for i in range(draw(st.integers(1, 5)))]
+    rules = draw(country_rules)
+    pairs = [(p.person_id, s.stop_id) for p in people for s in stops]
+    return people, stops, rules, draw(st.sets(st.sampled_from(pairs), max_size=4))
+
+
+@settings(max_examples=100, deadline=None)
+@given(instance=family_instances(), block_cells=st.sampled_from([1, 5, em.BLOCK_CELLS]))
+def test_reason_summary_of_families_matches_reasons_per_stop(instance, block_cells: int) -> None:
+    people, stops, rules, sent = instance
+    tables = em.tables_from_facts(people, stops, rules, sent_manifest=sent)
+    with mock.patch.object(em, "BLOCK_CELLS", block_cells):
+        summary = em.reason_summary(tables, now=NOW)
+    actual = list(
+        zip(
+            summary.all_mask.tolist(),
+            summary.any_mask.tolist(),
+            summary.candidate_stops.tolist(),
+            strict=True,
+        )
+    )
+    assert actual == expected_summary(people, stops, rules, sent, NOW)
+
+
+def test_headline_prefers_a_reason_failing_everywhere() -> None:
+    bit = em.REASON_BITS
+    all_mask = np.array([0, bit[R.NO_VALID_DOCUMENT], 0, 0], np.uint16)
+    any_mask = np.array(
+        [0, bit[R.LEGAL_HOLD] | bit[R.NO_VALID_DOCUMENT], bit[R.AFTER_NOTICE_CUTOFF], em.ALL_REASONS_MASK],
+        np.uint16,
+    )
+    assert em.headline_codes(all_mask, any_mask).tolist() == [
+        em.NO_REASON,
+        em.REASON_CODES.index(R.NO_VALID_DOCUMENT),
+        em.REASON_CODES.index(R.AFTER_NOTICE_CUTOFF),
+        0,
+    ]
+    assert em.headline_reason(int(all_mask[1]), int(any_mask[1])) == R.NO_VALID_DOCUMENT
+    assert em.headline_reason(0, 0) is None
+    assert em.decode_reasons(int(any_mask[1])) == (R.LEGAL_HOLD, R.NO_VALID_DOCUMENT)
+    assert em.reason_mask(em.decode_reasons(em.ALL_REASONS_MASK)) == em.ALL_REASONS_MASK
+
+
+def test_reason_summary_of_family_and_people_without_flights() -> None:
+    parent = person(person_id=1, family_group="F")
+    child = person(person_id=2, family_group="F", documents=())
+    stranger = person(person_id=3, nationality="GTM", verifications=())
+    stops = [stop(stop_id=10), stop(stop_id=11, wheelchair_slots=0)]
+    summary = em.reason_summary(
+        em.tables_from_facts([parent, child, stranger], stops, {"MEX": rule()}), now=NOW
+    )
+    family = em.REASON_BITS[R.FAMILY_MEMBER_INELIGIBLE]
+    document = em.REASON_BITS[R.NO_VALID_DOCUMENT]
+    assert summary.all_mask.tolist() == [family, document, 0]
+    assert summary.any_mask.tolist() == [family, document, 0]
+    assert summary.candidate_stops.tolist() == [2, 2, 0]
+    assert [summary.headline(row) for row in range(3)] == [
+        R.FAMILY_MEMBER_INELIGIBLE,
+        R.NO_VALID_DOCUMENT,
+        em.NO_FLIGHT_TO_COUNTRY,
+    ]
