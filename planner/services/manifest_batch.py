@@ -39,7 +39,8 @@ from planner.manifests.content import content_sha256
 from planner.models import Flight, Manifest, ManifestSignature
 from planner.services import audit
 from planner.services import manifests as workflow
-from planner.services.manifest_content import build_contents, current_plan_run_id
+from planner.services.current_plan import current_draft_plan_id
+from planner.services.manifest_content import build_contents
 from planner.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ def _prepare_all(uow: UnitOfWork, actor: Actor, now: datetime) -> tuple[list[int
             .order_by(Flight.departure_utc, Flight.code)
         ).scalars()
     )
-    plan = current_plan_run_id(uow)
+    plan = current_draft_plan_id(uow)
     latest: dict[int, Manifest] = {}
     for m in session.execute(
         sa.select(Manifest).where(Manifest.flight_id.in_([f.id for f in flights]))

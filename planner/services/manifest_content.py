@@ -47,7 +47,6 @@ from planner.models import (
     Manifest,
     NationalityVerification,
     Person,
-    PlanRun,
     TravelDocument,
 )
 from planner.uow import UnitOfWork
@@ -72,13 +71,6 @@ class BuiltManifest:
     person_ids: dict[str, int] = field(default_factory=dict)
     stop_ids: dict[int, int] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
-
-
-def current_plan_run_id(uow: UnitOfWork) -> int | None:
-    """Id of the current plan (the newest PlanRun with status DRAFT), or None."""
-    return uow.session.execute(
-        sa.select(PlanRun.id).where(PlanRun.status == "DRAFT").order_by(PlanRun.id.desc()).limit(1)
-    ).scalar_one_or_none()
 
 
 def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:

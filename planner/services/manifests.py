@@ -66,11 +66,11 @@ from planner.models import (
     utc_now,
 )
 from planner.services import audit
+from planner.services.current_plan import current_draft_plan_id
 from planner.services.manifest_content import (
     BuiltManifest,
     build_contents,
     case_numbers_by_stop,
-    current_plan_run_id,
     planned_people,
     sent_revision,
 )
@@ -269,7 +269,7 @@ def late_additions(uow: UnitOfWork, flight: Flight, content: ManifestContent, no
 def _build_one(
     uow: UnitOfWork, flight: Flight, revision: int, now: datetime, prepared_by: str
 ) -> BuiltManifest:
-    plan = current_plan_run_id(uow)
+    plan = current_draft_plan_id(uow)
     if plan is None:
         raise InvalidInput("there is no current plan: run 'plan' first")
     return build_contents(
@@ -465,7 +465,7 @@ def approve_manifest(
 
 
 def _freeze(uow: UnitOfWork, built: BuiltManifest) -> int:
-    plan = current_plan_run_id(uow)
+    plan = current_draft_plan_id(uow)
     stop_ids = list(built.stop_ids.values())
     if plan is None or not stop_ids:
         return 0
@@ -565,7 +565,7 @@ def _frozen_drift(
 ) -> list[str]:
     """How the people on ``flight`` in plan ``plan_run_id`` (default: the current plan) differ from
     ``manifest``, per stop; [] = the same."""
-    plan = plan_run_id if plan_run_id is not None else current_plan_run_id(uow)
+    plan = plan_run_id if plan_run_id is not None else current_draft_plan_id(uow)
     stops = {
         s.id: s.sequence
         for s in uow.session.execute(sa.select(FlightStop).where(FlightStop.flight_id == flight.id)).scalars()
@@ -632,7 +632,7 @@ def remove_from_manifest(
     if not reason.strip():
         raise InvalidInput("give a reason for taking people off the flight")
     flight = _flight(uow, flight_code)
-    plan = current_plan_run_id(uow)
+    plan = current_draft_plan_id(uow)
     if plan is None:
         raise InvalidInput("there is no current plan")
     wanted = set(case_numbers)
@@ -675,7 +675,7 @@ def manifest_for_print(
     PLANNED and a current plan exists, otherwise the newest stored revision (``NotFound`` if none)."""
     authorize(uow, actor, Role.OFFICER, f"prepare the manifest of {flight_code}")
     flight = _flight(uow, flight_code)
-    if flight.status == FlightStatus.PLANNED and current_plan_run_id(uow) is not None:
+    if flight.status == FlightStatus.PLANNED and current_draft_plan_id(uow) is not None:
         return prepare_manifest(uow, actor, flight_code, now=now)
     latest = _latest(uow, flight.id)
     if latest is None:
@@ -803,6 +803,20 @@ def export_paxlst(uow: UnitOfWork, actor: Actor, flight_code: str, *, now: datet
         persons=content.person_count,
     )
     return text
+
+
+def frozen_flight_ids(uow: UnitOfWork) -> set[int]:
+    """Flights whose newest manifest revision is APPROVED or SIGNED: the planner may not change
+    who is on them (a new revision is needed). No role check: a helper for the planning service."""
+    newest = (
+        sa.select(Manifest.flight_id, sa.func.max(Manifest.revision).label("revision"))
+        .group_by(Manifest.flight_id)
+        .subquery()
+    )
+    query = sa.select(Manifest.flight_id).join(
+        newest, (newest.c.flight_id == Manifest.flight_id) & (newest.c.revision == Manifest.revision)
+    ).where(Manifest.status.in_(IN_FORCE))
+    return set(uow.session.execute(query).scalars())
 
 
 def sent_manifest_people(

@@ -44,6 +44,7 @@ from planner.eligibility_matrix import (
     VERIFICATION_RESULTS,
     DocumentsTable,
     EligibilityTables,
+    EligiblePairs,
     PeopleTable,
     ReasonSummary,
     RulesTable,
@@ -69,7 +70,8 @@ from planner.models import (
     TravelDocument,
     utc_now,
 )
-from planner.services import audit
+from planner.services import audit, manifests
+from planner.services.current_plan import DRAFT, SUPERSEDED, current_draft_plan_id
 from planner.services.reference import default_country_rule
 from planner.settings import Settings
 from planner.uow import UnitOfWork
@@ -82,7 +84,6 @@ Progress = Callable[[float, str], None]
 ShouldStop = Callable[[], bool]
 
 CAPACITY = "CAPACITY"
-DRAFT, SUPERSEDED = "DRAFT", "SUPERSEDED"
 _OFFICER = Role.OFFICER
 #: Cruise speed and fixed overhead used to estimate flight hours from great-circle distance.
 CRUISE_KMH, BLOCK_OVERHEAD_HOURS = 800.0, 0.75
@@ -118,6 +119,7 @@ class PlanningInput:
     draft: dict[int, int]  # person id -> stop id in the current draft plan (unfrozen)
     frozen: dict[int, int]  # person id -> stop id, frozen by an approved manifest
     draft_plan_id: int | None
+    frozen_flights: set[int] = field(default_factory=set)  # newest manifest approved/signed
 
 
 def _ordinal(values: Any) -> np.ndarray:
@@ -141,12 +143,6 @@ def flight_hours(departure: tuple[float, float] | None, stops: list[tuple[float,
         km = 6371.0 * math.acos(max(-1.0, min(1.0, cos_angle)))
         hours += km / CRUISE_KMH + BLOCK_OVERHEAD_HOURS
     return round(hours, 2)
-
-
-def current_draft_plan_id(uow: UnitOfWork) -> int | None:
-    return uow.session.execute(
-        sa.select(PlanRun.id).where(PlanRun.status == DRAFT).order_by(PlanRun.id.desc()).limit(1)
-    ).scalar_one_or_none()
 
 
 def load_input(uow: UnitOfWork, *, now: datetime) -> PlanningInput:
@@ -353,7 +349,12 @@ def load_input(uow: UnitOfWork, *, now: datetime) -> PlanningInput:
         ):
             (frozen if is_frozen else draft)[person] = stop
     stop_row = {st.stop_id: i for i, st in enumerate(stops)}
-    sent = [(p, stop_row[st]) for p, st in frozen.items() if st in stop_row]
+    sent = [
+        (p, stop_row[st])
+        for st, people in manifests.sent_manifest_people(uow, flight_by_id).items()
+        if st in stop_row
+        for p in people
+    ]
     s_rows, s_known = rows_of([p for p, _ in sent])
     tables = EligibilityTables(
         countries=tuple(countries),
@@ -380,10 +381,15 @@ def load_input(uow: UnitOfWork, *, now: datetime) -> PlanningInput:
         draft=draft,
         frozen=frozen,
         draft_plan_id=draft_plan_id,
+        frozen_flights=manifests.frozen_flight_ids(uow) & set(flight_by_id),
     )
 
 
 # ---------------------------------------------------------------- problem and solve
+
+
+def _open_stops(stops: np.ndarray, closed: np.ndarray) -> tuple[int, ...]:
+    return tuple((stops[~np.isin(stops, closed)] if closed.size else stops).tolist())
 
 
 def build_problem(
@@ -399,6 +405,10 @@ def build_problem(
     medical_escort = MEDICAL_NEEDS.index(MedicalNeed.MEDICAL_ESCORT)
     wheelchair = MEDICAL_NEEDS.index(MedicalNeed.WHEELCHAIR)
     known_stops = {st.stop_id for st in data.stops}
+    # Nobody new joins a flight whose manifest is approved: that needs a new revision first.
+    closed_stops = np.array(
+        [st.stop_id for st in data.stops if st.flight_id in data.frozen_flights], np.int64
+    )
     rows = set(np.flatnonzero(np.diff(starts) > 0).tolist())
     row_of_id = {int(p): i for i, p in enumerate(person_ids.tolist())}
     rows |= {row_of_id[p] for p in (*data.draft, *data.frozen) if p in row_of_id}
@@ -412,7 +422,7 @@ def build_problem(
                 id=pid,
                 priority=int(data.priority[row]),
                 escort_load=escort_load[data.risk_level[row]],
-                eligible_stops=tuple(stop_sorted[starts[row] : starts[row + 1]].tolist()),
+                eligible_stops=_open_stops(stop_sorted[starts[row] : starts[row + 1]], closed_stops),
                 needs_medical=bool(medical[row] == medical_escort),
                 needs_wheelchair=bool(medical[row] == wheelchair),
                 family=data.family_group[row],
@@ -432,9 +442,28 @@ def build_problem(
     return solver.Problem(people=tuple(people), flights=tuple(data.flights.values()), stops=stops)
 
 
+def frozen_but_ineligible(data: PlanningInput, pairs: EligiblePairs) -> list[int]:
+    """People frozen on a flight by an approved manifest who no longer pass the rules there. The
+    planner keeps them where they are (only a new manifest revision may take them off) and flags
+    them to the officer."""
+    row_of = {int(p): i for i, p in enumerate(data.tables.people.person_id.tolist())}
+    stop_row = {st.stop_id: i for i, st in enumerate(data.stops)}
+    flagged = []
+    for person, stop in sorted(data.frozen.items()):
+        row, srow = row_of.get(person), stop_row.get(stop)
+        if row is None or srow is None:
+            flagged.append(person)
+            continue
+        people = pairs.for_stop(srow)
+        at = int(np.searchsorted(people, row))
+        if at >= len(people) or people[at] != row:
+            flagged.append(person)
+    return flagged
+
+
 def _prepare(
     data: PlanningInput, settings: Settings, timings: dict[str, float] | None = None
-) -> tuple[solver.Problem, int, ReasonSummary]:
+) -> tuple[solver.Problem, int, ReasonSummary, list[int]]:
     t0 = time.perf_counter()
     pairs, reasons = evaluate_with_reasons(data.tables, now=data.now)
     t1 = time.perf_counter()
@@ -443,7 +472,7 @@ def _prepare(
     if timings is not None:
         timings["eligibility"] = t1 - t0
         timings["build"] = time.perf_counter() - t1
-    return problem, eligible_people, reasons
+    return problem, eligible_people, reasons, frozen_but_ineligible(data, pairs)
 
 
 def prepare_problem(
@@ -451,7 +480,7 @@ def prepare_problem(
 ) -> tuple[solver.Problem, int]:
     """Eligibility (vectorised) and the solver problem for ``data``: ``(problem, people eligible for
     at least one stop)``. Fills ``timings["eligibility"]`` and ``timings["build"]`` when given."""
-    problem, eligible_people, _reasons = _prepare(data, settings, timings)
+    problem, eligible_people, _reasons, _flagged = _prepare(data, settings, timings)
     return problem, eligible_people
 
 
@@ -466,6 +495,7 @@ class PlanOutcome:
     exclusions: dict[int, tuple[str, dict]]  # person id -> (reason, detail)
     timings: dict[str, float] = field(default_factory=dict)
     advice: Any = None
+    frozen_ineligible: list[int] = field(default_factory=list)
 
 
 def _exclusions(
@@ -519,7 +549,7 @@ def compute_plan(
     report = progress or (lambda _f, _m: None)
     timings: dict[str, float] = {}
     report(0.05, "checking eligibility")
-    problem, eligible_people, reasons = _prepare(data, settings, timings)
+    problem, eligible_people, reasons, flagged = _prepare(data, settings, timings)
     report(0.15, f"{eligible_people:,} people eligible; solving")
 
     def solver_progress(fraction: float, message: str) -> None:
@@ -540,7 +570,7 @@ def compute_plan(
     if with_advice and not plan.stopped:
         report(0.92, "looking for flights that could be cancelled")
         advice = consolidation_advice(problem, plan, settings.cost_per_flight_hour, time_limit=10.0)
-    return PlanOutcome(data, problem, plan, eligible_people, exclusions, timings, advice)
+    return PlanOutcome(data, problem, plan, eligible_people, exclusions, timings, advice, flagged)
 
 
 # ---------------------------------------------------------------- store
@@ -641,7 +671,10 @@ def store_plan(uow: UnitOfWork, actor: Actor, outcome: PlanOutcome, settings_use
                 for pid, (reason, detail) in outcome.exclusions.items()
             ],
         )
+    s.flush()
+    manifests.check_frozen_flights(uow, actor, plan_run_id=run.id)
     stop_label = {st.stop_id: f"{st.flight_code}/{st.airport}" for st in data.stops}
+    row_of = {int(p): i for i, p in enumerate(data.tables.people.person_id.tolist())}
     entries = [
         audit.AuditEntry(
             actor.username,
@@ -690,7 +723,13 @@ def store_plan(uow: UnitOfWork, actor: Actor, outcome: PlanOutcome, settings_use
         seconds=plan.seconds,
         stopped=plan.stopped,
         timings=outcome.timings,
-        messages=list(plan.messages),
+        messages=list(plan.messages)
+        + [
+            f"{data.case_number[row_of[pid]]} stays on an approved manifest but is no longer eligible there: "
+            "review it (explain) and remove them with a new manifest revision"
+            for pid in outcome.frozen_ineligible
+            if pid in row_of
+        ],
     )
 
 

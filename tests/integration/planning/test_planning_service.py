@@ -282,3 +282,40 @@ def test_problem_validates_with_the_solver_validator(demo_ctx: AppContext, admin
         data = planning.load_input(uow, now=NOW)
     outcome = planning.compute_plan(data, demo_ctx.settings, time_limit=10)
     assert solver.validate(outcome.problem, outcome.plan) == []
+
+
+def test_approved_flights_are_frozen_and_ineligible_frozen_people_are_flagged_not_removed(
+    demo_ctx: AppContext, admin: Actor
+) -> None:
+    from planner.services import manifests
+
+    _plan(demo_ctx, admin)
+    before = _current_assignments(demo_ctx)
+    with demo_ctx.uow(write=False) as uow:
+        s = uow.session
+        flight_id, code = s.execute(
+            sa.select(Flight.id, Flight.code)
+            .join(FlightStop, FlightStop.flight_id == Flight.id)
+            .where(FlightStop.id.in_(list(before.values())))
+            .order_by(Flight.departure_utc.desc())
+            .limit(1)
+        ).one()
+        stops = set(s.execute(sa.select(FlightStop.id).where(FlightStop.flight_id == flight_id)).scalars())
+    on_flight = {p for p, st in before.items() if st in stops}
+    with demo_ctx.uow() as uow:
+        manifests.prepare_manifest(uow, admin, code, now=NOW)
+        uow.commit()
+    with demo_ctx.uow() as uow:
+        manifests.approve_manifest(uow, admin, code, now=NOW)
+        uow.commit()
+    victim = min(on_flight)
+    with demo_ctx.uow() as uow:
+        uow.session.execute(sa.update(Person).where(Person.id == victim).values(custody_status="RELEASED"))
+        uow.commit()
+    summary = _plan(demo_ctx, admin)
+    after = _current_assignments(demo_ctx)
+    assert {p for p, st in after.items() if st in stops} == on_flight, "the frozen flight changed"
+    assert after[victim] == before[victim]
+    with demo_ctx.uow(write=False) as uow:
+        case = uow.session.get(Person, victim).case_number
+    assert any(case in m and "no longer eligible" in m for m in summary.messages)
