@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -36,25 +37,34 @@ class _Relay(QObject):
         on_done: Callable[[Any], None],
         on_error: Callable[[BaseException, str], None],
         on_progress: Callable[[float, str], None] | None,
+        owner: QObject | None = None,
     ) -> None:
         super().__init__()
         self._on_done, self._on_error, self._on_progress = on_done, on_error, on_progress
+        self._owner = owner
+
+    def _owner_gone(self) -> bool:
+        """True when the widget that asked for the work was deleted meanwhile (window closed):
+        its callbacks must not run on a dead C++ object."""
+        return self._owner is not None and not shiboken6.isValid(self._owner)
 
         self.task: Task | None = None
 
     @Slot(object)
     def done(self, result: object) -> None:
         _running.discard(self.task)
-        self._on_done(result)
+        if not self._owner_gone():
+            self._on_done(result)
 
     @Slot(object, str)
     def failed(self, exc: object, details: str) -> None:
         _running.discard(self.task)
-        self._on_error(exc, details)  # type: ignore[arg-type]
+        if not self._owner_gone():
+            self._on_error(exc, details)  # type: ignore[arg-type]
 
     @Slot(float, str)
     def progress(self, fraction: float, message: str) -> None:
-        if self._on_progress is not None:
+        if self._on_progress is not None and not self._owner_gone():
             self._on_progress(fraction, message)
 
 
@@ -94,12 +104,15 @@ def run_in_background(
     on_done: Callable[[Any], None],
     on_error: Callable[[BaseException, str], None],
     on_progress: Callable[[float, str], None] | None = None,
+    *,
+    owner: QObject | None = None,
 ) -> Task:
-    """Start ``fn(task)`` on the thread pool; callbacks arrive on the GUI thread.
+    """Start ``fn(task)`` on the thread pool; callbacks arrive on the GUI thread, and are skipped
+    when ``owner`` (the widget that asked) has been deleted by then.
 
     Call from the GUI thread only."""
     task = Task(fn)
-    task.relay = _Relay(on_done, on_error, on_progress)
+    task.relay = _Relay(on_done, on_error, on_progress, owner)
     task.relay.task = task
     task.signals.done.connect(task.relay.done)
     task.signals.failed.connect(task.relay.failed)

@@ -60,7 +60,7 @@ class LoginDialog(QDialog):
             with self.ctx.uow() as uow:
                 return users.authenticate(uow, name, password)
 
-        run_in_background(work, self._signed_in, self._failed)
+        run_in_background(work, self._signed_in, self._failed, owner=self)
 
     def _signed_in(self, actor: Actor) -> None:
         self.actor = actor

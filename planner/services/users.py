@@ -1,10 +1,13 @@
-"""Users: Argon2id password hashes, login with throttling, user management (admin only)."""
+"""Users: Argon2id password hashes, login with throttling, user management (admin only).
+
+Every function takes a unit of work and runs on whatever thread owns it; results are plain data."""
 
 from __future__ import annotations
 
 import functools
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -13,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from planner.auth import SYSTEM, Actor, authorize
 from planner.domain import Role
-from planner.errors import AuthenticationFailed, Conflict, InvalidInput
+from planner.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from planner.models import User, utc_now
 from planner.services import audit
 from planner.uow import UnitOfWork
@@ -200,3 +203,207 @@ def list_users(uow: UnitOfWork, actor: Actor) -> list[dict]:
         }
         for u in users
     ]
+
+
+# ---------------------------------------------------------------- user management (admin)
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """One account as plain data (safe to pass between threads); ``version`` feeds
+    ``update_user``'s optimistic check."""
+
+    username: str
+    display_name: str
+    role: str
+    active: bool
+    failed_logins: int
+    locked_until: datetime | None
+    version: int
+
+
+def _row(user: User) -> UserRow:
+    return UserRow(
+        user.username,
+        user.display_name,
+        user.role,
+        user.active,
+        user.failed_logins,
+        user.locked_until,
+        user.version,
+    )
+
+
+def list_accounts(uow: UnitOfWork, actor: Actor) -> list[UserRow]:
+    """Admin only: every account, with its version, ordered by user name."""
+    authorize(uow, actor, Role.ADMIN, "user.list")
+    return [_row(u) for u in uow.session.execute(sa.select(User).order_by(User.username)).scalars()]
+
+
+def _locked_user(uow: UnitOfWork, username: str) -> User:
+    user = uow.session.execute(
+        sa.select(User).where(User.username == username).with_for_update()
+    ).scalar_one_or_none()
+    if user is None:
+        raise NotFound(f"there is no user {username!r}")
+    return user
+
+
+def _other_active_admins(uow: UnitOfWork, username: str) -> int:
+    """Active admins besides ``username``; their rows stay locked to the end of the transaction
+    (PostgreSQL; SQLite writers are serialised anyway), so two admins demoting each other at
+    once cannot both succeed."""
+    others = uow.session.execute(
+        sa.select(User.id)
+        .where(User.role == Role.ADMIN.value, User.active.is_(True), User.username != username)
+        .with_for_update()
+    ).all()
+    return len(others)
+
+
+def _audit_user_change(uow: UnitOfWork, actor: Actor, action: str, username: str, changes: dict) -> None:
+    audit.record(
+        uow,
+        audit.AuditEntry(
+            actor=actor.username, action=action, entity="user", entity_id=username, changes=changes
+        ),
+    )
+
+
+def update_user(
+    uow: UnitOfWork,
+    actor: Actor,
+    username: str,
+    *,
+    display_name: str | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+    expected_version: int,
+) -> UserRow:
+    """Admin only. Change display name, role and/or active flag (``None`` = leave as is).
+
+    Refuses (``Conflict``) when the account changed since ``expected_version`` was read, and
+    (``InvalidInput``) demoting or deactivating the last active admin. Audited as ``user.update``
+    with ``{field: [old, new]}``; the version goes up by one. The caller commits. Nothing changes
+    (no event, same version) when every value equals the current one.
+    """
+    authorize(uow, actor, Role.ADMIN, "user.update")
+    errors = []
+    if display_name is not None:
+        display_name = display_name.strip()
+        if not display_name or len(display_name) > 200:
+            errors.append("display name: 1-200 characters")
+    if role is not None:
+        try:
+            role = Role(role).value
+        except ValueError:
+            errors.append(f"role {role!r}: one of {', '.join(r.value for r in Role)}")
+    if errors:
+        raise InvalidInput("; ".join(errors), errors)
+    user = _locked_user(uow, username)
+    if user.version != expected_version:
+        raise Conflict(
+            f"user {username} was changed by someone else (version {user.version}, you edited "
+            f"version {expected_version}); reload and try again"
+        )
+    old = {"display_name": user.display_name, "role": user.role, "active": user.active}
+    new = {
+        "display_name": old["display_name"] if display_name is None else display_name,
+        "role": old["role"] if role is None else role,
+        "active": old["active"] if active is None else bool(active),
+    }
+    changes = audit.changed_fields(old, new)
+    if not changes:
+        return _row(user)
+    was_active_admin = old["role"] == Role.ADMIN.value and old["active"]
+    stays_active_admin = new["role"] == Role.ADMIN.value and new["active"]
+    if was_active_admin and not stays_active_admin and _other_active_admins(uow, username) == 0:
+        raise InvalidInput(
+            f"{username} is the last active admin; make another user an admin first, "
+            "or nobody could manage users any more"
+        )
+    user.display_name, user.role, user.active = new["display_name"], new["role"], new["active"]
+    user.version += 1
+    uow.session.flush()
+    _audit_user_change(uow, actor, "user.update", username, changes)
+    return _row(user)
+
+
+def _check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        message = f"password: at least {MIN_PASSWORD_LENGTH} characters"
+        raise InvalidInput(message, [message])
+
+
+def _clear_lock(user: User) -> dict:
+    changes = audit.changed_fields(
+        {"failed_logins": user.failed_logins, "locked_until": user.locked_until},
+        {"failed_logins": 0, "locked_until": None},
+    )
+    user.failed_logins, user.locked_until = 0, None
+    return changes
+
+
+def reset_password(uow: UnitOfWork, actor: Actor, username: str, new_password: str) -> UserRow:
+    """Admin only. Sets a new password (Argon2id) and clears failed logins and any lock.
+    Audited as ``user.password_reset`` (never the password or its hash). The caller commits."""
+    authorize(uow, actor, Role.ADMIN, "user.reset_password")
+    _check_new_password(new_password)
+    password_hash = PASSWORD_HASHER.hash(new_password)
+    user = _locked_user(uow, username)
+    user.password_hash = password_hash
+    changes = {"password": ["(old)", "(new)"], **_clear_lock(user)}
+    user.version += 1
+    uow.session.flush()
+    _audit_user_change(uow, actor, "user.password_reset", username, changes)
+    return _row(user)
+
+
+def unlock_user(uow: UnitOfWork, actor: Actor, username: str) -> UserRow:
+    """Admin only. Clears failed logins and any lock; audited as ``user.unlock`` (no event when
+    there was nothing to clear). The caller commits."""
+    authorize(uow, actor, Role.ADMIN, "user.unlock")
+    user = _locked_user(uow, username)
+    changes = _clear_lock(user)
+    if changes:
+        user.version += 1
+        uow.session.flush()
+        _audit_user_change(uow, actor, "user.unlock", username, changes)
+    return _row(user)
+
+
+def change_own_password(
+    uow: UnitOfWork, actor: Actor, old_password: str, new_password: str, *, now: datetime | None = None
+) -> None:
+    """Any signed-in user changes their own password; the caller commits.
+
+    A wrong current password counts as a failed login (same lock rules as ``authenticate``) and
+    is audited and committed in ``uow`` before ``AuthenticationFailed`` is raised.
+    """
+    authorize(uow, actor, Role.OFFICER, "user.change_own_password")
+    now = now or utc_now()
+    _check_new_password(new_password)
+    if new_password == old_password:
+        message = "new password: must differ from the current one"
+        raise InvalidInput(message, [message])
+    user = _locked_user(uow, actor.username)
+    if user.locked_until is not None and user.locked_until > now:
+        raise AuthenticationFailed(
+            f"account {user.username} is locked until {user.locked_until:%Y-%m-%d %H:%M:%S} UTC "
+            "after repeated failed logins"
+        )
+    if not _verify_quietly(user.password_hash, old_password):
+        user.failed_logins += 1
+        delay = lock_delay(user.failed_logins)
+        user.locked_until = now + delay if delay else None
+        changes: dict = {"failed_logins": user.failed_logins}
+        if delay:
+            changes["locked_seconds"] = int(delay.total_seconds())
+        _audit_user_change(uow, actor, "user.password_change_failed", user.username, changes)
+        uow.commit()
+        raise AuthenticationFailed("the current password is wrong")
+    user.password_hash = PASSWORD_HASHER.hash(new_password)
+    changes = {"password": ["(old)", "(new)"], **_clear_lock(user)}
+    user.version += 1
+    uow.session.flush()
+    _audit_user_change(uow, actor, "user.password_change", user.username, changes)

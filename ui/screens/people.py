@@ -258,7 +258,7 @@ class PeopleScreen(Screen):
                     uow, self.actor, people_filter, sort_by=sort_by, descending=descending
                 )
 
-        run_in_background(work, lambda ids: self._show_ids(generation, ids), self._query_failed)
+        run_in_background(work, lambda ids: self._show_ids(generation, ids), self._query_failed, owner=self)
 
     def _show_ids(self, generation: int, ids: list[int]) -> None:
         if generation != self._query_generation:
@@ -275,7 +275,7 @@ class PeopleScreen(Screen):
             with self.ctx.uow(write=False) as uow:
                 return people.people_rows(uow, self.actor, ids)
 
-        run_in_background(work, deliver, self._query_failed)
+        run_in_background(work, deliver, self._query_failed, owner=self)
 
     def _load_nationalities(self) -> None:
         def fill(codes: list[str]) -> None:

@@ -1,0 +1,509 @@
+"""Audit: the hash-chained event log, newest first, loaded a page at a time (the log may hold
+millions of events), with filters, a detail pane showing each change as old → new, and a
+"Verify chain" button that recomputes every hash in the background.
+
+Threading: GUI thread only; every query runs through ``Screen.run`` (a pool thread with its own
+unit of work) and comes back as plain ``AuditRow`` / ``ChainReport`` data.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QDate, QItemSelection, QItemSelectionModel, Qt, QTimer
+from PySide6.QtGui import QAction, QFontDatabase, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from planner.auth import Actor
+from planner.context import AppContext
+from planner.domain import Role
+from planner.services import audit_log
+from planner.services.audit import ChainReport
+from planner.services.audit_log import AuditFacets, AuditRow
+from ui.background import Task, run_in_background
+from ui.errors import show_error
+from ui.record_model import RecordTableModel
+from ui.screens.base import Screen
+
+PAGE_SIZE = 200
+FILTER_DELAY_MS = 300
+#: Date edits show "any" at their minimum, which therefore means "no bound".
+NO_DATE = QDate(2000, 1, 1)
+COLUMNS = [
+    ("id", "#"),
+    ("occurred_at", "When (UTC)"),
+    ("actor", "Who"),
+    ("action", "Action"),
+    ("entity", "Entity"),
+    ("entity_id", "Entity id"),
+    ("changes_json", "Changes"),
+]
+COLUMN_WIDTHS = (70, 150, 110, 170, 100, 130)
+INTACT_STYLE = "background:#e6f4ea; color:#0d652d; border:1px solid #0d652d;"
+BROKEN_STYLE = "background:#fce8e6; color:#a50e0e; border:1px solid #a50e0e;"
+BANNER_STYLE = "QLabel {{ {} font-weight:bold; padding:6px 10px; border-radius:4px; }}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _summary(changes_json: str) -> str:
+    return audit_log.summarize_changes(changes_json)
+
+
+class AuditTableModel(RecordTableModel):
+    """The loaded pages of the log; ``append`` adds an older page below. GUI thread only."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(
+            COLUMNS,
+            parent,
+            formatters={
+                "changes_json": lambda text: _summary(text or "{}"),
+                "occurred_at": lambda at: at.strftime("%Y-%m-%d %H:%M:%S") if at else "",
+            },
+            alignments={"id": Qt.AlignmentFlag.AlignRight},
+        )
+
+    def append(self, rows: Sequence[AuditRow]) -> None:
+        if not rows:
+            return
+        first = self.rowCount()
+        self.beginInsertRows(self.index(0, 0).parent(), first, first + len(rows) - 1)
+        self._records.extend(rows)
+        self.endInsertRows()
+
+    def row_of_event(self, event_id: int) -> int | None:
+        return next((n for n, r in enumerate(self._records) if r.id == event_id), None)
+
+    def data(self, index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (
+            role == Qt.ItemDataRole.ToolTipRole
+            and index.isValid()
+            and self.columns[index.column()][0] == "changes_json"
+        ):
+            return audit_log.pretty_changes(self._records[index.row()].changes_json)
+        return super().data(index, role)
+
+
+class AuditScreen(Screen):
+    title = "Audit"
+    required_role = Role.OFFICER
+
+    def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, actor, parent)
+        self._generation = 0
+        self._loading = False
+        self._has_more = False
+        self._oldest_id: int | None = None
+        self._loaded = False
+        self._stale = False
+
+        # -- filters
+        self.actor_filter = self._editable_combo("actorFilter", "Anyone")
+        self.actor_filter.setToolTip("Only events by this user (exact user name)")
+        self.action_filter = QLineEdit(self)
+        self.action_filter.setObjectName("actionFilter")
+        self.action_filter.setPlaceholderText("Action starts with… (e.g. user.)")
+        self.action_filter.setClearButtonEnabled(True)
+        self.entity_filter = self._editable_combo("entityFilter", "Any entity")
+        self.entity_filter.setToolTip("Only events about this kind of record")
+        self.entity_id_filter = QLineEdit(self)
+        self.entity_id_filter.setObjectName("entityIdFilter")
+        self.entity_id_filter.setPlaceholderText("Entity id (exact)")
+        self.entity_id_filter.setClearButtonEnabled(True)
+        self.since_filter = self._date_edit(
+            "sinceFilter", "From this day (UTC), inclusive; 'any' for no bound"
+        )
+        self.until_filter = self._date_edit(
+            "untilFilter", "Up to this day (UTC), inclusive; 'any' for no bound"
+        )
+        self.clear_button = QPushButton("Clear filters", self)
+        self.clear_button.setObjectName("clearFilters")
+        self.clear_button.clicked.connect(self.clear_filters)
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.actor_filter, 2)
+        filters.addWidget(self.action_filter, 2)
+        filters.addWidget(self.entity_filter, 2)
+        filters.addWidget(self.entity_id_filter, 2)
+        filters.addWidget(QLabel("From", self))
+        filters.addWidget(self.since_filter, 1)
+        filters.addWidget(QLabel("to", self))
+        filters.addWidget(self.until_filter, 1)
+        filters.addWidget(self.clear_button)
+
+        # -- actions
+        self.newest_button = QPushButton("Newest", self)
+        self.newest_button.setObjectName("newestButton")
+        self.newest_button.setToolTip("Reload from the newest event (Ctrl+Shift+N)")
+        self.newest_button.clicked.connect(self.reload)
+        self.older_button = QPushButton("Older ▼", self)
+        self.older_button.setObjectName("olderButton")
+        self.older_button.clicked.connect(self.load_older)
+        self.verify_button = QPushButton("Verify chain", self)
+        self.verify_button.setObjectName("verifyButton")
+        self.verify_button.setToolTip("Recompute every event's hash and check the chain (Ctrl+Shift+V)")
+        self.verify_button.clicked.connect(self.verify)
+        self.busy = QProgressBar(self)
+        self.busy.setObjectName("verifyBusy")
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(140)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("auditCount")
+        self.verdict = QLabel(self)
+        self.verdict.setObjectName("verifyResult")
+        self.verdict.setWordWrap(True)
+        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.verdict.hide()
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.newest_button)
+        bar.addWidget(self.older_button)
+        bar.addWidget(self.count_label, 1)
+        bar.addWidget(self.busy)
+        bar.addWidget(self.verify_button)
+
+        self.verify_action = self._action("Verify chain", "Ctrl+Shift+V", self.verify)
+        self.newest_action = self._action("Newest events", "Ctrl+Shift+N", self.reload)
+
+        # -- table and detail
+        self.model = AuditTableModel(self)
+        self.table = QTableView(self)
+        self.table.setObjectName("auditTable")
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            self.table.setColumnWidth(column, width)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.verticalScrollBar().valueChanged.connect(self._scrolled)
+
+        self.detail_header = QLabel("Select an event to see its changes.", self)
+        self.detail_header.setObjectName("eventHeader")
+        self.detail_header.setWordWrap(True)
+        self.detail_header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail = QPlainTextEdit(self)
+        self.detail.setObjectName("eventChanges")
+        self.detail.setReadOnly(True)
+        self.detail.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        detail_box = QWidget(self)
+        detail_layout = QFormLayout(detail_box)
+        detail_layout.setContentsMargins(0, 4, 0, 0)
+        detail_layout.addRow(self.detail_header)
+        detail_layout.addRow(self.detail)
+
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.setObjectName("auditSplitter")
+        splitter.addWidget(self.table)
+        splitter.addWidget(detail_box)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([600, 170])
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addLayout(bar)
+        layout.addWidget(self.verdict)
+        layout.addWidget(splitter)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(FILTER_DELAY_MS)
+        self._debounce.timeout.connect(self.reload)
+        for line in (
+            self.action_filter,
+            self.entity_id_filter,
+            self.actor_filter.lineEdit(),
+            self.entity_filter.lineEdit(),
+        ):
+            line.textChanged.connect(self._debounce.start)
+        for date_edit in (self.since_filter, self.until_filter):
+            date_edit.dateChanged.connect(self.reload)
+        self._update_buttons()
+
+    # ------------------------------------------------------------ construction helpers
+
+    def _editable_combo(self, name: str, placeholder: str) -> QComboBox:
+        combo = QComboBox(self)
+        combo.setObjectName(name)
+        combo.setEditable(True)
+        combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        combo.lineEdit().setPlaceholderText(placeholder)
+        combo.lineEdit().setClearButtonEnabled(True)
+        return combo
+
+    def _date_edit(self, name: str, tooltip: str) -> QDateEdit:
+        edit = QDateEdit(self)
+        edit.setObjectName(name)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setMinimumDate(NO_DATE)
+        edit.setSpecialValueText("any")
+        edit.setDate(NO_DATE)
+        edit.setToolTip(tooltip)
+        return edit
+
+    def _action(self, text: str, shortcut: str, slot) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)  # only while this screen shows
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    # ------------------------------------------------------------ screen contract
+
+    def activate(self) -> None:
+        if not self._loaded or self._stale:
+            self._loaded = True
+            self._load_facets()
+            self.reload()
+
+    def on_data_changed(self, topic: str) -> None:
+        # Every change anywhere writes an audit event.
+        if not self._loaded:
+            return
+        if self.isVisible():
+            self.reload()
+        else:
+            self._stale = True
+
+    # ------------------------------------------------------------ filters
+
+    @staticmethod
+    def _day_start(day: QDate) -> datetime:
+        return datetime.combine(day.toPython(), time(0, 0), tzinfo=UTC)
+
+    def current_filter(self) -> dict[str, Any]:
+        """The filter keywords for ``audit_log.list_events``."""
+        since = self.since_filter.date()
+        until = self.until_filter.date()
+        return {
+            "actor_name": self.actor_filter.currentText().strip() or None,
+            "action_prefix": self.action_filter.text().strip() or None,
+            "entity": self.entity_filter.currentText().strip() or None,
+            "entity_id": self.entity_id_filter.text().strip() or None,
+            "since": None if since == NO_DATE else self._day_start(since),
+            "until": None if until == NO_DATE else self._day_start(until) + timedelta(days=1),
+        }
+
+    def clear_filters(self) -> None:
+        widgets = (self.action_filter, self.entity_id_filter, self.actor_filter, self.entity_filter)
+        for widget in (*widgets, self.since_filter, self.until_filter):
+            widget.blockSignals(True)
+        self.action_filter.clear()
+        self.entity_id_filter.clear()
+        self.actor_filter.setEditText("")
+        self.entity_filter.setEditText("")
+        self.since_filter.setDate(NO_DATE)
+        self.until_filter.setDate(NO_DATE)
+        for widget in (*widgets, self.since_filter, self.until_filter):
+            widget.blockSignals(False)
+        self.reload()
+
+    def _load_facets(self) -> None:
+        def fill(facets: AuditFacets) -> None:
+            for combo, values in ((self.actor_filter, facets.actors), (self.entity_filter, facets.entities)):
+                text = combo.currentText()
+                combo.blockSignals(True)
+                combo.clear()
+                combo.addItems(values)
+                combo.setEditText(text)
+                combo.blockSignals(False)
+
+        def failed(exc: BaseException, details: str) -> None:
+            show_error(self, "Could not read the audit log", exc, details)
+
+        self._run(lambda uow: audit_log.facets(uow, self.actor), fill, failed)
+
+    # ------------------------------------------------------------ paging (background)
+
+    def reload(self) -> None:
+        """Show the newest page for the current filters (off the GUI thread)."""
+        self._debounce.stop()
+        self._stale = False
+        self._generation += 1
+        self.model.set_records([])
+        self._oldest_id, self._has_more = None, False
+        self._show_detail(None)
+        self._fetch(before_id=None)
+
+    def load_older(self) -> None:
+        """Append the next older page, if any and none is loading."""
+        if self._loading or not self._has_more:
+            return
+        self._fetch(before_id=self._oldest_id)
+
+    def _fetch(self, *, before_id: int | None) -> None:
+        generation, query = self._generation, self.current_filter()
+        self._loading = True
+        self.count_label.setText("Loading…")
+        self._update_buttons()
+
+        def work(uow) -> list[AuditRow]:
+            return audit_log.list_events(uow, self.actor, limit=PAGE_SIZE, before_id=before_id, **query)
+
+        def done(rows: list[AuditRow]) -> None:
+            if generation == self._generation:
+                self._page_arrived(rows)
+
+        def failed(exc: BaseException, details: str) -> None:
+            if generation == self._generation:
+                self._loading = False
+                self.count_label.setText("")
+                self._update_buttons()
+            show_error(self, "Could not read the audit log", exc, details)
+
+        self._run(work, done, failed)
+
+    def _run(self, work, on_done, on_error) -> Task:
+        """Like ``Screen.run`` (read-only unit of work) but with the caller's error handler, and
+        no callback once the screen has been deleted."""
+
+        def job(_task: Task) -> Any:
+            with self.ctx.uow(write=False) as uow:
+                return work(uow)
+
+        def alive(fn):  # the screen may be gone (window closed) when a slow query returns
+            return lambda *args: fn(*args) if shiboken6.isValid(self) else None
+
+        return run_in_background(job, alive(on_done), alive(on_error))
+
+    def _page_arrived(self, rows: list[AuditRow]) -> None:
+        self._loading = False
+        self._has_more = len(rows) == PAGE_SIZE
+        if rows:
+            self._oldest_id = min(row.id for row in rows)
+        self.model.append(rows)
+        header = self.table.horizontalHeader()
+        if not (
+            header.sortIndicatorSection() == 0 and header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+        ):
+            self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        count = self.model.rowCount()
+        if self._has_more:
+            self.count_label.setText(
+                f"{count:,} newest matching events shown — scroll down or press Older for more"
+            )
+        else:
+            self.count_label.setText(f"All {count:,} matching events shown")
+        self._update_buttons()
+        if count and not self.table.selectionModel().hasSelection() and self.model.rowCount() == len(rows):
+            self.table.selectRow(0)
+
+    def _scrolled(self, value: int) -> None:
+        bar = self.table.verticalScrollBar()
+        if value >= bar.maximum() - 2 and bar.maximum() > 0:
+            self.load_older()
+
+    def _update_buttons(self) -> None:
+        self.older_button.setEnabled(self._has_more and not self._loading)
+        if self._loading:
+            self.older_button.setToolTip("Loading…")
+        elif self._has_more:
+            self.older_button.setToolTip(f"Load the next {PAGE_SIZE} older events")
+        else:
+            self.older_button.setToolTip("Every matching event is shown already")
+
+    # ------------------------------------------------------------ detail
+
+    def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        rows = {index.row() for index in selected.indexes()}
+        self._show_detail(self.model.record(min(rows)) if rows else None)
+
+    def selected_event(self) -> AuditRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.record(rows[0].row()) if rows else None
+
+    def select_event(self, event_id: int) -> bool:
+        """Select and show event ``event_id`` if it is loaded; True when it was."""
+        row = self.model.row_of_event(event_id)
+        if row is None:
+            return False
+        index = self.model.index(row, 0)
+        self.table.selectionModel().select(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.setCurrentIndex(index)
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        return True
+
+    def _show_detail(self, event: AuditRow | None) -> None:
+        if event is None:
+            self.detail_header.setText("Select an event to see its changes.")
+            self.detail.clear()
+            return
+        target = f"{event.entity} {event.entity_id}".strip()
+        self.detail_header.setText(
+            f"<b>Event {event.id}</b> — {event.occurred_at:%Y-%m-%d %H:%M:%S} UTC — <b>{event.actor}</b> "
+            f"did <b>{event.action}</b> on {target}"
+        )
+        self.detail.setPlainText(audit_log.pretty_changes(event.changes_json))
+
+    # ------------------------------------------------------------ verify
+
+    def verify(self) -> None:
+        """Check the whole chain in the background, then say so prominently."""
+        if not self.verify_button.isEnabled():
+            return
+        self.verify_button.setEnabled(False)
+        self.verify_action.setEnabled(False)
+        self.busy.show()
+        self.verdict.setStyleSheet(BANNER_STYLE.format(""))
+        self.verdict.setText("Verifying the audit chain…")
+        self.verdict.show()
+
+        def failed(exc: BaseException, details: str) -> None:
+            self._verify_finished()
+            self.verdict.setText("The check could not run.")
+            show_error(self, "Could not verify the chain", exc, details)
+
+        self._run(lambda uow: audit_log.verify(uow, self.actor), self._verified, failed)
+
+    def _verify_finished(self) -> None:
+        self.busy.hide()
+        self.verify_button.setEnabled(True)
+        self.verify_action.setEnabled(True)
+
+    def _verified(self, report: ChainReport) -> None:
+        self._verify_finished()
+        if report.ok:
+            self.verdict.setStyleSheet(BANNER_STYLE.format(INTACT_STYLE))
+            self.verdict.setText(f"✔ Chain intact: {report.events_checked:,} events")
+            self.status_message.emit(f"Audit chain intact: {report.events_checked:,} events")
+            return
+        self.verdict.setStyleSheet(BANNER_STYLE.format(BROKEN_STYLE))
+        text = f"✖ Chain BROKEN at event {report.first_broken_id}: {report.message}"
+        if report.first_broken_id is not None and not self.select_event(report.first_broken_id):
+            text += " (that event is not among those shown; clear the filters or load older events)"
+        self.verdict.setText(text)
+        self.status_message.emit(f"Audit chain BROKEN at event {report.first_broken_id}")
