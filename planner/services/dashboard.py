@@ -1,0 +1,352 @@
+"""The dashboard: one read-only snapshot of where the office stands (officer and above).
+
+:func:`dashboard` gathers, in a handful of bulk queries (no per-person query):
+
+- people by status: in custody with a final order / with the order pending / without an order,
+  released, removed;
+- from the current draft plan (the newest ``PlanRun`` with status DRAFT): people considered,
+  eligible, placed, and the not-placed count per headline reason (from ``PlanExclusion``);
+- upcoming departures (PLANNED flights departing within ``UPCOMING_DAYS``) with notice cut-off,
+  manifest status and load factor (see :func:`planner.services.flights.list_flights`);
+- warnings: placed people whose chosen document (the manifest's choice: VALID, issued by the stop's
+  country, of an accepted type, latest expiry) expires before departure + 1 day or who have none;
+  legal holds ending within ``UPCOMING_DAYS``; people whose latest verification is PENDING; flights
+  departing within their notice cut-off without an approved or signed manifest.
+
+The result is a frozen dataclass of plain values, safe to pass between threads.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from planner.auth import Actor, authorize
+from planner.domain import CustodyStatus, DocumentStatus, FlightStatus, OrderStatus, Role
+from planner.models import (
+    Airport,
+    Assignment,
+    CountryRule,
+    FlightStop,
+    NationalityVerification,
+    Person,
+    PlanExclusion,
+    PlanRun,
+    TravelDocument,
+    utc_now,
+)
+from planner.services.flights import FlightRow, list_flights
+from planner.services.planning import current_draft_plan_id
+from planner.services.reference import DEFAULT_ACCEPTED_DOCUMENTS
+from planner.uow import UnitOfWork
+
+UPCOMING_DAYS = 14
+#: At most this many warnings of one kind are listed (the count is always complete).
+MAX_WARNINGS_PER_KIND = 100
+LOAD_TARGET = 0.8
+
+#: Plain-language meaning of each headline reason a plan run records.
+REASON_TEXT = {
+    "NOT_IN_CUSTODY": "not in custody",
+    "NO_FINAL_ORDER": "no final removal order",
+    "LEGAL_HOLD": "a legal hold is in force",
+    "NATIONALITY_NOT_VERIFIED": "nationality not verified by the receiving country",
+    "NATIONALITY_MISMATCH": "confirmed nationality differs from the flight's country",
+    "NO_VALID_DOCUMENT": "no valid travel document the country accepts",
+    "FACILITY_CANNOT_REACH": "facility cannot transfer to the departure airport in time",
+    "NO_MEDICAL_CAPACITY": "no medical slot on the flights",
+    "NO_WHEELCHAIR_CAPACITY": "no wheelchair slot on the flights",
+    "AFTER_NOTICE_CUTOFF": "after the receiving country's notice cut-off",
+    "FAMILY_MEMBER_INELIGIBLE": "a family member may not travel",
+    "CAPACITY": "eligible, but the flights are full (seats, escorts, slots or country caps)",
+    "NO_FLIGHT_TO_COUNTRY": "no planned flight to the person's country",
+    "INELIGIBLE_AT_EVERY_STOP": "ineligible at every stop for several reasons",
+}
+
+#: Warning kinds, in the order the dashboard lists them.
+DOCUMENT_EXPIRES = "document expires"
+FLIGHT_AFTER_CUTOFF = "past notice cut-off"
+HOLD_ENDING = "legal hold ends"
+VERIFICATION_PENDING = "verification pending"
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    reason: str
+    count: int
+    description: str
+
+
+@dataclass(frozen=True)
+class DashboardWarning:
+    kind: str
+    severity: str  # "error" | "warning" | "info"
+    message: str
+    flight_code: str = ""
+    case_number: str = ""
+    when: date | None = None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    now: datetime
+    people_total: int
+    people_by_status: tuple[StatusCount, ...]
+    plan_run_id: int | None
+    plan_created_by: str | None
+    plan_finished_at: datetime | None
+    considered: int
+    eligible: int
+    placed: int
+    not_placed: int
+    not_placed_by_reason: tuple[ReasonCount, ...]
+    upcoming: tuple[FlightRow, ...]
+    warnings: tuple[DashboardWarning, ...]
+    warning_counts: dict[str, int] = field(default_factory=dict)
+
+    def status_count(self, key: str) -> int:
+        return next((s.count for s in self.people_by_status if s.key == key), 0)
+
+    @property
+    def average_load(self) -> float | None:
+        """Placed / seats over the upcoming flights with seats (None when there are none)."""
+        seats = sum(f.seats for f in self.upcoming)
+        return sum(f.placed for f in self.upcoming) / seats if seats else None
+
+
+_STATUS_LABELS = (
+    ("in_custody_final", "In custody, final order"),
+    ("in_custody_pending", "In custody, order pending"),
+    ("in_custody_no_order", "In custody, no order"),
+    ("released", "Released"),
+    ("removed", "Removed"),
+)
+
+
+def _people_by_status(uow: UnitOfWork) -> tuple[StatusCount, ...]:
+    counts: Counter[str] = Counter()
+    for custody, order, n in uow.session.execute(
+        sa.select(Person.custody_status, Person.order_status, sa.func.count()).group_by(
+            Person.custody_status, Person.order_status
+        )
+    ):
+        if custody == CustodyStatus.IN_CUSTODY.value:
+            key = {
+                OrderStatus.FINAL.value: "in_custody_final",
+                OrderStatus.PENDING.value: "in_custody_pending",
+            }.get(order, "in_custody_no_order")
+        else:
+            key = custody.lower()
+        counts[key] += n
+    return tuple(StatusCount(key, label, counts.get(key, 0)) for key, label in _STATUS_LABELS)
+
+
+def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def _document_warnings(
+    uow: UnitOfWork, plan_id: int, upcoming: dict[int, FlightRow]
+) -> list[DashboardWarning]:
+    """Placed people on upcoming flights whose chosen document expires before departure + 1 day."""
+    s = uow.session
+    if not upcoming:
+        return []
+    placed = s.execute(
+        sa.select(Assignment.person_id, FlightStop.flight_id, FlightStop.airport)
+        .join(FlightStop, FlightStop.id == Assignment.flight_stop_id)
+        .where(Assignment.plan_run_id == plan_id, FlightStop.flight_id.in_(list(upcoming)))
+    ).all()
+    if not placed:
+        return []
+    country_of = dict(s.execute(sa.select(Airport.iata, Airport.country)).all())
+    accepted = {
+        c: {t.strip() for t in types.split(",") if t.strip()}
+        for c, types in s.execute(sa.select(CountryRule.country, CountryRule.accepted_document_types))
+    }
+    ids = sorted({pid for pid, _, _ in placed})
+    docs: dict[int, list[TravelDocument]] = defaultdict(list)
+    cases: dict[int, str] = {}
+    for chunk in _chunks(ids):
+        for doc in s.execute(
+            sa.select(TravelDocument).where(
+                TravelDocument.person_id.in_(chunk), TravelDocument.status == DocumentStatus.VALID.value
+            )
+        ).scalars():
+            docs[doc.person_id].append(doc)
+        cases.update(s.execute(sa.select(Person.id, Person.case_number).where(Person.id.in_(chunk))).all())
+    out = []
+    for pid, flight_id, airport in sorted(placed, key=lambda r: (upcoming[r[1]].departure_utc, cases[r[0]])):
+        flight = upcoming[flight_id]
+        country = country_of.get(airport, "")
+        types = accepted.get(country, set(DEFAULT_ACCEPTED_DOCUMENTS))
+        candidates = [d for d in docs[pid] if d.issuing_country == country and d.doc_type in types]
+        limit = flight.departure_utc.date() + timedelta(days=1)
+        if not candidates:
+            message = f"{cases[pid]} on {flight.code}: no valid {country} document of an accepted type"
+            out.append(DashboardWarning(DOCUMENT_EXPIRES, "error", message, flight.code, cases[pid]))
+            continue
+        doc = max(candidates, key=lambda d: (d.expires_on, d.id or 0))
+        if doc.expires_on < limit:
+            message = (
+                f"{cases[pid]} on {flight.code} ({flight.departure_utc:%Y-%m-%d}): "
+                f"{doc.doc_type.replace('_', ' ').lower()} {doc.number} expires {doc.expires_on:%Y-%m-%d}"
+            )
+            out.append(
+                DashboardWarning(DOCUMENT_EXPIRES, "error", message, flight.code, cases[pid], doc.expires_on)
+            )
+    return out
+
+
+def _hold_warnings(uow: UnitOfWork, today: date) -> list[DashboardWarning]:
+    rows = uow.session.execute(
+        sa.select(Person.case_number, Person.legal_hold_reason, Person.hold_until)
+        .where(
+            Person.custody_status == CustodyStatus.IN_CUSTODY.value,
+            Person.legal_hold_reason.is_not(None),
+            Person.legal_hold_reason != "",
+            Person.hold_until >= today,
+            Person.hold_until <= today + timedelta(days=UPCOMING_DAYS),
+        )
+        .order_by(Person.hold_until, Person.case_number)
+    ).all()
+    return [
+        DashboardWarning(
+            HOLD_ENDING, "info", f"{case}: {reason} ends {until:%Y-%m-%d}", case_number=case, when=until
+        )
+        for case, reason, until in rows
+    ]
+
+
+def _pending_verifications(uow: UnitOfWork) -> list[str]:
+    """Case numbers of people (not removed) whose latest verification is PENDING."""
+    v = NationalityVerification
+    ranked = sa.select(
+        v.person_id,
+        v.result,
+        sa.func.row_number()
+        .over(partition_by=v.person_id, order_by=(v.verified_on.desc(), v.id.desc()))
+        .label("n"),
+    ).subquery()
+    return list(
+        uow.session.execute(
+            sa.select(Person.case_number)
+            .join(ranked, ranked.c.person_id == Person.id)
+            .where(
+                ranked.c.n == 1,
+                ranked.c.result == "PENDING",
+                Person.custody_status != CustodyStatus.REMOVED.value,
+            )
+            .order_by(Person.case_number)
+        ).scalars()
+    )
+
+
+def _strictest(row: FlightRow) -> str:
+    stop = max(row.stops, key=lambda st: st.notice_days)
+    return f"{stop.airport}, {stop.country}: {stop.notice_days} days' notice"
+
+
+def dashboard(uow: UnitOfWork, actor: Actor, *, now: datetime | None = None) -> Dashboard:
+    """Officer and above: the snapshot described in the module docstring (read-only)."""
+    authorize(uow, actor, Role.OFFICER, "dashboard.read")
+    now = now or utc_now()
+    s = uow.session
+    by_status = _people_by_status(uow)
+    plan_id = current_draft_plan_id(uow)
+    run = s.get(PlanRun, plan_id) if plan_id is not None else None
+    counts = json.loads(run.counts_json or "{}") if run is not None else {}
+    reasons: list[ReasonCount] = []
+    placed = 0
+    if plan_id is not None:
+        reasons = [
+            ReasonCount(reason, n, REASON_TEXT.get(reason, reason.replace("_", " ").lower()))
+            for reason, n in s.execute(
+                sa.select(PlanExclusion.reason, sa.func.count())
+                .where(PlanExclusion.plan_run_id == plan_id)
+                .group_by(PlanExclusion.reason)
+            )
+        ]
+        if not reasons:  # older runs: fall back to the run's own counts
+            reasons = [
+                ReasonCount(r, n, REASON_TEXT.get(r, r))
+                for r, n in counts.get("not_placed_by_reason", {}).items()
+            ]
+        reasons.sort(key=lambda r: (-r.count, r.reason))
+        placed = s.execute(
+            sa.select(sa.func.count()).select_from(Assignment).where(Assignment.plan_run_id == plan_id)
+        ).scalar_one()
+    future = [row for row in list_flights(uow, actor, now=now) if row.status == FlightStatus.PLANNED.value]
+    horizon = now + timedelta(days=UPCOMING_DAYS)
+    upcoming = [row for row in future if row.departure_utc < horizon]
+    warnings: dict[str, list[DashboardWarning]] = {}
+    warnings[FLIGHT_AFTER_CUTOFF] = [
+        DashboardWarning(
+            FLIGHT_AFTER_CUTOFF,
+            "error" if row.placed else "warning",
+            f"{row.code} departs {row.departure_utc:%Y-%m-%d %H:%M} UTC; the notice cut-off "
+            f"{row.notice_cutoff:%Y-%m-%d %H:%M} UTC ({_strictest(row)}) has passed and its manifest is "
+            f"{(row.manifest_status or 'not prepared').lower()} ({row.placed} placed)",
+            row.code,
+            when=row.departure_utc.date(),
+        )
+        for row in future
+        if row.notice_cutoff <= now and row.manifest_in_force is None
+    ]
+    warnings[DOCUMENT_EXPIRES] = (
+        _document_warnings(uow, plan_id, {r.id: r for r in upcoming}) if plan_id is not None else []
+    )
+    warnings[HOLD_ENDING] = _hold_warnings(uow, now.date())
+    pending = _pending_verifications(uow)
+    warnings[VERIFICATION_PENDING] = (
+        [
+            DashboardWarning(
+                VERIFICATION_PENDING,
+                "info",
+                f"{len(pending):,} people wait for the receiving country's verification"
+                + (f" (e.g. {', '.join(pending[:5])})" if pending else ""),
+            )
+        ]
+        if pending
+        else []
+    )
+    warning_counts = {kind: len(items) for kind, items in warnings.items()}
+    warning_counts[VERIFICATION_PENDING] = len(pending)
+    listed: list[DashboardWarning] = []
+    for kind, items in warnings.items():
+        listed.extend(items[:MAX_WARNINGS_PER_KIND])
+        if len(items) > MAX_WARNINGS_PER_KIND:
+            listed.append(
+                DashboardWarning(kind, "info", f"… and {len(items) - MAX_WARNINGS_PER_KIND:,} more ({kind})")
+            )
+    not_placed = sum(r.count for r in reasons)
+    return Dashboard(
+        now=now,
+        people_total=sum(sc.count for sc in by_status),
+        people_by_status=by_status,
+        plan_run_id=plan_id,
+        plan_created_by=run.created_by if run is not None else None,
+        plan_finished_at=run.finished_at if run is not None else None,
+        considered=int(counts.get("people_considered", 0)),
+        eligible=int(counts.get("eligible", 0)),
+        placed=placed,
+        not_placed=not_placed,
+        not_placed_by_reason=tuple(reasons),
+        upcoming=tuple(upcoming),
+        warnings=tuple(listed),
+        warning_counts=warning_counts,
+    )
+
+
+__all__ = ["Dashboard", "DashboardWarning", "ReasonCount", "StatusCount", "dashboard"]

@@ -1,0 +1,346 @@
+"""Dashboard: summary tiles, a load-factor chart of the upcoming flights (Qt Charts), the upcoming
+departures with notice cut-offs and manifest status, the not-placed-by-reason table and warnings.
+
+Threading: GUI thread only. The snapshot is computed by ``planner.services.dashboard.dashboard``
+off the GUI thread (``Screen.run``) each time the screen is shown, and when another screen reports
+a change to plans, flights, people or manifests (at once when visible, otherwise on next show).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSet,
+    QChart,
+    QChartView,
+    QLineSeries,
+    QStackedBarSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QMargins, QModelIndex, QPointF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from planner.auth import Actor
+from planner.context import AppContext
+from planner.services import dashboard as dashboard_service
+from planner.services.dashboard import Dashboard
+from planner.services.flights import FlightRow
+from ui.record_model import RecordTableModel
+from ui.screens.base import Screen
+
+LOAD_TARGET = 0.8
+GOOD = QColor("#3c8d40")
+LOW = QColor("#e69138")
+TARGET = QColor("#b00020")
+ERROR_TEXT = QColor("#a40000")
+TOPICS = ("plan", "flights", "people", "manifests")
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.0f} %"
+
+
+class Tile(QFrame):
+    """A number with a caption."""
+
+    def __init__(self, caption: str, tip: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setObjectName("tile")
+        self.setStyleSheet("#tile { background: palette(base); border-radius: 6px; }")
+        self.setToolTip(tip)
+        self.value = QLabel("–", self)
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.9)
+        font.setBold(True)
+        self.value.setFont(font)
+        self.caption = QLabel(caption, self)
+        self.caption.setStyleSheet("color: palette(mid);")
+        self.caption.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.addWidget(self.value)
+        layout.addWidget(self.caption)
+
+    def set(self, text: str, color: QColor | None = None) -> None:
+        self.value.setText(text)
+        self.value.setStyleSheet(f"color: {color.name()};" if color else "")
+
+
+class WarningsModel(RecordTableModel):
+    """Warnings, errors in red. GUI thread only."""
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # type: ignore[override]
+        if role == Qt.ItemDataRole.ForegroundRole and index.isValid() and 0 <= index.row() < self.rowCount():
+            if self.record(index.row()).severity == "error":
+                return QBrush(ERROR_TEXT)
+            return None
+        return super().data(index, role)
+
+
+class UpcomingModel(RecordTableModel):
+    """Upcoming departures; the load factor shaded against the 80 % target. GUI thread only."""
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # type: ignore[override]
+        if not index.isValid() or not 0 <= index.row() < self.rowCount():
+            return None
+        key = self.columns[index.column()][0]
+        row: FlightRow = self.record(index.row())
+        if key == "load_factor" and role == Qt.ItemDataRole.BackgroundRole and row.load_factor is not None:
+            return QBrush(QColor("#d8efd9") if row.load_factor >= LOAD_TARGET else QColor("#fbe3c2"))
+        if key == "placed" and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return f"{row.placed} / {row.seats}"
+        if key == "local_short" and role == Qt.ItemDataRole.ToolTipRole:
+            return row.local_text
+        if key == "load_factor" and role == Qt.ItemDataRole.ToolTipRole:
+            return f"{row.placed} placed of {row.seats} seats"
+        return super().data(index, role)
+
+
+def _table(model: RecordTableModel, name: str, widths: tuple[int, ...]) -> QTableView:
+    view = QTableView()
+    view.setObjectName(name)
+    view.setModel(model)
+    view.setSortingEnabled(True)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(22)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.horizontalHeader().setStretchLastSection(True)
+    for column, width in enumerate(widths):
+        view.setColumnWidth(column, width)
+    return view
+
+
+def _group(title: str, widget: QWidget) -> QGroupBox:
+    box = QGroupBox(title)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(6, 6, 6, 6)
+    layout.addWidget(widget)
+    return box
+
+
+class DashboardScreen(Screen):
+    title = "Dashboard"
+
+    def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, actor, parent)
+        self._generation = 0
+        self._loaded = False
+        self._stale = True
+        self.snapshot: Dashboard | None = None
+
+        self.tiles = {
+            "final": Tile("In custody, final order", "People in custody with a final removal order"),
+            "pending": Tile(
+                "In custody, order pending", "People in custody whose order is pending or absent"
+            ),
+            "released": Tile("Released / removed", "People released from custody / already removed"),
+            "placed": Tile("Placed by the plan", "People on a flight in the current draft plan"),
+            "not_placed": Tile("Not placed", "People the current plan did not place (see the reasons)"),
+            "upcoming": Tile("Departures, next 14 days", "Planned flights departing within 14 days"),
+            "load": Tile("Average load, next 14 days", "Placed people per seat over the upcoming flights"),
+            "warnings": Tile("Warnings", "Documents, cut-offs, holds and pending verifications"),
+        }
+        tiles = QGridLayout()
+        tiles.setSpacing(8)
+        for column, tile in enumerate(self.tiles.values()):
+            tiles.addWidget(tile, 0, column)
+        self.plan_label = QLabel(self)
+        self.plan_label.setObjectName("planLabel")
+
+        self.chart = QChart()
+        self.chart.setTitle("Load factor of upcoming flights")
+        self.chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        self.chart.setMargins(QMargins(4, 4, 4, 4))
+        self.chart_view = QChartView(self.chart, self)
+        self.chart_view.setObjectName("loadChart")
+        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.chart_view.setMinimumHeight(240)
+
+        self.upcoming = UpcomingModel(
+            [
+                ("code", "Flight"),
+                ("local_short", "Departure (local)"),
+                ("stops_text", "Stops"),
+                ("placed", "Placed / seats"),
+                ("load_factor", "Load"),
+                ("manifest_status", "Manifest"),
+                ("notice_cutoff", "Cut-off (UTC)"),
+            ],
+            self,
+            formatters={
+                "load_factor": percent,
+                "notice_cutoff": lambda v: f"{v:%Y-%m-%d %H:%M}",
+                "manifest_status": lambda v: v or "none",
+            },
+            alignments={k: Qt.AlignmentFlag.AlignRight for k in ("placed", "load_factor")},
+        )
+        self.upcoming_table = _table(self.upcoming, "upcomingTable", (60, 150, 125, 90, 50, 70))
+        self.reasons = RecordTableModel(
+            [("reason", "Reason"), ("count", "People"), ("description", "Meaning")],
+            self,
+            alignments={"count": Qt.AlignmentFlag.AlignRight},
+        )
+        self.reasons_table = _table(self.reasons, "reasonsTable", (190, 55))
+        self.warnings = WarningsModel(
+            [("kind", "Kind"), ("message", "Warning")],
+            self,
+        )
+        self.warnings_table = _table(self.warnings, "warningsTable", (140,))
+
+        top = QSplitter(Qt.Orientation.Horizontal, self)
+        top.addWidget(_group("Load factor", self.chart_view))
+        top.addWidget(_group("Upcoming departures (14 days)", self.upcoming_table))
+        top.setSizes([410, 680])
+        bottom = QSplitter(Qt.Orientation.Horizontal, self)
+        bottom.addWidget(_group("Not placed, by reason", self.reasons_table))
+        bottom.addWidget(_group("Warnings", self.warnings_table))
+        bottom.setSizes([470, 620])
+        body = QSplitter(Qt.Orientation.Vertical, self)
+        body.setObjectName("dashboardSplitter")
+        body.addWidget(top)
+        body.addWidget(bottom)
+        body.setSizes([420, 260])
+        header = QHBoxLayout()
+        header.addWidget(self.plan_label, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(tiles)
+        layout.addLayout(header)
+        layout.addWidget(body, 1)
+
+    # ------------------------------------------------------------ screen contract
+
+    def activate(self) -> None:
+        self._loaded = True
+        self.reload()
+
+    def on_data_changed(self, topic: str) -> None:
+        if topic not in TOPICS:
+            return
+        self._stale = True
+        if self._loaded and self.isVisible():
+            self.reload()
+
+    def reload(self) -> None:
+        """Compute a fresh snapshot off the GUI thread."""
+        self._generation += 1
+        generation = self._generation
+        self._stale = False
+        self.plan_label.setText("Refreshing…")
+        self.run(
+            lambda uow: dashboard_service.dashboard(uow, self.actor),
+            lambda snapshot: self._show(generation, snapshot),
+            error_title="Could not load the dashboard",
+        )
+
+    # ------------------------------------------------------------ display
+
+    def _show(self, generation: int, d: Dashboard) -> None:
+        if generation != self._generation:
+            return
+        self.snapshot = d
+        pending = d.status_count("in_custody_pending") + d.status_count("in_custody_no_order")
+        self.tiles["final"].set(f"{d.status_count('in_custody_final'):,}")
+        self.tiles["pending"].set(f"{pending:,}")
+        self.tiles["released"].set(f"{d.status_count('released'):,} / {d.status_count('removed'):,}")
+        self.tiles["placed"].set(f"{d.placed:,}" if d.plan_run_id else "–")
+        self.tiles["not_placed"].set(f"{d.not_placed:,}" if d.plan_run_id else "–")
+        self.tiles["upcoming"].set(f"{len(d.upcoming):,}")
+        load = d.average_load
+        self.tiles["load"].set(
+            percent(load), None if load is None else (GOOD if load >= LOAD_TARGET else LOW)
+        )
+        total_warnings = sum(d.warning_counts.values())
+        self.tiles["warnings"].set(f"{total_warnings:,}", ERROR_TEXT if total_warnings else None)
+        self.tiles["warnings"].setToolTip(
+            "\n".join(f"{kind}: {n:,}" for kind, n in d.warning_counts.items()) or "No warnings"
+        )
+        if d.plan_run_id is None:
+            self.plan_label.setText("No plan has been run yet: run one on the Plan screen.")
+        else:
+            finished = f"{d.plan_finished_at:%Y-%m-%d %H:%M} UTC" if d.plan_finished_at else "unfinished"
+            self.plan_label.setText(
+                f"Current plan {d.plan_run_id} by {d.plan_created_by}, {finished}: "
+                f"{d.placed:,} placed of {d.eligible:,} eligible ({d.considered:,} people considered)."
+                f"   As of {d.now:%Y-%m-%d %H:%M} UTC."
+            )
+        self.upcoming.set_records(d.upcoming)
+        self.reasons.set_records(d.not_placed_by_reason)
+        self.warnings.set_records(d.warnings)
+        self._draw_chart(d.upcoming)
+
+    def _draw_chart(self, rows: tuple[FlightRow, ...]) -> None:
+        chart = self.chart
+        chart.removeAllSeries()
+        for axis in chart.axes():
+            chart.removeAxis(axis)
+        rows = tuple(r for r in rows if r.seats)
+        good = QBarSet(f"{percent(LOAD_TARGET)} or more")
+        low = QBarSet(f"under {percent(LOAD_TARGET)}")
+        good.setColor(GOOD)
+        low.setColor(LOW)
+        good.setBorderColor(GOOD)
+        low.setBorderColor(LOW)
+        peak = 100.0
+        for row in rows:
+            value = 100 * (row.load_factor or 0.0)
+            peak = max(peak, value)
+            good.append(value if value >= 100 * LOAD_TARGET else 0.0)
+            low.append(value if value < 100 * LOAD_TARGET else 0.0)
+        bars = QStackedBarSeries()
+        bars.append(good)
+        bars.append(low)
+        bars.setBarWidth(0.6)
+        chart.addSeries(bars)
+        categories = QBarCategoryAxis()
+        categories.append([r.code for r in rows] or [""])
+        categories.setLabelsAngle(-90 if len(rows) > 8 else 0)
+        values = QValueAxis()
+        top = 20 * math.ceil(peak * 1.02 / 20)
+        values.setRange(0, top)
+        values.setLabelFormat("%d %%")
+        values.setTickCount(top // 20 + 1)
+        chart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
+        bars.attachAxis(categories)
+        bars.attachAxis(values)
+        target = QLineSeries()
+        target.setName(f"target {percent(LOAD_TARGET)}")
+        pen = QPen(TARGET)
+        pen.setWidthF(1.5)
+        pen.setStyle(Qt.PenStyle.DashLine)
+        target.setPen(pen)
+        n = max(len(rows), 1)
+        target.append(QPointF(-0.5, 100 * LOAD_TARGET))
+        target.append(QPointF(n - 0.5, 100 * LOAD_TARGET))
+        chart.addSeries(target)
+        target.attachAxis(categories)
+        target.attachAxis(values)
+        self.chart.setTitle(
+            f"Load factor, next 14 days ({len(rows)} flights)"
+            if rows
+            else "No flights depart in the next 14 days"
+        )
+
+
+__all__ = ["DashboardScreen"]
