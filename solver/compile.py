@@ -22,7 +22,7 @@ the capacities (:class:`Instance` ``res_*`` arrays).  Members of a family with f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -227,6 +227,49 @@ class Layout:
             links=links,
         )
 
+    def restricted(self, free: np.ndarray, fixed: np.ndarray) -> tuple[Layout, np.ndarray]:
+        """The sub-layout of the columns ``free`` (bool mask) with every other column fixed at ``fixed``
+        (integer values, feasible, zero on free columns): capacities and unit multiplicities are reduced
+        by the fixed part and a split unit keeps only its priority levels below the fixed items (so the
+        sub-layout's primary plus the fixed part's is the whole primary).  Returns (layout, indices of
+        the free columns)."""
+        inst = self.inst
+        cu = self.c_unit
+        res = {}
+        for name, need, key in (
+            ("res_seats", self.u_seats, self.c_flight),
+            ("res_escort", self.u_escort, self.c_flight),
+            ("res_medical", self.u_medical, self.c_flight),
+            ("res_wheelchair", self.u_wheelchair, self.c_flight),
+            ("res_cap", self.u_seats, self.c_group),
+        ):
+            arr = getattr(inst, name).copy()
+            np.subtract.at(arr, key, need[cu] * fixed)
+            res[name] = arr
+        sub_inst = replace(inst, messages=[], **res)
+        placed = np.bincount(cu, weights=fixed, minlength=self.n_units).astype(np.int64)
+        cols = np.flatnonzero(free)
+        units = np.unique(cu[cols])
+        levels = self.u_levels.copy()
+        for u in np.flatnonzero(self.u_split & (placed > 0)).tolist():
+            k = int(placed[u])
+            for w in range(5, 0, -1):
+                take = min(k, int(levels[u, w]))
+                levels[u, w] -= take
+                k -= take
+        sub = self.subset(units)
+        remap = np.full(self.n_units, -1, dtype=np.int64)
+        remap[units] = np.arange(units.size)
+        sub.inst = sub_inst
+        sub.u_mult = self.u_mult[units] - placed[units]
+        sub.u_levels = levels[units]
+        keep = np.isin(np.flatnonzero(remap[cu] >= 0), cols)
+        for name in ("c_unit", "c_stop", "c_flight", "c_group", "c_moves", "c_early", "c_ub"):
+            setattr(sub, name, getattr(sub, name)[keep])
+        sub.c_ub = np.minimum(sub.c_ub, sub.u_mult[sub.c_unit])
+        sub.links = []
+        return sub, cols
+
     def without_flights(self, flights: np.ndarray) -> Layout:
         """The layout with every column on ``flights`` removed (units are kept)."""
         keep = ~np.isin(self.c_flight, flights)
@@ -392,7 +435,15 @@ def aggregated_layout(inst: Instance) -> Layout:
     fam_members, fam_allowed, fam_required = _family_parts(inst)
     for free, stops, req in zip(fam_members, fam_allowed, fam_required, strict=True):
         free_l = sorted(free.tolist(), key=lambda p: (wt[p], load[p], med[p], wc[p], dr[p], p))
-        sig = tuple((wt[p], load[p], med[p], wc[p], dr[p]) for p in free_l)
+        # families are interchangeable when their totals (and members' draft stops) agree
+        sig = (
+            len(free_l),
+            sum(wt[p] for p in free_l),
+            sum(load[p] for p in free_l),
+            sum(med[p] for p in free_l),
+            sum(wc[p] for p in free_l),
+            tuple(sorted(dr[p] for p in free_l)),
+        )
         key = ("f", stops.tobytes(), sig, req)
         if stops.size or req:
             add(key, tuple(free_l), stops, req)

@@ -87,9 +87,9 @@ class Problem:
 
 
 class SolveStatus(StrEnum):
-    """Outcome of a solve: ``OPTIMAL`` means the primary objective equals its proven bound and the
-    secondary / tertiary objectives were minimised to optimality too (``gap == 0`` alone only proves
-    the primary)."""
+    """Outcome of a solve: ``OPTIMAL`` means the primary objective equals its proven bound, the moves
+    were minimised to optimality and the earliness is within ``SolveOptions.earliness_gap`` of its
+    lower bound (``gap == 0`` alone only proves the primary)."""
 
     OPTIMAL = "OPTIMAL"
     FEASIBLE = "FEASIBLE"
@@ -106,7 +106,9 @@ class SolveOptions:
     ``seed`` CP-SAT random seed.  With ``deterministic`` the CP-SAT search is interleaved so that, for
     the same input, seed and number of workers, a solve that finishes within its time limit returns
     the same plan.  ``aggregate`` selects the class-aggregated model (default) or the naive model with
-    one Boolean per (person, stop) pair.
+    one Boolean per (person, stop) pair.  ``earliness_gap`` is the relative gap at which the tertiary
+    objective (earliness, a tie-breaker) counts as settled: its integer optimum is usually a few units
+    above the LP bound, and proving it exactly would take the whole time limit (0.0 = exact).
     """
 
     time_limit: float = 10.0
@@ -116,6 +118,7 @@ class SolveOptions:
     aggregate: bool = True
     lexicographic: bool = True
     log_search: bool = False
+    earliness_gap: float = 1e-3
 
 
 @dataclass(slots=True)

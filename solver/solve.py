@@ -74,6 +74,12 @@ def solve_layouts(
     lock = threading.Lock()
     cancelled = False
     model_cls = AssignmentModel if options.aggregate else NaiveAssignmentModel
+    models = [model_cls(lay, options) for lay in layouts]
+    if options.aggregate:  # every component's LP first: the bounds and LP plans before any search
+        for model in models:
+            if should_stop is not None and should_stop():
+                break
+            model.relax(deadline)
     for i, lay in enumerate(layouts):
         if cancelled or (should_stop is not None and should_stop()):
             cancelled = True
@@ -109,7 +115,7 @@ def solve_layouts(
                     frac = (base_size + sizes[i] * min(inner, 1.0)) / total
                 progress(frac, f"component {i + 1}/{len(layouts)}: best {best:.0f}, bound {upper:.0f}")
 
-            res = model_cls(lay, options).solve(comp_deadline, report, should_stop)
+            res = models[i].solve(comp_deadline, report, should_stop, lp_deadline=deadline)
             cancelled = cancelled or res.stopped
         results.append(res)
         remaining -= sizes[i]

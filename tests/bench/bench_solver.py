@@ -1,7 +1,9 @@
 """Solver benchmark on synthetic demo-shaped instances.
 
 Run: ``pytest tests/bench/bench_solver.py -m bench -s``.  Prints build / solve seconds, objective, bound,
-gap and status per size, and the naive Boolean-per-pair model on 10k/200 with the same time limit.
+gap and status per size and escort variant (``realistic``: 2 officers per seat as in the sample schedule,
+the target case; ``demo``: the demo command's mix, escorts bind on some flights; ``tight``: escorts bind
+everywhere), and the naive Boolean-per-pair model on 10k/200 with the same time limit.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from tests.unit.solver.synthetic import synthetic_problem
 
 TIME_LIMIT = 10.0
 SIZES = [(10_000, 200), (50_000, 400), (100_000, 800)]
+VARIANTS = ["realistic", "demo", "tight"]
 
 
 def _row(label: str, n: int, f: int, plan, gen: float) -> str:
@@ -28,19 +31,20 @@ def _row(label: str, n: int, f: int, plan, gen: float) -> str:
 
 
 @pytest.mark.bench
+@pytest.mark.parametrize("escorts", VARIANTS)
 @pytest.mark.parametrize(("n", "f"), SIZES)
-def test_bench_aggregated(n: int, f: int) -> None:
+def test_bench_aggregated(n: int, f: int, escorts: str) -> None:
     t = time.monotonic()
-    prob = synthetic_problem(n, f, seed=1)
+    prob = synthetic_problem(n, f, seed=1, escorts=escorts)
     gen = time.monotonic() - t
     plan = solve(prob, SolveOptions(time_limit=TIME_LIMIT, num_workers=2))
-    print("\n" + _row("aggregated", n, f, plan, gen))
+    print("\n" + _row(escorts, n, f, plan, gen))
     assert validate(prob, plan) == []
 
 
 @pytest.mark.bench
 def test_bench_naive_vs_aggregated_10k() -> None:
-    prob = synthetic_problem(10_000, 200, seed=1)
+    prob = synthetic_problem(10_000, 200, seed=1, escorts="realistic")
     agg = solve(prob, SolveOptions(time_limit=TIME_LIMIT, num_workers=2))
     naive = solve(prob, SolveOptions(time_limit=TIME_LIMIT, num_workers=2, aggregate=False))
     print("\n" + _row("aggregated", 10_000, 200, agg, 0.0))

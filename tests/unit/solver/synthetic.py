@@ -1,9 +1,15 @@
 """Synthetic instances shaped like the demo data (used by the benchmark and some unit tests).
 
 Regions of 2–4 countries; multi-stop flights (1–3 stops) only within a region, so regions are the
-natural independent components.  Escort officers are the usual binding resource (as on real charters,
-officers fill most of the seats); some stops carry country caps; a few % need medical / wheelchair
-slots; ~10 % of people travel in families of 2–5; some documents expire during the horizon.
+natural independent components.  Some stops carry country caps; a few % need medical / wheelchair slots;
+~10 % of people travel in families of 2–5; some documents expire during the horizon.
+
+``escorts`` sets how many escort officers a flight has per seat:
+
+* ``"tight"`` (default) – 0.6–1.0 per seat, so escorts are the usual binding resource (a stress test);
+* ``"realistic"`` – 2 per seat, as in the sample flight schedule: escorts never bind, seats do;
+* ``"demo"`` – the ``demo`` command's mix (1.0 / 1.15 / 1.3 / 1.6 / 2.0 per seat, weights
+  15 / 25 / 30 / 20 / 10): escorts bind on some flights.
 """
 
 from __future__ import annotations
@@ -13,10 +19,17 @@ import numpy as np
 from solver import Flight, Person, Problem, Stop
 
 RISK_LOAD = (1.0, 1.5, 2.0)
+DEMO_ESCORT_FACTORS = (1.0, 1.15, 1.3, 1.6, 2.0)
+DEMO_ESCORT_WEIGHTS = (0.15, 0.25, 0.30, 0.20, 0.10)
 
 
-def synthetic_problem(n_people: int, n_flights: int, seed: int = 0, n_countries: int = 12) -> Problem:
-    """A reproducible instance with ``n_people`` people and ``n_flights`` flights."""
+def synthetic_problem(
+    n_people: int, n_flights: int, seed: int = 0, n_countries: int = 12, escorts: str = "tight"
+) -> Problem:
+    """A reproducible instance with ``n_people`` people and ``n_flights`` flights (``escorts``: see the
+    module docstring)."""
+    if escorts not in ("tight", "realistic", "demo"):
+        raise ValueError(f"unknown escorts variant {escorts!r}")
     rng = np.random.default_rng(seed)
     countries = [f"C{c:02d}" for c in range(n_countries)]
     region_of = np.sort(rng.integers(0, max(n_countries // 3, 1), size=n_countries))
@@ -32,11 +45,16 @@ def synthetic_problem(n_people: int, n_flights: int, seed: int = 0, n_countries:
     sid = 1
     for f in range(n_flights):
         seats = int(rng.integers(100, 181))
+        factor = float(rng.uniform(0.6, 1.0))
+        if escorts == "realistic":
+            factor = 2.0
+        elif escorts == "demo":
+            factor = float(rng.choice(DEMO_ESCORT_FACTORS, p=DEMO_ESCORT_WEIGHTS))
         flights.append(
             Flight(
                 id=f + 1,
                 seats=seats,
-                escort_officers=int(seats * rng.uniform(0.6, 1.0)),
+                escort_officers=int(np.ceil(seats * factor)) if escorts != "tight" else int(seats * factor),
                 medical_slots=int(rng.choice([0, 0, 2, 4])),
                 wheelchair_slots=int(rng.choice([0, 1, 2, 3])),
                 departure=float(flight_day[f] * 86400 + rng.integers(0, 86400)),
