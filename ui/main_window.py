@@ -10,24 +10,50 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
-    QSplitter,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from planner import __version__
 from planner.auth import Actor
 from planner.context import AppContext
+from ui.screens.audit import AuditScreen
 from ui.screens.base import Screen
+from ui.screens.dashboard import DashboardScreen
+from ui.screens.flights import FlightsScreen
+from ui.screens.imports import ImportScreen
+from ui.screens.manifests import ManifestsScreen
 from ui.screens.people import PeopleScreen
+from ui.screens.plan import PlanScreen
+from ui.screens.users import ChangePasswordDialog, UsersScreen
+
+NAV_WIDTH = 170
+NAV_STYLE = """
+QListWidget#navigation { background: transparent; font-size: 11pt; outline: 0; }
+QListWidget#navigation::item { padding: 7px 12px; margin: 1px 6px; border-radius: 4px; }
+QListWidget#navigation::item:selected { background: palette(highlight); color: palette(highlighted-text); }
+QListWidget#navigation::item:disabled { color: palette(mid); }
+"""
 
 #: The screens in navigation order. Each is a ``Screen`` subclass.
-SCREENS: list[type[Screen]] = [PeopleScreen]
+SCREENS: list[type[Screen]] = [
+    DashboardScreen,
+    PeopleScreen,
+    FlightsScreen,
+    PlanScreen,
+    ManifestsScreen,
+    ImportScreen,
+    AuditScreen,
+    UsersScreen,
+]
 
 
 class MainWindow(QMainWindow):
@@ -38,7 +64,9 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget(self)
         self.nav.setObjectName("navigation")
         self.nav.setIconSize(QSize(20, 20))
-        self.nav.setMaximumWidth(200)
+        self.nav.setFixedWidth(NAV_WIDTH)
+        self.nav.setFrameShape(QFrame.Shape.NoFrame)
+        self.nav.setStyleSheet(NAV_STYLE)
         self.stack = QStackedWidget(self)
         self.screens: dict[str, Screen] = {}
         for number, screen_class in enumerate(SCREENS, start=1):
@@ -58,11 +86,27 @@ class MainWindow(QMainWindow):
                 )
             self.nav.addItem(item)
         self.nav.currentItemChanged.connect(self._navigate)
-        splitter = QSplitter(self)
-        splitter.addWidget(self.nav)
-        splitter.addWidget(self.stack)
-        splitter.setStretchFactor(1, 1)
-        self.setCentralWidget(splitter)
+        brand = QLabel("Charter Planner")
+        brand.setObjectName("brand")
+        brand.setStyleSheet("font-weight: 600; font-size: 13pt; padding: 12px 12px 6px 12px;")
+        side = QWidget(self)
+        side.setObjectName("sidebar")
+        side.setAutoFillBackground(True)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(brand)
+        side_layout.addWidget(self.nav)
+        central = QWidget(self)
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(side)
+        line = QFrame(central)
+        line.setFrameShape(QFrame.Shape.VLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        layout.addWidget(line)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
         self.statusBar().addPermanentWidget(
             QLabel(f"Signed in as {actor.display_name or actor.username} ({actor.role.value})")
         )
@@ -105,6 +149,12 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        self.change_password_action = QAction("Change my &password…", self)
+        self.change_password_action.triggered.connect(
+            lambda: ChangePasswordDialog(self.ctx, self.actor, self).open()
+        )
+        file_menu.addAction(self.change_password_action)
+        file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)

@@ -1,0 +1,472 @@
+"""Reading stored plan runs for review: history, per-flight loads, the people not placed and why,
+the changes from the previous run, and consolidation advice (flights that could be cancelled).
+
+Officer and above. Every function returns plain dataclasses (safe to hand to another thread);
+none writes except the audit event of a refused ``authorize``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from planner.auth import Actor, authorize
+from planner.domain import FlightStatus, ReasonCode, Role
+from planner.errors import NotFound
+from planner.models import Assignment, Flight, FlightStop, Person, PlanExclusion, PlanRun, utc_now
+from planner.services import planning
+from planner.settings import Settings
+from planner.uow import UnitOfWork
+from solver.consolidate import consolidation_advice
+
+Progress = Callable[[float, str], None]
+#: Rows fetched per batch from big results. SQLAlchemy builds a whole ``.all()`` in compiled code
+#: that holds the GIL throughout (about 0.2 s for 60,000 rows), which stalls the window's thread;
+#: in batches the interpreter can switch threads between them.
+FETCH_BATCH = 2000
+
+#: A plain-language line per headline reason (shown next to the code in the window).
+REASON_TEXT: dict[str, str] = {
+    planning.CAPACITY: "eligible, but every compatible flight is full (seats, escorts, slots or country cap)",
+    planning.NO_FLIGHT_TO_COUNTRY: "no planned flight goes to the person's country",
+    ReasonCode.NOT_IN_CUSTODY.value: "not in custody",
+    ReasonCode.NO_FINAL_ORDER.value: "no final removal order",
+    ReasonCode.LEGAL_HOLD.value: "a legal hold is in force",
+    ReasonCode.NATIONALITY_NOT_VERIFIED.value: "nationality not confirmed by the receiving country",
+    ReasonCode.NATIONALITY_MISMATCH.value: "confirmed nationality differs from the flight's country",
+    ReasonCode.NO_VALID_DOCUMENT.value: "no valid travel document the country accepts",
+    ReasonCode.FACILITY_CANNOT_REACH.value: "the facility cannot transfer the person to the airport in time",
+    ReasonCode.NO_MEDICAL_CAPACITY.value: "needs a medical escort; no flight has a medical slot",
+    ReasonCode.NO_WHEELCHAIR_CAPACITY.value: "needs a wheelchair slot; no flight has one",
+    ReasonCode.AFTER_NOTICE_CUTOFF.value: "the receiving country's notice cut-off has passed",
+    ReasonCode.FAMILY_MEMBER_INELIGIBLE.value: "a family member may not travel on the same flight",
+    "INELIGIBLE_AT_EVERY_STOP": "ineligible at every stop for a combination of rules (see the explanation)",
+}
+
+
+def reason_text(reason: str) -> str:
+    return REASON_TEXT.get(reason, reason.replace("_", " ").lower())
+
+
+# ---------------------------------------------------------------- history
+
+
+@dataclass(frozen=True)
+class PlanRunRow:
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    created_by: str
+    status: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float | None
+    placed: int
+    eligible: int
+    people_considered: int
+    not_placed_by_reason: dict[str, int] = field(default_factory=dict)
+    time_limit: float | None = None
+
+    @property
+    def not_placed(self) -> int:
+        return sum(self.not_placed_by_reason.values())
+
+
+def _row(run: PlanRun) -> PlanRunRow:
+    counts = json.loads(run.counts_json or "{}")
+    used = json.loads(run.settings_json or "{}")
+    return PlanRunRow(
+        id=run.id,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        created_by=run.created_by,
+        status=run.status,
+        objective=run.objective,
+        bound=run.bound,
+        gap=run.gap,
+        seconds=run.solve_seconds,
+        placed=int(counts.get("placed", 0)),
+        eligible=int(counts.get("eligible", 0)),
+        people_considered=int(counts.get("people_considered", 0)),
+        not_placed_by_reason={k: int(v) for k, v in counts.get("not_placed_by_reason", {}).items()},
+        time_limit=used.get("time_limit"),
+    )
+
+
+def plan_runs(uow: UnitOfWork, actor: Actor, *, limit: int = 200) -> list[PlanRunRow]:
+    """The most recent plan runs, newest first."""
+    authorize(uow, actor, Role.OFFICER, "plan.history")
+    runs = uow.session.execute(sa.select(PlanRun).order_by(PlanRun.id.desc()).limit(limit)).scalars()
+    return [_row(r) for r in runs]
+
+
+def plan_run(uow: UnitOfWork, actor: Actor, plan_run_id: int) -> PlanRunRow:
+    """One plan run; ``NotFound`` when there is none with that id."""
+    authorize(uow, actor, Role.OFFICER, "plan.history")
+    return _row(_get_run(uow, plan_run_id))
+
+
+def _get_run(uow: UnitOfWork, plan_run_id: int) -> PlanRun:
+    run = uow.session.get(PlanRun, plan_run_id)
+    if run is None:
+        raise NotFound(f"there is no plan run {plan_run_id}")
+    return run
+
+
+# ---------------------------------------------------------------- per-flight loads
+
+
+@dataclass(frozen=True)
+class FlightLoad:
+    flight_id: int
+    code: str
+    departure_utc: datetime
+    stops: str
+    status: str
+    seats: int
+    placed: int
+    load_factor: float  # placed / seats (0 for a flight without seats)
+    escorts_used: float
+    escorts_available: int
+    medical_used: int
+    medical_available: int
+    wheelchair_used: int
+    wheelchair_available: int
+
+
+def flight_loads(uow: UnitOfWork, actor: Actor, plan_run_id: int) -> list[FlightLoad]:
+    """Per flight the run could use (planned and departing after the run started, or carrying
+    somebody in it): seats, people placed, load factor and the escort / medical / wheelchair use.
+    Escort use applies the escort load per risk level the run was made with."""
+    authorize(uow, actor, Role.OFFICER, "plan.view")
+    s = uow.session
+    run = _get_run(uow, plan_run_id)
+    escort_load = json.loads(run.settings_json or "{}").get("escort_load") or Settings().escort_load()
+    placed_rows = s.execute(
+        sa.select(FlightStop.flight_id, Person.risk_level, Person.medical_need, sa.func.count())
+        .join(Assignment, Assignment.flight_stop_id == FlightStop.id)
+        .join(Person, Person.id == Assignment.person_id)
+        .where(Assignment.plan_run_id == plan_run_id)
+        .group_by(FlightStop.flight_id, Person.risk_level, Person.medical_need)
+    ).all()
+    placed: Counter[int] = Counter()
+    escorts: defaultdict[int, float] = defaultdict(float)
+    medical: Counter[int] = Counter()
+    wheelchair: Counter[int] = Counter()
+    for flight_id, risk, need, n in placed_rows:
+        placed[flight_id] += n
+        escorts[flight_id] += n * float(escort_load.get(risk, 1.0))
+        if need == "MEDICAL_ESCORT":
+            medical[flight_id] += n
+        elif need == "WHEELCHAIR":
+            wheelchair[flight_id] += n
+    flights = (
+        s.execute(
+            sa.select(Flight)
+            .where(
+                sa.or_(
+                    sa.and_(
+                        Flight.status == FlightStatus.PLANNED.value, Flight.departure_utc > run.started_at
+                    ),
+                    Flight.id.in_(list(placed)) if placed else sa.false(),
+                )
+            )
+            .order_by(Flight.departure_utc, Flight.code)
+        )
+        .scalars()
+        .all()
+    )
+    stops: defaultdict[int, list[str]] = defaultdict(list)
+    for flight_id, airport in s.execute(
+        sa.select(FlightStop.flight_id, FlightStop.airport)
+        .where(FlightStop.flight_id.in_([f.id for f in flights]))
+        .order_by(FlightStop.flight_id, FlightStop.sequence)
+    ):
+        stops[flight_id].append(airport)
+    return [
+        FlightLoad(
+            flight_id=f.id,
+            code=f.code,
+            departure_utc=f.departure_utc,
+            stops=" → ".join(stops[f.id]),
+            status=f.status,
+            seats=f.seats,
+            placed=placed[f.id],
+            load_factor=placed[f.id] / f.seats if f.seats else 0.0,
+            escorts_used=round(escorts[f.id], 2),
+            escorts_available=f.escort_officers,
+            medical_used=medical[f.id],
+            medical_available=f.medical_slots,
+            wheelchair_used=wheelchair[f.id],
+            wheelchair_available=f.wheelchair_slots,
+        )
+        for f in flights
+    ]
+
+
+# ---------------------------------------------------------------- not placed
+
+
+@dataclass(frozen=True)
+class UnplacedRow:
+    person_id: int
+    case_number: str
+    name: str
+    nationality: str
+    priority: int
+    reason: str
+    detail: str
+
+
+def detail_summary(reason: str, detail: dict[str, Any]) -> str:
+    """One line from an exclusion's ``detail_json``: the full stops and what binds on each."""
+    blocks = detail.get("stops") or []
+    if blocks:
+        return "; ".join(
+            f"{b.get('stop', '?')}: {', '.join(b.get('binding') or []) or 'no single resource'}"
+            for b in blocks
+        )
+    return reason_text(reason)
+
+
+def unplaced(
+    uow: UnitOfWork,
+    actor: Actor,
+    plan_run_id: int,
+    *,
+    reason: str | None = None,
+    limit: int | None = None,
+) -> list[UnplacedRow]:
+    """The people the run did not place (optionally one ``reason`` only), most urgent first
+    (priority, then case number); at most ``limit`` rows when given."""
+    authorize(uow, actor, Role.OFFICER, "plan.view")
+    _get_run(uow, plan_run_id)
+    query = (
+        sa.select(
+            Person.id,
+            Person.case_number,
+            Person.family_name,
+            Person.given_names,
+            Person.nationality,
+            Person.priority,
+            PlanExclusion.reason,
+            PlanExclusion.detail_json,
+        )
+        .join(PlanExclusion, PlanExclusion.person_id == Person.id)
+        .where(PlanExclusion.plan_run_id == plan_run_id)
+        .order_by(Person.priority, Person.case_number)
+    )
+    if reason:
+        query = query.where(PlanExclusion.reason == reason)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = []
+    result = uow.session.execute(query)
+    for pid, case, family, given, nationality, priority, why, detail_json in (
+        row for part in result.partitions(FETCH_BATCH) for row in part
+    ):
+        detail = json.loads(detail_json) if detail_json and detail_json != "{}" else {}
+        rows.append(
+            UnplacedRow(
+                pid, case, f"{family}, {given}", nationality, priority, why, detail_summary(why, detail)
+            )
+        )
+    return rows
+
+
+# ---------------------------------------------------------------- changes from the previous run
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    kind: str  # "moved" | "added" | "dropped"
+    person_id: int
+    case_number: str
+    name: str
+    from_stop: str  # "FLIGHT/AIRPORT" or ""
+    to_stop: str
+    reason: str  # for "dropped": the run's exclusion reason
+
+
+@dataclass(frozen=True)
+class PlanDiff:
+    plan_run_id: int
+    previous_run_id: int | None  # None: the first run, nothing to compare with
+    changes: list[PlanChange]
+
+    def count(self, kind: str) -> int:
+        return sum(1 for c in self.changes if c.kind == kind)
+
+
+def plan_diff(uow: UnitOfWork, actor: Actor, plan_run_id: int) -> PlanDiff:
+    """Who moved (from → to), who was added and who was dropped (with the reason) compared with the
+    run stored just before ``plan_run_id``."""
+    authorize(uow, actor, Role.OFFICER, "plan.view")
+    s = uow.session
+    _get_run(uow, plan_run_id)
+    previous_id = s.execute(
+        sa.select(sa.func.max(PlanRun.id)).where(PlanRun.id < plan_run_id)
+    ).scalar_one_or_none()
+    if previous_id is None:
+        return PlanDiff(plan_run_id, None, [])
+
+    def assignments(run_id: int) -> dict[int, int]:
+        result = s.execute(
+            sa.select(Assignment.person_id, Assignment.flight_stop_id).where(Assignment.plan_run_id == run_id)
+        )
+        return {pid: sid for part in result.partitions(FETCH_BATCH) for pid, sid in part}
+
+    before, after = assignments(previous_id), assignments(plan_run_id)
+    changed = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
+    if not changed:
+        return PlanDiff(plan_run_id, previous_id, [])
+    stop_ids = {before.get(p) for p in changed} | {after.get(p) for p in changed}
+    stop_ids.discard(None)
+    labels = {
+        sid: f"{code}/{airport}"
+        for sid, code, airport in s.execute(
+            sa.select(FlightStop.id, Flight.code, FlightStop.airport)
+            .join(Flight, Flight.id == FlightStop.flight_id)
+            .where(FlightStop.id.in_(stop_ids))
+        )
+    }
+    people: dict[int, tuple[str, str]] = {}
+    reasons: dict[int, str] = {}
+    dropped = [p for p in changed if p not in after]
+    for start in range(0, len(changed), 5000):
+        chunk = changed[start : start + 5000]
+        for pid, case, family, given in s.execute(
+            sa.select(Person.id, Person.case_number, Person.family_name, Person.given_names).where(
+                Person.id.in_(chunk)
+            )
+        ):
+            people[pid] = (case, f"{family}, {given}")
+    for start in range(0, len(dropped), 5000):
+        chunk = dropped[start : start + 5000]
+        reasons.update(
+            s.execute(
+                sa.select(PlanExclusion.person_id, PlanExclusion.reason).where(
+                    PlanExclusion.plan_run_id == plan_run_id, PlanExclusion.person_id.in_(chunk)
+                )
+            ).all()
+        )
+    changes = []
+    for pid in changed:
+        old, new = before.get(pid), after.get(pid)
+        kind = "added" if old is None else ("dropped" if new is None else "moved")
+        case, name = people.get(pid, (str(pid), ""))
+        changes.append(
+            PlanChange(
+                kind,
+                pid,
+                case,
+                name,
+                labels.get(old, "") if old else "",
+                labels.get(new, "") if new else "",
+                reasons.get(pid, "") if kind == "dropped" else "",
+            )
+        )
+    changes.sort(key=lambda c: ({"dropped": 0, "moved": 1, "added": 2}[c.kind], c.case_number))
+    return PlanDiff(plan_run_id, previous_id, changes)
+
+
+# ---------------------------------------------------------------- consolidation advice
+
+
+@dataclass(frozen=True)
+class CancellableFlightRow:
+    flight_id: int
+    code: str
+    departure_utc: datetime
+    hours: float
+    cost_saved: float
+    people: int
+
+
+@dataclass(frozen=True)
+class Consolidation:
+    plan_run_id: int
+    cancellable: list[CancellableFlightRow]
+    total_saved: float
+    cost_per_flight_hour: float
+    complete: bool  # false when the time limit stopped the search before every flight was tried
+    seconds: float
+
+
+def consolidation(
+    session_factory: Any,
+    actor: Actor,
+    settings: Settings,
+    *,
+    time_limit: float = 10.0,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> Consolidation:
+    """Which flights of the current draft plan could be cancelled with every placed person still
+    placed, and the cost saved at ``settings.cost_per_flight_hour``. Reads in one read-only unit of
+    work, then thinks without the database; ``time_limit`` bounds the search. ``NotFound`` when no
+    plan has been run."""
+    report = progress or (lambda _f, _m: None)
+    now = now or utc_now()
+    report(0.0, "loading the current plan")
+    with UnitOfWork(session_factory, write=False) as uow:
+        authorize(uow, actor, Role.OFFICER, "plan.consolidate")
+        data = planning.load_input(uow, now=now)
+        if data.draft_plan_id is None:
+            raise NotFound("there is no plan yet: run the plan first")
+        departures = dict(uow.session.execute(sa.select(Flight.id, Flight.departure_utc)).all())
+    report(0.2, "checking eligibility")
+    problem, _eligible = planning.prepare_problem(data, settings)
+    # The current plan as the assignment, limited to people and stops the problem still knows
+    # (flights that departed since the run are gone).
+    known = {p.id: p for p in problem.people}
+    assignment = {
+        pid: sid
+        for pid, sid in {**data.draft, **data.frozen}.items()
+        if pid in known and (sid in known[pid].eligible_stops or sid == known[pid].frozen_stop)
+    }
+    report(0.3, f"trying to cancel flights ({len(problem.flights):,} flights, at most {time_limit:.0f} s)")
+    advice = consolidation_advice(problem, assignment, settings.cost_per_flight_hour, time_limit=time_limit)
+    report(1.0, "done")
+    code = {st.flight_id: st.flight_code for st in data.stops}
+    rows = [
+        CancellableFlightRow(
+            c.flight, code.get(c.flight, str(c.flight)), departures[c.flight], c.hours, c.cost_saved, c.people
+        )
+        for c in advice.cancellable
+    ]
+    return Consolidation(
+        plan_run_id=data.draft_plan_id,
+        cancellable=rows,
+        total_saved=advice.total_saved,
+        cost_per_flight_hour=settings.cost_per_flight_hour,
+        complete=advice.complete,
+        seconds=advice.seconds,
+    )
+
+
+__all__ = [
+    "REASON_TEXT",
+    "CancellableFlightRow",
+    "Consolidation",
+    "FlightLoad",
+    "PlanChange",
+    "PlanDiff",
+    "PlanRunRow",
+    "UnplacedRow",
+    "consolidation",
+    "detail_summary",
+    "flight_loads",
+    "plan_diff",
+    "plan_run",
+    "plan_runs",
+    "reason_text",
+    "unplaced",
+]

@@ -1,0 +1,557 @@
+"""Import wizard (admin): choose the kind and the file (dialog or drag and drop), check it with a dry
+run (counts and every error: line, column, message — sortable, filterable, copy or save as CSV),
+then import it with progress and Cancel, and see the result.
+
+"Import" is enabled only after a clean dry run of the same kind and file; the file's bytes are
+checked again (SHA-256) when importing, so a file changed in between is refused.
+
+Keys: Ctrl+O choose a file, Ctrl+D check (dry run), Ctrl+I import, Esc cancel.
+
+Threading: every method runs on the GUI thread. Reading, checking and importing run on the thread
+pool through ``run_in_background`` (each in its own unit of work); only paths, bytes, reports and
+row-error tuples cross threads. Filtering a long error list also runs there.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFontDatabase, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from planner.auth import Actor
+from planner.context import AppContext
+from planner.domain import Role
+from planner.imports import KINDS, ImportCancelled, ImportReport, RowError
+from planner.jobs import ImportOutcome, import_job
+from ui.background import Task, run_in_background
+from ui.errors import show_error
+from ui.process_runner import ProcessTask, run_in_process
+from ui.record_model import RecordTableModel
+from ui.screens.base import Screen
+
+#: Per kind: the expected columns as (name, required), and a note on the compound fields. Kept in
+#: step with the importers by ``tests/ui/test_import_screen.py``.
+EXPECTED_COLUMNS: dict[str, tuple[tuple[tuple[str, bool], ...], str]] = {
+    "facilities": (
+        (("facility_code", True), ("name", True), ("city", False), ("airports", False)),
+        "airports: IATA:hours separated by ';' (e.g. SAT:2;IAH:5.5)",
+    ),
+    "flights": (
+        (
+            ("flight_id", True),
+            ("carrier", True),
+            ("aircraft", True),
+            ("departure_airport", True),
+            ("departure_time", True),
+            ("seats", True),
+            ("escort_officers", True),
+            ("medical_slots", True),
+            ("wheelchair_slots", True),
+            ("stops", True),
+            ("status", True),
+        ),
+        "departure_time: ISO 8601 with offset (2027-03-17T13:15:00-07:00); stops: IATA codes separated by ';'",
+    ),
+    "roster": (
+        (
+            ("case_number", True),
+            ("family_name", True),
+            ("given_names", False),
+            ("native_name", False),
+            ("sex", True),
+            ("date_of_birth", True),
+            ("place_of_birth", False),
+            ("nationality", True),
+            ("facility_code", False),
+            ("risk_level", True),
+            ("medical_need", True),
+            ("family_group", False),
+            ("order_status", True),
+            ("order_date", False),
+            ("legal_hold", False),
+            ("hold_until", False),
+            ("priority", True),
+            ("custody_status", True),
+        ),
+        "dates YYYY-MM-DD; nationality ISO 3166-1 alpha-3; priority 1 (most urgent) to 5",
+    ),
+    "verification": (
+        (
+            ("case_number", True),
+            ("family_name", True),
+            ("given_names", False),
+            ("native_name", False),
+            ("date_of_birth", True),
+            ("nationality", True),
+            ("result", True),
+            ("document_type", False),
+            ("document_number", False),
+            ("document_issued", False),
+            ("document_expires", False),
+            ("authority", False),
+            ("verified_on", True),
+            ("reference", False),
+        ),
+        "case number, date of birth and family name must match the roster; document columns go together",
+    ),
+}
+KIND_LABELS = {
+    "facilities": "Facilities",
+    "flights": "Flight schedule",
+    "roster": "Roster (people)",
+    "verification": "Verification list",
+}
+#: The topic other screens refresh on after an import of each kind.
+KIND_TOPIC = {"facilities": "people", "flights": "flights", "roster": "people", "verification": "people"}
+#: Most error rows shown at once (copy and CSV export take every matching error).
+ERROR_DISPLAY_LIMIT = 10_000
+FILTER_DELAY_MS = 200
+
+
+def expected_columns_text(kind: str) -> str:
+    columns, note = EXPECTED_COLUMNS[kind]
+    names = ", ".join(name if required else f"[{name}]" for name, required in columns)
+    return f"{names}\n[optional]; header names are case-insensitive; UTF-8, UTF-16 or GB18030.\n{note}"
+
+
+def errors_csv(errors: list[RowError]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["line", "column", "message"])
+    for e in errors:
+        writer.writerow([e.line, e.column, e.message])
+    return out.getvalue()
+
+
+def _matches(error: RowError, needle: str) -> bool:
+    return needle in error.message.lower() or needle in error.column.lower() or needle == str(error.line)
+
+
+class ImportScreen(Screen):
+    title = "Import"
+    required_role = Role.ADMIN
+
+    def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, actor, parent)
+        self.setAcceptDrops(True)
+        self._task: ProcessTask | None = None
+        self._task_is_import = False
+        self._checked: tuple[str, str, str] | None = None  # kind, path, sha256 of a clean dry run
+        self._errors: list[RowError] = []
+        self._filtered: list[RowError] = []
+        self._filter_generation = 0
+        self.last_report: ImportReport | None = None
+
+        # ---- step 1: kind
+        self.kind = QComboBox(self)
+        self.kind.setObjectName("importKind")
+        for kind in KINDS:
+            self.kind.addItem(KIND_LABELS.get(kind, kind), kind)
+        self.columns_label = QLabel(self)
+        self.columns_label.setObjectName("expectedColumns")
+        self.columns_label.setWordWrap(True)
+        self.columns_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.columns_label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        # ---- step 2: file
+        self.path = QLineEdit(self)
+        self.path.setObjectName("importPath")
+        self.path.setPlaceholderText("Choose a CSV file (Ctrl+O) or drop it here")
+        self.browse = QPushButton("Choose file…", self)
+        self.browse.setObjectName("chooseFile")
+        self.browse.setToolTip("Choose the CSV file (Ctrl+O)")
+        # ---- step 3: check / import
+        self.check_button = QPushButton("Check (dry run)", self)
+        self.check_button.setObjectName("checkImport")
+        self.import_button = QPushButton("Import", self)
+        self.import_button.setObjectName("applyImport")
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setObjectName("cancelImport")
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("importProgress")
+        self.progress.setRange(0, 1000)
+        self.progress.setFormat("")
+        self.progress.setValue(0)
+
+        setup = QGroupBox("1. What and from where", self)
+        form = QFormLayout(setup)
+        form.addRow("Kind:", self.kind)
+        form.addRow("Expected columns:", self.columns_label)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.path, 1)
+        file_row.addWidget(self.browse)
+        form.addRow("File:", file_row)
+
+        actions = QHBoxLayout()
+        actions.addWidget(self.check_button)
+        actions.addWidget(self.import_button)
+        actions.addWidget(self.cancel_button)
+        actions.addWidget(self.progress, 1)
+
+        # ---- result: counts, summary, errors
+        result = QGroupBox("2. Result", self)
+        counts = QGridLayout()
+        self.counts: dict[str, QLabel] = {}
+        for column, (key, label) in enumerate(
+            [("new", "New"), ("updated", "Updated"), ("unchanged", "Unchanged"), ("rejected", "Rejected")]
+        ):
+            value = QLabel("—")
+            value.setObjectName(f"count_{key}")
+            value.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            font = value.font()
+            font.setPointSizeF(font.pointSizeF() * 1.6)
+            font.setBold(True)
+            value.setFont(font)
+            counts.addWidget(value, 0, column)
+            caption = QLabel(label)
+            caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            counts.addWidget(caption, 1, column)
+            self.counts[key] = value
+        self.summary = QLabel("Choose a kind and a file, then check it.")
+        self.summary.setObjectName("importSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_filter = QLineEdit()
+        self.error_filter.setObjectName("errorFilter")
+        self.error_filter.setPlaceholderText("Filter errors (column, message or line number)")
+        self.error_filter.setClearButtonEnabled(True)
+        self.error_count = QLabel("")
+        self.error_count.setObjectName("errorCount")
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setObjectName("copyErrors")
+        self.save_button = QPushButton("Save as CSV…")
+        self.save_button.setObjectName("saveErrors")
+        self.errors = RecordTableModel(
+            [("line", "Line"), ("column", "Column"), ("message", "Message")],
+            self,
+            alignments={"line": Qt.AlignmentFlag.AlignRight},
+        )
+        self.errors_view = QTableView()
+        self.errors_view.setObjectName("errorsTable")
+        self.errors_view.setModel(self.errors)
+        self.errors_view.setSortingEnabled(True)
+        self.errors_view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.errors_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.errors_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.errors_view.setAlternatingRowColors(True)
+        self.errors_view.verticalHeader().setVisible(False)
+        self.errors_view.verticalHeader().setDefaultSectionSize(24)
+        self.errors_view.horizontalHeader().setStretchLastSection(True)
+        self.errors_view.setColumnWidth(0, 70)
+        self.errors_view.setColumnWidth(1, 170)
+        error_bar = QHBoxLayout()
+        error_bar.addWidget(self.error_filter, 1)
+        error_bar.addWidget(self.error_count)
+        error_bar.addWidget(self.copy_button)
+        error_bar.addWidget(self.save_button)
+        result_layout = QVBoxLayout(result)
+        result_layout.addLayout(counts)
+        result_layout.addWidget(self.summary)
+        result_layout.addLayout(error_bar)
+        result_layout.addWidget(self.errors_view, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(setup)
+        layout.addLayout(actions)
+        layout.addWidget(result, 1)
+
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(self.apply_error_filter)
+
+        self.kind.currentIndexChanged.connect(self._inputs_changed)
+        self.path.textChanged.connect(self._inputs_changed)
+        self.browse.clicked.connect(self.choose_file)
+        self.check_button.clicked.connect(self.check)
+        self.import_button.clicked.connect(self.apply)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.error_filter.textChanged.connect(self._filter_timer.start)
+        self.copy_button.clicked.connect(self.copy_errors)
+        self.save_button.clicked.connect(lambda _checked=False: self.save_errors())
+        self.errors_view.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
+        for key, slot in [
+            ("Ctrl+O", self.choose_file),
+            ("Ctrl+D", self.check),
+            ("Ctrl+I", self.apply),
+            ("Esc", self.cancel),
+        ]:
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+        copy = QShortcut(QKeySequence.StandardKey.Copy, self.errors_view)
+        copy.setContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.activated.connect(self.copy_errors)
+        self._inputs_changed()
+
+    # ------------------------------------------------------------ inputs
+
+    @property
+    def current_kind(self) -> str:
+        return self.kind.currentData()
+
+    @property
+    def current_path(self) -> str:
+        return self.path.text().strip()
+
+    def set_file(self, path: str | Path) -> None:
+        self.path.setText(str(path))
+
+    def set_kind(self, kind: str) -> None:
+        self.kind.setCurrentIndex(self.kind.findData(kind))
+
+    def choose_file(self) -> None:
+        if self._task is not None:
+            return
+        start = str(Path(self.current_path).parent) if self.current_path else ""
+        name, _ = QFileDialog.getOpenFileName(
+            self,
+            f"Choose the {KIND_LABELS[self.current_kind].lower()} file",
+            start,
+            "CSV files (*.csv);;All files (*)",
+        )
+        if name:
+            self.set_file(name)
+
+    def _inputs_changed(self) -> None:
+        self.columns_label.setText(expected_columns_text(self.current_kind))
+        self._update_actions()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        urls = event.mimeData().urls()
+        if self._task is None and len(urls) == 1 and urls[0].isLocalFile():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        urls = event.mimeData().urls()
+        if self._task is None and urls and urls[0].isLocalFile():
+            self.set_file(urls[0].toLocalFile())
+            event.acceptProposedAction()
+
+    # ------------------------------------------------------------ actions
+
+    def _ready_to_import(self) -> bool:
+        return self._checked is not None and self._checked[:2] == (self.current_kind, self.current_path)
+
+    def _update_actions(self) -> None:
+        busy = self._task is not None
+        has_file = bool(self.current_path)
+        for widget in (self.kind, self.path, self.browse):
+            widget.setEnabled(not busy)
+        self.check_button.setEnabled(has_file and not busy)
+        self.check_button.setToolTip(
+            "Checking or importing; wait or press Cancel"
+            if busy
+            else "Check every row without writing anything (Ctrl+D)"
+            if has_file
+            else "Choose a file first"
+        )
+        ready = self._ready_to_import()
+        self.import_button.setEnabled(ready and not busy)
+        self.import_button.setToolTip(
+            "Checking or importing; wait or press Cancel"
+            if busy
+            else f"Import the checked file (Ctrl+I): {self.current_path}"
+            if ready
+            else "Check the file first: Import is enabled after a dry run of this file finds no errors"
+        )
+        self.cancel_button.setEnabled(busy)
+        self.cancel_button.setToolTip("Stop; nothing is written (Esc)" if busy else "Nothing is running")
+        has_errors = bool(self._filtered)
+        self.copy_button.setEnabled(has_errors)
+        self.save_button.setEnabled(has_errors)
+        why = "" if has_errors else " (there are no errors to copy)"
+        self.copy_button.setToolTip(f"Copy the selected errors, or all shown, as CSV text (Ctrl+C){why}")
+        self.save_button.setToolTip(f"Save every error matching the filter as a CSV file{why}")
+
+    def check(self) -> None:
+        """Dry run of the chosen file (background): counts and every error; nothing is written."""
+        self._start(dry_run=True)
+
+    def apply(self) -> None:
+        """Import the checked file (background), after a clean dry run of the same file."""
+        if not self._ready_to_import():
+            return
+        self._start(dry_run=False)
+
+    def cancel(self) -> None:
+        if self._task is None:
+            return
+        self._task.cancel()
+        self.progress.setFormat("Cancelling…")
+        self.cancel_button.setEnabled(False)
+
+    def _start(self, *, dry_run: bool) -> None:
+        if self._task is not None or not self.current_path:
+            return
+        kind, path = self.current_kind, self.current_path
+        expected = None if dry_run else self._checked[2]  # type: ignore[index]
+        self._task_is_import = not dry_run
+        if dry_run:
+            self._checked = None
+        self._show_report(None)
+        self.progress.setValue(0)
+        self.progress.setFormat("Checking…" if dry_run else "Importing…")
+        # A child process: a 100,000-row file never holds this window's GIL.
+        self._task = run_in_process(
+            import_job,
+            (self.ctx.settings, self.actor, kind, path, dry_run, expected),
+            lambda outcome: self._finished(outcome, kind, path),
+            self._failed,
+            self._progress,
+            owner=self,
+        )
+        self._update_actions()
+
+    def _progress(self, fraction: float, message: str) -> None:
+        if self._task is None or self._task.should_stop():
+            return
+        self.progress.setValue(round(1000 * fraction))
+        self.progress.setFormat(f"{message} — %p%" if message else "%p%")
+
+    def _finished(self, outcome: ImportOutcome, kind: str, path: str) -> None:
+        self._task = None
+        report = outcome.report
+        self.last_report = report
+        self.progress.setValue(1000)
+        if outcome.rejected:
+            self.progress.setFormat(f"Rejected: {len(report.errors):,} errors — nothing was written")
+        elif report.dry_run:
+            self._checked = (kind, path, outcome.digest)
+            self.progress.setFormat("Check passed: ready to import")
+        else:
+            self._checked = None  # importing again needs a new check
+            self.progress.setFormat("Imported")
+            self.status_message.emit(f"Imported {report.source}: {report.counts()}")
+            if report.changes:
+                self.data_changed.emit(KIND_TOPIC.get(kind, "people"))
+                self.data_changed.emit("audit")
+        self._show_report(report, rejected=outcome.rejected)
+        self._update_actions()
+
+    def _failed(self, exc: BaseException, details: str) -> None:
+        self._task = None
+        self.progress.setValue(0)
+        if isinstance(exc, ImportCancelled):
+            self.progress.setFormat("Cancelled — nothing was written")
+            self.summary.setText(str(exc))
+        else:
+            self.progress.setFormat("Failed")
+            show_error(self, "The import failed", exc, details)
+        self._update_actions()
+
+    def _show_report(self, report: ImportReport | None, *, rejected: bool = False) -> None:
+        for key, label in self.counts.items():
+            label.setText("—" if report is None else f"{getattr(report, key):,}")
+        self.counts["rejected"].setStyleSheet(
+            "color: #c62828;" if report is not None and report.rejected else ""
+        )
+        if report is None:
+            self.summary.setText("")
+        elif rejected:
+            self.summary.setText(report.rejection_message())
+        elif report.dry_run:
+            self.summary.setText(
+                report.summary() + "\nNo errors: press Import (Ctrl+I) to write these changes."
+            )
+        else:
+            self.summary.setText(report.summary())
+        self._errors = list(report.errors) if report is not None else []
+        self.apply_error_filter()
+
+    # ------------------------------------------------------------ errors
+
+    def apply_error_filter(self) -> None:
+        """Filter the error list by the filter text (off the GUI thread for long lists)."""
+        self._filter_timer.stop()
+        self._filter_generation += 1
+        generation, needle, errors = (
+            self._filter_generation,
+            self.error_filter.text().strip().lower(),
+            self._errors,
+        )
+
+        def shown(filtered: list[RowError]) -> None:
+            if generation != self._filter_generation:
+                return
+            self._filtered = filtered
+            self.errors.set_records(filtered[:ERROR_DISPLAY_LIMIT])
+            total = len(errors)
+            if not total:
+                self.error_count.setText("no errors")
+            else:
+                shown_text = (
+                    f"showing the first {ERROR_DISPLAY_LIMIT:,} of "
+                    if len(filtered) > ERROR_DISPLAY_LIMIT
+                    else ""
+                )
+                self.error_count.setText(f"{shown_text}{len(filtered):,} of {total:,} errors")
+            self._update_actions()
+
+        if not needle or len(errors) < 2000:
+            shown([e for e in errors if _matches(e, needle)] if needle else errors)
+            return
+        run_in_background(
+            lambda _task: [e for e in errors if _matches(e, needle)],
+            shown,
+            lambda exc, details: show_error(self, "Could not filter the errors", exc, details),
+        )
+
+    def _selected_or_shown(self) -> list[RowError]:
+        rows = sorted({index.row() for index in self.errors_view.selectionModel().selectedRows()})
+        if rows:
+            return [self.errors.record(r) for r in rows]
+        return self.errors.records()
+
+    def copy_errors(self) -> None:
+        """Copy the selected errors (or every error shown) to the clipboard as CSV text."""
+        errors = self._selected_or_shown()
+        if errors:
+            QGuiApplication.clipboard().setText(errors_csv(errors))
+            self.status_message.emit(f"Copied {len(errors):,} errors")
+
+    def save_errors(self, path: str | None = None) -> None:
+        """Save every error matching the filter as CSV (written in the background)."""
+        if not self._filtered:
+            return
+        if not path:
+            stem = Path(self.current_path).stem or "import"
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save the errors", f"{stem}-errors.csv", "CSV files (*.csv)"
+            )
+            if not path:
+                return
+        errors, target = list(self._filtered), str(path)
+
+        def work(_task: Task) -> int:
+            Path(target).write_text(errors_csv(errors), encoding="utf-8")
+            return len(errors)
+
+        run_in_background(
+            work,
+            lambda n: self.status_message.emit(f"Saved {n:,} errors to {target}"),
+            lambda exc, details: show_error(self, "Could not save the errors", exc, details),
+        )
+
+
+__all__ = ["EXPECTED_COLUMNS", "ImportScreen", "errors_csv", "expected_columns_text"]
