@@ -1,0 +1,43 @@
+"""Fast bulk inserts of many plain rows (plans, audit events, imports).
+
+SQLAlchemy's ``insert(table)`` with a list of dicts compiles parameters row by row, which
+costs seconds per 100,000 rows. ``bulk_insert`` converts the values once with each column's own
+bind processor (so ``UTCDateTime`` and friends behave exactly as usual) and hands the rows to the
+driver's ``executemany`` in one call. Same transaction, same result, a fraction of the time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+
+def bulk_insert(session: Session, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert ``rows`` (all with the same keys) into ``table`` inside the session's transaction.
+    Returns the number of rows. Columns absent from the rows get their database defaults."""
+    if not rows:
+        return 0
+    connection = session.connection()
+    dialect = connection.dialect
+    columns = list(rows[0])
+    processors = [table.c[name].type.bind_processor(dialect) for name in columns]
+    quote = dialect.identifier_preparer.quote
+    placeholder = {"qmark": "?", "format": "%s", "pyformat": "%s", "numeric": "?", "named": "?"}[
+        dialect.paramstyle
+    ]
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join([placeholder] * len(columns))})"
+    )
+    if any(processors):
+        params = [
+            tuple(p(row[c]) if p else row[c] for c, p in zip(columns, processors, strict=True))
+            for row in rows
+        ]
+    else:
+        params = [tuple(row[c] for c in columns) for row in rows]
+    connection.exec_driver_sql(sql, params)
+    return len(rows)
