@@ -227,7 +227,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Modules contributing commands, each with ``register(subparsers)`` adding its own sub-parsers
 #: with ``set_defaults(func=...)``. Imported when the parser is built (they import this module).
-COMMAND_MODULES = ("planner.imports.commands", "planner.planning_cli", "planner.manifests.commands")
+COMMAND_MODULES = (
+    "planner.imports.commands",
+    "planner.planning_cli",
+    "planner.manifests.commands",
+    "planner.reliability_cli",
+)
 
 
 def run(

@@ -27,5 +27,5 @@ class AppContext:
 
 
 def build_context(settings: Settings) -> AppContext:
-    engine = make_engine(settings.database)
+    engine = make_engine(settings.database, key=settings.db_key or None)
     return AppContext(settings, engine, make_session_factory(engine))

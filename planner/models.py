@@ -143,6 +143,8 @@ class Person(SQLModel, table=True):
     custody_status: str = Field(max_length=16, index=True)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    #: Set when ``retention apply`` replaced the personal data (see planner.services.retention).
+    anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     version: int = Field(default=1)
 
 
@@ -326,3 +328,19 @@ class ManifestSignature(SQLModel, table=True):
     certificate_sha256: str = Field(default="", max_length=64)
     signed_by: str = Field(max_length=64)
     signed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AppLock(SQLModel, table=True):
+    """A named lease lock (see ``planner.locks``): one row while somebody holds ``name``.
+
+    ``expires_at`` bounds the lease, so a crashed holder blocks nobody for longer than that;
+    ``token`` identifies the holder's acquisition, so a release never removes somebody else's lease.
+    """
+
+    __tablename__ = "app_lock"
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=64)
+    token: str = Field(max_length=36)
+    acquired_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)

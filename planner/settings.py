@@ -43,6 +43,11 @@ class Settings:
     retention_days: int = 365 * 3
     #: Log level for the application log.  Env: CHARTER_LOG_LEVEL
     log_level: str = "INFO"
+    #: Seconds a plan-run lock outlives the solver time limit (covers loading and storing); after
+    #: time limit + margin a crashed run's lock expires by itself.  Env: CHARTER_PLAN_LOCK_MARGIN
+    plan_lock_margin: float = 300.0
+    #: SQLCipher key of an encrypted SQLite file (never logged or shown).  Env: CHARTER_DB_KEY
+    db_key: str = field(default="", repr=False)
 
     @property
     def database(self) -> str:
@@ -63,6 +68,8 @@ _ENV_NAMES = {
     "cost_per_flight_hour": "CHARTER_COST_PER_HOUR",
     "retention_days": "CHARTER_RETENTION_DAYS",
     "log_level": "CHARTER_LOG_LEVEL",
+    "plan_lock_margin": "CHARTER_PLAN_LOCK_MARGIN",
+    "db_key": "CHARTER_DB_KEY",
 }
 
 

@@ -813,9 +813,11 @@ def frozen_flight_ids(uow: UnitOfWork) -> set[int]:
         .group_by(Manifest.flight_id)
         .subquery()
     )
-    query = sa.select(Manifest.flight_id).join(
-        newest, (newest.c.flight_id == Manifest.flight_id) & (newest.c.revision == Manifest.revision)
-    ).where(Manifest.status.in_(IN_FORCE))
+    query = (
+        sa.select(Manifest.flight_id)
+        .join(newest, (newest.c.flight_id == Manifest.flight_id) & (newest.c.revision == Manifest.revision))
+        .where(Manifest.status.in_(IN_FORCE))
+    )
     return set(uow.session.execute(query).scalars())
 
 

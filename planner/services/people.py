@@ -181,19 +181,33 @@ def person_detail(uow: UnitOfWork, actor: Actor, person_id: int) -> PersonDetail
         raise NotFound(f"no person with id {person_id}")
     row = people_rows(uow, actor, [person_id])[person_id]
     documents = [
-        {"type": d.doc_type, "number": d.number, "issuing_country": d.issuing_country,
-         "issued_on": d.issued_on, "expires_on": d.expires_on, "status": d.status}
+        {
+            "type": d.doc_type,
+            "number": d.number,
+            "issuing_country": d.issuing_country,
+            "issued_on": d.issued_on,
+            "expires_on": d.expires_on,
+            "status": d.status,
+        }
         for d in s.execute(
-            sa.select(TravelDocument).where(TravelDocument.person_id == person_id)
+            sa.select(TravelDocument)
+            .where(TravelDocument.person_id == person_id)
             .order_by(TravelDocument.expires_on.desc())
         ).scalars()
     ]
     verifications = [
-        {"country": v.country, "result": v.result, "verified_on": v.verified_on, "authority": v.authority,
-         "reference": v.reference, "source": f"{v.source_file}:{v.source_line}" if v.source_file else "",
-         "imported_by": v.imported_by}
+        {
+            "country": v.country,
+            "result": v.result,
+            "verified_on": v.verified_on,
+            "authority": v.authority,
+            "reference": v.reference,
+            "source": f"{v.source_file}:{v.source_line}" if v.source_file else "",
+            "imported_by": v.imported_by,
+        }
         for v in s.execute(
-            sa.select(NationalityVerification).where(NationalityVerification.person_id == person_id)
+            sa.select(NationalityVerification)
+            .where(NationalityVerification.person_id == person_id)
             .order_by(NationalityVerification.verified_on.desc(), NationalityVerification.id.desc())
         ).scalars()
     ]
@@ -210,7 +224,9 @@ def person_detail(uow: UnitOfWork, actor: Actor, person_id: int) -> PersonDetail
         {"id": e.id, "at": e.occurred_at, "actor": e.actor, "action": e.action, "changes": e.changes_json}
         for e in s.execute(
             sa.select(AuditEvent)
-            .where(AuditEvent.entity == "person", AuditEvent.entity_id.in_([str(person_id), person.case_number]))
+            .where(
+                AuditEvent.entity == "person", AuditEvent.entity_id.in_([str(person_id), person.case_number])
+            )
             .order_by(AuditEvent.id.desc())
             .limit(200)
         ).scalars()

@@ -14,6 +14,7 @@ everybody else is considered, and every person not placed gets an exclusion with
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
@@ -30,6 +31,7 @@ import sqlalchemy as sa
 
 import solver
 from planner.auth import Actor, authorize
+from planner.bulk import bulk_insert
 from planner.domain import CustodyStatus, FlightStatus, MedicalNeed, Role
 from planner.eligibility import CountryRuleFacts
 from planner.eligibility_matrix import (
@@ -56,6 +58,7 @@ from planner.eligibility_matrix import (
     evaluate_with_reasons,
 )
 from planner.errors import Conflict, NotFound
+from planner.locks import PLAN_LOCK, LeaseLock
 from planner.models import (
     Airport,
     Assignment,
@@ -508,6 +511,7 @@ def _exclusions(
     blocks = explain_unplaced(problem, plan)
     stop_code = {st.stop_id: f"{st.flight_code}/{st.airport}" for st in data.stops}
     headline = reasons.headline_codes()
+    binding_names = functools.cache(lambda binding: [r.value for r in binding])
     out: dict[int, tuple[str, dict]] = {}
     for row, pid in enumerate(data.tables.people.person_id.tolist()):
         if pid in plan.assignment:
@@ -516,8 +520,8 @@ def _exclusions(
         if person is not None and person.eligible_stops:
             detail = {
                 "stops": [
-                    {"stop": stop_code.get(b.stop, str(b.stop)), "binding": [r.value for r in b.binding]}
-                    for b in blocks.get(pid, [])
+                    {"stop": stop_code.get(b.stop, str(b.stop)), "binding": binding_names(b.binding)}
+                    for b in blocks.get(pid, ())
                 ]
             }
             out[pid] = (CAPACITY, detail)
@@ -651,16 +655,18 @@ def store_plan(uow: UnitOfWork, actor: Actor, outcome: PlanOutcome, settings_use
     s.flush()
     previous = {**data.draft, **data.frozen}
     if plan.assignment:
-        s.execute(
-            sa.insert(Assignment),
+        bulk_insert(
+            s,
+            Assignment.__table__,
             [
                 {"plan_run_id": run.id, "person_id": pid, "flight_stop_id": sid, "frozen": pid in data.frozen}
                 for pid, sid in plan.assignment.items()
             ],
         )
     if outcome.exclusions:
-        s.execute(
-            sa.insert(PlanExclusion),
+        bulk_insert(
+            s,
+            PlanExclusion.__table__,
             [
                 {
                     "plan_run_id": run.id,
@@ -745,36 +751,43 @@ def run_plan(
 ) -> PlanSummary:
     """Officer and above: solve and store a new draft plan (see the module docstring for the
     three transactions). ``session_factory`` is the application's; each step opens its own unit
-    of work. Returns the stored run's summary."""
+    of work. Returns the stored run's summary. The whole run holds the plan lock (lease = time limit
+    + ``settings.plan_lock_margin``); while another run holds it, raises ``Conflict`` naming who
+    has been planning since when."""
     report = progress or (lambda _f, _m: None)
     now = now or utc_now()
-    started = time.perf_counter()
-    report(0.0, "loading people, documents, verifications and flights")
-    with UnitOfWork(session_factory, write=False) as uow:
-        authorize(uow, actor, _OFFICER, "plan.run")
-        data = load_input(uow, now=now)
-    load_seconds = time.perf_counter() - started
-    outcome = compute_plan(data, settings, time_limit=time_limit, progress=progress, should_stop=should_stop)
-    outcome.timings = {"load": load_seconds, **outcome.timings}
-    report(0.95, "storing the plan")
-    t_store = time.perf_counter()
-    with UnitOfWork(session_factory) as uow:
-        summary = store_plan(
-            uow,
-            actor,
-            outcome,
-            {
-                "time_limit": time_limit or settings.time_limit,
-                "seed": settings.seed,
-                "escort_load": settings.escort_load(),
-                "now": now.isoformat(),
-            },
+    # One plan run at a time (planner.locks): a second officer is told who is planning since when.
+    lease = (time_limit or settings.time_limit) + settings.plan_lock_margin
+    with LeaseLock(session_factory, PLAN_LOCK, actor.username, lease_seconds=lease):
+        started = time.perf_counter()
+        report(0.0, "loading people, documents, verifications and flights")
+        with UnitOfWork(session_factory, write=False) as uow:
+            authorize(uow, actor, _OFFICER, "plan.run")
+            data = load_input(uow, now=now)
+        load_seconds = time.perf_counter() - started
+        outcome = compute_plan(
+            data, settings, time_limit=time_limit, progress=progress, should_stop=should_stop
         )
-        uow.commit()
-    summary.timings["store"] = time.perf_counter() - t_store
-    summary.timings["total"] = time.perf_counter() - started
-    report(1.0, "plan stored")
-    return summary
+        outcome.timings = {"load": load_seconds, **outcome.timings}
+        report(0.95, "storing the plan")
+        t_store = time.perf_counter()
+        with UnitOfWork(session_factory) as uow:
+            summary = store_plan(
+                uow,
+                actor,
+                outcome,
+                {
+                    "time_limit": time_limit or settings.time_limit,
+                    "seed": settings.seed,
+                    "escort_load": settings.escort_load(),
+                    "now": now.isoformat(),
+                },
+            )
+            uow.commit()
+        summary.timings["store"] = time.perf_counter() - t_store
+        summary.timings["total"] = time.perf_counter() - started
+        report(1.0, "plan stored")
+        return summary
 
 
 def assignments_for_export(uow: UnitOfWork, actor: Actor) -> list[dict[str, Any]]:

@@ -1,0 +1,19 @@
+"""Helpers for the reliability tests: small demo databases and officers."""
+
+from __future__ import annotations
+
+from planner.auth import Actor
+from planner.context import AppContext
+from planner.services import demo
+from tests.conftest import admin_actor
+
+
+def fill_demo(ctx: AppContext, *, people: int = 120, flights: int = 4, seed: int = 3) -> None:
+    """Synthetic people and flights (committed)."""
+    with ctx.uow() as uow:
+        demo.generate_demo(uow, admin_actor(), people=people, flights=flights, seed=seed)
+        uow.commit()
+
+
+def admin() -> Actor:
+    return admin_actor()
