@@ -176,14 +176,19 @@ def _document_warnings(
         for c, types in s.execute(sa.select(CountryRule.country, CountryRule.accepted_document_types))
     }
     ids = sorted({pid for pid, _, _ in placed})
-    docs: dict[int, list[TravelDocument]] = defaultdict(list)
+    docs: dict[int, list[sa.Row]] = defaultdict(list)
     cases: dict[int, str] = {}
     for chunk in _chunks(ids):
         for doc in s.execute(
-            sa.select(TravelDocument).where(
-                TravelDocument.person_id.in_(chunk), TravelDocument.status == DocumentStatus.VALID.value
-            )
-        ).scalars():
+            sa.select(
+                TravelDocument.id,
+                TravelDocument.person_id,
+                TravelDocument.doc_type,
+                TravelDocument.issuing_country,
+                TravelDocument.number,
+                TravelDocument.expires_on,
+            ).where(TravelDocument.person_id.in_(chunk), TravelDocument.status == DocumentStatus.VALID.value)
+        ):
             docs[doc.person_id].append(doc)
         cases.update(s.execute(sa.select(Person.id, Person.case_number).where(Person.id.in_(chunk))).all())
     out = []

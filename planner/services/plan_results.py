@@ -319,7 +319,9 @@ def plan_diff(uow: UnitOfWork, actor: Actor, plan_run_id: int) -> PlanDiff:
 
     def assignments(run_id: int) -> dict[int, int]:
         result = s.execute(
-            sa.select(Assignment.person_id, Assignment.flight_stop_id).where(Assignment.plan_run_id == run_id)
+            sa.select(Assignment.person_id, Assignment.flight_stop_id)
+            .where(Assignment.plan_run_id == run_id)
+            .execution_options(yield_per=FETCH_BATCH)  # fetch in batches: never hold the GIL for long
         )
         return {pid: sid for part in result.partitions(FETCH_BATCH) for pid, sid in part}
 
