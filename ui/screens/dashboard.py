@@ -23,12 +23,10 @@ from PySide6.QtCharts import (
 from PySide6.QtCore import QMargins, QModelIndex, QPointF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QSplitter,
     QTableView,
@@ -43,6 +41,7 @@ from planner.services.dashboard import Dashboard
 from planner.services.flights import FlightRow
 from ui.record_model import RecordTableModel
 from ui.screens.base import Screen
+from ui.tables import table_view
 
 LOAD_TARGET = 0.8
 GOOD = QColor("#3c8d40")
@@ -114,20 +113,7 @@ class UpcomingModel(RecordTableModel):
 
 
 def _table(model: RecordTableModel, name: str, widths: tuple[int, ...]) -> QTableView:
-    view = QTableView()
-    view.setObjectName(name)
-    view.setModel(model)
-    view.setSortingEnabled(True)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().setVisible(False)
-    view.verticalHeader().setDefaultSectionSize(22)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    view.horizontalHeader().setStretchLastSection(True)
-    for column, width in enumerate(widths):
-        view.setColumnWidth(column, width)
-    return view
+    return table_view(model, name, widths=widths, row_height=22)
 
 
 def _group(title: str, widget: QWidget) -> QGroupBox:

@@ -24,14 +24,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListView,
     QMessageBox,
     QPushButton,
     QSpinBox,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -47,6 +45,7 @@ from ui.background import Task, run_in_background
 from ui.errors import show_error
 from ui.record_model import RecordTableModel
 from ui.screens.base import Screen
+from ui.tables import table_view
 
 LOAD_TARGET = 0.8
 LOW_LOAD = QColor("#fbe3c2")
@@ -484,21 +483,14 @@ class FlightsScreen(Screen):
         self.confirm: Callable[[str, str], bool] = self._ask
 
         self.model = FlightsTableModel(self)
-        self.table = QTableView(self)
-        self.table.setObjectName("flightsTable")
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(column_of("departure_utc"), Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate(COLUMN_WIDTHS):
-            self.table.setColumnWidth(column, width)
+        self.table = table_view(
+            self.model,
+            "flightsTable",
+            widths=COLUMN_WIDTHS,
+            sort_column=column_of("departure_utc"),
+            single_selection=True,
+            parent=self,
+        )
         self.table.doubleClicked.connect(lambda _index: self.edit_flight())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
 

@@ -21,7 +21,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFontDatabase, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -32,7 +31,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -47,6 +45,7 @@ from ui.errors import show_error
 from ui.process_runner import ProcessTask, run_in_process
 from ui.record_model import RecordTableModel
 from ui.screens.base import Screen
+from ui.tables import table_view
 
 #: Per kind: the expected columns as (name, required), and a note on the compound fields. Kept in
 #: step with the importers by ``tests/ui/test_import_screen.py``.
@@ -244,19 +243,7 @@ class ImportScreen(Screen):
             self,
             alignments={"line": Qt.AlignmentFlag.AlignRight},
         )
-        self.errors_view = QTableView()
-        self.errors_view.setObjectName("errorsTable")
-        self.errors_view.setModel(self.errors)
-        self.errors_view.setSortingEnabled(True)
-        self.errors_view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.errors_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.errors_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.errors_view.setAlternatingRowColors(True)
-        self.errors_view.verticalHeader().setVisible(False)
-        self.errors_view.verticalHeader().setDefaultSectionSize(24)
-        self.errors_view.horizontalHeader().setStretchLastSection(True)
-        self.errors_view.setColumnWidth(0, 70)
-        self.errors_view.setColumnWidth(1, 170)
+        self.errors_view = table_view(self.errors, "errorsTable", widths=(70, 170))
         error_bar = QHBoxLayout()
         error_bar.addWidget(self.error_filter, 1)
         error_bar.addWidget(self.error_count)

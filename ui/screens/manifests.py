@@ -25,7 +25,6 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -33,7 +32,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -63,6 +61,7 @@ from ui.background import Task, run_in_background
 from ui.errors import show_error
 from ui.record_model import RecordTableModel
 from ui.screens.base import Screen
+from ui.tables import table_view
 
 NEEDS_SUPERVISOR = "Needs the supervisor role"
 IN_FORCE = (ManifestStatus.APPROVED.value, ManifestStatus.SIGNED.value)
@@ -273,18 +272,7 @@ class RevisionModel(RecordTableModel):
 
 
 def _table(model: RecordTableModel, name: str, samples: Sequence[str]) -> QTableView:
-    view = QTableView()
-    view.setObjectName(name)
-    view.setModel(model)
-    view.setSortingEnabled(True)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().setVisible(False)
-    view.verticalHeader().setDefaultSectionSize(24)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    view.horizontalHeader().setStretchLastSection(True)
+    view = table_view(model, name, single_selection=True)
     metrics = view.fontMetrics()
     for column, sample in enumerate(samples):
         header = str(model.headerData(column, Qt.Orientation.Horizontal))

@@ -10,16 +10,13 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -35,21 +32,10 @@ from ui.errors import show_error
 from ui.people_model import PeopleTableModel
 from ui.record_model import RecordTableModel
 from ui.screens.base import Screen
+from ui.tables import table_view
 
 FILTER_DELAY_MS = 250
 COLUMN_WIDTHS = (110, 170, 170, 90, 40, 95, 85, 80, 70, 130, 70, 70, 100, 130, 60)
-
-
-def _small_table(model: RecordTableModel, name: str) -> QTableView:
-    view = QTableView()
-    view.setObjectName(name)
-    view.setModel(model)
-    view.setSortingEnabled(True)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().setVisible(False)
-    view.horizontalHeader().setStretchLastSection(True)
-    return view
 
 
 class PersonDetailPanel(QTabWidget):
@@ -90,7 +76,7 @@ class PersonDetailPanel(QTabWidget):
             ],
             self,
         )
-        self.addTab(_small_table(self.documents, "documentsTable"), "Documents")
+        self.addTab(table_view(self.documents, "documentsTable"), "Documents")
         self.verifications = RecordTableModel(
             [
                 ("verified_on", "Date"),
@@ -103,7 +89,7 @@ class PersonDetailPanel(QTabWidget):
             ],
             self,
         )
-        self.addTab(_small_table(self.verifications, "verificationsTable"), "Verifications")
+        self.addTab(table_view(self.verifications, "verificationsTable"), "Verifications")
         self.family = RecordTableModel(
             [
                 ("case_number", "Case number"),
@@ -115,7 +101,7 @@ class PersonDetailPanel(QTabWidget):
             ],
             self,
         )
-        self.addTab(_small_table(self.family, "familyTable"), "Family")
+        self.addTab(table_view(self.family, "familyTable"), "Family")
         self.why = QPlainTextEdit()
         self.why.setObjectName("whyText")
         self.why.setReadOnly(True)
@@ -123,7 +109,7 @@ class PersonDetailPanel(QTabWidget):
         self.audit = RecordTableModel(
             [("at", "When"), ("actor", "Who"), ("action", "Action"), ("changes", "Changes")], self
         )
-        self.addTab(_small_table(self.audit, "personAuditTable"), "Audit trail")
+        self.addTab(table_view(self.audit, "personAuditTable"), "Audit trail")
         self.setEnabled(False)
 
     def show_detail(self, detail: PersonDetail) -> None:
@@ -163,19 +149,15 @@ class PeopleScreen(Screen):
         self._detail_generation = 0
 
         self.model = PeopleTableModel(self._request_rows, self)
-        self.table = QTableView(self)
-        self.table.setObjectName("peopleTable")
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate(COLUMN_WIDTHS):
-            self.table.setColumnWidth(column, width)
+        self.table = table_view(
+            self.model,
+            "peopleTable",
+            widths=COLUMN_WIDTHS,
+            sort_column=0,
+            single_selection=True,
+            row_numbers=True,
+            parent=self,
+        )
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
         self.search = QLineEdit(self)

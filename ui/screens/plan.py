@@ -17,7 +17,6 @@ from typing import Any
 from PySide6.QtCore import QEvent, QModelIndex, QRect, Qt
 from PySide6.QtGui import QColor, QFontDatabase, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -58,6 +57,7 @@ from ui.errors import show_error
 from ui.process_runner import ProcessTask, run_in_process
 from ui.record_model import RecordTableModel
 from ui.screens.base import Screen
+from ui.tables import table_view
 
 #: Most unplaced people listed at once (filter by reason to see the rest of a large list).
 UNPLACED_LIMIT = 5000
@@ -121,20 +121,7 @@ class LoadFactorDelegate(QStyledItemDelegate):
 
 
 def _table(model: RecordTableModel, name: str) -> QTableView:
-    view = QTableView()
-    view.setObjectName(name)
-    view.setModel(model)
-    view.setSortingEnabled(True)
-    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # rows come pre-ordered
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().setVisible(False)
-    view.verticalHeader().setDefaultSectionSize(24)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setHighlightSections(False)
-    return view
+    return table_view(model, name, single_selection=True)  # rows come pre-ordered
 
 
 def _widths(view: QTableView, widths: tuple[int, ...]) -> None:

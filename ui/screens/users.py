@@ -18,18 +18,15 @@ import shiboken6
 from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -45,6 +42,7 @@ from ui.background import Task, run_in_background
 from ui.errors import show_error
 from ui.record_model import RecordTableModel, format_value
 from ui.screens.base import Screen
+from ui.tables import table_view
 
 COLUMNS = [
     ("username", "User name"),
@@ -351,20 +349,9 @@ class UsersScreen(Screen):
         self.dialog: ServiceDialog | None = None
         self.buttons: dict[QAction, QPushButton] = {}
         self.model = UsersTableModel(self)
-        self.table = QTableView(self)
-        self.table.setObjectName("usersTable")
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate(COLUMN_WIDTHS):
-            self.table.setColumnWidth(column, width)
+        self.table = table_view(
+            self.model, "usersTable", widths=COLUMN_WIDTHS, sort_column=0, single_selection=True, parent=self
+        )
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _index: self.edit_user())
 
