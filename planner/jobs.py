@@ -96,3 +96,38 @@ def import_job(
             return ImportOutcome(report, digest, False)
     finally:
         ctx.close()
+
+
+@dataclass(frozen=True)
+class PreparedDatabase:
+    """What ``prepare_database_job`` did: ``"ready"``, ``"migrated"`` or ``"demo"`` (with accounts)."""
+
+    outcome: str
+    accounts: tuple[str, ...] = ()
+
+
+def prepare_database_job(progress: Progress, should_stop: ShouldStop, settings: Settings) -> PreparedDatabase:
+    """Before the window opens: migrate an older database to the newest schema; on a new SQLite
+    file create the demo database (schema, demo accounts, demo data). A shared (PostgreSQL)
+    database that was never initialised is refused: an admin runs ``init`` there."""
+    from planner.db import is_sqlite
+    from planner.errors import PlannerError
+    from planner.migrate import current_revision, head_revision
+    from planner.services import setup
+
+    ctx = build_context(settings)
+    try:
+        revision = current_revision(ctx.engine)
+        if revision == head_revision():
+            return PreparedDatabase("ready")
+        if revision is not None:
+            progress(0.1, "migrating the database to the newest schema")
+            setup.initialize(ctx, admin=None, password=None)
+            return PreparedDatabase("migrated")
+        if not is_sqlite(ctx.engine):
+            raise PlannerError(
+                "this shared database is not initialised: an admin runs 'charter-planner init'"
+            )
+        return PreparedDatabase("demo", tuple(setup.initialize_demo(ctx, progress=progress)))
+    finally:
+        ctx.close()

@@ -5,18 +5,18 @@ from __future__ import annotations
 import logging
 import sys
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
-from planner.context import AppContext, build_context
-from planner.db import is_sqlite
-from planner.migrate import current_revision, head_revision
+from planner.context import build_context
+from planner.errors import PlannerError
+from planner.jobs import PreparedDatabase, prepare_database_job
 from planner.services import setup
 from planner.settings import Settings
-from ui.background import Task, run_in_background
 from ui.errors import show_error
 from ui.login import LoginDialog
 from ui.main_window import MainWindow
+from ui.process_runner import run_in_process
 
 log = logging.getLogger(__name__)
 
@@ -28,52 +28,45 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def prepare_database(ctx: AppContext, app: QApplication) -> str:
-    """Bring the database to the newest schema; on a new SQLite file create the demo database.
-
-    Returns a hint for the sign-in dialog. Runs the slow part off the GUI thread behind a
-    progress dialog (the local event loop keeps the window responsive)."""
-    revision = current_revision(ctx.engine)
-    if revision == head_revision():
-        return ""
-    if revision is not None:
-        setup.initialize(ctx, admin=None, password=None)
-        return "The database was migrated to the newest schema."
-    if not is_sqlite(ctx.engine):
-        raise RuntimeError("this shared database is not initialised: an admin runs 'charter-planner init'")
-    dialog = QProgressDialog("Creating a demo database…", "", 0, 100)
+def prepare_database(settings: Settings) -> str:
+    """Migrate or (first run) create the demo database in a child process behind a progress
+    dialog; returns a hint for the sign-in dialog. Raises ``PlannerError`` when it cannot."""
+    dialog = QProgressDialog("Opening the database…", "", 0, 100)
     dialog.setCancelButton(None)
-    dialog.setWindowTitle("Charter Planner — first run")
+    dialog.setWindowTitle("Charter Planner")
     dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
-    dialog.setMinimumDuration(0)
+    dialog.setMinimumDuration(500)
+    loop = QEventLoop()
     outcome: dict[str, object] = {}
 
-    def work(task: Task) -> list[str]:
-        return setup.initialize_demo(ctx, progress=task.report_progress)
-
-    def done(accounts: list[str]) -> None:
-        outcome["accounts"] = accounts
-        dialog.reset()
+    def done(prepared: PreparedDatabase) -> None:
+        outcome["prepared"] = prepared
+        loop.quit()
 
     def failed(exc: BaseException, details: str) -> None:
         outcome["error"] = (exc, details)
-        dialog.reset()
+        loop.quit()
 
     def progress(fraction: float, message: str) -> None:
-        dialog.setValue(int(fraction * 100))
         dialog.setLabelText(message or "Creating a demo database…")
+        dialog.setValue(int(fraction * 100))
 
-    run_in_background(work, done, failed, progress)
-    while "accounts" not in outcome and "error" not in outcome:
-        app.processEvents()
-        QCoreApplication.sendPostedEvents()
+    run_in_process(prepare_database_job, (settings,), done, failed, progress)
+    loop.exec()
+    dialog.reset()
     if "error" in outcome:
         exc, details = outcome["error"]  # type: ignore[misc]
-        raise RuntimeError(f"could not create the demo database: {exc}\n{details}")
-    return (
-        f"A demo database was created. Accounts: {', '.join(outcome['accounts'])} "  # type: ignore[arg-type]
-        f"— password “{setup.DEMO_PASSWORD}”."
-    )
+        log.error("database preparation failed: %s\n%s", exc, details)
+        raise exc if isinstance(exc, PlannerError) else PlannerError(f"could not open the database: {exc}")
+    prepared: PreparedDatabase = outcome["prepared"]  # type: ignore[assignment]
+    if prepared.outcome == "migrated":
+        return "The database was migrated to the newest schema."
+    if prepared.outcome == "demo":
+        return (
+            f"A demo database was created. Accounts: {', '.join(prepared.accounts)} "
+            f"— password “{setup.DEMO_PASSWORD}”."
+        )
+    return ""
 
 
 def run_gui(settings: Settings) -> int:
@@ -81,7 +74,7 @@ def run_gui(settings: Settings) -> int:
     ctx = build_context(settings)
     try:
         try:
-            hint = prepare_database(ctx, app)
+            hint = prepare_database(settings)
         except Exception as exc:
             log.exception("database preparation failed")
             QMessageBox.critical(None, "Charter Planner", str(exc))
