@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from solver.problem import ESCORT_SCALE, Problem, escort_tenths, weight_of
+from solver.problem import ESCORT_SCALE, Problem
 
 BIG = 1 << 40
 
@@ -44,7 +44,9 @@ class Instance:
     family: np.ndarray  # family index or -1
     draft: np.ndarray  # stop index or -1
     frozen: np.ndarray  # stop index or -1
-    eligible: list[np.ndarray]  # stop indices per person (sorted)
+    eligible: list[np.ndarray]  # stop indices per person (sorted; people with equal sets share one array)
+    elig_class: np.ndarray  # index into elig_sets per person (equal eligible sets, same class)
+    elig_sets: list[np.ndarray]  # distinct eligible stop index sets
     families: list[np.ndarray]  # person indices per family
     flight_id: np.ndarray
     rank: np.ndarray  # dense departure rank per flight
@@ -103,23 +105,41 @@ def compile_problem(problem: Problem) -> Instance:
         return -1 if stop is None else stop_index.get(stop, -1)
 
     frozen = np.array([idx(p.frozen_stop) for p in people], dtype=np.int64)
+    for i in np.flatnonzero(frozen < 0).tolist():
+        if people[i].frozen_stop is not None:
+            raise ValueError(f"person {people[i].id}: frozen stop {people[i].frozen_stop} does not exist")
+    # eligible stop sets: people built from the same rows share tuples, so convert each distinct tuple once
+    by_tuple: dict[tuple[int, ...], int] = {}
+    by_bytes: dict[bytes, int] = {}
+    elig_sets: list[np.ndarray] = []
+    tuple_class: list[int] = []
+    elig_class = np.empty(n_p, dtype=np.int64)
     for i, p in enumerate(people):
-        if p.frozen_stop is not None and frozen[i] < 0:
-            raise ValueError(f"person {p.id}: frozen stop {p.frozen_stop} does not exist")
+        k = by_tuple.get(p.eligible_stops)
+        if k is None:
+            arr = np.unique(
+                np.array([stop_index[s] for s in p.eligible_stops if s in stop_index], dtype=np.int64)
+            )
+            c = by_bytes.setdefault(arr.tobytes(), len(elig_sets))
+            if c == len(elig_sets):
+                elig_sets.append(arr)
+            k = by_tuple[p.eligible_stops] = len(tuple_class)
+            tuple_class.append(c)
+        elig_class[i] = tuple_class[k]
+    loads = np.array([p.escort_load for p in people], dtype=np.float64)
     inst = Instance(
         problem=problem,
         person_id=np.array([p.id for p in people], dtype=np.int64),
-        weight=np.array([weight_of(p.priority) for p in people], dtype=np.int64),
-        load=np.array([escort_tenths(p.escort_load) for p in people], dtype=np.int64),
+        weight=6 - np.array([p.priority for p in people], dtype=np.int64),
+        load=np.rint(loads * ESCORT_SCALE).astype(np.int64),
         medical=np.array([p.needs_medical for p in people], dtype=np.int64),
         wheelchair=np.array([p.needs_wheelchair for p in people], dtype=np.int64),
         family=family,
         draft=np.array([idx(p.draft_stop) for p in people], dtype=np.int64),
         frozen=frozen,
-        eligible=[
-            np.unique(np.array([stop_index[s] for s in p.eligible_stops if s in stop_index], dtype=np.int64))
-            for p in people
-        ],
+        eligible=[elig_sets[c] for c in elig_class.tolist()],
+        elig_class=elig_class,
+        elig_sets=elig_sets,
         families=[np.array(m, dtype=np.int64) for m in fam_members],
         flight_id=np.array([f.id for f in flights], dtype=np.int64),
         rank=rank,
@@ -283,24 +303,25 @@ class Layout:
 
     def components(self) -> list[Layout]:
         """Independent sub-layouts: connected components of the unit–flight graph (a unit joins
-        every flight it has a column on), ordered by their smallest flight index."""
+        every flight it has a column on), ordered by their smallest flight index.  Labels (smallest
+        flight index of the component) are propagated over the edges until they settle."""
         n_f = self.inst.flight_id.size
-        parent = np.arange(n_f)
-
-        def find(a: int) -> int:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
-
-        starts = np.flatnonzero(np.r_[True, self.c_unit[1:] != self.c_unit[:-1]]) if self.n_columns else []
-        first = np.full(self.n_units, -1, dtype=np.int64)
-        first[self.c_unit[starts]] = self.c_flight[starts]
-        for a, b in zip(first[self.c_unit].tolist(), self.c_flight.tolist(), strict=True):
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-        roots = np.array([find(int(f)) if f >= 0 else -1 for f in first])
+        cu, cf = self.c_unit, self.c_flight
+        roots = np.full(self.n_units, -1, dtype=np.int64)
+        if self.n_columns:
+            edge = np.unique(cu * n_f + cf)
+            eu, ef = edge // n_f, edge % n_f
+            starts = np.flatnonzero(np.r_[True, eu[1:] != eu[:-1]])
+            units = eu[starts]
+            flight_label = np.arange(n_f, dtype=np.int64)
+            while True:
+                unit_label = np.minimum.reduceat(flight_label[ef], starts)
+                new = flight_label.copy()
+                np.minimum.at(new, ef, np.repeat(unit_label, np.diff(np.r_[starts, ef.size])))
+                if np.array_equal(new, flight_label):
+                    break
+                flight_label = new
+            roots[units] = unit_label
         out = []
         no_columns = np.flatnonzero(roots < 0)
         for root in np.unique(roots[roots >= 0]):
@@ -334,8 +355,11 @@ def _columns(
     items: list[list[tuple[int, ...]]],
     fit: dict[str, np.ndarray] | None = None,
     early10: np.ndarray | None = None,
+    single_draft: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Columns for every unit and allowed stop where one item fits the residual capacities."""
+    """Columns for every unit and allowed stop where one item fits the residual capacities.
+    ``single_draft`` (per unit) is the draft stop of units whose items are single people, ``-2`` for
+    units of families (their members' drafts are looked up per column)."""
     fit = fit or u
     lengths = np.array([a.size for a in allowed], dtype=np.int64)
     c_unit = np.repeat(np.arange(len(allowed), dtype=np.int64), lengths)
@@ -363,13 +387,25 @@ def _columns(
     order = np.lexsort((c_stop, inst.rank[c_flight], c_unit))
     c_unit, c_stop, c_flight, c_group, ub = (a[order] for a in (c_unit, c_stop, c_flight, c_group, ub))
     # moves per item placed at the column's stop: members with a draft stop elsewhere
-    same = np.zeros(c_unit.size, dtype=np.int64)
-    has_draft = [u for u in range(len(items)) if (inst.draft[list(items[u][0])] >= 0).any()]
-    if has_draft:
-        hd = np.zeros(len(items), dtype=bool)
-        hd[has_draft] = True
-        for j in np.flatnonzero(hd[c_unit]).tolist():
-            same[j] = int((inst.draft[list(items[c_unit[j]][0])] == c_stop[j]).sum())
+    if single_draft is None:
+        single_draft = np.full(len(items), -2, dtype=np.int64)
+    d = single_draft[c_unit]
+    same = ((d >= 0) & (d == c_stop)).astype(np.int64)
+    multi = np.flatnonzero(single_draft == -2)
+    if (
+        multi.size
+    ):  # family units: count the members of the unit's first item whose draft is the column's stop
+        members = [np.asarray(items[u][0], dtype=np.int64) for u in multi.tolist()]
+        sizes = np.array([m.size for m in members], dtype=np.int64)
+        m_unit = np.repeat(multi, sizes)
+        m_draft = inst.draft[np.concatenate(members)]
+        base = inst.stop_id.size + 1
+        pair, count = np.unique(m_unit[m_draft >= 0] * base + m_draft[m_draft >= 0], return_counts=True)
+        if pair.size:
+            js = np.flatnonzero(d == -2)
+            key = c_unit[js] * base + c_stop[js]
+            at = np.minimum(np.searchsorted(pair, key), pair.size - 1)
+            same[js] = np.where(pair[at] == key, count[at], 0)
     return {
         "c_unit": c_unit,
         "c_stop": c_stop,
@@ -409,57 +445,97 @@ def _family_parts(inst: Instance) -> tuple[list[np.ndarray], list[np.ndarray], l
 
 
 def aggregated_layout(inst: Instance) -> Layout:
-    """Units of interchangeable people and of identical families (see module docstring)."""
-    n_p = inst.person_id.size
-    keys: dict[tuple, int] = {}
-    items: list[list[tuple[int, ...]]] = []
-    allowed: list[np.ndarray] = []
-    required: list[bool] = []
-
-    def add(key: tuple, item: tuple[int, ...], stops: np.ndarray, req: bool) -> None:
-        u = keys.setdefault(key, len(items))
-        if u == len(items):
-            items.append([])
-            allowed.append(stops)
-            required.append(req)
-        items[u].append(item)
-
+    """Units of interchangeable people and of identical families (see module docstring).  Single people
+    are grouped with ``np.unique`` over (eligible set, escort tenths, medical, wheelchair, draft stop);
+    units are numbered by their first person, family units follow."""
+    set_size = np.array([a.size for a in inst.elig_sets], dtype=np.int64)
     single = np.flatnonzero((inst.family < 0) & (inst.frozen < 0))
-    load, med, wc, wt, dr = (
-        a.tolist() for a in (inst.load, inst.medical, inst.wheelchair, inst.weight, inst.draft)
+    if single.size:
+        single = single[set_size[inst.elig_class[single]] > 0]
+    keys = np.stack(
+        [
+            inst.elig_class[single],
+            inst.load[single],
+            inst.medical[single],
+            inst.wheelchair[single],
+            inst.draft[single],
+        ],
+        axis=1,
     )
-    elig_keys = [e.tobytes() for e in inst.eligible] if n_p else []
-    for p in single.tolist():
-        if inst.eligible[p].size:
-            add(("p", elig_keys[p], load[p], med[p], wc[p], dr[p]), (p,), inst.eligible[p], False)
-    fam_members, fam_allowed, fam_required = _family_parts(inst)
-    for free, stops, req in zip(fam_members, fam_allowed, fam_required, strict=True):
-        free_l = sorted(free.tolist(), key=lambda p: (wt[p], load[p], med[p], wc[p], dr[p], p))
-        # families are interchangeable when their totals (and members' draft stops) agree
+    if single.size:
+        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        by_first = np.argsort(first, kind="stable")
+        renum = np.empty_like(by_first)
+        renum[by_first] = np.arange(by_first.size)
+        s_unit = renum[inverse.reshape(-1)]
+        rep = single[first[by_first]]
+    else:
+        s_unit = rep = np.zeros(0, dtype=np.int64)
+    n_s = rep.size
+    wt = inst.weight
+    # items of a split unit: highest priority first, then person index
+    order = np.lexsort((single, -wt[single], s_unit))
+    persons = single[order]
+    cuts = np.flatnonzero(np.diff(s_unit[order])) + 1
+    items: list[list[tuple[int, ...]]] = (
+        [[(p,) for p in chunk] for chunk in np.split(persons, cuts)] if n_s else []
+    )
+    allowed: list[np.ndarray] = [inst.elig_sets[c] for c in inst.elig_class[rep].tolist()]
+    required: list[bool] = [False] * n_s
+    levels = np.zeros((n_s, 6), dtype=np.int64)
+    np.add.at(levels, (s_unit, wt[single]), 1)
+    u = {
+        "u_mult": np.bincount(s_unit, minlength=n_s).astype(np.int64),
+        "u_seats": np.ones(n_s, dtype=np.int64),
+        "u_escort": inst.load[rep],
+        "u_medical": inst.medical[rep],
+        "u_wheelchair": inst.wheelchair[rep],
+        "u_weight": np.zeros(n_s, dtype=np.int64),
+        "u_drop": (inst.draft[rep] >= 0).astype(np.int64),
+    }
+    single_draft = inst.draft[rep]
+    # families: identical when their totals (and members' draft stops) agree
+    load, med, wc, dr = (a.tolist() for a in (inst.load, inst.medical, inst.wheelchair, inst.draft))
+    wl = wt.tolist()
+    keys_f: dict[tuple, int] = {}
+    fam_items: list[list[tuple[int, ...]]] = []
+    for free, stops, req in zip(*_family_parts(inst), strict=True):
+        if not (stops.size or req):
+            continue
+        free_l = sorted(free.tolist(), key=lambda p: (wl[p], load[p], med[p], wc[p], dr[p], p))
         sig = (
             len(free_l),
-            sum(wt[p] for p in free_l),
+            sum(wl[p] for p in free_l),
             sum(load[p] for p in free_l),
             sum(med[p] for p in free_l),
             sum(wc[p] for p in free_l),
             tuple(sorted(dr[p] for p in free_l)),
         )
-        key = ("f", stops.tobytes(), sig, req)
-        if stops.size or req:
-            add(key, tuple(free_l), stops, req)
-    split = np.array([k[0] == "p" for k in keys], dtype=bool)
-    levels = np.zeros((len(items), 6), dtype=np.int64)
-    for u, lst in enumerate(items):
-        if split[u]:
-            lst.sort(key=lambda item: (-wt[item[0]], item[0]))  # highest priority first
-            np.add.at(levels[u], [wt[item[0]] for item in lst], 1)
-        else:
-            lst.sort()
-    u = _unit_arrays(inst, items) if items else _empty_units()
+        k = keys_f.setdefault((stops.tobytes(), sig, req), len(fam_items))
+        if k == len(fam_items):
+            fam_items.append([])
+            allowed.append(stops)
+            required.append(req)
+        fam_items[k].append(tuple(free_l))
+    for lst in fam_items:
+        lst.sort()
+    if fam_items:
+        fu = _unit_arrays(inst, fam_items)
+        u = {k: np.concatenate([u[k], fu[k]]) for k in u}
+        levels = np.concatenate([levels, np.zeros((len(fam_items), 6), dtype=np.int64)])
+        single_draft = np.concatenate([single_draft, np.full(len(fam_items), -2, dtype=np.int64)])
+    items.extend(fam_items)
+    split = np.arange(len(items)) < n_s
     # early coefficient in tenths of weight: split units use their mean weight
     mean10 = np.where(split, (10 * (levels * np.arange(6)).sum(axis=1)) // np.maximum(u["u_mult"], 1), 0)
-    u["u_weight"] = np.where(split, 0, u["u_weight"])
-    cols = _columns(inst, u, allowed, items, early10=np.where(split, mean10, 10 * u["u_weight"]))
+    cols = _columns(
+        inst,
+        u,
+        allowed,
+        items,
+        early10=np.where(split, mean10, 10 * u["u_weight"]),
+        single_draft=single_draft,
+    )
     return Layout(
         inst=inst, u_required=np.array(required, dtype=bool), u_items=items, u_levels=levels, **u, **cols
     )
@@ -494,7 +570,7 @@ def naive_layout(inst: Instance) -> Layout:
                 vals[i] = free.size if arr is None else int(arr[free].sum())
         fit[name] = vals
     stops_per = [allowed.get(p, inst.eligible[p]) for p in people]
-    cols = _columns(inst, u, stops_per, items, fit)
+    cols = _columns(inst, u, stops_per, items, fit, single_draft=inst.draft[np.array(people, dtype=np.int64)])
     cols["c_ub"] = np.minimum(cols["c_ub"], 1)
     links: list[np.ndarray] = []
     unit_of = {p: i for i, p in enumerate(people)}

@@ -19,7 +19,7 @@ from ortools.sat.python import cp_model
 
 from solver import constraints, objective
 from solver.compile import Layout
-from solver.lp import LPModel, LPResult, capacity_rows, fill, round_down, solve_lp
+from solver.lp import CapacityRows, LPModel, LPResult, capacity_rows, fill, round_down, solve_lp
 from solver.problem import SolveOptions
 
 log = logging.getLogger(__name__)
@@ -29,12 +29,27 @@ log = logging.getLogger(__name__)
 #: plan (the plan is returned with its proven gap instead).
 FULL_CPSAT_COLUMNS = 20000
 
+#: Layouts up to this many columns whose primary gap is already within ``SolveOptions.primary_gap`` still
+#: get one work-bounded neighbourhood search to close it (10k-people instances end proven optimal).
+CLOSE_COLUMNS = 10000
+CLOSE_WORK = 1.0
+
+#: Stages 2 / 3 not settled by the LP and its neighbourhood are retried on the whole layout in CP-SAT only
+#: up to this many columns, with ``STAGE_WORK`` deterministic seconds (earliness is a tie-breaker: on
+#: larger layouts the plan is kept with its gap to the LP bound).
+STAGE_CPSAT_COLUMNS = 2000
+STAGE_WORK = 1.0
+
+#: Largest layouts whose stage 2 / 3 LP solution is repaired in CP-SAT around its fractional part (the
+#: earliness neighbourhoods of larger layouts rarely find even a feasible plan within their work limit).
+STAGE_NEIGHBOURHOOD_COLUMNS = {2: 10000, 3: STAGE_CPSAT_COLUMNS}
+
 #: Wall seconds the LP relaxation of a component always gets (without it only the trivial bound is known).
 LP_MIN_SECONDS = 3.0
 
 #: CP-SAT deterministic time (about seconds) per neighbourhood search, by stage: enough to settle the
 #: few fractional flights of an LP solution, small enough that a hopeless neighbourhood costs little.
-NEIGHBOURHOOD_WORK = {1: 3.0, 2: 2.0, 3: 1.0}
+NEIGHBOURHOOD_WORK = {1: 3.0, 2: 0.5, 3: 0.25}
 
 #: ``report(stage, objective or None, bound or None)`` – called from CP-SAT threads.
 Reporter = Callable[[int, float | None, float | None], None]
@@ -83,6 +98,12 @@ class AssignmentModel:
         self.absolute_gap: float | None = None
         #: work limit of a search (neighbourhoods: deterministic, unlike the wall-clock limit)
         self.deterministic_time: float | None = None
+        #: stop a search once best and bound are this close, relatively (stage 1 of the whole layout)
+        self.relative_gap: float | None = None
+        self._stage_rows = False  # stage 2 / 3 rows (primary ≥ best, moves ≤ cap) added to the CP-SAT model
+        self._moves_cap: int | None = None
+        #: wall seconds by phase: "relax" (LP relaxation), "primary" (rest of stage 1), "stages" (2 and 3)
+        self.seconds: dict[str, float] = {"relax": 0.0, "primary": 0.0, "stages": 0.0}
 
     def _build_model(self) -> None:
         """Build variables, constraints and objective once (lazily: the LP path may not need CP-SAT)."""
@@ -216,6 +237,8 @@ class AssignmentModel:
             p.absolute_gap_limit = self.absolute_gap
         if self.deterministic_time is not None:
             p.max_deterministic_time = self.deterministic_time
+        if self.relative_gap is not None:
+            p.relative_gap_limit = self.relative_gap
         return solver
 
     def _run(
@@ -263,56 +286,75 @@ class AssignmentModel:
         """Run the stages until ``deadline`` (``time.monotonic()``) or ``should_stop()``; the LP
         relaxation may run until ``lp_deadline`` (default ``deadline``) as no bound is known without it.
 
-        Stage 1 starts from the LP relaxation (:mod:`solver.lp`): its certified bound, and a plan rounded
-        from its solution.  When that plan reaches the bound the primary objective is proven optimal
-        without CP-SAT; otherwise CP-SAT searches from the rounded plan (hinted) with the LP bound as a
-        cut, and the bound reported is the smaller of the LP's and CP-SAT's.  Stages 2 and 3 (moves,
-        earliness) then run in CP-SAT with the primary objective fixed.
+        Stage 1 starts from the LP relaxation (:mod:`solver.lp`): its certified bound, and the better of
+        a plan rounded from its solution and (when re-planning) the draft plan completed greedily.  When
+        that plan is within ``primary_gap`` of the bound the primary search stops (layouts of at most
+        ``CLOSE_COLUMNS`` columns first get a work-bounded neighbourhood search to close the gap);
+        otherwise CP-SAT searches around the LP's fractional part, then (small layouts) the whole model
+        with the LP bound as a cut.  Stages 2 and 3 (moves, earliness) then run with ``primary ≥ best``,
+        within ``stage_share`` of the remaining time.
 
         Contract: the returned values always satisfy every constraint when ``feasible`` is true; when no
         solution was found and no unit is required, the empty plan (all zeros) is returned as feasible.
         ``bound`` is a proven upper bound of the primary objective of this layout."""
+        started = time.monotonic()
         lay = self.layout
+        opts = self.options
         zeros = np.zeros(lay.n_columns, dtype=np.int64)
         trivial = lay.max_primary()
+        lp: LPResult | None = None
         if lay.links:  # the naive layout: CP-SAT only (LP rounding knows nothing of links)
             bound, values, feasible, best = trivial, zeros, False, -1
         else:
             if self._relaxation is None:
                 self.relax(max(deadline, lp_deadline or deadline))
+                started += self.seconds["relax"]
             assert self._relaxation is not None
             lp = self._relaxation
             rows = self._lp.rows if self._lp is not None else capacity_rows(lay)
             if lp.infeasible:
                 return ComponentResult(zeros, 0, 0, 0, 0, False, False, False, False, infeasible=True)
             bound = min(lp.bound, trivial)
-            values = fill(lay, round_down(lay, rows, lp.x))
-            feasible = self._complete(values)
+            values, feasible = self._start(lp.x, rows, bound)
             best = objective.evaluate(lay, values)[0] if feasible else -1
             if report is not None:
                 report(1, float(max(best, 0)), float(bound))
-            log.debug("LP %.2fs: rounded %d, bound %d (LP %.2f)", lp.seconds, best, bound, lp.value)
+            log.debug("LP %.2fs: start %d, bound %d (LP %.2f)", lp.seconds, best, bound, lp.value)
         stopped = should_stop is not None and should_stop()
         primary_optimal = feasible and best >= bound
-        if not lay.links and not primary_optimal and not stopped and time.monotonic() < deadline - 0.05:
+        good = feasible and self._good(best, bound)
+        close = not good or lay.n_columns <= CLOSE_COLUMNS
+        if (
+            lp is not None
+            and not primary_optimal
+            and close
+            and not stopped
+            and time.monotonic() < deadline - 0.05
+        ):
             left = deadline - time.monotonic()
-            found, _ = self._neighborhood(lp.x, 1, best, None, time.monotonic() + left / 2, should_stop)
+            work = CLOSE_WORK if good else None
+            found, _ = self._neighborhood(
+                lp.x, 1, best, None, time.monotonic() + left / 2, should_stop, work=work
+            )
             if found is not None and self._complete(found):
                 value = objective.evaluate(lay, found)[0]
                 if value > best:
                     values, best, feasible = found, value, True
                     primary_optimal = best >= bound
+                    good = self._good(best, bound)
                     if report is not None:
                         report(1, float(best), float(bound))
             stopped = should_stop is not None and should_stop()
         small = lay.links or lay.n_columns <= FULL_CPSAT_COLUMNS
-        if not primary_optimal and not stopped and small and time.monotonic() < deadline - 0.05:
+        if not good and not stopped and small and time.monotonic() < deadline - 0.05:
             self._build_model()
             hint = values if feasible else self._draft_hint()
             if hint is not None:
                 self._hint(hint)
             self.model.add(self.primary <= bound)  # the certified LP bound as a cut
+            self.relative_gap = opts.primary_gap
             solver, status, stopped = self._run(1, deadline, report, should_stop)
+            self.relative_gap = None
             if status in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
                 return ComponentResult(zeros, 0, 0, 0, 0, False, False, False, stopped, infeasible=True)
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -321,24 +363,73 @@ class AssignmentModel:
                 if not feasible or value > best:
                     values, best, feasible = found, value, True
                 bound = min(bound, math.floor(solver.best_objective_bound + 1e-6))
-            primary_optimal = feasible and (status == cp_model.OPTIMAL or best >= bound)
-            if primary_optimal:
-                bound = best
+            primary_optimal = feasible and best >= bound
+            good = feasible and self._good(best, bound)
         if not feasible:
             p, m, e = objective.evaluate(lay, zeros)
             return ComponentResult(zeros, p, trivial, m, e, False, False, not lay.u_required.any(), stopped)
+        bound = max(bound, best)
         all_optimal = primary_optimal
-        if self.options.lexicographic and primary_optimal and not stopped:
-            values, all_optimal, stopped = self._lexicographic(values, best, deadline, report, should_stop)
+        self.seconds["primary"] = time.monotonic() - started
+        if opts.lexicographic and good and not stopped:
+            now = time.monotonic()
+            stage_deadline = now + opts.stage_share * max(deadline - now, 0.0)
+            values, settled, stopped = self._lexicographic(values, best, stage_deadline, report, should_stop)
+            all_optimal = primary_optimal and settled
+            self.seconds["stages"] = time.monotonic() - now
         p, m, e = objective.evaluate(lay, values)
         return ComponentResult(values, p, max(bound, p), m, e, primary_optimal, all_optimal, True, stopped)
+
+    def _good(self, best: int, bound: int) -> bool:
+        """Is ``best`` within ``primary_gap`` of ``bound``?"""
+        return bound - best <= self.options.primary_gap * max(bound, 1)
+
+    def _start(self, x: np.ndarray, rows: CapacityRows, bound: int) -> tuple[np.ndarray, bool]:
+        """The best complete plan among the LP solution ``x`` rounded and refilled, and the draft plan
+        (everybody at their draft stop as far as capacities allow) refilled: among plans within
+        ``primary_gap`` of ``bound`` the fewest moves (a re-plan of unchanged data stays put instead of
+        moving thousands of people for the last few units of a gap that is good enough), otherwise the
+        highest primary; then least earliness.  Returns (values, complete)."""
+        lay = self.layout
+        candidates = [fill(lay, round_down(lay, rows, x))]
+        draft = self._draft_hint()
+        if draft is not None:
+            candidates.append(fill(lay, round_down(lay, rows, draft.astype(np.float64))))
+        scored = []
+        for values in candidates:
+            p, m, e = objective.evaluate(lay, values)
+            good = self._good(p, bound)
+            scored.append((self._complete(values), good, 0 if good else p, -m, p, -e))
+        k = max(range(len(candidates)), key=lambda i: scored[i])
+        return candidates[k], bool(scored[k][0])
+
+    def moves_floor(self) -> int:
+        """A lower bound of the moves of any plan of this layout: every item at its cheapest column
+        (fewest moves, within the column's bound), capacities shared between units ignored."""
+        lay = self.layout
+        const = int((lay.u_drop * lay.u_mult).sum())
+        saving = lay.u_drop[lay.c_unit] - lay.c_moves
+        js = np.flatnonzero(saving > 0)
+        if js.size == 0:
+            return const
+        js = js[np.lexsort((-saving[js], lay.c_unit[js]))]
+        left = lay.u_mult.copy()
+        total = 0
+        for j in js.tolist():
+            u = int(lay.c_unit[j])
+            take = min(int(left[u]), int(lay.c_ub[j]))
+            total += take * int(saving[j])
+            left[u] -= take
+        return const - total
 
     def relax(self, deadline: float) -> LPResult:
         """Solve the LP relaxation (once) until ``deadline``, with at least ``LP_MIN_SECONDS`` (the bound
         needs it).  :func:`solver.solve.solve_layouts` relaxes every component before searching any."""
         if self._relaxation is None:
-            left = max(deadline - time.monotonic(), LP_MIN_SECONDS)
+            t0 = time.monotonic()
+            left = max(deadline - t0, LP_MIN_SECONDS)
             self._relaxation, self._lp = solve_lp(self.layout, capacity_rows(self.layout), time_limit=left)
+            self.seconds["relax"] = time.monotonic() - t0
         return self._relaxation
 
     def _complete(self, values: np.ndarray) -> bool:
@@ -357,87 +448,114 @@ class AssignmentModel:
         report: Reporter | None,
         should_stop: Callable[[], bool] | None,
     ) -> tuple[np.ndarray, bool, bool]:
-        """Stages 2 and 3 with the primary objective kept at ``best``: (values, all optimal, stopped).
-
-        First in the LP (cheap, and exact whenever its vertex rounds to a plan of the same value), then,
-        for the stages the LP did not settle, in CP-SAT from the best plan so far."""
+        """Stages 2 and 3 with the primary objective kept at ``best`` or above (and, in stage 3, the moves
+        at the value stage 2 reached): (values, both settled, stopped).  Stage 2 is settled outright when
+        the plan's moves reach :meth:`moves_floor` (a re-plan that keeps everybody who can stay); see
+        :meth:`_stage` for the rest.  A stage that is not settled still keeps its best plan, and the next
+        stage runs from it."""
         lay = self.layout
-        has_drafts = bool((lay.u_drop > 0).any())
+        const = int((lay.u_drop * lay.u_mult).sum())
+        stages = (2, 3) if bool((lay.u_drop > 0).any()) else (3,)
         if self._lp is not None:
-            values, done = self._lp_stages(self._lp, values, best, has_drafts, deadline)
-            if done or lay.n_columns > FULL_CPSAT_COLUMNS:
-                return values, done, False
-        self._build_model()
-        self.model.add(self.primary >= best)
-        stages = ((2, self.moves), (3, self.earliness)) if has_drafts else ((3, self.earliness),)
-        stopped = False
-        for stage, expr in stages:
-            if time.monotonic() >= deadline - 0.01:
-                return values, False, stopped
-            self.model.minimize(expr)
-            self._hint(values)
-            solver, status, stopped = self._run(stage, deadline, report, should_stop)
-            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                found = self._values(solver)
-                if objective.evaluate(lay, found)[0] >= best:
-                    values = found
-            if status != cp_model.OPTIMAL or stopped:
-                return values, False, stopped
+            self._lp.add_row(self._lp.primary_coeffs(), best - 1e-6, math.inf)
+        all_settled = True
+        for stage in stages:
+            m0 = objective.evaluate(lay, values)[1]
+            if stage == 2 and m0 <= self.moves_floor():
+                settled, stopped = True, False
+            else:
+                values, settled, stopped = self._stage(stage, values, best, m0, deadline, report, should_stop)
+            all_settled = all_settled and settled
+            if stopped:
+                return values, False, True
             if stage == 2:
-                self.model.add(self.moves <= round(solver.objective_value))
-        return values, True, stopped
+                m = objective.evaluate(lay, values)[1]
+                if self._lp is not None:
+                    self._lp.add_row(self._lp.stage_coeffs(2), -math.inf, m - const + 1e-6)
+                if self._built:
+                    self.model.add(self.moves <= m)
+                self._moves_cap = m
+        return values, all_settled, False
 
-    def _lp_stages(
-        self, lpm: LPModel, values: np.ndarray, best: int, has_drafts: bool, deadline: float
-    ) -> tuple[np.ndarray, bool]:
-        """Stages 2 and 3 in the LP relaxation with ``primary ≥ best`` (then ``moves ≤`` its optimum):
-        a stage is settled when the rounded LP solution keeps the earlier stages' values and reaches the
-        LP optimum (rounded up).  Returns (values, both stages settled)."""
+    def _stage(
+        self,
+        stage: int,
+        values: np.ndarray,
+        best: int,
+        m0: int,
+        deadline: float,
+        report: Reporter | None,
+        should_stop: Callable[[], bool] | None,
+    ) -> tuple[np.ndarray, bool, bool]:
+        """Minimise moves (``stage`` 2) or earliness (3) keeping ``primary ≥ best`` and ``moves ≤ m0``:
+        the LP (its optimum is the stage's lower bound; the rounded vertex often reaches it), then CP-SAT
+        on the LP's fractional neighbourhood, then, on layouts of at most ``STAGE_CPSAT_COLUMNS`` columns,
+        CP-SAT on the whole layout.  Searches are bounded by deterministic work, so they return the same
+        plan every time.  Settled: moves at the bound, earliness within ``earliness_gap`` of it.
+        Returns (best values, settled, stopped)."""
         lay = self.layout
-        lpm.add_row(lpm.primary_coeffs(), best - 1e-6, math.inf)
-        for stage in (2, 3) if has_drafts else (3,):
-            left = deadline - time.monotonic()
-            if left <= 0.05:
-                return values, False
+        const = int((lay.u_drop * lay.u_mult).sum())
+
+        def score(candidate: np.ndarray | None) -> int | None:
+            if candidate is None or not self._complete(candidate):
+                return None
+            p, m, e = objective.evaluate(lay, candidate)
+            if p < best or m > m0:
+                return None
+            return m if stage == 2 else e
+
+        current = score(values)
+        assert current is not None
+
+        def take(candidate: np.ndarray | None) -> None:
+            nonlocal values, current
+            got = score(candidate)
+            if got is not None and got < current:
+                values, current = candidate, got
+
+        lpm = self._lp
+        target: int | None = None
+        if lpm is not None and deadline - time.monotonic() > 0.05:
             coeffs = lpm.stage_coeffs(stage)
-            status, x, value = lpm.optimize(coeffs, False, left)
-            if status != "OPTIMAL":
-                return values, False
-            _, m0, _ = objective.evaluate(lay, values)
-            const = int((lay.u_drop * lay.u_mult).sum())
-            target = math.ceil(value - 1e-9 * abs(value) - 1e-6)
-            if stage == 3:
-                target += math.floor(self.options.earliness_gap * abs(value))
-
-            def settles(
-                candidate: np.ndarray | None,
-                stage: int = stage,
-                m0: int = m0,
-                const: int = const,
-                target: int = target,
-                value: float = value,
-            ) -> int | None:
-                if candidate is None or not self._complete(candidate):
-                    return None
-                p, m, e = objective.evaluate(lay, candidate)
-                got = m - const if stage == 2 else e
-                ok = p >= best and not (stage == 3 and m > m0) and got <= target
-                log.debug("LP stage %d: %.2f, rounded %d (primary %d / %d)", stage, value, got, p, best)
-                return got if ok else None
-
-            candidate = fill(lay, round_down(lay, lpm.rows, x))
-            got = settles(candidate)
-            if got is None:
-                slack = float(target - math.ceil(value - 1e-6)) if stage == 3 else None
-                candidate, _ = self._neighborhood(
-                    x, stage, best, m0, time.monotonic() + (deadline - time.monotonic()) / 2, None, slack
-                )
-                got = settles(candidate)
-            if got is None:
-                return values, False
-            values = candidate
-            lpm.add_row(coeffs, -math.inf, got + 1e-6)
-        return values, True
+            status, x, value = lpm.optimize(coeffs, False, deadline - time.monotonic())
+            if status == "OPTIMAL":
+                if stage == 2:
+                    value += const
+                lower = math.ceil(value - 1e-9 * abs(value) - 1e-6)
+                target = lower + (math.floor(self.options.earliness_gap * abs(value)) if stage == 3 else 0)
+                take(fill(lay, round_down(lay, lpm.rows, x)))
+                log.debug("LP stage %d: bound %.2f, rounded %d", stage, value, current)
+                if (
+                    current > target
+                    and lay.n_columns <= STAGE_NEIGHBOURHOOD_COLUMNS[stage]
+                    and deadline - time.monotonic() > 0.05
+                ):
+                    slack = float(target - lower) if stage == 3 else None
+                    found, _ = self._neighborhood(x, stage, best, m0, deadline, should_stop, slack)
+                    take(found)
+                if current <= target:
+                    return values, True, False
+        small = lay.links or lay.n_columns <= STAGE_CPSAT_COLUMNS
+        if not small or deadline - time.monotonic() <= 0.05:
+            return values, False, False
+        self._build_model()
+        if not self._stage_rows:
+            self._stage_rows = True
+            self.model.add(self.primary >= best)
+            if self._moves_cap is not None:
+                self.model.add(self.moves <= self._moves_cap)
+        self.model.minimize(self.moves if stage == 2 else self.earliness)
+        self._hint(values)
+        if not lay.links:
+            self.deterministic_time = STAGE_WORK
+            if target is not None and stage == 3:
+                self.absolute_gap = float(math.floor(self.options.earliness_gap * abs(target)))
+        solver, status, stopped = self._run(stage, deadline, report, should_stop)
+        self.deterministic_time = self.absolute_gap = None
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            take(self._values(solver))
+        settled = status == cp_model.OPTIMAL and not stopped
+        return values, settled, stopped
 
     def _neighborhood(
         self,
@@ -448,6 +566,7 @@ class AssignmentModel:
         deadline: float,
         should_stop: Callable[[], bool] | None,
         slack: float | None = None,
+        work: float | None = None,
     ) -> tuple[np.ndarray | None, bool]:
         """Repair an LP solution ``x`` exactly around its fractional part: every column on a flight that
         carries a fractional column is free, every other column is fixed at its rounded-down value, and
@@ -467,7 +586,7 @@ class AssignmentModel:
             return None, False
         model = AssignmentModel(sub, replace(self.options, lexicographic=False))
         model.absolute_gap = slack
-        model.deterministic_time = NEIGHBOURHOOD_WORK[stage]
+        model.deterministic_time = NEIGHBOURHOOD_WORK[stage] if work is None else work
         model._build_model()
         fixed_p = objective.evaluate(lay, fixed)[0]
         if stage == 1:

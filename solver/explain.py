@@ -12,7 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from enum import StrEnum
 
-from solver.problem import ESCORT_SCALE, Plan, Problem, escort_tenths
+import numpy as np
+
+from solver.problem import ESCORT_SCALE, Plan, Problem
 
 
 class Resource(StrEnum):
@@ -34,62 +36,102 @@ class StopBlock:
 
 def explain_unplaced(problem: Problem, plan: Plan | dict[int, int]) -> dict[int, list[StopBlock]]:
     """For every unplaced, unfrozen person with at least one eligible stop: one :class:`StopBlock` per
-    stop eligible for the person and all unfrozen members of their family, in stop-id order."""
+    stop eligible for the person and all unfrozen members of their family, in stop-id order.
+
+    Loads per flight and country group are ``np.bincount`` over the assignment; the blocks of a stop
+    set and a need are computed once (people of the same eligibility class and needs share them)."""
     assignment = plan.assignment if isinstance(plan, Plan) else plan
-    people = {p.id: p for p in problem.people}
-    stops = {s.id: s for s in problem.stops}
-    flights = {f.id: f for f in problem.flights}
-    seats: dict[int, int] = defaultdict(int)
-    escort: dict[int, int] = defaultdict(int)
-    medical: dict[int, int] = defaultdict(int)
-    wheelchair: dict[int, int] = defaultdict(int)
-    country: dict[tuple[int, str], int] = defaultdict(int)
-    for pid, sid in assignment.items():
-        p, s = people[pid], stops[sid]
-        seats[s.flight] += 1
-        escort[s.flight] += escort_tenths(p.escort_load)
-        medical[s.flight] += int(p.needs_medical)
-        wheelchair[s.flight] += int(p.needs_wheelchair)
-        country[(s.flight, s.country)] += 1
-    caps: dict[tuple[int, str], int] = {}
-    for s in problem.stops:
+    people, stops, flights = problem.people, problem.stops, problem.flights
+    f_index = {f.id: i for i, f in enumerate(flights)}
+    s_index = {s.id: k for k, s in enumerate(stops)}
+    stop_flight = np.array([f_index[s.flight] for s in stops], dtype=np.int64)
+    groups: dict[tuple[int, str], int] = {}
+    stop_group = np.array(
+        [groups.setdefault((s.flight, s.country), len(groups)) for s in stops], dtype=np.int64
+    )
+    cap = np.full(len(groups), np.iinfo(np.int64).max, dtype=np.int64)
+    for k, s in enumerate(stops):
         if s.country_cap is not None:
-            key = (s.flight, s.country)
-            caps[key] = min(caps.get(key, s.country_cap), s.country_cap)
+            cap[stop_group[k]] = min(int(cap[stop_group[k]]), s.country_cap)
+    capped = cap < np.iinfo(np.int64).max
+    p_index = {p.id: i for i, p in enumerate(people)}
+    tenths = np.rint(np.array([p.escort_load for p in people], dtype=np.float64) * ESCORT_SCALE).astype(
+        np.int64
+    )
+    medical = np.array([p.needs_medical for p in people], dtype=np.int64)
+    wheelchair = np.array([p.needs_wheelchair for p in people], dtype=np.int64)
+    pairs = [(p_index[pid], s_index[sid]) for pid, sid in assignment.items()]
+    pi = np.array([a for a, _ in pairs], dtype=np.int64)
+    si = np.array([b for _, b in pairs], dtype=np.int64)
+    n_f = len(flights)
+    fl = stop_flight[si]
+    left_seats = np.array([f.seats for f in flights], dtype=np.int64) - np.bincount(fl, minlength=n_f)
+    left_escort = np.array([f.escort_officers * ESCORT_SCALE for f in flights], dtype=np.int64) - np.bincount(
+        fl, weights=tenths[pi], minlength=n_f
+    ).astype(np.int64)
+    left_medical = np.array([f.medical_slots for f in flights], dtype=np.int64) - np.bincount(
+        fl, weights=medical[pi], minlength=n_f
+    ).astype(np.int64)
+    left_wheelchair = np.array([f.wheelchair_slots for f in flights], dtype=np.int64) - np.bincount(
+        fl, weights=wheelchair[pi], minlength=n_f
+    ).astype(np.int64)
+    left_cap = cap - np.bincount(stop_group[si], minlength=len(groups))
+    flight_ids = [f.id for f in flights]
+    resources = (
+        Resource.SEATS,
+        Resource.ESCORTS,
+        Resource.MEDICAL,
+        Resource.WHEELCHAIR,
+        Resource.COUNTRY_CAP,
+    )
+    combos = [tuple(r for b, r in enumerate(resources) if mask >> b & 1) for mask in range(32)]
+
+    def blocks_for(
+        eligible: frozenset[int] | tuple[int, ...], need: tuple[int, int, int, int]
+    ) -> list[StopBlock]:
+        sids = sorted(s for s in set(eligible) if s in s_index)
+        if not sids:
+            return []
+        ks = np.array([s_index[s] for s in sids], dtype=np.int64)
+        f, g = stop_flight[ks], stop_group[ks]
+        seats, esc, med, wc = need
+        mask = (
+            (left_seats[f] < seats).astype(np.int64)
+            | (left_escort[f] < esc) << 1
+            | ((med > 0) & (left_medical[f] < med)) << 2
+            | ((wc > 0) & (left_wheelchair[f] < wc)) << 3
+            | (capped[g] & (left_cap[g] < seats)) << 4
+        )
+        return [
+            StopBlock(sid, flight_ids[fi], combos[m])
+            for sid, fi, m in zip(sids, f.tolist(), mask.tolist(), strict=True)
+        ]
+
     families: dict[str, list[int]] = defaultdict(list)
-    for p in problem.people:
+    for i, p in enumerate(people):
         if p.family is not None and p.frozen_stop is None:
-            families[p.family].append(p.id)
+            families[p.family].append(i)
+    cache: dict[tuple, list[StopBlock]] = {}
     out: dict[int, list[StopBlock]] = {}
-    for p in problem.people:
+    for i, p in enumerate(people):
         if p.id in assignment or p.frozen_stop is not None or not p.eligible_stops:
             continue
-        group = [people[q] for q in families[p.family]] if p.family is not None else [p]
-        eligible = set(p.eligible_stops)
+        if p.family is None:
+            key = (p.eligible_stops, 1, int(tenths[i]), int(medical[i]), int(wheelchair[i]))
+            blocks = cache.get(key)
+            if blocks is None:
+                blocks = cache[key] = blocks_for(p.eligible_stops, key[1:])
+            out[p.id] = list(blocks)
+            continue
+        group = families[p.family]
+        eligible = frozenset(p.eligible_stops)
         for q in group:
-            eligible &= set(q.eligible_stops)
-        need_seats = len(group)
-        need_escort = sum(escort_tenths(q.escort_load) for q in group)
-        need_med = sum(int(q.needs_medical) for q in group)
-        need_wc = sum(int(q.needs_wheelchair) for q in group)
-        blocks = []
-        for sid in sorted(eligible):
-            s = stops.get(sid)
-            if s is None:
-                continue
-            f = flights[s.flight]
-            binding = []
-            if f.seats - seats[f.id] < need_seats:
-                binding.append(Resource.SEATS)
-            if f.escort_officers * ESCORT_SCALE - escort[f.id] < need_escort:
-                binding.append(Resource.ESCORTS)
-            if need_med and f.medical_slots - medical[f.id] < need_med:
-                binding.append(Resource.MEDICAL)
-            if need_wc and f.wheelchair_slots - wheelchair[f.id] < need_wc:
-                binding.append(Resource.WHEELCHAIR)
-            key = (f.id, s.country)
-            if key in caps and caps[key] - country[key] < need_seats:
-                binding.append(Resource.COUNTRY_CAP)
-            blocks.append(StopBlock(sid, f.id, tuple(binding)))
-        out[p.id] = blocks
+            eligible &= frozenset(people[q].eligible_stops)
+        need = (
+            len(group),
+            int(tenths[group].sum()),
+            int(medical[group].sum()),
+            int(wheelchair[group].sum()),
+        )
+        out[p.id] = blocks_for(eligible, need)
     return out

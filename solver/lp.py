@@ -306,14 +306,23 @@ def round_down(lay: Layout, rows: CapacityRows, x: np.ndarray) -> np.ndarray:
     over = np.flatnonzero(usage > rows.cap)
     if over.size:
         per_seat = lay.u_weight[lay.c_unit] / np.maximum(lay.u_seats[lay.c_unit], 1)
+        by_col = np.argsort(rows.col, kind="stable")  # entries of each column, to update its rows
+        col_start = np.searchsorted(rows.col[by_col], np.arange(lay.n_columns + 1))
+        row_start = np.searchsorted(rows.row, np.arange(rows.n_rows + 1))
         for r in over.tolist():
-            ks = np.flatnonzero(rows.row == r)
+            ks = np.arange(row_start[r], row_start[r + 1])
             ks = ks[np.argsort(per_seat[rows.col[ks]], kind="stable")]
             for k in ks.tolist():
-                j = int(rows.col[k])
-                while usage[r] > rows.cap[r] and values[j] > 0:
-                    values[j] -= 1
-                    usage = row_usage(lay, rows, values)
+                excess = int(usage[r] - rows.cap[r])
+                if excess <= 0:
+                    break
+                j, a = int(rows.col[k]), int(rows.coeff[k])
+                take = min(int(values[j]), -(-excess // a))
+                if take <= 0:
+                    continue
+                values[j] -= take
+                mine = by_col[col_start[j] : col_start[j + 1]]
+                usage[rows.row[mine]] -= take * rows.coeff[mine]
         log.debug("LP rounding: %d over-full rows repaired", over.size)
     return values
 

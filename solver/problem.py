@@ -109,6 +109,12 @@ class SolveOptions:
     one Boolean per (person, stop) pair.  ``earliness_gap`` is the relative gap at which the tertiary
     objective (earliness, a tie-breaker) counts as settled: its integer optimum is usually a few units
     above the LP bound, and proving it exactly would take the whole time limit (0.0 = exact).
+
+    ``primary_gap`` is the relative gap of the primary objective that counts as good enough: once a plan
+    within it of the proven bound is found, the primary search stops (small layouts still get a short,
+    work-bounded attempt to close the gap) and the moves / earliness stages get at most ``stage_share``
+    of the remaining time.  The status is ``OPTIMAL`` only when the gap is actually 0 and both later
+    stages are settled.
     """
 
     time_limit: float = 10.0
@@ -119,6 +125,8 @@ class SolveOptions:
     lexicographic: bool = True
     log_search: bool = False
     earliness_gap: float = 1e-3
+    primary_gap: float = 1e-3
+    stage_share: float = 0.5
 
 
 @dataclass(slots=True)

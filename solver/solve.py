@@ -58,9 +58,11 @@ def solve_layouts(
     progress: Progress | None = None,
     should_stop: ShouldStop | None = None,
     started: float | None = None,
+    seconds: dict[str, float] | None = None,
 ) -> tuple[np.ndarray, list[ComponentResult], bool]:
     """Solve independent layouts one after the other within ``options.time_limit`` (from ``started``).
-    Returns (stop index per person or −1, results, stopped)."""
+    Returns (stop index per person or −1, results, stopped); ``seconds`` (if given) receives the wall
+    seconds per phase summed over the layouts (``relax``, ``primary``, ``stages``)."""
     t0 = time.monotonic() if started is None else started
     deadline = t0 + options.time_limit
     stop_of = np.where(inst.frozen >= 0, inst.frozen, -1)
@@ -118,6 +120,19 @@ def solve_layouts(
             res = models[i].solve(comp_deadline, report, should_stop, lp_deadline=deadline)
             cancelled = cancelled or res.stopped
         results.append(res)
+        log.debug(
+            "component %d/%d (%d columns): primary %d / %d, moves %d, earliness %d, optimal %s/%s in %.2fs",
+            i + 1,
+            len(layouts),
+            lay.n_columns,
+            res.primary,
+            res.bound,
+            res.moves,
+            res.earliness,
+            res.primary_optimal,
+            res.all_optimal,
+            time.monotonic() - t0,
+        )
         remaining -= sizes[i]
         done_obj += res.primary
         done_bound += res.bound
@@ -130,6 +145,10 @@ def solve_layouts(
             )
         if res.feasible:
             disaggregate(lay, res.values, stop_of)
+    if seconds is not None:
+        for model in models:
+            for key, value in getattr(model, "seconds", {}).items():
+                seconds[key] = seconds.get(key, 0.0) + value
     return stop_of, results, cancelled
 
 
@@ -170,7 +189,8 @@ def solve(
         len(layouts),
         build,
     )
-    stop_of, results, stopped = solve_layouts(inst, layouts, options, progress, should_stop, t0)
+    phase: dict[str, float] = {}
+    stop_of, results, stopped = solve_layouts(inst, layouts, options, progress, should_stop, t0, phase)
     status = _status(results, stopped)
     if status in (SolveStatus.INFEASIBLE, SolveStatus.UNKNOWN):
         stop_of = np.where(inst.frozen >= 0, inst.frozen, -1)
@@ -199,6 +219,9 @@ def solve(
             "units": layout.n_units,
             "columns": layout.n_columns,
             "components": len(layouts),
+            "relax_seconds": phase.get("relax", 0.0),
+            "primary_seconds": phase.get("primary", 0.0),
+            "stages_seconds": phase.get("stages", 0.0),
         },
     )
     log.info(

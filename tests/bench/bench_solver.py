@@ -4,15 +4,25 @@ Run: ``pytest tests/bench/bench_solver.py -m bench -s``.  Prints build / solve s
 gap and status per size and escort variant (``realistic``: 2 officers per seat as in the sample schedule,
 the target case; ``demo``: the demo command's mix, escorts bind on some flights; ``tight``: escorts bind
 everywhere), and the naive Boolean-per-pair model on 10k/200 with the same time limit.
+
+``test_bench_real_instance`` uses ``/tmp/demo100k_problem.pkl`` (or ``$SOLVER_BENCH_PROBLEM``) when it
+exists: a pickled :class:`solver.Problem` built by the planning service from ``demo --people 100000
+--flights 800 --seed 7`` after a first plan was stored (people carry draft stops: the re-plan case); the
+first-plan case is the same problem with every draft stop removed.  It prints the solve seconds with
+the stage that took them, explain seconds, gap, moves and earliness, and checks the plan is valid.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import pickle
 import time
+from pathlib import Path
 
 import pytest
 
-from solver import SolveOptions, solve, validate
+from solver import SolveOptions, explain_unplaced, solve, validate
 from tests.unit.solver.synthetic import synthetic_problem
 
 TIME_LIMIT = 10.0
@@ -54,3 +64,34 @@ def test_bench_naive_vs_aggregated_10k() -> None:
         f"{100 * agg.gap:.3f}%, objective {naive.objective / max(agg.objective, 1):.4f}"
     )
     assert validate(prob, naive) == []
+
+
+REAL_PROBLEM = Path(os.environ.get("SOLVER_BENCH_PROBLEM", "/tmp/demo100k_problem.pkl"))
+
+
+@pytest.mark.bench
+@pytest.mark.parametrize("case", ["replan", "first"])
+def test_bench_real_instance(case: str) -> None:
+    if not REAL_PROBLEM.exists():
+        pytest.skip(f"{REAL_PROBLEM} not found")
+    with REAL_PROBLEM.open("rb") as fh:
+        prob = pickle.load(fh)
+    if case == "first":
+        people = tuple(dataclasses.replace(p, draft_stop=None) for p in prob.people)
+        prob = dataclasses.replace(prob, people=people)
+    load = os.getloadavg()[0]
+    plan = solve(prob, SolveOptions(time_limit=TIME_LIMIT, num_workers=2))
+    t = time.monotonic()
+    reasons = explain_unplaced(prob, plan)
+    explain = time.monotonic() - t
+    s = plan.stats
+    print(
+        f"\nreal {case:6s} people {len(prob.people)} flights {len(prob.flights)} (load avg {load:.1f}): "
+        f"build {s['build_seconds']:.2f}s relax {s['relax_seconds']:.2f}s primary {s['primary_seconds']:.2f}s "
+        f"stages 2/3 {s['stages_seconds']:.2f}s "
+        f"solve {plan.seconds:.2f}s explain {explain:.2f}s | obj {plan.objective} bound {plan.bound} "
+        f"gap {100 * plan.gap:.4f}% moves {plan.moves} earliness {plan.earliness} {plan.status} "
+        f"unplaced {len(reasons)}"
+    )
+    assert validate(prob, plan) == []
+    assert plan.gap <= SolveOptions().primary_gap

@@ -62,3 +62,33 @@ def test_consolidation_cancels_a_flight_that_is_not_needed():
     assert advice.total_saved in (3000.0, 4000.0)
     assert advice.plan is not None and advice.plan.placed == 3
     assert sum(load_factors(prob, plan).values()) == 3 / 5
+
+
+def test_good_enough_plan_stops_early_and_replan_of_unchanged_data_stays_put():
+    from dataclasses import replace
+
+    prob = synthetic_problem(3000, 60, seed=4, escorts="demo")
+    opts = SolveOptions(time_limit=30.0, num_workers=2)
+    first = solve(prob, opts)
+    assert validate(prob, first) == []
+    assert first.gap <= opts.primary_gap
+    assert first.seconds < 15.0  # stops once the gap is proven, not at the time limit
+    people = tuple(replace(p, draft_stop=first.assignment.get(p.id)) for p in prob.people)
+    again = replace(prob, people=people)
+    plan = solve(again, opts)
+    assert validate(again, plan) == []
+    assert plan.objective >= first.objective
+    assert plan.moves == 0 or plan.objective > first.objective
+    assert plan.stats["stages_seconds"] >= 0.0 and "relax_seconds" in plan.stats
+
+
+def test_moves_floor_counts_people_whose_draft_stop_is_gone():
+    from solver.compile import aggregated_layout, compile_problem
+    from solver.cpsat import AssignmentModel
+
+    people = [person(1, (10, 20), draft_stop=30), person(2, (10,), draft_stop=10), person(3, (20,))]
+    prob = problem(people, [flight(1), flight(2), flight(3)])
+    lay = aggregated_layout(compile_problem(prob))
+    assert AssignmentModel(lay, FAST).moves_floor() == 1
+    plan = solve(prob, FAST)
+    assert plan.moves == 1 and plan.status is SolveStatus.OPTIMAL
