@@ -25,9 +25,7 @@ def bulk_insert(session: Session, table: sa.Table, rows: Sequence[Mapping[str, A
     columns = list(rows[0])
     processors = [table.c[name].type.bind_processor(dialect) for name in columns]
     quote = dialect.identifier_preparer.quote
-    placeholder = {"qmark": "?", "format": "%s", "pyformat": "%s", "numeric": "?", "named": "?"}[
-        dialect.paramstyle
-    ]
+    placeholder = _placeholder(dialect)
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
         f"VALUES ({', '.join([placeholder] * len(columns))})"
@@ -41,3 +39,30 @@ def bulk_insert(session: Session, table: sa.Table, rows: Sequence[Mapping[str, A
         params = [tuple(row[c] for c in columns) for row in rows]
     connection.exec_driver_sql(sql, params)
     return len(rows)
+
+
+def bulk_update(session: Session, table: sa.Table, rows: Sequence[Mapping[str, Any]], key: str = "id") -> int:
+    """``UPDATE table SET … WHERE key = …`` for every row (all with the same keys, ``key`` among
+    them), through one ``executemany``. Returns the number of rows given."""
+    if not rows:
+        return 0
+    connection = session.connection()
+    dialect = connection.dialect
+    columns = [c for c in rows[0] if c != key]
+    processors = [table.c[name].type.bind_processor(dialect) for name in (*columns, key)]
+    quote = dialect.identifier_preparer.quote
+    placeholder = _placeholder(dialect)
+    sql = (
+        f"UPDATE {quote(table.name)} SET {', '.join(f'{quote(c)} = {placeholder}' for c in columns)} "
+        f"WHERE {quote(key)} = {placeholder}"
+    )
+    names = (*columns, key)
+    params = [
+        tuple(p(row[c]) if p else row[c] for c, p in zip(names, processors, strict=True)) for row in rows
+    ]
+    connection.exec_driver_sql(sql, params)
+    return len(rows)
+
+
+def _placeholder(dialect: sa.Dialect) -> str:
+    return {"qmark": "?", "format": "%s", "pyformat": "%s", "numeric": "?", "named": "?"}[dialect.paramstyle]

@@ -208,11 +208,14 @@ class Importer(ABC):
         should_stop: StopCheck,
         message: str,
     ) -> None:
-        """``session.execute(statement, batch)`` for batches of ``WRITE_BATCH`` rows."""
+        """Write ``rows`` in batches of ``WRITE_BATCH``: ``statement`` is an SQLAlchemy statement
+        (``session.execute(statement, batch)``) or a function ``write(batch)`` such as
+        ``planner.bulk.bulk_insert`` bound to a table."""
+        write = statement if callable(statement) else (lambda batch: self.session.execute(statement, batch))
         for start in range(0, len(rows), WRITE_BATCH):
             if should_stop():
                 raise ImportCancelled(f"{self.kind} import cancelled; nothing was written")
-            self.session.execute(statement, rows[start : start + WRITE_BATCH])
+            write(rows[start : start + WRITE_BATCH])
             progress(min(1.0, (start + WRITE_BATCH) / max(1, len(rows))), message)
 
 

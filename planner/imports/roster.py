@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from planner.bulk import bulk_insert, bulk_update
 from planner.domain import CustodyStatus, MedicalNeed, OrderStatus, RiskLevel, Sex
 from planner.imports import fields as f
 from planner.imports.framework import Column, ErrorSink, Importer, Outcome, Progress, Row, StopCheck
@@ -186,7 +187,7 @@ class RosterImporter(Importer):
             {**self._db_values(v), "created_at": now, "updated_at": now, "version": 1} for v in self.inserts
         ]
         self.execute_batches(
-            sa.insert(Person.__table__),
+            lambda batch: bulk_insert(self.session, Person.__table__, batch),
             inserts,
             lambda x, m: progress(0.6 * x, m),
             should_stop,
@@ -197,7 +198,7 @@ class RosterImporter(Importer):
             for pid, version, v, _changes in self.updates
         ]
         self.execute_batches(
-            sa.update(Person),
+            lambda batch: bulk_update(self.session, Person.__table__, batch),
             updates,
             lambda x, m: progress(0.6 + 0.4 * x, m),
             should_stop,

@@ -29,6 +29,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from planner.bulk import bulk_insert
 from planner.domain import DocumentStatus, DocumentType, VerificationResult
 from planner.imports import fields as f
 from planner.imports.framework import Column, ErrorSink, Importer, Outcome, Progress, Row, StopCheck
@@ -246,7 +247,7 @@ class VerificationImporter(Importer):
             for row, pid in self.new_verifications
         ]
         self.execute_batches(
-            sa.insert(NationalityVerification.__table__),
+            lambda batch: bulk_insert(self.session, NationalityVerification.__table__, batch),
             verifications,
             lambda x, m: progress(0.6 * x, m),
             should_stop,
@@ -266,7 +267,7 @@ class VerificationImporter(Importer):
             for _case, (pid, doc_type, number, country), new in self.new_documents
         ]
         self.execute_batches(
-            sa.insert(TravelDocument.__table__),
+            lambda batch: bulk_insert(self.session, TravelDocument.__table__, batch),
             documents,
             lambda x, m: progress(0.6 + 0.3 * x, m),
             should_stop,
