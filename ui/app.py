@@ -21,7 +21,13 @@ from ui.process_runner import run_in_process
 log = logging.getLogger(__name__)
 
 
+#: How long (seconds) a background thread may hold the interpreter lock before the window's thread
+#: gets it (Python's default is 5 ms).
+SWITCH_INTERVAL = 0.001
+
+
 def make_application(argv: list[str] | None = None) -> QApplication:
+    sys.setswitchinterval(SWITCH_INTERVAL)
     QCoreApplication.setOrganizationName("Charter Planner")
     QCoreApplication.setApplicationName("Charter Planner")
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import queue
 import time
 import traceback
@@ -30,13 +31,17 @@ log = logging.getLogger(__name__)
 
 POLL_MS = 50
 PROGRESS_MIN_INTERVAL = 0.1  # seconds between progress messages sent by the child
+CHILD_NICENESS = 10
 
 _running: set[ProcessTask] = set()
 
 
 def _child_main(job: Callable[..., Any], args: tuple, messages: Any, stop: Any) -> None:
-    """Entry point of the child process."""
+    """Entry point of the child process. It runs at a lower scheduling priority, so on a small
+    machine the window keeps the CPU it needs while the solver uses the rest."""
     logging.basicConfig(level=logging.WARNING)
+    if hasattr(os, "nice"):
+        os.nice(CHILD_NICENESS)
     last = [0.0]
 
     def progress(fraction: float, message: str = "") -> None:
@@ -97,6 +102,9 @@ class ProcessTask(QObject):
         return self._owner is not None and not shiboken6.isValid(self._owner)
 
     def _poll(self) -> None:
+        if self._finished:
+            self._reap()
+            return
         for _ in range(100):  # bounded: never hold the GUI thread for long
             try:
                 message = self._messages.get_nowait()
@@ -134,9 +142,16 @@ class ProcessTask(QObject):
         return True
 
     def _finish(self) -> None:
+        """The result is in: stop reading messages; the timer goes on only to reap the child
+        (never ``join`` with a wait on the GUI thread: the child may take a moment to exit)."""
         self._finished = True
+        self._reap()
+
+    def _reap(self) -> None:
+        if self.process.is_alive():
+            return
+        self.process.join(timeout=0)
         self._timer.stop()
-        self.process.join(timeout=5)
         _running.discard(self)
 
 

@@ -108,8 +108,9 @@ def person_ids(
     order = SORTABLE[sort_by].desc() if descending else SORTABLE[sort_by].asc()
     query = sa.select(Person.id).outerjoin(Facility, Person.facility_id == Facility.id)
     query = _apply_filter(query, people_filter, uow.dialect).order_by(order, Person.id)
-    # Fetched in batches so a 100,000-row answer never holds the interpreter lock for long.
-    result = uow.session.execute(query.execution_options(yield_per=5_000)).scalars()
+    # Plain Core rows fetched in batches: a 100,000-row answer never holds the interpreter lock
+    # for long (the window's thread waits on it otherwise).
+    result = uow.session.connection().execute(query.execution_options(yield_per=5_000)).scalars()
     return [person_id for batch in result.partitions() for person_id in batch]
 
 

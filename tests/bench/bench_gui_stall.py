@@ -15,6 +15,7 @@ from __future__ import annotations
 import faulthandler
 import os
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from planner.context import AppContext, build_context
 from planner.services import demo
 from planner.settings import Settings
 from tests.conftest import admin_actor, make_initialised_context
+from ui.app import SWITCH_INTERVAL
 from ui.main_window import MainWindow
 from ui.screens.people import PeopleScreen
 from ui.screens.plan import PlanScreen
@@ -111,14 +113,17 @@ def big_ctx() -> Iterator[AppContext]:
 
 
 @pytest.fixture
-def window(qtbot, big_ctx: AppContext) -> MainWindow:
+def window(qtbot, big_ctx: AppContext) -> Iterator[MainWindow]:
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)  # as ui.app.make_application sets it for the real window
     QCoreApplication.setOrganizationName("charter-planner-bench")
     QSettings().clear()
     win = MainWindow(big_ctx, admin_actor())
     qtbot.addWidget(win)
     win.resize(1360, 820)
     win.show()
-    return win
+    yield win
+    sys.setswitchinterval(previous)
 
 
 def _wait_people(qtbot, people: PeopleScreen) -> None:
