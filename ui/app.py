@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QThreadPool
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from planner.context import build_context
@@ -24,10 +24,19 @@ log = logging.getLogger(__name__)
 #: How long (seconds) a background thread may hold the interpreter lock before the window's thread
 #: gets it (Python's default is 5 ms).
 SWITCH_INTERVAL = 0.001
+BACKGROUND_THREADS = 1
+
+
+def tune_for_responsiveness() -> None:
+    """The window thread must never wait long for the interpreter lock: background threads hand
+    it over every ``SWITCH_INTERVAL`` and only ``BACKGROUND_THREADS`` run service queries at once
+    (the rest queue); seconds-long jobs run in child processes (``ui.process_runner``)."""
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    QThreadPool.globalInstance().setMaxThreadCount(BACKGROUND_THREADS)
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
-    sys.setswitchinterval(SWITCH_INTERVAL)
+    tune_for_responsiveness()
     QCoreApplication.setOrganizationName("Charter Planner")
     QCoreApplication.setApplicationName("Charter Planner")
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])

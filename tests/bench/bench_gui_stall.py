@@ -22,13 +22,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QThreadPool, QTimer
 
 from planner.context import AppContext, build_context
 from planner.services import demo
 from planner.settings import Settings
 from tests.conftest import admin_actor, make_initialised_context
-from ui.app import SWITCH_INTERVAL
+from ui.app import tune_for_responsiveness
 from ui.main_window import MainWindow
 from ui.screens.people import PeopleScreen
 from ui.screens.plan import PlanScreen
@@ -114,8 +114,8 @@ def big_ctx() -> Iterator[AppContext]:
 
 @pytest.fixture
 def window(qtbot, big_ctx: AppContext) -> Iterator[MainWindow]:
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL)  # as ui.app.make_application sets it for the real window
+    previous = sys.getswitchinterval(), QThreadPool.globalInstance().maxThreadCount()
+    tune_for_responsiveness()  # as ui.app.make_application does for the real window
     QCoreApplication.setOrganizationName("charter-planner-bench")
     QSettings().clear()
     win = MainWindow(big_ctx, admin_actor())
@@ -123,7 +123,8 @@ def window(qtbot, big_ctx: AppContext) -> Iterator[MainWindow]:
     win.resize(1360, 820)
     win.show()
     yield win
-    sys.setswitchinterval(previous)
+    sys.setswitchinterval(previous[0])
+    QThreadPool.globalInstance().setMaxThreadCount(previous[1])
 
 
 def _wait_people(qtbot, people: PeopleScreen) -> None:
