@@ -29,7 +29,7 @@ Progress = Callable[[float, str], None]
 #: Rows fetched per batch from big results. SQLAlchemy builds a whole ``.all()`` in compiled code
 #: that holds the GIL throughout (about 0.2 s for 60,000 rows), which stalls the window's thread;
 #: in batches the interpreter can switch threads between them.
-FETCH_BATCH = 2000
+FETCH_BATCH = 1000
 
 #: A plain-language line per headline reason (shown next to the code in the window).
 REASON_TEXT: dict[str, str] = {
@@ -268,7 +268,8 @@ def unplaced(
     if limit is not None:
         query = query.limit(limit)
     rows = []
-    result = uow.session.execute(query)
+    # Core rows in batches (not ORM loading): the window's thread never waits long on the GIL.
+    result = uow.session.connection().execute(query.execution_options(yield_per=FETCH_BATCH))
     for pid, case, family, given, nationality, priority, why, detail_json in (
         row for part in result.partitions(FETCH_BATCH) for row in part
     ):
@@ -318,10 +319,10 @@ def plan_diff(uow: UnitOfWork, actor: Actor, plan_run_id: int) -> PlanDiff:
         return PlanDiff(plan_run_id, None, [])
 
     def assignments(run_id: int) -> dict[int, int]:
-        result = s.execute(
+        result = s.connection().execute(  # Core rows in batches: never hold the GIL for long
             sa.select(Assignment.person_id, Assignment.flight_stop_id)
             .where(Assignment.plan_run_id == run_id)
-            .execution_options(yield_per=FETCH_BATCH)  # fetch in batches: never hold the GIL for long
+            .execution_options(yield_per=FETCH_BATCH)
         )
         return {pid: sid for part in result.partitions(FETCH_BATCH) for pid, sid in part}
 
