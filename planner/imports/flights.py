@@ -36,6 +36,10 @@ FLIGHT_FIELDS = (
     "wheelchair_slots",
     "status",
 )
+#: Capacity ranges of a flight, shared with the flight editor's service.
+SEATS = f.integer(0, 1000)
+ESCORTS = f.integer(0, 2000)
+SLOTS = f.integer(0, 1000)
 FLIGHT_CODE = f.code(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", "a flight id (letters, digits, _ . -)")
 
 
@@ -77,10 +81,10 @@ class FlightsImporter(Importer):
             Column("aircraft", max_length=50),
             Column("departure_airport", airport, max_length=3),
             Column("departure_time", f.iso_datetime_with_offset, max_length=40),
-            Column("seats", f.integer(0, 1000)),
-            Column("escort_officers", f.integer(0, 2000)),
-            Column("medical_slots", f.integer(0, 1000)),
-            Column("wheelchair_slots", f.integer(0, 1000)),
+            Column("seats", SEATS),
+            Column("escort_officers", ESCORTS),
+            Column("medical_slots", SLOTS),
+            Column("wheelchair_slots", SLOTS),
             Column("stops", self._stops, max_length=200),
             Column("status", f.enum(FlightStatus)),
         )

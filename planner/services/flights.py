@@ -41,7 +41,7 @@ from planner.auth import Actor, authorize
 from planner.domain import FlightStatus, ManifestStatus, Role
 from planner.errors import Conflict, InvalidInput, NotFound
 from planner.imports import fields as f
-from planner.imports.flights import FLIGHT_CODE
+from planner.imports.flights import ESCORTS, FLIGHT_CODE, SEATS, SLOTS
 from planner.models import (
     Airport,
     Assignment,
@@ -53,15 +53,11 @@ from planner.models import (
     utc_now,
 )
 from planner.services import audit
-from planner.services.planning import current_draft_plan_id
+from planner.services.current_plan import current_draft_plan_id
+from planner.services.manifests import IN_FORCE
 from planner.services.reference import DEFAULT_NOTICE_DAYS
 from planner.uow import UnitOfWork
 
-IN_FORCE = (ManifestStatus.APPROVED.value, ManifestStatus.SIGNED.value)
-#: Capacity ranges, as in the flight schedule import.
-SEATS = f.integer(0, 1000)
-ESCORTS = f.integer(0, 2000)
-SLOTS = f.integer(0, 1000)
 _AUDITED = (
     "carrier",
     "aircraft",
