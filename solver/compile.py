@@ -290,6 +290,29 @@ class Layout:
         sub.links = []
         return sub, cols
 
+    def fitted(self) -> tuple[Layout, np.ndarray]:
+        """The layout with every column's bound tightened to what the residual capacities of its flight
+        and country group admit for the unit alone, and columns left with bound 0 removed (with units
+        left without columns).  Returns (layout, indices of the kept columns).  Not for layouts with links."""
+        inst = self.inst
+        cu, cf = self.c_unit, self.c_flight
+        ub = self.c_ub.copy()
+        for need, cap in (
+            (self.u_seats[cu], inst.res_seats[cf]),
+            (self.u_escort[cu], inst.res_escort[cf]),
+            (self.u_medical[cu], inst.res_medical[cf]),
+            (self.u_wheelchair[cu], inst.res_wheelchair[cf]),
+            (self.u_seats[cu], inst.res_cap[self.c_group]),
+        ):
+            ub = np.minimum(ub, np.where(need > 0, cap // np.maximum(need, 1), BIG))
+        keep = np.flatnonzero(ub > 0)
+        out = Layout(**{k: getattr(self, k) for k in self.__slots__})
+        for name in ("c_unit", "c_stop", "c_flight", "c_group", "c_moves", "c_early"):
+            setattr(out, name, getattr(self, name)[keep])
+        out.c_ub = ub[keep]
+        out.links = []
+        return out.subset(np.unique(out.c_unit)), keep
+
     def without_flights(self, flights: np.ndarray) -> Layout:
         """The layout with every column on ``flights`` removed (units are kept)."""
         keep = ~np.isin(self.c_flight, flights)

@@ -44,6 +44,12 @@ STAGE_WORK = 1.0
 #: earliness neighbourhoods of larger layouts rarely find even a feasible plan within their work limit).
 STAGE_NEIGHBOURHOOD_COLUMNS = {2: 10000, 3: STAGE_CPSAT_COLUMNS}
 
+#: A re-planning neighbourhood (see :meth:`AssignmentModel._neighborhood` with a reference plan) frees
+#: whole flights up to this many columns, beyond that only the columns of the units that change.
+REF_FLIGHT_COLUMNS = 300
+#: CP-SAT deterministic time of that neighbourhood search (it starts from the draft-preserving plan).
+REF_WORK = 0.2
+
 #: Wall seconds the LP relaxation of a component always gets (without it only the trivial bound is known).
 LP_MIN_SECONDS = 3.0
 
@@ -102,6 +108,9 @@ class AssignmentModel:
         self.relative_gap: float | None = None
         self._stage_rows = False  # stage 2 / 3 rows (primary ≥ best, moves ≤ cap) added to the CP-SAT model
         self._moves_cap: int | None = None
+        self._primary_row: int | None = None  # LP row "primary ≥ …" of the moves / earliness stages
+        #: the draft-preserving start plan (see :meth:`_draft_residual`), when re-planning
+        self._kept: np.ndarray | None = None
         #: wall seconds by phase: "relax" (LP relaxation), "primary" (rest of stage 1), "stages" (2 and 3)
         self.seconds: dict[str, float] = {"relax": 0.0, "primary": 0.0, "stages": 0.0}
 
@@ -315,7 +324,7 @@ class AssignmentModel:
             if lp.infeasible:
                 return ComponentResult(zeros, 0, 0, 0, 0, False, False, False, False, infeasible=True)
             bound = min(lp.bound, trivial)
-            values, feasible = self._start(lp.x, rows, bound)
+            values, feasible = self._start(lp.x, rows, bound, started + (deadline - started) / 2)
             best = objective.evaluate(lay, values)[0] if feasible else -1
             if report is not None:
                 report(1, float(max(best, 0)), float(bound))
@@ -324,21 +333,33 @@ class AssignmentModel:
         primary_optimal = feasible and best >= bound
         good = feasible and self._good(best, bound)
         close = not good or lay.n_columns <= CLOSE_COLUMNS
+        # re-planning: the draft-preserving plan is below the bound, so moves may gain primary (searched
+        # when it is not good enough, or on small layouts, as the close search above)
+        kept_p = objective.evaluate(lay, self._kept)[0] if self._kept is not None else bound
+        kept_open = kept_p < bound and (not self._good(kept_p, bound) or lay.n_columns <= CLOSE_COLUMNS)
         if (
             lp is not None
-            and not primary_optimal
-            and close
+            and ((not primary_optimal and close) or kept_open)
             and not stopped
             and time.monotonic() < deadline - 0.05
         ):
             left = deadline - time.monotonic()
             work = CLOSE_WORK if good else None
+            x, ref = lp.x, None
+            if feasible and self._kept is not None:
+                # re-planning: search around the draft-preserving plan towards the LP optimum with the
+                # fewest moves, so that whatever primary is gained costs few moves
+                x = self._moves_lp(lp.value, deadline)
+                ref = self._kept if x is not None else None
+                work = REF_WORK if x is not None else work
+                x = lp.x if x is None else x
             found, _ = self._neighborhood(
-                lp.x, 1, best, None, time.monotonic() + left / 2, should_stop, work=work
+                x, 1, best, None, time.monotonic() + left / 2, should_stop, work=work, ref=ref
             )
             if found is not None and self._complete(found):
                 value = objective.evaluate(lay, found)[0]
-                if value > best:
+                now_key = self._key(values, bound)
+                if value > best or self._key(found, bound) > now_key:
                     values, best, feasible = found, value, True
                     primary_optimal = best >= bound
                     good = self._good(best, bound)
@@ -380,28 +401,83 @@ class AssignmentModel:
         p, m, e = objective.evaluate(lay, values)
         return ComponentResult(values, p, max(bound, p), m, e, primary_optimal, all_optimal, True, stopped)
 
+    def _primary_at_least(self, lower: float) -> None:
+        """Set the LP row ``primary ≥ lower`` (added once, then its bound is changed)."""
+        lpm = self._lp
+        assert lpm is not None
+        if self._primary_row is None:
+            self._primary_row = lpm.add_row(lpm.primary_coeffs(), lower, math.inf)
+        else:
+            lpm.set_row_bounds(self._primary_row, lower, math.inf)
+
+    def _moves_lp(self, value: float, deadline: float) -> np.ndarray | None:
+        """An LP solution with primary objective at ``value`` (the LP optimum) and the fewest moves,
+        or ``None`` (LP not solved in time)."""
+        if self._lp is None or deadline - time.monotonic() <= 0.05:
+            return None
+        self._primary_at_least(value - 1e-9 * abs(value) - 1e-6)
+        status, x, _ = self._lp.optimize(self._lp.stage_coeffs(2), False, deadline - time.monotonic())
+        return x if status == "OPTIMAL" else None
+
     def _good(self, best: int, bound: int) -> bool:
         """Is ``best`` within ``primary_gap`` of ``bound``?"""
         return bound - best <= self.options.primary_gap * max(bound, 1)
 
-    def _start(self, x: np.ndarray, rows: CapacityRows, bound: int) -> tuple[np.ndarray, bool]:
-        """The best complete plan among the LP solution ``x`` rounded and refilled, and the draft plan
-        (everybody at their draft stop as far as capacities allow) refilled: among plans within
-        ``primary_gap`` of ``bound`` the fewest moves (a re-plan of unchanged data stays put instead of
-        moving thousands of people for the last few units of a gap that is good enough), otherwise the
-        highest primary; then least earliness.  Returns (values, complete)."""
+    def _start(
+        self, x: np.ndarray, rows: CapacityRows, bound: int, deadline: float
+    ) -> tuple[np.ndarray, bool]:
+        """The best complete plan among the LP solution ``x`` rounded and refilled, the draft plan
+        (everybody at their draft stop as far as capacities allow) refilled, and (when re-planning) the
+        draft-preserving plan of :meth:`_draft_residual`: among plans within ``primary_gap`` of ``bound``
+        the fewest moves (a re-plan stays put instead of moving thousands of people for the last few
+        units of a gap that is good enough), otherwise the highest primary; then least earliness.
+        Returns (values, complete)."""
         lay = self.layout
         candidates = [fill(lay, round_down(lay, rows, x))]
         draft = self._draft_hint()
         if draft is not None:
             candidates.append(fill(lay, round_down(lay, rows, draft.astype(np.float64))))
-        scored = []
-        for values in candidates:
-            p, m, e = objective.evaluate(lay, values)
-            good = self._good(p, bound)
-            scored.append((self._complete(values), good, 0 if good else p, -m, p, -e))
-        k = max(range(len(candidates)), key=lambda i: scored[i])
-        return candidates[k], bool(scored[k][0])
+            kept = self._draft_residual(rows, deadline)
+            if kept is not None and self._complete(kept):
+                self._kept = kept
+                candidates.append(kept)
+        k = max(range(len(candidates)), key=lambda i: self._key(candidates[i], bound))
+        return candidates[k], self._complete(candidates[k])
+
+    def _key(self, values: np.ndarray, bound: int) -> tuple:
+        """Preference among plans (larger is better): complete; within ``primary_gap`` of ``bound``; if
+        not, the higher primary; then fewer moves, higher primary, less earliness."""
+        p, m, e = objective.evaluate(self.layout, values)
+        good = self._good(p, bound)
+        return (self._complete(values), good, 0 if good else p, -m, p, -e)
+
+    def _draft_residual(self, rows: CapacityRows, deadline: float) -> np.ndarray | None:
+        """The draft-preserving plan: everybody whose draft stop is still a column of theirs stays
+        there (as far as the capacities allow), and the rest – people without a draft stop, those who
+        lost it, seats freed – is solved as its own, much smaller layout (LP, rounding, neighbourhood;
+        its moves are constant) within ``deadline``.  ``None`` when there is no draft or no plan."""
+        lay = self.layout
+        draft = self._draft_hint()
+        if draft is None or lay.links:
+            return None
+        at = draft > 0
+        fixed = round_down(lay, rows, draft.astype(np.float64))
+        sub, cols = lay.restricted(~at, fixed)
+        sub, keep = sub.fitted()
+        values = fixed.copy()
+        if sub.n_columns:
+            model = AssignmentModel(sub, replace(self.options, lexicographic=False))
+            res = model.solve(max(deadline, time.monotonic() + 0.1))
+            if not res.feasible:
+                return None
+            values[cols[keep]] = res.values
+        log.debug(
+            "draft-preserving plan: %d columns kept, residual %d columns: primary %d, moves %d",
+            int(at.sum()),
+            sub.n_columns,
+            *objective.evaluate(lay, values)[:2],
+        )
+        return values
 
     def moves_floor(self) -> int:
         """A lower bound of the moves of any plan of this layout: every item at its cheapest column
@@ -457,7 +533,7 @@ class AssignmentModel:
         const = int((lay.u_drop * lay.u_mult).sum())
         stages = (2, 3) if bool((lay.u_drop > 0).any()) else (3,)
         if self._lp is not None:
-            self._lp.add_row(self._lp.primary_coeffs(), best - 1e-6, math.inf)
+            self._primary_at_least(best - 1e-6)
         all_settled = True
         for stage in stages:
             m0 = objective.evaluate(lay, values)[1]
@@ -567,36 +643,60 @@ class AssignmentModel:
         should_stop: Callable[[], bool] | None,
         slack: float | None = None,
         work: float | None = None,
+        ref: np.ndarray | None = None,
+        max_columns: int | None = None,
     ) -> tuple[np.ndarray | None, bool]:
         """Repair an LP solution ``x`` exactly around its fractional part: every column on a flight that
         carries a fractional column is free, every other column is fixed at its rounded-down value, and
         CP-SAT solves the small remaining problem for ``stage`` (1: maximise primary; 2 / 3: minimise
         moves / earliness with ``primary ≥ best`` and, in stage 3, ``moves ≤ moves_cap``).
 
+        With a reference plan ``ref`` (complete, feasible) the neighbourhood is instead the flights
+        where ``x`` differs from ``ref`` – only the columns there of the units where it differs when that
+        is more than ``REF_FLIGHT_COLUMNS`` columns (``x`` is a solution of either relaxation); the rest stays as in ``ref``, which is the
+        search's hint (so the result is never worse than ``ref``), and stage 1 maximises the primary
+        objective, then minimises moves (one weighted objective).  Neighbourhoods of more than
+        ``max_columns`` columns are not searched.
+
         Returns (values of the whole layout or ``None`` if nothing feasible was found, proven optimal
         for the neighbourhood).  ``slack`` lets the search stop that close to its bound."""
         lay = self.layout
-        base = round_down(lay, capacity_rows(lay), x)
-        frac = np.abs(x - np.round(x)) > 1e-6
-        touched = np.unique(lay.c_flight[frac | (base != np.round(x))])
-        free = np.isin(lay.c_flight, touched)
+        if ref is None:
+            base = round_down(lay, capacity_rows(lay), x)
+            frac = np.abs(x - np.round(x)) > 1e-6
+            touched = np.unique(lay.c_flight[frac | (base != np.round(x))])
+            free = np.isin(lay.c_flight, touched)
+        else:
+            base = ref
+            diff = np.abs(x - ref) > 1e-6
+            touched = np.unique(lay.c_flight[diff])
+            free = np.isin(lay.c_flight, touched)
+            if int(free.sum()) > REF_FLIGHT_COLUMNS:
+                involved = np.zeros(lay.n_units, dtype=bool)
+                involved[lay.c_unit[diff]] = True
+                free &= involved[lay.c_unit]
         fixed = np.where(free, 0, base)
         sub, cols = lay.restricted(free, fixed)
-        if sub.n_columns == 0:
+        if sub.n_columns == 0 or (max_columns is not None and sub.n_columns > max_columns):
+            log.debug("neighbourhood stage %d: %d columns, not searched", stage, sub.n_columns)
             return None, False
         model = AssignmentModel(sub, replace(self.options, lexicographic=False))
         model.absolute_gap = slack
         model.deterministic_time = NEIGHBOURHOOD_WORK[stage] if work is None else work
         model._build_model()
         fixed_p = objective.evaluate(lay, fixed)[0]
+        moves_lin = lay.c_moves - lay.u_drop[lay.c_unit]
+        sub_moves = cp_model.LinearExpr.weighted_sum(model.x, moves_lin[cols].tolist())
         if stage == 1:
-            start = fill(sub, np.zeros(sub.n_columns, dtype=np.int64))
+            start = fill(sub, np.zeros(sub.n_columns, dtype=np.int64)) if ref is None else ref[cols]
+            if ref is not None and bool((sub.u_drop > 0).any()):
+                # lexicographic in one objective: a unit of primary outweighs every possible move
+                k = int((sub.u_drop * sub.u_mult).sum()) + 1
+                model.model.maximize(k * model.primary - sub_moves)
         else:
             model.model.add(model.primary >= best - fixed_p)
-            start = None
-            moves_lin = lay.c_moves - lay.u_drop[lay.c_unit]
+            start = None if ref is None else ref[cols]
             fixed_m = int((lay.u_drop * lay.u_mult).sum()) + int((moves_lin * fixed).sum())
-            sub_moves = cp_model.LinearExpr.weighted_sum(model.x, moves_lin[cols].tolist())
             if stage == 3 and moves_cap is not None:
                 model.model.add(sub_moves <= moves_cap - fixed_m)
             model.model.minimize(sub_moves if stage == 2 else model.earliness)

@@ -179,13 +179,19 @@ class LPModel:
         cols = lay.c_moves - lay.u_drop[lay.c_unit] if stage == 2 else lay.c_early
         return np.concatenate([cols, np.zeros(self.lv_unit.size, dtype=np.int64)]).astype(np.float64)
 
-    def add_row(self, coeffs: np.ndarray, lower: float, upper: float) -> None:
-        """``lower ≤ Σ coeffs · vars ≤ upper``."""
+    def add_row(self, coeffs: np.ndarray, lower: float, upper: float) -> int:
+        """``lower ≤ Σ coeffs · vars ≤ upper``; returns the row's index (see :meth:`set_row_bounds`)."""
         r = self.helper.add_linear_constraint()
         self.helper.set_constraint_lower_bound(r, lower)
         self.helper.set_constraint_upper_bound(r, upper)
         nz = np.flatnonzero(coeffs)
         self.helper.add_terms_to_constraint(r, [self.var[j] for j in nz.tolist()], coeffs[nz].tolist())
+        return r
+
+    def set_row_bounds(self, row: int, lower: float, upper: float) -> None:
+        """Change the bounds of a row added by :meth:`add_row`."""
+        self.helper.set_constraint_lower_bound(row, lower)
+        self.helper.set_constraint_upper_bound(row, upper)
 
     def optimize(
         self, coeffs: np.ndarray, maximize: bool, time_limit: float

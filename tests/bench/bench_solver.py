@@ -95,3 +95,50 @@ def test_bench_real_instance(case: str) -> None:
     )
     assert validate(prob, plan) == []
     assert plan.gap <= SolveOptions().primary_gap
+
+
+def _perturbed(prob, lose: int, seed: int = 1):
+    """The re-plan after data changes: ``lose`` random placed people (fixed seed) lose their draft stop
+    and one whole flight (past its notice cut-off) leaves everybody's eligible stops.  Returns (problem,
+    people whose draft stop is no longer eligible)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    flights = sorted({s.flight for s in prob.stops})
+    gone_flight = flights[int(np.random.default_rng(seed + 1000).integers(len(flights)))]
+    gone = {s.id for s in prob.stops if s.flight == gone_flight}
+    placed = [i for i, p in enumerate(prob.people) if p.draft_stop is not None and p.frozen_stop is None]
+    pick = set(rng.choice(placed, size=lose, replace=False).tolist()) if lose else set()
+    people = []
+    for i, p in enumerate(prob.people):
+        elig = tuple(s for s in p.eligible_stops if s not in gone and not (i in pick and s == p.draft_stop))
+        people.append(p if elig == p.eligible_stops else dataclasses.replace(p, eligible_stops=elig))
+    lost = sum(
+        1
+        for p in people
+        if p.draft_stop is not None and p.frozen_stop is None and p.draft_stop not in p.eligible_stops
+    )
+    return dataclasses.replace(prob, people=tuple(people)), lost
+
+
+@pytest.mark.bench
+@pytest.mark.parametrize("lose", [0, 20, 231, 2000])
+def test_bench_real_replan_perturbed(lose: int) -> None:
+    """Re-plan after ``lose`` people lost their draft stop and one flight was cut: moves should stay
+    close to the people who lost their draft stop (it used to reshuffle 10k–45k people)."""
+    if not REAL_PROBLEM.exists():
+        pytest.skip(f"{REAL_PROBLEM} not found")
+    with REAL_PROBLEM.open("rb") as fh:
+        prob = pickle.load(fh)
+    prob, lost = _perturbed(prob, lose)
+    plan = solve(prob, SolveOptions(time_limit=TIME_LIMIT, num_workers=2))
+    s = plan.stats
+    print(
+        f"\nreal replan lose {lose:5d}: lost draft {lost:5d} moves {plan.moves:6d} obj {plan.objective} "
+        f"bound {plan.bound} gap {100 * plan.gap:.4f}% {plan.status} solve {plan.seconds:.2f}s "
+        f"(relax {s['relax_seconds']:.2f}s primary {s['primary_seconds']:.2f}s stages {s['stages_seconds']:.2f}s)"
+    )
+    assert validate(prob, plan) == []
+    assert plan.gap <= SolveOptions().primary_gap
+    if lose <= 231:
+        assert plan.moves <= 2 * lost + 100
