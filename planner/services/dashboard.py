@@ -40,6 +40,7 @@ from planner.models import (
     utc_now,
 )
 from planner.services.flights import FlightRow, list_flights
+from planner.services.manifest_content import chosen_document
 from planner.services.planning import current_draft_plan_id
 from planner.services.reference import DEFAULT_ACCEPTED_DOCUMENTS
 from planner.uow import UnitOfWork
@@ -187,6 +188,7 @@ def _document_warnings(
                 TravelDocument.issuing_country,
                 TravelDocument.number,
                 TravelDocument.expires_on,
+                TravelDocument.status,
             ).where(TravelDocument.person_id.in_(chunk), TravelDocument.status == DocumentStatus.VALID.value)
         ):
             docs[doc.person_id].append(doc)
@@ -196,13 +198,12 @@ def _document_warnings(
         flight = upcoming[flight_id]
         country = country_of.get(airport, "")
         types = accepted.get(country, set(DEFAULT_ACCEPTED_DOCUMENTS))
-        candidates = [d for d in docs[pid] if d.issuing_country == country and d.doc_type in types]
+        doc = chosen_document(docs[pid], country, types)
         limit = flight.departure_utc.date() + timedelta(days=1)
-        if not candidates:
+        if doc is None:
             message = f"{cases[pid]} on {flight.code}: no valid {country} document of an accepted type"
             out.append(DashboardWarning(DOCUMENT_EXPIRES, "error", message, flight.code, cases[pid]))
             continue
-        doc = max(candidates, key=lambda d: (d.expires_on, d.id or 0))
         if doc.expires_on < limit:
             message = (
                 f"{cases[pid]} on {flight.code} ({flight.departure_utc:%Y-%m-%d}): "

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -262,6 +263,18 @@ def _recheck(
     return tuple(r for r in reasons if r not in _NOT_RECHECKED)
 
 
+def chosen_document(docs: Iterable[Any], country: str, accepted_types: Collection[str]) -> Any | None:
+    """The document a manifest lists for a stop in ``country``: VALID, of an accepted type, issued by
+    that country, the latest expiry (then the newest record). ``None`` when there is none.
+    Works on ``TravelDocument`` rows or any record with the same attributes."""
+    candidates = [
+        d
+        for d in docs
+        if d.status == DocumentStatus.VALID and d.issuing_country == country and d.doc_type in accepted_types
+    ]
+    return max(candidates, key=lambda d: (d.expires_on, d.id or 0)) if candidates else None
+
+
 def _row(
     person: Person,
     docs: list[TravelDocument],
@@ -269,16 +282,9 @@ def _row(
     country: str,
     rule: CountryRuleFacts,
 ) -> ManifestRow | None:
-    candidates = [
-        d
-        for d in docs
-        if d.status == DocumentStatus.VALID
-        and d.issuing_country == country
-        and d.doc_type in rule.accepted_document_types
-    ]
-    if not candidates:
+    doc = chosen_document(docs, country, rule.accepted_document_types)
+    if doc is None:
         return None
-    doc = max(candidates, key=lambda d: (d.expires_on, d.id or 0))
     confirmed = [v for v in vers if v.country == country and v.result == VerificationResult.CONFIRMED]
     ver = max(confirmed, key=lambda v: (v.verified_on, v.id or 0)) if confirmed else None
     return ManifestRow(
