@@ -24,6 +24,7 @@ from planner.auth import Actor
 from planner.context import AppContext, build_context
 from planner.errors import AuthenticationFailed, InvalidInput, PlannerError
 from planner.settings import Settings, load_settings
+from planner.uow import run_in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -127,16 +128,17 @@ def cmd_user_add(ctx: AppContext, args: argparse.Namespace) -> int:
         new_password = getpass.getpass(f"Password for new user {args.name}: ")
         if getpass.getpass("Repeat password: ") != new_password:
             raise InvalidInput("the two passwords differ")
-    with ctx.uow() as uow:
-        created = users.create_user(
+    created = run_in_transaction(
+        ctx.session_factory,
+        lambda uow: users.create_user(
             uow,
             actor,
             username=args.name,
             role=args.role,
             password=new_password,
             display_name=args.display_name or "",
-        )
-        uow.commit()
+        ),
+    )
     print(f"user {created.username} added as {created.role.value}")
     return 0
 
@@ -145,16 +147,12 @@ def cmd_demo(ctx: AppContext, args: argparse.Namespace) -> int:
     from planner.services import demo
 
     actor = login(ctx)
-    with ctx.uow() as uow:
-        report = demo.generate_demo(
-            uow,
-            actor,
-            people=args.people,
-            flights=args.flights,
-            seed=args.seed,
-            progress=ProgressPrinter(),
-        )
-        uow.commit()
+    report = run_in_transaction(
+        ctx.session_factory,
+        lambda uow: demo.generate_demo(
+            uow, actor, people=args.people, flights=args.flights, seed=args.seed, progress=ProgressPrinter()
+        ),
+    )
     print(report.summary())
     return 0
 

@@ -8,17 +8,24 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from planner.context import AppContext
+
+if TYPE_CHECKING:
+    from planner.imports.framework import ImportReport
+    from planner.uow import UnitOfWork
 
 
 def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
     from planner.cli import ProgressPrinter, login
     from planner.imports import import_file
+    from planner.uow import run_in_transaction
 
     actor = login(ctx)
-    with ctx.uow(write=not args.dry_run) as uow:
-        report = import_file(
+
+    def work(uow: UnitOfWork) -> ImportReport:
+        return import_file(
             uow,
             actor,
             args.kind,
@@ -27,8 +34,12 @@ def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             progress=ProgressPrinter(),
         )
-        if not args.dry_run:
-            uow.commit()
+
+    if args.dry_run:
+        with ctx.uow(write=False) as uow:
+            report = work(uow)
+    else:  # a busy shared database is retried a few times before giving up cleanly
+        report = run_in_transaction(ctx.session_factory, work)
     print(report.summary())
     return 0
 
