@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QThreadPool
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox, QProgressDialog
 
 from planner.context import build_context
+from planner.db import is_encrypted_file
 from planner.errors import PlannerError
 from planner.jobs import PreparedDatabase, prepare_database_job
 from planner.services import setup
@@ -84,8 +86,26 @@ def prepare_database(settings: Settings) -> str:
     return ""
 
 
+def ask_for_key(settings: Settings) -> Settings | None:
+    """An encrypted SQLite file and no ``CHARTER_DB_KEY``: ask for the passphrase (None = cancelled)."""
+    path = settings.database
+    if settings.db_key or "://" in path or not is_encrypted_file(path):
+        return settings
+    key, accepted = QInputDialog.getText(
+        None,
+        "Charter Planner — encrypted database",
+        f"{path} is encrypted.\nPassphrase:",
+        QLineEdit.EchoMode.Password,
+    )
+    return dataclasses.replace(settings, db_key=key) if accepted and key else None
+
+
 def run_gui(settings: Settings) -> int:
     app = make_application()
+    keyed = ask_for_key(settings)
+    if keyed is None:
+        return 0
+    settings = keyed
     ctx = build_context(settings)
     try:
         try:
