@@ -286,3 +286,38 @@ def test_roles_and_airport_choices(any_ctx: AppContext, admin: Actor) -> None:
     nobody = Actor("nobody", Role.OFFICER)
     with pytest.raises(PermissionDenied):
         _save(any_ctx, nobody, _input())
+
+
+def test_two_concurrent_editors_one_wins_the_other_is_told_who(any_ctx: AppContext, admin: Actor) -> None:
+    """Two real sessions edit the same version at the same moment: exactly one change lands, the
+    other is refused naming the winner — never a lost update."""
+    import threading
+
+    officer = add_user(any_ctx, "olivia", Role.OFFICER)
+    _save(any_ctx, admin, _input())
+    version = _get(any_ctx, admin, "RF0100").version
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def edit(actor: Actor, change: dict) -> None:
+        barrier.wait()
+        try:
+            outcomes[actor.username] = _save(any_ctx, actor, _input(**change), version=version)
+        except Conflict as exc:
+            outcomes[actor.username] = exc
+
+    threads = [
+        threading.Thread(target=edit, args=(admin, {"seats": 90})),
+        threading.Thread(target=edit, args=(officer, {"carrier": "Avelo Airlines"})),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    refused = [name for name, result in outcomes.items() if isinstance(result, Conflict)]
+    assert len(outcomes) == 2 and len(refused) == 1, outcomes
+    winner = ({"admin", "olivia"} - set(refused)).pop()
+    assert f"changed by {winner}" in str(outcomes[refused[0]])
+    final = _get(any_ctx, admin, "RF0100")
+    assert final.version == version + 1
+    assert (final.seats, final.carrier) == ((90, "GlobalX") if winner == "admin" else (100, "Avelo Airlines"))
