@@ -9,27 +9,58 @@ settings (connections never cross processes), and returns plain, picklable data.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from planner.auth import Actor
-from planner.context import build_context
+from planner.context import AppContext, build_context
 from planner.settings import Settings
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 ShouldStop = Callable[[], bool]
 
 
+@dataclass(frozen=True)
+class PlanOutcome:
+    """What ``plan_job`` hands back: the run's summary and, read in the child process right after
+    the run was stored, what the window shows first (so it needs no heavy query after a run): the
+    run history, the per-flight loads, the first ``unplaced_limit`` people not placed and the
+    changes from the previous run (at most ``changes_limit`` listed per kind). ``results`` is None
+    when reading them failed (the plan is stored all the same; the window then queries)."""
+
+    summary: object  # planning.PlanSummary
+    results: PlanResults | None = None
+
+
+@dataclass(frozen=True)
+class PlanResults:
+    runs: list
+    loads: list
+    unplaced: list
+    unplaced_limit: int
+    diff: object  # plan_results.PlanDiff
+
+
 def plan_job(
-    progress: Progress, should_stop: ShouldStop, settings: Settings, actor: Actor, time_limit: float
-):
-    """``planning.run_plan`` in this process; returns its ``PlanSummary``."""
+    progress: Progress,
+    should_stop: ShouldStop,
+    settings: Settings,
+    actor: Actor,
+    time_limit: float,
+    unplaced_limit: int = 5000,
+    changes_limit: int | None = 5000,
+) -> PlanOutcome:
+    """``planning.run_plan`` in this process, then the results the window shows first (see
+    ``PlanOutcome``)."""
     from planner.services import planning
 
     ctx = build_context(settings)
     try:
-        return planning.run_plan(
+        summary = planning.run_plan(
             ctx.session_factory,
             actor,
             settings,
@@ -37,8 +68,31 @@ def plan_job(
             progress=progress,
             should_stop=should_stop,
         )
+        progress(1.0, "reading the results")
+        try:
+            results = plan_results_of(ctx, actor, summary.plan_run_id, unplaced_limit, changes_limit)
+        except Exception:  # the plan is stored: the window reads the results itself
+            log.exception("could not read the results of plan run %s", summary.plan_run_id)
+            results = None
+        return PlanOutcome(summary, results)
     finally:
         ctx.close()
+
+
+def plan_results_of(
+    ctx: AppContext, actor: Actor, plan_run_id: int, unplaced_limit: int, changes_limit: int | None
+) -> PlanResults:
+    """The run history and ``plan_run_id``'s loads, first unplaced and changes, in one read."""
+    from planner.services import plan_results
+
+    with ctx.uow(write=False) as uow:
+        return PlanResults(
+            runs=plan_results.plan_runs(uow, actor),
+            loads=plan_results.flight_loads(uow, actor, plan_run_id),
+            unplaced=plan_results.unplaced(uow, actor, plan_run_id, limit=unplaced_limit),
+            unplaced_limit=unplaced_limit,
+            diff=plan_results.plan_diff(uow, actor, plan_run_id, limit=changes_limit),
+        )
 
 
 @dataclass(frozen=True)

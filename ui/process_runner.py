@@ -6,8 +6,10 @@ import) therefore run in a separate process (``spawn``), which shares nothing wi
 
 ``run_in_process(job, args, on_done, on_error, on_progress, owner=...)`` starts
 ``job(progress, should_stop, *args)`` (a picklable top-level function, see ``planner/jobs.py``);
-a ``QTimer`` on the GUI thread polls the child's queue, so every callback runs on the GUI thread
-and is skipped once ``owner`` is deleted. ``task.cancel()`` makes the child's ``should_stop()``
+a reader thread takes the child's messages off the pipe (a big result arrives in pieces while the
+child writes it; unpickling it is no work for the GUI thread either) and a ``QTimer`` on the GUI
+thread hands them on, so every callback runs on the GUI thread, never waits for the pipe, and is
+skipped once ``owner`` is deleted. ``task.cancel()`` makes the child's ``should_stop()``
 return True. Call from the GUI thread only.
 """
 
@@ -15,51 +17,27 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import queue
-import time
-import traceback
+import threading
 from collections.abc import Callable
+from multiprocessing.connection import wait
 from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QObject, QTimer
 
 from planner.errors import PlannerError
+from ui.child_process import child_main, lower_priority
 
 log = logging.getLogger(__name__)
 
 POLL_MS = 50
-PROGRESS_MIN_INTERVAL = 0.1  # seconds between progress messages sent by the child
+#: How long (seconds) the reader thread waits for a message before it checks whether the child ended.
+READ_TIMEOUT = 0.2
+#: How much lower than the window's the child's scheduling priority is.
 CHILD_NICENESS = 10
 
 _running: set[ProcessTask] = set()
-
-
-def _child_main(job: Callable[..., Any], args: tuple, messages: Any, stop: Any) -> None:
-    """Entry point of the child process. It runs at a lower scheduling priority, so on a small
-    machine the window keeps the CPU it needs while the solver uses the rest."""
-    logging.basicConfig(level=logging.WARNING)
-    if hasattr(os, "nice"):
-        os.nice(CHILD_NICENESS)
-    last = [0.0]
-
-    def progress(fraction: float, message: str = "") -> None:
-        now = time.monotonic()
-        if now - last[0] >= PROGRESS_MIN_INTERVAL or fraction >= 1.0:
-            last[0] = now
-            messages.put(("progress", float(fraction), str(message)))
-
-    try:
-        result = job(progress, stop.is_set, *args)
-    except BaseException as exc:
-        details = traceback.format_exc()
-        try:
-            messages.put(("error", exc, details))
-        except Exception:
-            messages.put(("error", PlannerError(f"{type(exc).__name__}: {exc}"), details))
-    else:
-        messages.put(("done", result, ""))
 
 
 class ProcessTask(QObject):
@@ -82,14 +60,22 @@ class ProcessTask(QObject):
         self._owner = owner
         self._finished = False
         self.process = context.Process(
-            target=_child_main, args=(job, args, self._messages, self._stop), daemon=True
+            target=child_main, args=(job, args, self._messages, self._stop, CHILD_NICENESS), daemon=True
         )
+        #: Messages read off the pipe by ``_reader``, waiting for the GUI thread.
+        self._inbox: queue.SimpleQueue[tuple[str, Any, str]] = queue.SimpleQueue()
+        self._reader = threading.Thread(target=self._read, name="process-task-reader", daemon=True)
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._poll)
 
     def start(self) -> None:
         self.process.start()
+        # At once, not when the child gets round to it: starting an interpreter and importing the
+        # planner is seconds of CPU that must not compete with the window on a small machine.
+        if self.process.pid is not None:
+            lower_priority(self.process.pid, CHILD_NICENESS)
+        self._reader.start()
         self._timer.start()
 
     def cancel(self) -> None:
@@ -101,31 +87,46 @@ class ProcessTask(QObject):
     def _owner_gone(self) -> bool:
         return self._owner is not None and not shiboken6.isValid(self._owner)
 
+    def _read(self) -> None:
+        """Reader thread: move the child's messages to ``_inbox`` until the last one (or until the
+        child has ended without sending one). Waiting on the pipe releases the interpreter lock."""
+        while True:
+            try:
+                message = self._messages.get(timeout=READ_TIMEOUT)
+            except queue.Empty:
+                if not wait([self.process.sentinel], timeout=0):
+                    continue  # still running
+                try:  # the child has ended: a last message may still be in flight
+                    message = self._messages.get(timeout=READ_TIMEOUT)
+                except queue.Empty:
+                    return
+            except (EOFError, OSError):
+                return
+            self._inbox.put(message)
+            if message[0] != "progress":
+                return
+
     def _poll(self) -> None:
         if self._finished:
             self._reap()
             return
         for _ in range(100):  # bounded: never hold the GUI thread for long
             try:
-                message = self._messages.get_nowait()
+                message = self._inbox.get_nowait()
             except queue.Empty:
                 break
             if self._dispatch(*message):
                 return
-        if not self._finished and not self.process.is_alive():
-            # The child has ended: a last message may still be in flight.
-            try:
-                message = self._messages.get(timeout=0.2)
-            except queue.Empty:
-                message = (
-                    "error",
-                    PlannerError(
-                        f"the background process stopped unexpectedly (exit code {self.process.exitcode}); "
-                        "nothing it had not committed was saved"
-                    ),
-                    "",
-                )
-            self._dispatch(*message)
+        if not self._finished and not self._reader.is_alive() and self._inbox.empty():
+            # The reader has stopped without a last message: the child ended without one.
+            self._dispatch(
+                "error",
+                PlannerError(
+                    f"the background process stopped unexpectedly (exit code {self.process.exitcode}); "
+                    "nothing it had not committed was saved"
+                ),
+                "",
+            )
 
     def _dispatch(self, kind: str, value: Any, details: str) -> bool:
         """Handle one message from the child; True when the task is over."""

@@ -49,6 +49,8 @@ UPCOMING_DAYS = 14
 #: At most this many warnings of one kind are listed (the count is always complete).
 MAX_WARNINGS_PER_KIND = 100
 LOAD_TARGET = 0.8
+#: Rows fetched per batch from big results (see ``planner.services.plan_results.FETCH_BATCH``).
+FETCH_BATCH = 1000
 
 #: Plain-language meaning of each headline reason a plan run records.
 REASON_TEXT = {
@@ -164,11 +166,15 @@ def _document_warnings(
     s = uow.session
     if not upcoming:
         return []
-    placed = s.execute(
+    # Core rows in batches: a whole ``.all()`` of thousands of rows is built in compiled code that
+    # holds the interpreter lock throughout, and the window's thread waits for it meanwhile.
+    result = s.connection().execute(
         sa.select(Assignment.person_id, FlightStop.flight_id, FlightStop.airport)
         .join(FlightStop, FlightStop.id == Assignment.flight_stop_id)
         .where(Assignment.plan_run_id == plan_id, FlightStop.flight_id.in_(list(upcoming)))
-    ).all()
+        .execution_options(yield_per=FETCH_BATCH)
+    )
+    placed = [tuple(row) for part in result.partitions(FETCH_BATCH) for row in part]
     if not placed:
         return []
     country_of = dict(s.execute(sa.select(Airport.iata, Airport.country)).all())
@@ -235,8 +241,10 @@ def _hold_warnings(uow: UnitOfWork, today: date) -> list[DashboardWarning]:
     ]
 
 
-def _pending_verifications(uow: UnitOfWork) -> list[str]:
-    """Case numbers of people (not removed) whose latest verification is PENDING."""
+def _pending_verifications(uow: UnitOfWork, examples: int = 5) -> tuple[int, list[str]]:
+    """How many people (not removed) have PENDING as their latest verification, and the first
+    ``examples`` case numbers. Counted by the database: fetching every case number row by row
+    would only keep the window's thread waiting for the interpreter lock."""
     v = NationalityVerification
     ranked = sa.select(
         v.person_id,
@@ -245,18 +253,18 @@ def _pending_verifications(uow: UnitOfWork) -> list[str]:
         .over(partition_by=v.person_id, order_by=(v.verified_on.desc(), v.id.desc()))
         .label("n"),
     ).subquery()
-    return list(
-        uow.session.execute(
-            sa.select(Person.case_number)
-            .join(ranked, ranked.c.person_id == Person.id)
-            .where(
-                ranked.c.n == 1,
-                ranked.c.result == "PENDING",
-                Person.custody_status != CustodyStatus.REMOVED.value,
-            )
-            .order_by(Person.case_number)
-        ).scalars()
-    )
+    rows = uow.session.execute(
+        sa.select(Person.case_number, sa.func.count().over())
+        .join(ranked, ranked.c.person_id == Person.id)
+        .where(
+            ranked.c.n == 1,
+            ranked.c.result == "PENDING",
+            Person.custody_status != CustodyStatus.REMOVED.value,
+        )
+        .order_by(Person.case_number)
+        .limit(examples)
+    ).all()
+    return (rows[0][1] if rows else 0), [case for case, _total in rows]
 
 
 def _strictest(row: FlightRow) -> str:
@@ -314,13 +322,13 @@ def dashboard(uow: UnitOfWork, actor: Actor, *, now: datetime | None = None) -> 
         _document_warnings(uow, plan_id, {r.id: r for r in upcoming}) if plan_id is not None else []
     )
     warnings[HOLD_ENDING] = _hold_warnings(uow, now.date())
-    pending = _pending_verifications(uow)
+    pending_count, pending = _pending_verifications(uow)
     warnings[VERIFICATION_PENDING] = (
         [
             DashboardWarning(
                 VERIFICATION_PENDING,
                 "info",
-                f"{len(pending):,} people wait for the receiving country's verification"
+                f"{pending_count:,} people wait for the receiving country's verification"
                 + (f" (e.g. {', '.join(pending[:5])})" if pending else ""),
             )
         ]
@@ -328,7 +336,7 @@ def dashboard(uow: UnitOfWork, actor: Actor, *, now: datetime | None = None) -> 
         else []
     )
     warning_counts = {kind: len(items) for kind, items in warnings.items()}
-    warning_counts[VERIFICATION_PENDING] = len(pending)
+    warning_counts[VERIFICATION_PENDING] = pending_count
     listed: list[DashboardWarning] = []
     for kind, items in warnings.items():
         listed.extend(items[:MAX_WARNINGS_PER_KIND])

@@ -6,6 +6,7 @@ page with ``people_rows``; both calls are cheap enough to run on every keystroke
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -108,6 +109,14 @@ def person_ids(
     order = SORTABLE[sort_by].desc() if descending else SORTABLE[sort_by].asc()
     query = sa.select(Person.id).outerjoin(Facility, Person.facility_id == Facility.id)
     query = _apply_filter(query, people_filter, uow.dialect).order_by(order, Person.id)
+    if uow.dialect == "sqlite":
+        # One row holding every id as a JSON array, built by SQLite: fetching 100,000 rows one by
+        # one hands the interpreter lock back and forth 100,000 times (SQLite's Python module
+        # releases it around every step), which keeps the window's thread waiting for it. The
+        # rows of an ordered subquery reach the aggregate in that order.
+        ordered = query.subquery()
+        packed = uow.session.connection().execute(sa.select(sa.func.json_group_array(ordered.c.id))).scalar()
+        return json.loads(packed) if packed else []
     # Plain Core rows fetched in batches: a 100,000-row answer never holds the interpreter lock
     # for long (the window's thread waits on it otherwise).
     result = uow.session.connection().execute(query.execution_options(yield_per=5_000)).scalars()

@@ -167,22 +167,29 @@ def flight_loads(uow: UnitOfWork, actor: Actor, plan_run_id: int) -> list[Flight
             medical[flight_id] += n
         elif need == "WHEELCHAIR":
             wheelchair[flight_id] += n
-    flights = (
-        s.execute(
-            sa.select(Flight)
-            .where(
-                sa.or_(
-                    sa.and_(
-                        Flight.status == FlightStatus.PLANNED.value, Flight.departure_utc > run.started_at
-                    ),
-                    Flight.id.in_(list(placed)) if placed else sa.false(),
-                )
-            )
-            .order_by(Flight.departure_utc, Flight.code)
+    # Plain columns in batches, not ORM objects in one ``.all()``: building hundreds of mapped
+    # instances holds the interpreter lock in long stretches, and the window's thread waits.
+    result = s.connection().execute(
+        sa.select(
+            Flight.id,
+            Flight.code,
+            Flight.departure_utc,
+            Flight.status,
+            Flight.seats,
+            Flight.escort_officers,
+            Flight.medical_slots,
+            Flight.wheelchair_slots,
         )
-        .scalars()
-        .all()
+        .where(
+            sa.or_(
+                sa.and_(Flight.status == FlightStatus.PLANNED.value, Flight.departure_utc > run.started_at),
+                Flight.id.in_(list(placed)) if placed else sa.false(),
+            )
+        )
+        .order_by(Flight.departure_utc, Flight.code)
+        .execution_options(yield_per=FETCH_BATCH)
     )
+    flights = [row for part in result.partitions(FETCH_BATCH) for row in part]
     stops: defaultdict[int, list[str]] = defaultdict(list)
     for flight_id, airport in s.execute(
         sa.select(FlightStop.flight_id, FlightStop.airport)
@@ -301,14 +308,24 @@ class PlanDiff:
     plan_run_id: int
     previous_run_id: int | None  # None: the first run, nothing to compare with
     changes: list[PlanChange]
+    #: Complete number of changes per kind (``changes`` may list only the first of each kind).
+    counts: dict[str, int] = field(default_factory=dict)
 
     def count(self, kind: str) -> int:
+        if kind in self.counts:
+            return self.counts[kind]
         return sum(1 for c in self.changes if c.kind == kind)
 
+    @property
+    def complete(self) -> bool:
+        """Whether ``changes`` lists every change (no ``limit`` cut it short)."""
+        return all(self.count(kind) == sum(1 for c in self.changes if c.kind == kind) for kind in self.counts)
 
-def plan_diff(uow: UnitOfWork, actor: Actor, plan_run_id: int) -> PlanDiff:
+
+def plan_diff(uow: UnitOfWork, actor: Actor, plan_run_id: int, *, limit: int | None = None) -> PlanDiff:
     """Who moved (from → to), who was added and who was dropped (with the reason) compared with the
-    run stored just before ``plan_run_id``."""
+    run stored just before ``plan_run_id``. With ``limit``, at most that many changes of each kind
+    are listed (by case number); ``counts`` is always complete."""
     authorize(uow, actor, Role.OFFICER, "plan.view")
     s = uow.session
     _get_run(uow, plan_run_id)
@@ -319,6 +336,20 @@ def plan_diff(uow: UnitOfWork, actor: Actor, plan_run_id: int) -> PlanDiff:
         return PlanDiff(plan_run_id, None, [])
 
     def assignments(run_id: int) -> dict[int, int]:
+        if uow.dialect == "sqlite":
+            # Two JSON arrays built by SQLite in one row (in the same row order): fetching 55,000
+            # rows one by one would hand the interpreter lock back and forth 55,000 times.
+            people_json, stops_json = (
+                s.connection()
+                .execute(
+                    sa.select(
+                        sa.func.json_group_array(Assignment.person_id),
+                        sa.func.json_group_array(Assignment.flight_stop_id),
+                    ).where(Assignment.plan_run_id == run_id)
+                )
+                .one()
+            )
+            return dict(zip(json.loads(people_json or "[]"), json.loads(stops_json or "[]"), strict=True))
         result = s.connection().execute(  # Core rows in batches: never hold the GIL for long
             sa.select(Assignment.person_id, Assignment.flight_stop_id)
             .where(Assignment.plan_run_id == run_id)
@@ -328,8 +359,14 @@ def plan_diff(uow: UnitOfWork, actor: Actor, plan_run_id: int) -> PlanDiff:
 
     before, after = assignments(previous_id), assignments(plan_run_id)
     changed = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
+    kinds = Counter(
+        "added" if p not in before else ("dropped" if p not in after else "moved") for p in changed
+    )
+    counts = {kind: kinds.get(kind, 0) for kind in ("moved", "added", "dropped")}
     if not changed:
-        return PlanDiff(plan_run_id, previous_id, [])
+        return PlanDiff(plan_run_id, previous_id, [], counts)
+    if limit is not None and any(n > limit for n in counts.values()):
+        changed = _first_by_case_number(uow, changed, before, after, limit)
     stop_ids = {before.get(p) for p in changed} | {after.get(p) for p in changed}
     stop_ids.discard(None)
     labels = {
@@ -377,7 +414,28 @@ def plan_diff(uow: UnitOfWork, actor: Actor, plan_run_id: int) -> PlanDiff:
             )
         )
     changes.sort(key=lambda c: ({"dropped": 0, "moved": 1, "added": 2}[c.kind], c.case_number))
-    return PlanDiff(plan_run_id, previous_id, changes)
+    return PlanDiff(plan_run_id, previous_id, changes, counts)
+
+
+def _first_by_case_number(
+    uow: UnitOfWork, changed: list[int], before: dict[int, int], after: dict[int, int], limit: int
+) -> list[int]:
+    """The ids of ``changed`` that are among the first ``limit`` of their kind by case number."""
+    cases: dict[int, str] = {}
+    for start in range(0, len(changed), 5000):
+        chunk = changed[start : start + 5000]
+        cases.update(
+            uow.session.execute(sa.select(Person.id, Person.case_number).where(Person.id.in_(chunk))).all()
+        )
+    kept: list[int] = []
+    for kind_of in (
+        lambda p: p not in before,
+        lambda p: p not in after,
+        lambda p: p in before and p in after,
+    ):
+        of_kind = sorted((p for p in changed if kind_of(p)), key=lambda p: cases.get(p, str(p)))
+        kept.extend(of_kind[:limit])
+    return sorted(kept)
 
 
 # ---------------------------------------------------------------- consolidation advice

@@ -129,3 +129,21 @@ def test_selecting_a_person_shows_the_detail_panel(qtbot, populated: AppContext,
     assert window.detail.fields["case_number"].text() == "A000000001"
     assert "郑磊" in window.detail.fields["name"].text()
     assert "no plan has been run yet" in window.detail.why.toPlainText()
+
+
+def test_a_new_plan_refreshes_the_open_detail_not_the_list(
+    qtbot, populated: AppContext, admin: Actor
+) -> None:
+    window = _people_screen(qtbot, populated, admin)
+    window.activate()  # as when shown: from now on it follows changes
+    _wait_loaded(qtbot, window, len(PEOPLE))
+    window.table.selectRow(0)
+    qtbot.waitUntil(window.detail.isEnabled, timeout=5000)
+    queries, details = [], []
+    window.reload = lambda: queries.append("ids")  # type: ignore[method-assign]
+    original = window.show_person
+    window.show_person = lambda person_id: (details.append(person_id), original(person_id))  # type: ignore[method-assign]
+    window.on_data_changed("plan")  # the list shows no plan data: only the detail's "why" changes
+    assert queries == [] and details == [window.model.person_id(0)]
+    window.on_data_changed("people")
+    assert queries == ["ids"]

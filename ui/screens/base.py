@@ -63,12 +63,14 @@ class Screen(QWidget):
         error_title: str = "The action failed",
     ) -> Task:
         """Run ``work(uow)`` off the GUI thread in a new unit of work (committed by ``work`` itself
-        when it writes); ``on_done(result)`` runs on the GUI thread; errors become a dialog."""
+        when it writes); ``on_done(result)`` runs on the GUI thread (not after this screen was
+        deleted); errors become a dialog."""
 
         def job(_task: Task) -> Any:
             with self.ctx.uow(write=write) as uow:
                 return work(uow)
 
+        # ``owner``: the callbacks are skipped once this screen is gone (window closed meanwhile).
         return run_in_background(
-            job, on_done, lambda exc, details: show_error(self, error_title, exc, details)
+            job, on_done, lambda exc, details: show_error(self, error_title, exc, details), owner=self
         )

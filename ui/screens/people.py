@@ -210,8 +210,19 @@ class PeopleScreen(Screen):
             self.reload()
 
     def on_data_changed(self, topic: str) -> None:
-        if topic in ("people", "plan") and self._loaded:
+        if not self._loaded:
+            return
+        if topic == "people":
             self.reload()
+        elif topic == "plan":
+            # The list shows no plan data: only the open detail ("Plan & why") changes. Re-running
+            # the 100,000-row query here would only compete with the window for the interpreter.
+            self._refresh_detail()
+
+    def _refresh_detail(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows and self.detail.isEnabled():
+            self.show_person(self.model.person_id(rows[0].row()))
 
     def focus_search(self) -> None:
         self.search.setFocus()

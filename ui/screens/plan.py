@@ -5,9 +5,12 @@ the changes from the previous run, consolidation advice, and the history of runs
 Keys: F5 runs the plan, Esc cancels what is running (the window's own F5 "refresh" is overridden
 while focus is inside this screen).
 
-Threading: every method runs on the GUI thread. The solver and every query run on the thread pool
-through ``run_in_background`` / ``Screen.run``; only ids and plain dataclasses come back. Results
-that arrive after a newer request was made are dropped (generation counters).
+Threading: every method runs on the GUI thread. The solver runs in a child process
+(``planner.jobs.plan_job``), which also reads what the screen shows first after a run (history,
+loads, the first unplaced, the changes), so a finished run needs no heavy query in this process.
+Other queries run on the thread pool through ``run_in_background`` / ``Screen.run``; only ids and
+plain dataclasses come back. Results that arrive after a newer request was made are dropped
+(generation counters).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from PySide6.QtWidgets import (
 from planner.auth import Actor
 from planner.context import AppContext
 from planner.errors import Conflict
-from planner.jobs import plan_job
+from planner.jobs import PlanOutcome, PlanResults, plan_job
 from planner.services import explain, plan_results
 from planner.services.plan_results import (
     Consolidation,
@@ -61,6 +64,10 @@ from ui.tables import table_view
 
 #: Most unplaced people listed at once (filter by reason to see the rest of a large list).
 UNPLACED_LIMIT = 5000
+#: Most changes of each kind (moved, added, dropped) listed; the counts are always complete.
+CHANGES_LIMIT = 5000
+#: Changes of this many runs are kept (a stored run's changes from its predecessor never change).
+DIFF_CACHE_SIZE = 20
 #: Progress updates per second passed on from the solver (it may report far more often).
 PROGRESS_HZ = 20.0
 RIGHT = Qt.AlignmentFlag.AlignRight
@@ -164,6 +171,8 @@ class PlanScreen(Screen):
         self._runs: list[PlanRunRow] = []
         self._current: PlanRunRow | None = None
         self._diff: PlanDiff | None = None
+        self._diffs: dict[int, PlanDiff] = {}
+        self._loading: set[str] = set()
         self._last_progress = 0.0
         self._unplaced_request: tuple[int, str | None] | None = None
         self.conflict_box: QMessageBox | None = None
@@ -467,12 +476,18 @@ class PlanScreen(Screen):
             self.reload_runs()
 
     def on_data_changed(self, topic: str) -> None:
-        if topic in ("plan", "people", "flights") and self._loaded:
+        # "plan" comes from this screen, which has shown the new run already.
+        if topic in ("people", "flights") and self._loaded:
             self.reload_runs(keep=self._current.id if self._current else None)
 
     @property
     def running(self) -> bool:
         return self._plan_task is not None
+
+    @property
+    def results_loading(self) -> bool:
+        """Whether the run history or a part of the shown run is still being read."""
+        return bool(self._loading)
 
     def _update_actions(self) -> None:
         running = self._plan_task is not None
@@ -579,7 +594,10 @@ class PlanScreen(Screen):
         self.progress.setValue(round(1000 * max(fraction, self._last_progress)))
         self._last_progress = max(fraction, self._last_progress)
 
-    def _plan_done(self, summary: PlanSummary) -> None:
+    def _plan_done(self, outcome: PlanOutcome | PlanSummary) -> None:
+        summary, results = (
+            (outcome.summary, outcome.results) if isinstance(outcome, PlanOutcome) else (outcome, None)
+        )
         self._plan_task = None
         self.progress.setValue(1000)
         stopped = " (stopped early: best plan found)" if summary.stopped else ""
@@ -588,7 +606,10 @@ class PlanScreen(Screen):
         )
         self.status_message.emit(f"Plan {summary.plan_run_id} stored: {summary.placed:,} placed")
         self._update_actions()
-        self.reload_runs(keep=summary.plan_run_id)
+        if results is not None:  # read by the child process: nothing to query here
+            self._runs_shown(results.runs, summary.plan_run_id, results)
+        else:
+            self.reload_runs(keep=summary.plan_run_id)
         self.data_changed.emit("plan")
 
     def _plan_failed(self, exc: BaseException, details: str) -> None:
@@ -628,28 +649,37 @@ class PlanScreen(Screen):
 
     def reload_runs(self, keep: int | None = None) -> None:
         """Reload the run history (background) and show ``keep`` (default: the newest run)."""
+        self._loading.add("runs")
 
         def shown(runs: list[PlanRunRow]) -> None:
-            self._runs = runs
-            self.history.set_records(runs)
-            self.run_selector.blockSignals(True)
-            self.run_selector.clear()
-            for run in runs:
-                self.run_selector.addItem(
-                    f"Plan {run.id} ({run.status.lower()}) — {run.started_at:%Y-%m-%d %H:%M} by {run.created_by}",
-                    run.id,
-                )
-            self.run_selector.blockSignals(False)
-            self._update_actions()
-            wanted = keep if any(r.id == keep for r in runs) else (runs[0].id if runs else None)
-            if wanted is None:
-                self._show_nothing()
-            else:
-                self.show_run(wanted)
+            self._loading.discard("runs")
+            self._runs_shown(runs, keep)
 
         self.run(
             lambda uow: plan_results.plan_runs(uow, self.actor), shown, error_title="Could not load plans"
         )
+
+    def _runs_shown(
+        self, runs: list[PlanRunRow], keep: int | None, results: PlanResults | None = None
+    ) -> None:
+        """Show the run history ``runs`` and the run ``keep`` (default: the newest); ``results``
+        are that run's results when they were read already."""
+        self._runs = runs
+        self.history.set_records(runs)
+        self.run_selector.blockSignals(True)
+        self.run_selector.clear()
+        for run in runs:
+            self.run_selector.addItem(
+                f"Plan {run.id} ({run.status.lower()}) — {run.started_at:%Y-%m-%d %H:%M} by {run.created_by}",
+                run.id,
+            )
+        self.run_selector.blockSignals(False)
+        self._update_actions()
+        wanted = keep if any(r.id == keep for r in runs) else (runs[0].id if runs else None)
+        if wanted is None:
+            self._show_nothing()
+        else:
+            self.show_run(wanted, results if wanted == keep else None)
 
     def _selector_chosen(self, index: int) -> None:
         run_id = self.run_selector.itemData(index)
@@ -658,6 +688,7 @@ class PlanScreen(Screen):
 
     def _show_nothing(self) -> None:
         self._current = None
+        self._loading.clear()
         for label in self.summary.values():
             label.setText("—")
         self.summary["run"].setText("No plan has been run yet. Press Run plan (F5).")
@@ -667,14 +698,16 @@ class PlanScreen(Screen):
         self.unplaced_count.setText("")
         self.changes_label.setText("")
 
-    def show_run(self, run_id: int) -> None:
-        """Show the stored run ``run_id`` in every tab (queries in the background)."""
+    def show_run(self, run_id: int, results: PlanResults | None = None) -> None:
+        """Show the stored run ``run_id`` in every tab: from ``results`` when given (read with the
+        run), otherwise with queries in the background."""
         run = next((r for r in self._runs if r.id == run_id), None)
         if run is None:
             return
         self._current = run
         self._view_generation += 1
         generation = self._view_generation
+        self._loading -= {"flights", "changes", "unplaced"}
         self.run_selector.setCurrentIndex(self.run_selector.findData(run_id))
         self._show_summary(run)
         self.reason_filter.blockSignals(True)
@@ -687,6 +720,7 @@ class PlanScreen(Screen):
         def flights_shown(loads: list[FlightLoad]) -> None:
             if generation != self._view_generation:
                 return
+            self._loading.discard("flights")
             self.flights.set_records(loads)
             seats = sum(f.seats for f in loads)
             placed = sum(f.placed for f in loads)
@@ -697,14 +731,35 @@ class PlanScreen(Screen):
             )
 
         def diff_shown(diff: PlanDiff) -> None:
+            self._remember_diff(diff)
             if generation != self._view_generation:
                 return
+            self._loading.discard("changes")
             self._diff = diff
             self._show_changes()
 
-        self.run(lambda uow: plan_results.flight_loads(uow, self.actor, run_id), flights_shown)
-        self.run(lambda uow: plan_results.plan_diff(uow, self.actor, run_id), diff_shown)
-        self._load_unplaced()
+        self._loading |= {"flights", "changes"}
+        if results is not None:
+            flights_shown(results.loads)
+        else:
+            self.run(lambda uow: plan_results.flight_loads(uow, self.actor, run_id), flights_shown)
+        if results is not None:
+            diff_shown(results.diff)  # type: ignore[arg-type]
+        elif run_id in self._diffs:
+            diff_shown(self._diffs[run_id])
+        else:
+            self.run(
+                lambda uow: plan_results.plan_diff(uow, self.actor, run_id, limit=CHANGES_LIMIT), diff_shown
+            )
+        if results is not None and results.unplaced_limit >= min(UNPLACED_LIMIT, run.not_placed):
+            self._load_unplaced(results.unplaced[:UNPLACED_LIMIT])
+        else:
+            self._load_unplaced()
+
+    def _remember_diff(self, diff: PlanDiff) -> None:
+        self._diffs[diff.plan_run_id] = diff
+        while len(self._diffs) > DIFF_CACHE_SIZE:
+            del self._diffs[next(iter(self._diffs))]
 
     def _show_summary(self, run: PlanRunRow) -> None:
         s = self.summary
@@ -736,7 +791,9 @@ class PlanScreen(Screen):
 
     # ------------------------------------------------------------ not placed
 
-    def _load_unplaced(self) -> None:
+    def _load_unplaced(self, rows: list[UnplacedRow] | None = None) -> None:
+        """List the current run's unplaced people for the chosen reason: ``rows`` when they were
+        read already (all reasons), otherwise with a query in the background."""
         run = self._current
         if run is None:
             return
@@ -746,10 +803,12 @@ class PlanScreen(Screen):
         total = run.not_placed_by_reason.get(reason, 0) if reason else run.not_placed
         request = (run.id, reason)
         self._unplaced_request = request
+        self._loading.add("unplaced")
 
         def shown(rows: list[UnplacedRow]) -> None:
             if generation != self._view_generation or request != self._unplaced_request:
                 return
+            self._loading.discard("unplaced")
             self.unplaced.set_records(rows)
             more = (
                 f" (the {len(rows):,} most urgent of {total:,}; filter by reason)"
@@ -759,6 +818,9 @@ class PlanScreen(Screen):
             self.unplaced_count.setText(f"{len(rows):,} people{more}")
             self._update_actions()
 
+        if rows is not None and reason is None:
+            shown(rows)
+            return
         self.run(
             lambda uow: plan_results.unplaced(uow, self.actor, run.id, reason=reason, limit=UNPLACED_LIMIT),
             shown,
@@ -800,9 +862,10 @@ class PlanScreen(Screen):
             return
         kind = self.change_filter.currentData() or ""
         self.changes.set_records([c for c in diff.changes if not kind or c.kind == kind])
+        listed = "" if diff.complete else f" (listing at most the first {CHANGES_LIMIT:,} of each)"
         self.changes_label.setText(
             f"Compared with plan {diff.previous_run_id}: {diff.count('moved'):,} moved, "
-            f"{diff.count('added'):,} added, {diff.count('dropped'):,} dropped"
+            f"{diff.count('added'):,} added, {diff.count('dropped'):,} dropped{listed}"
         )
 
     # ------------------------------------------------------------ consolidation advice
