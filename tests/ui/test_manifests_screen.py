@@ -468,3 +468,44 @@ def test_render_all_manifests_with_progress_and_cancel(
     qtbot.waitUntil(lambda: not screen.batch_running(), timeout=WAIT)
     assert screen.last_batch.cancelled
     assert not list(again.glob("*.part"))
+
+
+def test_take_a_person_off_an_approved_flight(qtbot, demo_ctx, officer, supervisor, make_screen) -> None:
+    """An officer takes somebody off an approved flight: the dialog asks who and why, the next
+    revision is prepared without them, and the change is audited."""
+    boss = make_screen(demo_ctx, supervisor)
+    code = _target(boss)
+    _select(qtbot, boss, code)
+    _prepare(qtbot, boss)
+    box = _approve(qtbot, boss)
+    box.button(QMessageBox.StandardButton.Yes).click()
+    _wait_newest(qtbot, boss, "APPROVED", 1)
+    with demo_ctx.uow(write=False) as uow:
+        content = manifests.manifest_content(uow, officer, code)
+    single = next(
+        row.case_number for section in content.stops for row in section.rows if not row.family_group
+    )
+
+    screen = make_screen(demo_ctx, officer)
+    _select(qtbot, screen, code)
+    qtbot.waitUntil(screen.remove_action.isEnabled, timeout=WAIT)
+    screen.remove_dialog = None
+    screen.remove_action.trigger()
+    qtbot.waitUntil(
+        lambda: screen.remove_dialog is not None and screen.remove_dialog.isVisible(), timeout=WAIT
+    )
+    dialog = screen.remove_dialog
+    dialog.buttons.accepted.emit()  # nothing selected: the dialog says so and stays open
+    assert dialog.isVisible() and "Select at least one" in dialog.message.text()
+    row = next(n for n, r in enumerate(dialog.model.records()) if r["case_number"] == single)
+    dialog.table.selectRow(row)
+    dialog.buttons.accepted.emit()  # no reason yet
+    assert dialog.isVisible() and "reason" in dialog.message.text()
+    dialog.reason.setText("court stay granted")
+    with qtbot.waitSignal(screen.data_changed, timeout=WAIT):
+        dialog.buttons.accepted.emit()
+    _wait_newest(qtbot, screen, "DRAFT", 2)
+    with demo_ctx.uow(write=False) as uow:
+        cases = {r.case_number for s in manifests.manifest_content(uow, officer, code).stops for r in s.rows}
+    assert single not in cases and len(cases) == content.person_count - 1
+    assert "manifest.remove_people" in _actions(demo_ctx)

@@ -25,6 +25,7 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -308,6 +309,75 @@ def approval_text(content: ManifestContent, flight: FlightManifestRow | None) ->
     return text, "\n".join(lines)
 
 
+class RemovePeopleDialog(QDialog):
+    """Choose people to take off a flight (whole families) and give the reason. The manifest's
+    next revision is prepared without them; after the notice cut-off this is the only change
+    allowed. GUI thread only; the service call runs after the dialog is accepted."""
+
+    def __init__(self, content: ManifestContent, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("removePeopleDialog")
+        self.setWindowTitle(f"Take people off {content.flight_code}")
+        self.resize(760, 480)
+        self.model = RecordTableModel(
+            [
+                ("case_number", "Case number"),
+                ("name", "Name"),
+                ("family_group", "Family"),
+                ("stop", "Stop"),
+            ],
+            self,
+        )
+        self.model.set_records(
+            [
+                {
+                    "case_number": row.case_number,
+                    "name": f"{row.family_name}, {row.given_names}",
+                    "family_group": row.family_group or "",
+                    "stop": f"{section.sequence}: {section.airport}",
+                }
+                for section in content.stops
+                for row in section.rows
+            ]
+        )
+        self.table = table_view(self.model, "removeTable", widths=(120, 260, 100), sort_column=0, parent=self)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.reason = QLineEdit(self)
+        self.reason.setObjectName("removeReason")
+        self.reason.setPlaceholderText("e.g. court stay granted 2026-12-01")
+        self.message = QLabel(
+            "Select everybody to take off (a family goes whole). A new DRAFT revision is prepared "
+            "without them; approve it to send it.",
+            self,
+        )
+        self.message.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Take off the flight")
+        self.buttons.accepted.connect(self._accept_if_complete)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow("Reason:", self.reason)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+
+    def selected_case_numbers(self) -> list[str]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.model.record(row)["case_number"] for row in rows]
+
+    def _accept_if_complete(self) -> None:
+        if not self.selected_case_numbers():
+            self.message.setText("Select at least one person.")
+        elif not self.reason.text().strip():
+            self.message.setText("Give the reason: it goes into the audit log.")
+        else:
+            self.accept()
+
+
 class SignDialog(QDialog):
     """Confirm signing; optionally choose a PKCS#12 key file and its password for a PAdES
     signature. GUI thread only; the file is read later, off the GUI thread."""
@@ -504,6 +574,7 @@ class ManifestsScreen(Screen):
         #: The last confirmation / sign / hash dialog opened (tests drive them).
         self.confirm_box: QMessageBox | None = None
         self.sign_dialog: SignDialog | None = None
+        self.remove_dialog: RemovePeopleDialog | None = None
         self.hash_dialog: HashCheckDialog | None = None
         self.last_batch: BatchReport | None = None
 
@@ -514,6 +585,7 @@ class ManifestsScreen(Screen):
         self.prepare_action = self._action("Prepare draft", "Ctrl+D", self.prepare)
         self.approve_action = self._action("Approve…", "Ctrl+Shift+A", self.approve)
         self.sign_action = self._action("Sign…", "Ctrl+Shift+S", self.sign)
+        self.remove_action = self._action("Take people off…", "Ctrl+Shift+T", self.remove_people)
         self.toolbar.addSeparator()
         self.save_action = self._action("Save PDF…", QKeySequence.StandardKey.Save, self.save_pdf)
         self.print_action = self._action("Print…", QKeySequence.StandardKey.Print, self.print_pdf)
@@ -998,6 +1070,18 @@ class ManifestsScreen(Screen):
             "Prepare a DRAFT revision from the current plan" + shortcut(self.prepare_action),
         )
 
+        why = flight_reason()
+        if not why and flight is not None and flight.flight_status != FlightStatus.PLANNED.value:
+            why = f"Flight {flight.code} is {flight.flight_status}: its manifest can no longer change"
+        if not why and newest is None:
+            why = "Nobody is on a manifest of this flight yet"
+        state(
+            self.remove_action,
+            why,
+            "Take people off this flight (whole families, with a reason); prepares the next revision"
+            + shortcut(self.remove_action),
+        )
+
         why = NEEDS_SUPERVISOR if not self.can(Role.SUPERVISOR) else flight_reason()
         if not why and newest is None:
             why = "Prepare a draft first"
@@ -1098,6 +1182,42 @@ class ManifestsScreen(Screen):
             lambda uow: manifests.prepare_manifest(uow, self.actor, code),
             done,
             f"Could not prepare the manifest of {code}",
+        )
+
+    def remove_people(self) -> None:
+        """Choose people on the newest revision to take off the flight, then prepare the revision
+        without them (the service checks whole families and logs the reason)."""
+        newest = self._newest()
+        if not self.remove_action.isEnabled() or self._flight is None or newest is None:
+            return
+        code, revision = self._flight.code, newest.revision
+
+        def ask(content: ManifestContent) -> None:
+            dialog = RemovePeopleDialog(content, self)
+            dialog.accepted.connect(lambda: self._remove_chosen(code, dialog))
+            self.remove_dialog = dialog
+            dialog.open()
+
+        self.run(
+            lambda uow: manifests.manifest_content(uow, self.actor, code, revision=revision),
+            ask,
+            error_title="Could not read the manifest",
+        )
+
+    def _remove_chosen(self, code: str, dialog: RemovePeopleDialog) -> None:
+        cases, reason = dialog.selected_case_numbers(), dialog.reason.text().strip()
+
+        def done(info: ManifestInfo) -> None:
+            self._revision = None  # show the new revision
+            self._changed(
+                f"{code}: {len(cases)} taken off; revision {info.revision} prepared ({info.status})"
+            )
+
+        self._write(
+            f"taking people off {code}",
+            lambda uow: manifests.remove_from_manifest(uow, self.actor, code, cases, reason=reason),
+            done,
+            f"Could not take people off {code}",
         )
 
     def approve(self) -> None:
