@@ -13,13 +13,12 @@ import sqlalchemy as sa
 
 from planner.auth import Actor, authorize
 from planner.domain import CustodyStatus, FlightStatus, Role
-from planner.eligibility import CountryRuleFacts, DocumentFacts, PersonFacts, StopFacts, VerificationFacts
+from planner.eligibility import DocumentFacts, PersonFacts, StopFacts, VerificationFacts
 from planner.eligibility_matrix import reasons_per_stop, related_countries
 from planner.errors import NotFound
 from planner.models import (
     Airport,
     Assignment,
-    CountryRule,
     FacilityAirport,
     Flight,
     FlightStop,
@@ -30,7 +29,7 @@ from planner.models import (
     utc_now,
 )
 from planner.services.planning import current_draft_plan_id
-from planner.services.reference import default_country_rule
+from planner.services.reference import rule_facts
 from planner.uow import UnitOfWork
 
 
@@ -180,10 +179,9 @@ def explain(uow: UnitOfWork, actor: Actor, case_number: str, *, now: datetime | 
         )
         .order_by(Flight.departure_utc, Flight.code, FlightStop.sequence)
     ).all()
-    rules = {r.country: CountryRuleFacts.from_model(r) for r in s.execute(sa.select(CountryRule)).scalars()}
+    rules = rule_facts(uow, {country for _stop, _flight, country in stop_rows})
     stops = []
     for stop, flight, country in stop_rows:
-        rules.setdefault(country, CountryRuleFacts.from_model(default_country_rule(country)))
         stops.append(
             (
                 StopFacts(

@@ -42,7 +42,6 @@ from planner.manifests.content import ManifestContent, ManifestRow, StopSection
 from planner.models import (
     Airport,
     Assignment,
-    CountryRule,
     Flight,
     FlightStop,
     Manifest,
@@ -50,6 +49,7 @@ from planner.models import (
     Person,
     TravelDocument,
 )
+from planner.services.reference import rule_facts
 from planner.uow import UnitOfWork
 
 #: Ids per ``IN (…)`` list (well under SQLite's and PostgreSQL's parameter limits).
@@ -124,9 +124,7 @@ def build_contents(
     for stop in _rows_in(uow, FlightStop, FlightStop.flight_id, flight_ids):
         stops_by_flight[stop.flight_id].append(stop)
     airports = {a.iata: a for a in session.execute(sa.select(Airport)).scalars()}
-    rules = {
-        r.country: CountryRuleFacts.from_model(r) for r in session.execute(sa.select(CountryRule)).scalars()
-    }
+    rules = rule_facts(uow, {a.country for a in airports.values()})
     all_stop_ids = [s.id for stops in stops_by_flight.values() for s in stops]
     assigned = planned_people(uow, plan_run_id, all_stop_ids)
     person_ids = {pid for rows in assigned.values() for pid, _ in rows}
@@ -148,7 +146,7 @@ def build_contents(
         for stop in sorted(stops_by_flight.get(flight.id, []), key=lambda s: s.sequence):
             airport = airports[stop.airport]
             country = airport.country
-            rule = rules.get(country) or CountryRuleFacts(country=country)
+            rule = rules[country]
             facts = StopFacts(
                 flight_id=flight.id,
                 stop_id=stop.id,

@@ -49,14 +49,13 @@ import sqlalchemy as sa
 
 from planner.auth import Actor, authorize
 from planner.domain import FlightStatus, ManifestStatus, Role
-from planner.eligibility import CountryRuleFacts, StopFacts, notice_cutoff
+from planner.eligibility import StopFacts, notice_cutoff
 from planner.errors import InvalidInput, NotFound, PlannerError
 from planner.manifests.content import ManifestContent, content_from_json, content_sha256, content_to_json
 from planner.manifests.paxlst import transliterate, write_paxlst
 from planner.manifests.pdf import render_manifest_pdf
 from planner.models import (
     Assignment,
-    CountryRule,
     Flight,
     FlightStop,
     Manifest,
@@ -74,6 +73,7 @@ from planner.services.manifest_content import (
     planned_people,
     sent_revision,
 )
+from planner.services.reference import rule_facts
 from planner.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -230,22 +230,15 @@ def _refuse(
     return ManifestRefused(message, details)
 
 
-def _rules(uow: UnitOfWork) -> dict[str, CountryRuleFacts]:
-    return {
-        r.country: CountryRuleFacts.from_model(r)
-        for r in uow.session.execute(sa.select(CountryRule)).scalars()
-    }
-
-
 def late_additions(uow: UnitOfWork, flight: Flight, content: ManifestContent, now: datetime) -> list[str]:
     """People on ``content`` who were not on the sent manifest of their stop although that stop's
     notice cut-off has passed at ``now`` (one message per person; empty = nothing refused)."""
-    rules = _rules(uow)
+    rules = rule_facts(uow, {stop.country for stop in content.stops})
     sent = sent_revision(uow, flight.id)
     sent_people = case_numbers_by_stop(sent.content_json) if sent is not None else {}
     out: list[str] = []
     for stop in content.stops:
-        rule = rules.get(stop.country) or CountryRuleFacts(country=stop.country)
+        rule = rules[stop.country]
         facts = StopFacts(
             flight_id=flight.id,
             stop_id=0,

@@ -62,7 +62,6 @@ from planner.locks import PLAN_LOCK, LeaseLock
 from planner.models import (
     Airport,
     Assignment,
-    CountryRule,
     FacilityAirport,
     Flight,
     FlightStop,
@@ -75,7 +74,7 @@ from planner.models import (
 )
 from planner.services import audit, manifests
 from planner.services.current_plan import DRAFT, SUPERSEDED, current_draft_plan_id
-from planner.services.reference import default_country_rule
+from planner.services.reference import rule_facts
 from planner.settings import Settings
 from planner.uow import UnitOfWork
 from solver.consolidate import consolidation_advice
@@ -203,11 +202,7 @@ def load_input(uow: UnitOfWork, *, now: datetime) -> PlanningInput:
         )
         for f in flights_rows
     }
-    rule_rows = {
-        r.country: CountryRuleFacts.from_model(r) for r in s.execute(sa.select(CountryRule)).scalars()
-    }
-    for st in stops:
-        rule_rows.setdefault(st.country, CountryRuleFacts.from_model(default_country_rule(st.country)))
+    rule_rows = rule_facts(uow, {st.country for st in stops})
 
     people = s.execute(
         sa.select(

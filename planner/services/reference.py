@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from planner.auth import Actor
 from planner.domain import DocumentType
+from planner.eligibility import CountryRuleFacts
 from planner.models import Airport, CountryRule
 from planner.services import audit
 from planner.uow import UnitOfWork
@@ -109,6 +111,20 @@ def _fill_missing_coordinates(uow: UnitOfWork, actor: Actor) -> None:
             )
         )
     audit.record_many(uow, entries)
+
+
+def rule_facts(uow: UnitOfWork, countries: Iterable[str] = ()) -> dict[str, CountryRuleFacts]:
+    """Every country rule in the database as eligibility facts, plus the conservative default
+    (``default_country_rule``) for each of ``countries`` that has no row. The one place the
+    planner, explanations and manifests get their rules from, so they never disagree."""
+    rules = {
+        r.country: CountryRuleFacts.from_model(r)
+        for r in uow.session.execute(sa.select(CountryRule)).scalars()
+    }
+    for country in countries:
+        if country not in rules:
+            rules[country] = CountryRuleFacts.from_model(default_country_rule(country))
+    return rules
 
 
 def country_rules(uow: UnitOfWork) -> dict[str, CountryRule]:

@@ -26,11 +26,9 @@ from hypothesis import strategies as st
 from planner.auth import Actor
 from planner.context import build_context
 from planner.domain import Role
-from planner.eligibility import CountryRuleFacts, StopFacts, check_people
+from planner.eligibility import check_people
 from planner.models import (
-    Airport,
     Assignment,
-    CountryRule,
     Facility,
     FacilityAirport,
     Flight,
@@ -44,6 +42,7 @@ from planner.models import (
 from planner.services import audit, explain, planning
 from planner.settings import Settings
 from tests.conftest import make_initialised_context
+from tests.integration.planning.facts import stops_and_rules
 
 NOW = utc_now().replace(microsecond=0)
 TODAY = NOW.date()
@@ -241,24 +240,7 @@ def _check(ctx) -> None:
                 )
             )
         }
-        rules = {
-            r.country: CountryRuleFacts.from_model(r) for r in s.execute(sa.select(CountryRule)).scalars()
-        }
-        stops: dict[int, StopFacts] = {}
-        for stop, flight, country in s.execute(
-            sa.select(FlightStop, Flight, Airport.country)
-            .join(Flight, Flight.id == FlightStop.flight_id)
-            .join(Airport, Airport.iata == FlightStop.airport)
-        ):
-            stops[stop.id] = StopFacts(
-                flight.id,
-                stop.id,
-                flight.departure_airport,
-                flight.departure_utc,
-                country,
-                flight.medical_slots,
-                flight.wheelchair_slots,
-            )
+        stops, rules = stops_and_rules(uow)
         flights = {f.id: f for f in s.execute(sa.select(Flight)).scalars()}
         facts = explain.person_facts(uow, list(considered))
         verdicts = {

@@ -14,12 +14,10 @@ from planner import cli
 from planner.auth import Actor
 from planner.context import AppContext
 from planner.domain import Role
-from planner.eligibility import CountryRuleFacts, StopFacts, check_people
+from planner.eligibility import check_people
 from planner.errors import Conflict, NotFound, PermissionDenied
 from planner.models import (
-    Airport,
     Assignment,
-    CountryRule,
     Flight,
     FlightStop,
     Person,
@@ -28,8 +26,8 @@ from planner.models import (
     utc_now,
 )
 from planner.services import demo, explain, planning
-from planner.services.reference import default_country_rule
 from tests.conftest import ADMIN_PASSWORD, add_user
+from tests.integration.planning.facts import stops_and_rules
 
 NOW = utc_now().replace(microsecond=0)
 
@@ -62,25 +60,7 @@ def _check_every_assignment_is_eligible(ctx: AppContext, assignments: dict[int, 
     """Independent of the vectorised evaluator: the pure rules, person by person."""
     with ctx.uow(write=False) as uow:
         s = uow.session
-        rules = {
-            r.country: CountryRuleFacts.from_model(r) for r in s.execute(sa.select(CountryRule)).scalars()
-        }
-        stops = {}
-        for stop, flight, country in s.execute(
-            sa.select(FlightStop, Flight, Airport.country)
-            .join(Flight, Flight.id == FlightStop.flight_id)
-            .join(Airport, Airport.iata == FlightStop.airport)
-        ):
-            stops[stop.id] = StopFacts(
-                flight.id,
-                stop.id,
-                flight.departure_airport,
-                flight.departure_utc,
-                country,
-                flight.medical_slots,
-                flight.wheelchair_slots,
-            )
-            rules.setdefault(country, CountryRuleFacts.from_model(default_country_rule(country)))
+        stops, rules = stops_and_rules(uow)
         by_stop: dict[int, list[int]] = defaultdict(list)
         for person, stop in assignments.items():
             by_stop[stop].append(person)

@@ -1,0 +1,32 @@
+"""Eligibility facts straight from the database, for tests that check plans with the pure rules
+(independently of the planner's vectorised evaluator)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from planner.eligibility import CountryRuleFacts, StopFacts
+from planner.models import Airport, Flight, FlightStop
+from planner.services.reference import rule_facts
+from planner.uow import UnitOfWork
+
+
+def stops_and_rules(uow: UnitOfWork) -> tuple[dict[int, StopFacts], dict[str, CountryRuleFacts]]:
+    """Every flight stop as ``StopFacts`` (by stop id) and the rules of every country involved."""
+    stops = {
+        stop.id: StopFacts(
+            flight.id,
+            stop.id,
+            flight.departure_airport,
+            flight.departure_utc,
+            country,
+            flight.medical_slots,
+            flight.wheelchair_slots,
+        )
+        for stop, flight, country in uow.session.execute(
+            sa.select(FlightStop, Flight, Airport.country)
+            .join(Flight, Flight.id == FlightStop.flight_id)
+            .join(Airport, Airport.iata == FlightStop.airport)
+        )
+    }
+    return stops, rule_facts(uow, {s.country for s in stops.values()})
