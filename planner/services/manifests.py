@@ -210,6 +210,22 @@ def _set_content(manifest: Manifest, content: ManifestContent) -> None:
     manifest.version += 1
 
 
+def _stamp(
+    uow: UnitOfWork, actor: Actor, manifest: Manifest, status: ManifestStatus, step: str, now: datetime
+) -> ManifestContent:
+    """Record that ``actor`` ``step``-ed (``"approved"`` / ``"signed"``) the revision at ``now``: the
+    display name in the stored content (what the PDF shows) and the user name on the row."""
+    content = dataclasses.replace(
+        stored_content(manifest),
+        status=status.value,
+        **{f"{step}_by": _display(uow, actor), f"{step}_at": now},
+    )
+    _set_content(manifest, content)
+    setattr(manifest, f"{step}_by", actor.username)
+    setattr(manifest, f"{step}_at", now)
+    return content
+
+
 def _refuse(
     uow: UnitOfWork, actor: Actor, action: str, flight_code: str, message: str, details: Sequence[str] = ()
 ) -> ManifestRefused:
@@ -433,15 +449,7 @@ def approve_manifest(
     for older in _revisions(uow, flight.id)[1:]:
         if older.status in IN_FORCE:
             _supersede(uow, actor, older, flight_code, now)
-    content = dataclasses.replace(
-        stored_content(latest),
-        status=ManifestStatus.APPROVED.value,
-        approved_by=_display(uow, actor),
-        approved_at=now,
-    )
-    _set_content(latest, content)
-    latest.approved_by = actor.username
-    latest.approved_at = now
+    _stamp(uow, actor, latest, ManifestStatus.APPROVED, "approved", now)
     frozen = _freeze(uow, built)
     uow.session.flush()
     _record(
@@ -506,15 +514,7 @@ def sign_manifest(
             f"{flight_code} changed since revision {latest.revision} was approved: prepare a new revision",
             changed,
         )
-    content = dataclasses.replace(
-        stored_content(latest),
-        status=ManifestStatus.SIGNED.value,
-        signed_by=_display(uow, actor),
-        signed_at=now,
-    )
-    _set_content(latest, content)
-    latest.signed_by = actor.username
-    latest.signed_at = now
+    content = _stamp(uow, actor, latest, ManifestStatus.SIGNED, "signed", now)
     extra: dict[str, object] = {"status": ["APPROVED", "SIGNED"], "pades": False}
     if p12 is not None:
         from planner.services.manifest_signing import SigningError, pades_sign
