@@ -1305,9 +1305,14 @@ class ManifestsScreen(Screen):
         def failed(exc: BaseException, details: str) -> None:
             show_error(self, f"Could not write {path}", exc, details)
 
-        run_in_background(
-            lambda _task: Path(path).write_bytes(data), lambda _n: self.status_message.emit(message), failed
-        )
+        def write(_task: Task) -> None:
+            # Whole or not at all: a reader (or the carrier's upload) never sees a half-written file.
+            target = Path(path)
+            partial = target.with_name(target.name + ".part")
+            partial.write_bytes(data)
+            partial.replace(target)
+
+        run_in_background(write, lambda _n: self.status_message.emit(message), failed)
 
     def save_pdf(self) -> None:
         """Save the previewed revision's PDF (the bytes shown) to a file."""
