@@ -11,6 +11,7 @@ from pathlib import Path
 from planner.cli import ProgressPrinter, login
 from planner.context import AppContext
 from planner.errors import InvalidInput
+from planner.files import replaced_whole
 from planner.services import explain, planning
 
 EXPORT_COLUMNS = ("case_number", "flight_id", "stop_airport", "departure_utc")
@@ -53,15 +54,13 @@ def cmd_export_plan(ctx: AppContext, args: argparse.Namespace) -> int:
     with ctx.uow(write=False) as uow:
         rows = planning.assignments_for_export(uow, actor)
     out = Path(args.out)
-    tmp = out.with_name(out.name + ".part")
-    with tmp.open("w", encoding="utf-8", newline="") as f:
+    with replaced_whole(out) as partial, partial.open("w", encoding="utf-8", newline="") as f:
         if args.format == "csv":
             writer = csv.DictWriter(f, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)
         else:
             json.dump(rows, f, ensure_ascii=False, indent=1)
-    tmp.replace(out)  # never leave a half-written export behind
     print(f"{len(rows):,} assignments written to {out}")
     return 0
 

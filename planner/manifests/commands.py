@@ -18,13 +18,7 @@ from pathlib import Path
 
 from planner.context import AppContext
 from planner.errors import InvalidInput
-
-
-def _write(path: str, data: bytes) -> None:
-    target = Path(path)
-    tmp = target.with_name(target.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(target)
+from planner.files import write_whole
 
 
 def cmd_manifest(ctx: AppContext, args: argparse.Namespace) -> int:
@@ -51,7 +45,7 @@ def cmd_manifest(ctx: AppContext, args: argparse.Namespace) -> int:
         uow.commit()
     with ctx.uow(write=False) as uow:
         pdf = manifests.manifest_pdf(uow, actor, args.target, revision=info.revision)
-    _write(args.out, pdf)
+    write_whole(args.out, pdf)
     print(
         f"{info.flight_code} revision {info.revision} {info.status}"
         + (" (new)" if info.created else "")
@@ -113,7 +107,7 @@ def cmd_paxlst(ctx: AppContext, args: argparse.Namespace) -> int:
     with ctx.uow() as uow:
         text = manifests.export_paxlst(uow, actor, args.flight)
         uow.commit()
-    _write(args.out, text.encode("ascii"))
+    write_whole(args.out, text.encode("ascii"))
     print(f"PAXLST for {args.flight} -> {args.out}")
     return 0
 

@@ -35,6 +35,7 @@ import sqlalchemy as sa
 
 from planner.auth import Actor, authorize
 from planner.domain import FlightStatus, ManifestStatus, Role
+from planner.files import replaced_whole
 from planner.manifests.content import content_sha256
 from planner.models import Flight, Manifest, ManifestSignature
 from planner.services import audit
@@ -75,10 +76,8 @@ def _render_job(content_json: str, target: str) -> str:
     from planner.manifests.content import content_from_json
     from planner.manifests.pdf import render_manifest_pdf
 
-    path = Path(target)
-    tmp = path.with_name(path.name + ".part")
-    render_manifest_pdf(content_from_json(content_json), tmp)
-    tmp.replace(path)
+    with replaced_whole(target) as partial:
+        render_manifest_pdf(content_from_json(content_json), partial)
     return target
 
 

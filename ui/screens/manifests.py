@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 from planner.auth import Actor
 from planner.context import AppContext
 from planner.domain import FlightStatus, ManifestStatus, Role
+from planner.files import write_whole
 from planner.manifests.content import QR_PREFIX, ManifestContent
 from planner.services import flights, manifest_batch, manifests
 from planner.services.flights import FlightRow
@@ -1305,14 +1306,9 @@ class ManifestsScreen(Screen):
         def failed(exc: BaseException, details: str) -> None:
             show_error(self, f"Could not write {path}", exc, details)
 
-        def write(_task: Task) -> None:
-            # Whole or not at all: a reader (or the carrier's upload) never sees a half-written file.
-            target = Path(path)
-            partial = target.with_name(target.name + ".part")
-            partial.write_bytes(data)
-            partial.replace(target)
-
-        run_in_background(write, lambda _n: self.status_message.emit(message), failed)
+        run_in_background(
+            lambda _task: write_whole(path, data), lambda _n: self.status_message.emit(message), failed
+        )
 
     def save_pdf(self) -> None:
         """Save the previewed revision's PDF (the bytes shown) to a file."""
