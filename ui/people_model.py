@@ -81,6 +81,27 @@ class PeopleTableModel(QAbstractTableModel):
     def row_of(self, person_id: int) -> tuple | None:
         return self._rows.get(person_id)
 
+    def case_number(self, row: int) -> str | None:
+        """The case number shown in ``row`` (None while its page is still being fetched)."""
+        values = self._rows.get(self._ids[row])
+        return None if values is None else values[_FIELD_INDEX["case_number"]]
+
+    def refresh_person(self, person_id: int) -> None:
+        """Fetch one person's row again (after an edit); the row keeps its place in the list and
+        is repainted when the data arrives."""
+        generation = self._generation
+        self._request_rows([person_id], lambda rows: self._replace(generation, rows))
+
+    def _replace(self, generation: int, rows: dict[int, PersonRow]) -> None:
+        if generation != self._generation:
+            return
+        for person_id, row in rows.items():
+            if person_id not in self._rows:
+                continue  # its page was never fetched: it will be when shown
+            self._rows[person_id] = astuple(row)
+            position = self._ids.index(person_id)
+            self.dataChanged.emit(self.index(position, 0), self.index(position, len(COLUMNS) - 1))
+
     def _ensure_page(self, row: int) -> None:
         page = row // PAGE_SIZE
         if page in self._pages_requested:

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+import sqlalchemy as sa
+
 from planner.auth import Actor, authorize
 from planner.domain import Role
 from planner.errors import InvalidInput, PlannerError
@@ -157,6 +159,10 @@ class Importer(ABC):
     """
 
     kind: ClassVar[str]
+    #: Tables the import writes. On PostgreSQL a real import locks them against other writers
+    #: (readers go on) before it reads, so an officer's edit waits for the import instead of
+    #: making a long import fail at its last step; SQLite's write lock does the same already.
+    writes: ClassVar[tuple[str, ...]]
 
     def __init__(self, uow: UnitOfWork, actor: Actor, source: str) -> None:
         self.uow = uow
@@ -219,6 +225,13 @@ class Importer(ABC):
             progress(min(1.0, (start + WRITE_BATCH) / max(1, len(rows))), message)
 
 
+def _lock_tables(uow: UnitOfWork, tables: Sequence[str]) -> None:
+    """PostgreSQL: block other writers of ``tables`` (not readers) until this transaction ends."""
+    if uow.dialect == "postgresql" and tables:
+        names = ", ".join(f'"{name}"' for name in tables)
+        uow.session.execute(sa.text(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE"))
+
+
 def _read_source(source: Path | str | bytes) -> bytes:
     if isinstance(source, bytes):
         return source
@@ -260,6 +273,17 @@ def _parse_record(record: reader.Record, columns: Sequence[Column], errors: Erro
             errors.add(record.line, column.name, str(exc))
             ok = False
     return Row(record.line, values) if ok else None
+
+
+def parse_fields(raw: Mapping[str, str], columns: Sequence[Column]) -> tuple[dict[str, Any], list[str]]:
+    """Parse one record given as text per column name exactly as a file's row is parsed (control
+    characters, required, length, the column's parser), for editors that share an import's field
+    rules. Returns the typed values and one ``column: message`` per problem; the values are
+    complete only when there is no problem. A column missing from ``raw`` counts as empty."""
+    errors: list[RowError] = []
+    record = reader.Record(0, {column.name: raw.get(column.name, "") for column in columns})
+    row = _parse_record(record, columns, ErrorSink(errors))
+    return (row.values if row else {}), [f"{e.column}: {e.message}" for e in errors]
 
 
 @contextmanager
@@ -365,6 +389,8 @@ def _pipeline(
     if decoded.text is None:
         raise ImportRejected(report(0, [], written=False, details={}))
 
+    if not dry_run:
+        _lock_tables(uow, importer.writes)
     importer.load()
     columns = importer.columns()
     records = reader.Records(decoded.text, [c.name for c in columns], error_list)
@@ -422,8 +448,8 @@ def _pipeline(
         importer.event(
             f"import.{kind}",
             "import",
-            source_name,
-            {"encoding": decoded.encoding, "rows": count, **details},
+            Path(source_name).name[-audit.ENTITY_ID_LENGTH :],
+            {"file": source_name, "encoding": decoded.encoding, "rows": count, **details},
         )
         audit.record_many(uow, importer.events, returning=False)
     uow.flush()

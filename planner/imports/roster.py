@@ -14,7 +14,7 @@ Rules beyond the field formats (DESIGN.md, "CSV files"):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -50,9 +50,37 @@ PERSON_FIELDS = (
 )
 _TEXT_DEFAULT_EMPTY = ("given_names", "native_name", "place_of_birth")
 
+# Columns of the fields an officer may also change one person at a time
+# (``planner.services.people.update_person`` parses its input with these same columns).
+RISK_LEVEL = Column("risk_level", f.enum(RiskLevel))
+MEDICAL_NEED = Column("medical_need", f.enum(MedicalNeed))
+FAMILY_GROUP = Column(
+    "family_group",
+    f.code(r"[A-Za-z0-9][A-Za-z0-9_.\-/]*", "a family group id (letters, digits, _ . - /)"),
+    required=False,
+    max_length=32,
+)
+LEGAL_HOLD = Column("legal_hold", required=False)
+HOLD_UNTIL = Column("hold_until", f.iso_date, required=False)
+PRIORITY = Column("priority", f.integer(1, 5))
+CUSTODY_STATUS = Column("custody_status", f.enum(CustodyStatus))
+#: The message for an end date without a reason (a hold needs a reason; it may be open-ended).
+HOLD_WITHOUT_REASON = "a hold end date needs a legal_hold reason"
+
+
+def mixed_family_message(group: str, where_by_nationality: Mapping[str, Sequence[str]]) -> str:
+    """The error for family group ``group`` whose members (described by where they are, e.g.
+    ``line 7`` or ``A123456789 in the database``) have more than one nationality."""
+    described = "; ".join(
+        f"{nat}: {', '.join(where[:5])}{' …' if len(where) > 5 else ''}"
+        for nat, where in sorted(where_by_nationality.items())
+    )
+    return f"family group {group} mixes nationalities ({described}); a family travels together"
+
 
 class RosterImporter(Importer):
     kind = "roster"
+    writes = ("person",)
 
     def load(self) -> None:
         facilities = self.session.execute(sa.select(Facility.code, Facility.id)).all()
@@ -79,20 +107,15 @@ class RosterImporter(Importer):
             Column("place_of_birth", required=False),
             Column("nationality", f.country),
             Column("facility_code", self._facility, required=False, max_length=16),
-            Column("risk_level", f.enum(RiskLevel)),
-            Column("medical_need", f.enum(MedicalNeed)),
-            Column(
-                "family_group",
-                f.code(r"[A-Za-z0-9][A-Za-z0-9_.\-/]*", "a family group id (letters, digits, _ . - /)"),
-                required=False,
-                max_length=32,
-            ),
+            RISK_LEVEL,
+            MEDICAL_NEED,
+            FAMILY_GROUP,
             Column("order_status", f.enum(OrderStatus)),
             Column("order_date", f.iso_date, required=False),
-            Column("legal_hold", required=False),
-            Column("hold_until", f.iso_date, required=False),
-            Column("priority", f.integer(1, 5)),
-            Column("custody_status", f.enum(CustodyStatus)),
+            LEGAL_HOLD,
+            HOLD_UNTIL,
+            PRIORITY,
+            CUSTODY_STATUS,
         )
 
     def _facility(self, value: str) -> str:
@@ -112,7 +135,7 @@ class RosterImporter(Importer):
                 row.line, "order_date", f"{v['order_date']} is before the date of birth {v['date_of_birth']}"
             )
         if v["hold_until"] is not None and v["legal_hold"] is None:
-            errors.add(row.line, "hold_until", "a hold end date needs a legal_hold reason")
+            errors.add(row.line, "hold_until", HOLD_WITHOUT_REASON)
 
     def check_rows(self, rows: Sequence[Row], errors: ErrorSink) -> None:
         groups: dict[str, list[Row]] = defaultdict(list)
@@ -134,16 +157,9 @@ class RosterImporter(Importer):
             for case, nationality in outside[group]:
                 by_nationality[nationality].append(f"{case} in the database")
             if len(by_nationality) > 1:
-                described = "; ".join(
-                    f"{nat}: {', '.join(where[:5])}{' …' if len(where) > 5 else ''}"
-                    for nat, where in sorted(by_nationality.items())
-                )
+                message = mixed_family_message(group, by_nationality)
                 for row in members:
-                    errors.add(
-                        row.line,
-                        "family_group",
-                        f"family group {group} mixes nationalities ({described}); a family travels together",
-                    )
+                    errors.add(row.line, "family_group", message)
 
     @staticmethod
     def _person_values(row: Row) -> dict[str, Any]:
@@ -198,7 +214,7 @@ class RosterImporter(Importer):
             for pid, version, v, _changes in self.updates
         ]
         self.execute_batches(
-            lambda batch: bulk_update(self.session, Person.__table__, batch),
+            lambda batch: bulk_update(self.session, Person.__table__, batch, guard_version=True),
             updates,
             lambda x, m: progress(0.6 + 0.4 * x, m),
             should_stop,

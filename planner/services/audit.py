@@ -22,6 +22,8 @@ from planner.models import AuditEvent, AuditHead, utc_now
 from planner.uow import UnitOfWork
 
 GENESIS_HASH = "0" * 64
+#: Longest ``entity_id`` the audit table holds (PostgreSQL enforces it; SQLite would not).
+ENTITY_ID_LENGTH: int = AuditEvent.__table__.c.entity_id.type.length
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,21 @@ def event_hash(
 def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, list[Any]]:
     """``{field: [old, new]}`` for every key of ``new`` whose value differs from ``old``."""
     return {k: [old.get(k), v] for k, v in new.items() if old.get(k) != v}
+
+
+def last_change(uow: UnitOfWork, entity: str, entity_id: str) -> str:
+    """Who last changed ``entity`` ``entity_id`` and when, read from its newest audit event, as
+    ``"olivia at 2026-11-28 14:05 UTC (person.update)"``; ``"someone else"`` when it has none.
+    For the ``Conflict`` message of an edit based on a stale version."""
+    event = uow.session.execute(
+        sa.select(AuditEvent)
+        .where(AuditEvent.entity == entity, AuditEvent.entity_id == str(entity_id))
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if event is None:
+        return "someone else"
+    return f"{event.actor} at {event.occurred_at:%Y-%m-%d %H:%M} UTC ({event.action})"
 
 
 def _lock_head(uow: UnitOfWork) -> AuditHead:

@@ -45,7 +45,6 @@ from planner.imports.flights import ESCORTS, FLIGHT_CODE, SEATS, SLOTS
 from planner.models import (
     Airport,
     Assignment,
-    AuditEvent,
     CountryRule,
     Flight,
     FlightStop,
@@ -58,6 +57,8 @@ from planner.services.manifests import IN_FORCE
 from planner.services.reference import DEFAULT_NOTICE_DAYS
 from planner.uow import UnitOfWork
 
+#: The audit events' ``entity`` for flights (``entity_id``: the flight code).
+ENTITY = "flight"
 _AUDITED = (
     "carrier",
     "aircraft",
@@ -297,22 +298,11 @@ def airport_choices(uow: UnitOfWork, actor: Actor) -> list[AirportChoice]:
 # ---------------------------------------------------------------- writes
 
 
-def _last_change(uow: UnitOfWork, code: str) -> str:
-    event = uow.session.execute(
-        sa.select(AuditEvent)
-        .where(AuditEvent.entity == "flight", AuditEvent.entity_id == code)
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    if event is None:
-        return "someone else"
-    return f"{event.actor} at {event.occurred_at:%Y-%m-%d %H:%M} UTC ({event.action})"
-
-
 def _check_version(uow: UnitOfWork, flight: Flight, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != flight.version:
+        who = audit.last_change(uow, ENTITY, flight.code)
         raise Conflict(
-            f"flight {flight.code} was changed by {_last_change(uow, flight.code)} since you opened it "
+            f"flight {flight.code} was changed by {who} since you opened it "
             f"(version {flight.version}, yours {expected_version}); reopen it and apply your change again"
         )
 
@@ -521,7 +511,7 @@ def save_flight(
             [{"flight_id": flight.id, "sequence": i, "airport": a} for i, a in enumerate(stops, 1)],
         )
         changes = audit.changed_fields({}, {"code": flight.code, **new})
-        audit.record(uow, audit.AuditEntry(actor.username, "flight.create", "flight", flight.code, changes))
+        audit.record(uow, audit.AuditEntry(actor.username, "flight.create", ENTITY, flight.code, changes))
         uow.commit()
         return SaveResult(get_flight(uow, actor, flight.code), True, changes)
     old = {k: getattr(existing, k) for k in _AUDITED if k != "stops"} | {
@@ -537,10 +527,12 @@ def save_flight(
         .values(version=existing.version + 1, **new_columns(new))
     )
     if updated.rowcount != 1:  # changed between our read and write
-        raise Conflict(f"flight {existing.code} was changed by {_last_change(uow, existing.code)} meanwhile")
+        raise Conflict(
+            f"flight {existing.code} was changed by {audit.last_change(uow, ENTITY, existing.code)} meanwhile"
+        )
     if "stops" in changes:
         _replace_stops(uow, existing.id, stops)
-    audit.record(uow, audit.AuditEntry(actor.username, "flight.update", "flight", existing.code, changes))
+    audit.record(uow, audit.AuditEntry(actor.username, "flight.update", ENTITY, existing.code, changes))
     uow.commit()
     s.expire_all()
     return SaveResult(get_flight(uow, actor, existing.code), False, changes)
@@ -567,13 +559,13 @@ def cancel_flight(uow: UnitOfWork, actor: Actor, code: str, *, expected_version:
         .values(status=FlightStatus.CANCELLED.value, version=flight.version + 1)
     )
     if updated.rowcount != 1:
-        raise Conflict(f"flight {code} was changed by {_last_change(uow, code)} meanwhile")
+        raise Conflict(f"flight {code} was changed by {audit.last_change(uow, ENTITY, code)} meanwhile")
     audit.record(
         uow,
         audit.AuditEntry(
             actor.username,
             "flight.cancel",
-            "flight",
+            ENTITY,
             code,
             {"status": [flight.status, FlightStatus.CANCELLED.value], "placed_people": placed},
         ),

@@ -1,23 +1,55 @@
-"""Queries over people for lists and detail views (officer and above).
+"""People for lists, detail views and the editor (officer and above).
 
 The window's table keeps only the ordered ids of matching people and fetches row data page by
 page with ``people_rows``; both calls are cheap enough to run on every keystroke (debounced).
+
+Editing (``get_person`` / ``update_person``): most of a person's record comes from roster imports
+only; an officer may change the fields of ``EDITABLE_FIELDS``, parsed by the roster import's own
+columns (:mod:`planner.imports.roster`) with its rules: a hold end date needs a reason (a reason
+without an end date is an open-ended hold), and a family group holds one nationality. Optimistic
+locking as for flights: the editor sends back the ``version`` it read; a different current
+version is refused with ``Conflict`` naming who changed the person and when (the newest audit
+event for the case number, which roster imports write too). Audit: ``person.update``, entity
+``person``, id the case number, ``{field: [old, new]}`` under the roster import's names
+(``hold_until`` for ``legal_hold_until``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
 from planner.auth import Actor, authorize
 from planner.db import fold_text
 from planner.domain import Role
-from planner.models import Facility, Person
+from planner.errors import Conflict, InvalidInput, NotFound
+from planner.imports import roster
+from planner.imports.framework import Column, parse_fields
+from planner.models import Facility, Person, utc_now
+from planner.services import audit
 from planner.uow import UnitOfWork
+
+#: The audit events' ``entity`` for people (``entity_id``: the case number).
+ENTITY = "person"
+#: What ``update_person`` may change, each with the roster column that parses it.
+EDITABLE_FIELDS: dict[str, Column] = {
+    "custody_status": roster.CUSTODY_STATUS,
+    "risk_level": roster.RISK_LEVEL,
+    "medical_need": roster.MEDICAL_NEED,
+    "priority": roster.PRIORITY,
+    "legal_hold_reason": dataclasses.replace(roster.LEGAL_HOLD, name="legal_hold_reason"),
+    "legal_hold_until": dataclasses.replace(roster.HOLD_UNTIL, name="legal_hold_until"),
+    "family_group": roster.FAMILY_GROUP,
+}
+#: The ``Person`` column behind each editable field (also the name its changes are audited under).
+_COLUMN = {name: name for name in EDITABLE_FIELDS} | {"legal_hold_until": "hold_until"}
+_HOLD = ("legal_hold_reason", "legal_hold_until")
 
 #: Columns a list may sort by, with the database expression behind each.
 SORTABLE = {
@@ -64,18 +96,16 @@ class PersonRow:
     priority: int
 
 
-def _apply_filter(query: sa.Select, people_filter: PeopleFilter, dialect: str) -> sa.Select:
+def _apply_filter(query: sa.Select, people_filter: PeopleFilter) -> sa.Select:
     text = people_filter.text.strip()
     if text:
-        # SQLite gets planner.db's accent- and case-insensitive ``fold``; PostgreSQL's lower()
-        # is Unicode-aware (case only).
-        fold = sa.func.fold if dialect == "sqlite" else sa.func.lower
-        key = fold_text(text) if dialect == "sqlite" else text.lower()
-        pattern = f"%{_escape_like(key)}%"
+        # ``fold`` ignores case and accents on both backends: planner.db registers it on SQLite,
+        # migration 0005 creates it on PostgreSQL.
+        pattern = f"%{_escape_like(fold_text(text))}%"
         query = query.where(
             sa.or_(
                 *(
-                    fold(column).like(pattern, escape="\\")
+                    sa.func.fold(column).like(pattern, escape="\\")
                     for column in (Person.case_number, Person.family_name, Person.given_names)
                 ),
                 Person.native_name.like(f"%{_escape_like(text)}%", escape="\\"),
@@ -108,7 +138,7 @@ def person_ids(
         raise ValueError(f"cannot sort by {sort_by!r}")
     order = SORTABLE[sort_by].desc() if descending else SORTABLE[sort_by].asc()
     query = sa.select(Person.id).outerjoin(Facility, Person.facility_id == Facility.id)
-    query = _apply_filter(query, people_filter, uow.dialect).order_by(order, Person.id)
+    query = _apply_filter(query, people_filter).order_by(order, Person.id)
     if uow.dialect == "sqlite":
         # One row holding every id as a JSON array, built by SQLite: fetching 100,000 rows one by
         # one hands the interpreter lock back and forth 100,000 times (SQLite's Python module
@@ -182,7 +212,6 @@ class PersonDetail:
 def person_detail(uow: UnitOfWork, actor: Actor, person_id: int) -> PersonDetail:
     """Officer and above: documents, verification history (newest first), family members,
     the plan's decision with its explanation, and the person's audit trail."""
-    from planner.errors import NotFound
     from planner.models import AuditEvent, NationalityVerification, TravelDocument
     from planner.services import explain
 
@@ -254,3 +283,171 @@ def person_detail(uow: UnitOfWork, actor: Actor, person_id: int) -> PersonDetail
         explanation=explanation,
         audit=audit,
     )
+
+
+# ---------------------------------------------------------------- editing
+
+
+@dataclass(frozen=True)
+class EditablePerson:
+    """One person as the editor shows it: who it is, the ``EDITABLE_FIELDS`` and the ``version``
+    to send back with a change (plain data). ``anonymised``: retention replaced the personal
+    data; such a record is not edited any more."""
+
+    id: int
+    case_number: str
+    family_name: str
+    given_names: str
+    nationality: str
+    custody_status: str
+    risk_level: str
+    medical_need: str
+    priority: int
+    legal_hold_reason: str | None
+    legal_hold_until: date | None
+    family_group: str | None
+    version: int
+    updated_at: datetime
+    anonymised: bool
+
+    def values(self) -> dict[str, Any]:
+        """The editable fields, as ``update_person`` takes them."""
+        return {name: getattr(self, name) for name in EDITABLE_FIELDS}
+
+
+def _person(uow: UnitOfWork, case_number: str) -> Person:
+    case = (case_number or "").strip().upper()
+    person = uow.session.execute(sa.select(Person).where(Person.case_number == case)).scalar_one_or_none()
+    if person is None:
+        raise NotFound(f"there is no person with case number {case_number!r}")
+    return person
+
+
+def _editable(person: Person) -> EditablePerson:
+    return EditablePerson(
+        id=person.id,
+        case_number=person.case_number,
+        family_name=person.family_name,
+        given_names=person.given_names,
+        nationality=person.nationality,
+        custody_status=person.custody_status,
+        risk_level=person.risk_level,
+        medical_need=person.medical_need,
+        priority=person.priority,
+        legal_hold_reason=person.legal_hold_reason,
+        legal_hold_until=person.hold_until,
+        family_group=person.family_group,
+        version=person.version,
+        updated_at=person.updated_at,
+        anonymised=person.anonymised_at is not None,
+    )
+
+
+def get_person(uow: UnitOfWork, actor: Actor, case_number: str) -> EditablePerson:
+    """Officer+: one person's editable record by case number (case-insensitive); ``NotFound``
+    when there is none."""
+    authorize(uow, actor, Role.OFFICER, "people.read")
+    return _editable(_person(uow, case_number))
+
+
+def _as_text(value: Any) -> str:
+    """A field value as the text an import file would hold (``None`` -> empty)."""
+    if value is None:
+        return ""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _family_problem(uow: UnitOfWork, person: Person, group: str) -> str | None:
+    """The roster's rule for ``person`` joining ``group``: one nationality per family group."""
+    others = uow.session.execute(
+        sa.select(Person.case_number, Person.nationality)
+        .where(Person.family_group == group, Person.id != person.id)
+        .order_by(Person.case_number)
+    ).all()
+    if all(nationality == person.nationality for _case, nationality in others):
+        return None
+    where: dict[str, list[str]] = {person.nationality: [person.case_number]}
+    for case, nationality in others:
+        where.setdefault(nationality, []).append(f"{case} in the database")
+    return roster.mixed_family_message(group, where)
+
+
+def _validate(uow: UnitOfWork, person: Person, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The new ``Person`` column values of ``changes``, or ``InvalidInput`` listing every problem."""
+    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+    errors = [f"{name}: not a field that can be edited here" for name in unknown]
+    given = [name for name in EDITABLE_FIELDS if name in changes]
+    held = [name for name in _HOLD if name in changes]
+    if len(held) == 1:
+        missing = _HOLD[1 - _HOLD.index(held[0])]
+        errors.append(f"{missing}: give legal_hold_reason and legal_hold_until together")
+    values: dict[str, Any] = {}  # the fields that parsed
+    for name in given:
+        parsed, problems = parse_fields({name: _as_text(changes[name])}, [EDITABLE_FIELDS[name]])
+        values.update(parsed)
+        errors += problems
+    reason_cleared = "legal_hold_reason" in values and values["legal_hold_reason"] is None
+    if reason_cleared and values.get("legal_hold_until") is not None:
+        errors.append(f"legal_hold_until: {roster.HOLD_WITHOUT_REASON}")
+    group = values.get("family_group")
+    if group is not None and group != person.family_group:
+        problem = _family_problem(uow, person, group)
+        if problem:
+            errors.append(f"family_group: {problem}")
+    if errors:
+        raise InvalidInput(f"person {person.case_number} was not saved: {len(errors)} problem(s)", errors)
+    return {_COLUMN[name]: value for name, value in values.items()}
+
+
+def _changed_by_someone(uow: UnitOfWork, case_number: str, when: str) -> Conflict:
+    who = audit.last_change(uow, ENTITY, case_number)
+    return Conflict(
+        f"person {case_number} was changed by {who} {when}; reload it and apply your change again"
+    )
+
+
+def update_person(
+    uow: UnitOfWork,
+    actor: Actor,
+    case_number: str,
+    changes: Mapping[str, Any],
+    *,
+    expected_version: int,
+    now: datetime | None = None,
+) -> EditablePerson:
+    """Officer+: change some ``EDITABLE_FIELDS`` of one person; commits. Returns the record as
+    stored (its version unchanged when every value equals the current one: nothing is written).
+
+    Values may be typed (``date``, ``int``) or text as in a roster file; ``None`` or blank clears
+    an optional field. ``legal_hold_reason`` and ``legal_hold_until`` come together. Raises
+    ``InvalidInput`` (``details``: one ``field: message`` per problem, nothing written),
+    ``Conflict`` (stale ``expected_version``, naming who changed the person and when; or an
+    anonymised person) or ``NotFound``."""
+    authorize(uow, actor, Role.OFFICER, "people.edit")
+    person = _person(uow, case_number)
+    if person.anonymised_at is not None:
+        raise Conflict(
+            f"person {person.case_number} was anonymised on {person.anonymised_at:%Y-%m-%d} "
+            "(retention) and cannot be edited"
+        )
+    if person.version != expected_version:
+        since = f"since you opened it (version {person.version}, yours {expected_version})"
+        raise _changed_by_someone(uow, person.case_number, since)
+    new = _validate(uow, person, changes)
+    changed = audit.changed_fields({column: getattr(person, column) for column in new}, new)
+    if not changed:
+        return _editable(person)
+    table = Person.__table__
+    updated = uow.session.execute(
+        sa.update(table)
+        .where(table.c.id == person.id, table.c.version == expected_version)
+        .values(version=expected_version + 1, updated_at=now or utc_now(), **new)
+    )
+    if updated.rowcount != 1:  # changed between our read and our write
+        raise _changed_by_someone(uow, person.case_number, "meanwhile")
+    audit.record(uow, audit.AuditEntry(actor.username, "person.update", ENTITY, person.case_number, changed))
+    uow.commit()
+    uow.session.expire_all()
+    return _editable(_person(uow, person.case_number))

@@ -303,8 +303,8 @@ def update_user(
     user = _locked_user(uow, username)
     if user.version != expected_version:
         raise Conflict(
-            f"user {username} was changed by someone else (version {user.version}, you edited "
-            f"version {expected_version}); reload and try again"
+            f"user {username} was changed by {audit.last_change(uow, 'user', username)} "
+            f"(version {user.version}, you edited version {expected_version}); reload and try again"
         )
     old = {"display_name": user.display_name, "role": user.role, "active": user.active}
     new = {

@@ -185,7 +185,7 @@ def test_edit_refuses_demoting_the_last_admin_and_stale_versions(
         users.update_user(uow, admin, "olivia", display_name="Changed elsewhere", expected_version=1)
         uow.commit()
     dialog.role.setCurrentIndex(dialog.role.findData("admin"))
-    _submit_and_wait_refusal(qtbot, dialog, "changed by someone else")
+    _submit_and_wait_refusal(qtbot, dialog, "changed by admin at")
     dialog.reject()
     qtbot.waitUntil(
         lambda: screen.model.record(screen.model.row_of("olivia")).display_name == "Changed elsewhere",

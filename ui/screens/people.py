@@ -1,5 +1,7 @@
 """People: the whole roster (filter as you type, sortable, lazily loaded) and a detail panel with
 documents, verification history, family, the plan's decision and "why", and the audit trail.
+"Edit…" (Ctrl+E, Enter or double-click) opens the person editor
+(:mod:`ui.screens.person_editor`); after a save the row and the detail are read again.
 
 Threading: GUI thread only; queries run through ``Screen.run`` / ``run_in_background``.
 """
@@ -8,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -16,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -24,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from planner.auth import Actor
 from planner.context import AppContext
-from planner.domain import CustodyStatus
+from planner.domain import CustodyStatus, Role
 from planner.services import people
 from planner.services.people import PeopleFilter, PersonDetail, PersonRow
 from ui.background import Task, run_in_background
@@ -32,6 +36,7 @@ from ui.errors import show_error
 from ui.people_model import PeopleTableModel
 from ui.record_model import RecordTableModel
 from ui.screens.base import Screen
+from ui.screens.person_editor import PersonEditorDialog
 from ui.tables import table_view
 
 FILTER_DELAY_MS = 250
@@ -159,6 +164,10 @@ class PeopleScreen(Screen):
             parent=self,
         )
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
+        self.table.doubleClicked.connect(self._edit_at)
+        self.editor: PersonEditorDialog | None = None
+        self._own_change = False
 
         self.search = QLineEdit(self)
         self.search.setObjectName("search")
@@ -175,11 +184,33 @@ class PeopleScreen(Screen):
         self.count_label = QLabel(self)
         self.count_label.setObjectName("peopleCount")
 
+        # Ctrl+E anywhere on the screen; Enter only on the table (not while typing a search).
+        self.edit_action = QAction("&Edit…", self)
+        self.edit_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.edit_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.edit_action.triggered.connect(self.edit_person)
+        self.addAction(self.edit_action)
+        enter = QAction("Edit", self.table)
+        enter.setShortcuts([QKeySequence("Return"), QKeySequence("Enter")])
+        enter.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        enter.triggered.connect(self.edit_person)
+        self.table.addAction(enter)
+        self.edit_button = QPushButton("Edit…", self)
+        self.edit_button.setObjectName("editPerson")
+        self.edit_button.clicked.connect(self.edit_action.trigger)
+        self.edit_action.changed.connect(
+            lambda: (
+                self.edit_button.setEnabled(self.edit_action.isEnabled()),
+                self.edit_button.setToolTip(self.edit_action.toolTip()),
+            )
+        )
+
         filters = QHBoxLayout()
         filters.addWidget(self.search, 3)
         filters.addWidget(self.nationality, 1)
         filters.addWidget(self.custody, 1)
         filters.addWidget(self.count_label)
+        filters.addWidget(self.edit_button)
         self.detail = PersonDetailPanel(self)
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.setObjectName("peopleSplitter")
@@ -200,6 +231,7 @@ class PeopleScreen(Screen):
         self.custody.currentIndexChanged.connect(self.reload)
         self.model.sort_requested.connect(self._sort_changed)
         self._loaded = False
+        self._update_actions()
 
     # ------------------------------------------------------------ screen contract
 
@@ -210,7 +242,7 @@ class PeopleScreen(Screen):
             self.reload()
 
     def on_data_changed(self, topic: str) -> None:
-        if not self._loaded:
+        if not self._loaded or self._own_change:
             return
         if topic == "people":
             self.reload()
@@ -258,6 +290,7 @@ class PeopleScreen(Screen):
             return  # superseded by a newer keystroke
         self.model.set_ids(ids)
         self.count_label.setText(f"{len(ids):,} people")
+        self._update_actions()
 
     def _query_failed(self, exc: BaseException, details: str) -> None:
         self.count_label.setText("")
@@ -301,3 +334,65 @@ class PeopleScreen(Screen):
             shown,
             error_title="Could not load the person",
         )
+
+    # ------------------------------------------------------------ editing
+
+    def _selected_row(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].row() if rows else None
+
+    def _update_actions(self) -> None:
+        row = self._selected_row()
+        if not self.can(Role.OFFICER):
+            self.edit_action.setEnabled(False)
+            self.edit_action.setToolTip("Editing people needs the officer role")
+        elif row is None:
+            self.edit_action.setEnabled(False)
+            self.edit_action.setToolTip("Select a person first")
+        else:
+            self.edit_action.setEnabled(True)
+            self.edit_action.setToolTip(
+                "Edit custody, risk, medical need, priority, legal hold and family group of the selected "
+                "person (Ctrl+E, Enter or double-click)"
+            )
+
+    def edit_person(self) -> PersonEditorDialog | None:
+        """Open the (non-blocking) editor for the selected person; None when nothing is selected
+        or the row's data has not arrived yet."""
+        row = self._selected_row()
+        if row is None or not self.edit_action.isEnabled():
+            return None
+        case_number = self.model.case_number(row)
+        if case_number is None:
+            self.status_message.emit("The person's row is still loading; try again in a moment")
+            return None
+        person_id = self.model.person_id(row)
+        if self.editor is not None:
+            self.editor.deleteLater()  # the previous one is closed (the editor is window-modal)
+        dialog = PersonEditorDialog(self.ctx, self.actor, case_number, self)
+        dialog.accepted.connect(lambda: self._after_edit(dialog, person_id))
+        dialog.open()
+        self.editor = dialog
+        return dialog
+
+    def _edit_at(self, index: QModelIndex) -> None:
+        """Double-click: edit the person of the row clicked."""
+        if index.isValid():
+            self.table.selectRow(index.row())
+            self.edit_person()
+
+    def _after_edit(self, dialog: PersonEditorDialog, person_id: int) -> None:
+        person, before = dialog.saved, dialog.person
+        if person is None:
+            return
+        if before is not None and person.version == before.version:
+            self.status_message.emit(f"{person.case_number}: nothing changed")
+            return
+        self.status_message.emit(f"{person.case_number} saved (version {person.version})")
+        self.model.refresh_person(person_id)
+        self.show_person(person_id)
+        self._own_change = True  # the row is refreshed here: no need to re-run the whole query
+        try:
+            self.data_changed.emit("people")
+        finally:
+            self._own_change = False
