@@ -1,12 +1,18 @@
-"""Shared fixtures: initialised databases on SQLite (always) and PostgreSQL (where a server answers).
+"""Shared fixtures: initialised databases on SQLite and on PostgreSQL.
 
-PostgreSQL tests use the server on 127.0.0.1:5432 (database ``test``); each test gets a schema
-of its own that is dropped afterwards. Set ``CHARTER_TEST_PG_URL`` to use another server.
+``ctx`` is parametrised over both backends, so every test that takes it runs twice: on an SQLite
+file and on the PostgreSQL server on 127.0.0.1:5432 (``CHARTER_TEST_PG_URL`` to use another; its
+role needs CREATEDB). Each PostgreSQL test gets a database of its own, cloned from a migrated
+template made once per session, and dropped afterwards; each SQLite test gets a copy of a template
+file. ``sqlite_ctx`` / ``pg_ctx`` pin one backend for tests about that backend only.
+
+Without a server, PostgreSQL cases are skipped; under ``CI`` a missing server is an error.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +20,8 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from sqlalchemy.engine import make_url
 
 from planner.auth import SYSTEM, Actor
 from planner.context import AppContext, build_context
@@ -24,13 +32,15 @@ from planner.settings import Settings
 ADMIN_PASSWORD = "admin-password-1"
 USER_PASSWORD = "user-password-1"
 PG_URL = os.environ.get("CHARTER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+#: The two backends, for ``@pytest.fixture(params=BACKENDS)`` and ``parametrize``.
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 def _postgres_available() -> bool:
     import psycopg
 
     try:
-        with psycopg.connect(PG_URL.replace("+psycopg", ""), connect_timeout=3):
+        with psycopg.connect(_libpq(PG_URL), connect_timeout=3):
             return True
     except Exception:
         return False
@@ -57,59 +67,139 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def _libpq(url: str) -> str:
+    """The SQLAlchemy URL ``url`` as a libpq connection string for psycopg."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def pg_database_url(name: str) -> str:
+    """``PG_URL`` pointing at database ``name`` on the same server."""
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def create_pg_database(template: str | None = None) -> str:
+    """A new, uniquely named database on the test server (a copy of ``template`` if given);
+    returns its SQLAlchemy URL. Drop it with ``drop_pg_database``."""
+    import psycopg
+
+    if not postgres_available():
+        pytest.skip(f"no PostgreSQL server at {PG_URL}")
+    name = f"charter_t_{uuid.uuid4().hex[:12]}"
+    clause = f' TEMPLATE "{template}"' if template else ""
+    with psycopg.connect(_libpq(PG_URL), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"{clause}')
+    return pg_database_url(name)
+
+
+def drop_pg_database(url: str) -> None:
+    """Drop the test database at ``url``, closing whatever connections are still open to it."""
+    import psycopg
+
+    name = make_url(url).database
+    with psycopg.connect(_libpq(PG_URL), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def make_initialised_context(settings: Settings) -> AppContext:
     ctx = build_context(settings)
     setup.initialize(ctx, admin="admin", password=ADMIN_PASSWORD)
     return ctx
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file with the admin, checkpointed into one self-contained file."""
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    make_initialised_context(Settings(db=str(folder / "template.db"), data_dir=folder)).close()
+    return folder / "template.db"
+
+
+@pytest.fixture(scope="session")
+def pg_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The name of a migrated PostgreSQL database with the admin, cloned for every test."""
+    url = create_pg_database()
+    folder = tmp_path_factory.mktemp("pg-template")
+    make_initialised_context(Settings(db=url, data_dir=folder)).close()
+    try:
+        yield make_url(url).database
+    finally:
+        drop_pg_database(url)
+
+
 @pytest.fixture
 def sqlite_settings(tmp_path: Path) -> Settings:
+    """Settings for a new, empty SQLite file."""
     return Settings(db=str(tmp_path / "charter.db"), data_dir=tmp_path)
 
 
 @pytest.fixture
 def pg_settings(tmp_path: Path) -> Iterator[Settings]:
-    import psycopg
-
-    if not postgres_available():
-        pytest.skip(f"no PostgreSQL server at {PG_URL}")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    raw = PG_URL.replace("+psycopg", "")
-    with psycopg.connect(raw, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    sep = "&" if "?" in PG_URL else "?"
-    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    """Settings for a new, empty PostgreSQL database (skipped where no server answers)."""
+    url = create_pg_database()
     try:
         yield Settings(db=url, data_dir=tmp_path)
     finally:
-        with psycopg.connect(raw, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        drop_pg_database(url)
+
+
+class ContextMaker:
+    """Makes initialised databases (copies of the session's templates) and closes and drops them
+    at teardown. ``make(backend)`` is ``"sqlite"`` or ``"postgres"``."""
+
+    def __init__(self, request: pytest.FixtureRequest, folder: Path) -> None:
+        self.request = request
+        self.folder = folder
+        self.made: list[tuple[AppContext, str | None]] = []
+
+    def make(self, backend: str) -> AppContext:
+        if backend == "sqlite":
+            template: Path = self.request.getfixturevalue("sqlite_template")
+            db = self.folder / ("charter.db" if not self.made else f"charter-{len(self.made)}.db")
+            shutil.copyfile(template, db)
+            context, dropped = build_context(Settings(db=str(db), data_dir=self.folder)), None
+        else:
+            url = create_pg_database(template=self.request.getfixturevalue("pg_template"))
+            context, dropped = build_context(Settings(db=url, data_dir=self.folder)), url
+        self.made.append((context, dropped))
+        return context
+
+    def close(self) -> None:
+        for context, url in reversed(self.made):
+            context.close()
+            if url is not None:
+                drop_pg_database(url)
 
 
 @pytest.fixture
-def ctx(sqlite_settings: Settings) -> Iterator[AppContext]:
+def contexts(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ContextMaker]:
+    """``contexts.make(backend)``: more initialised databases for one test."""
+    maker = ContextMaker(request, tmp_path)
+    yield maker
+    maker.close()
+
+
+@pytest.fixture
+def sqlite_ctx(contexts: ContextMaker) -> AppContext:
     """An initialised SQLite database with one admin (``admin`` / ``ADMIN_PASSWORD``)."""
-    context = make_initialised_context(sqlite_settings)
-    yield context
-    context.close()
+    return contexts.make("sqlite")
 
 
 @pytest.fixture
-def pg_ctx(pg_settings: Settings) -> Iterator[AppContext]:
+def pg_ctx(contexts: ContextMaker) -> AppContext:
     """The same on PostgreSQL (skipped where no server answers)."""
-    context = make_initialised_context(pg_settings)
-    yield context
-    context.close()
+    return contexts.make("postgres")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_ctx(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AppContext]:
-    """Runs the test once on SQLite and once on PostgreSQL."""
-    if request.param == "sqlite":
-        yield request.getfixturevalue("ctx")
-    else:
-        yield request.getfixturevalue("pg_ctx")
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """``"sqlite"`` or ``"postgres"``: the backend this run of the test is on."""
+    return request.param
+
+
+@pytest.fixture
+def ctx(contexts: ContextMaker, backend: str) -> AppContext:
+    """An initialised database with one admin, once on SQLite and once on PostgreSQL."""
+    return contexts.make(backend)
 
 
 def add_user(ctx: AppContext, username: str, role: Role) -> Actor:

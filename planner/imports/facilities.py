@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from planner.bulk import bulk_update
 from planner.imports import fields as f
 from planner.imports.framework import Column, ErrorSink, Importer, Outcome, Progress, Row, StopCheck
 from planner.models import Airport, Facility, FacilityAirport
@@ -30,6 +31,7 @@ def airports_text(airports: dict[str, float]) -> str:
 
 class FacilitiesImporter(Importer):
     kind = "facilities"
+    writes = ("facility", "facility_airport")
 
     def load(self) -> None:
         self.known_airports = set(self.session.execute(sa.select(Airport.iata)).scalars())
@@ -115,12 +117,16 @@ class FacilitiesImporter(Importer):
                 )
             self.event("facility.create", "facility", code, changed_fields({}, {"code": code, **new}))
         progress(0.5, "updating facilities")
-        for code, fid, version, new, airports, changes in self.updates:
-            session.execute(
-                sa.update(Facility.__table__)
-                .where(Facility.__table__.c.id == fid)
-                .values(name=new["name"], city=new["city"], version=version + 1)
-            )
+        bulk_update(
+            session,
+            Facility.__table__,
+            [
+                {"id": fid, "name": new["name"], "city": new["city"], "version": version + 1}
+                for _code, fid, version, new, _airports, _changes in self.updates
+            ],
+            guard_version=True,
+        )
+        for code, fid, _version, _new, airports, changes in self.updates:
             if "airports" in changes:
                 self._replace_reach(fid, self.existing_reach[fid], airports)
             self.event("facility.update", "facility", code, changes)

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from planner.bulk import bulk_update
 from planner.domain import FlightStatus, ManifestStatus
 from planner.imports import fields as f
 from planner.imports.framework import Column, ErrorSink, Importer, Outcome, Progress, Row, StopCheck
@@ -45,6 +46,7 @@ FLIGHT_CODE = f.code(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", "a flight id (letters, digi
 
 class FlightsImporter(Importer):
     kind = "flights"
+    writes = ("flight", "flight_stop")
 
     def load(self) -> None:
         s = self.session
@@ -164,13 +166,16 @@ class FlightsImporter(Importer):
             )
             self.event("flight.create", "flight", code, changed_fields({}, {"code": code, **new}))
         progress(0.5, "updating flights")
-        table = Flight.__table__
-        for code, fid, version, new, stops, changes in self.updates:
-            session.execute(
-                sa.update(table)
-                .where(table.c.id == fid)
-                .values(version=version + 1, **{k: new[k] for k in FLIGHT_FIELDS})
-            )
+        bulk_update(
+            session,
+            Flight.__table__,
+            [
+                {"id": fid, "version": version + 1, **{k: new[k] for k in FLIGHT_FIELDS}}
+                for _code, fid, version, new, _stops, _changes in self.updates
+            ],
+            guard_version=True,
+        )
+        for code, fid, _version, _new, stops, changes in self.updates:
             if "stops" in changes:
                 self._replace_stops(fid, stops)
             self.event("flight.update", "flight", code, changes)

@@ -29,7 +29,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from planner.bulk import bulk_insert
+from planner.bulk import bulk_insert, bulk_update
 from planner.domain import DocumentStatus, DocumentType, VerificationResult
 from planner.imports import fields as f
 from planner.imports.framework import Column, ErrorSink, Importer, Outcome, Progress, Row, StopCheck
@@ -44,6 +44,7 @@ DocKey = tuple[int, str, str, str]  # person id, type, number, issuing country
 
 class VerificationImporter(Importer):
     kind = "verification"
+    writes = ("travel_document", "nationality_verification")
 
     def load(self) -> None:
         s = self.session
@@ -278,7 +279,7 @@ class VerificationImporter(Importer):
             for _c, _k, did, version, new, _ch in self.changed_documents
         ]
         self.execute_batches(
-            sa.update(TravelDocument),
+            lambda batch: bulk_update(self.session, TravelDocument.__table__, batch, guard_version=True),
             updates,
             lambda x, m: progress(0.9 + 0.1 * x, m),
             should_stop,

@@ -38,9 +38,9 @@ def _drop_triggers(ctx: AppContext) -> None:
             conn.exec_driver_sql("DROP TRIGGER audit_event_append_only ON audit_event")
 
 
-def test_chain_starts_at_genesis_and_links_every_event(any_ctx: AppContext) -> None:
-    _append(any_ctx, 5)
-    with any_ctx.uow(write=False) as uow:
+def test_chain_starts_at_genesis_and_links_every_event(ctx: AppContext) -> None:
+    _append(ctx, 5)
+    with ctx.uow(write=False) as uow:
         events = uow.session.execute(
             sa.select(AuditEvent.id, AuditEvent.prev_hash, AuditEvent.hash).order_by(AuditEvent.id)
         ).all()
@@ -48,54 +48,54 @@ def test_chain_starts_at_genesis_and_links_every_event(any_ctx: AppContext) -> N
     for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
         assert after.id == before.id + 1
-    report = _verify(any_ctx)
+    report = _verify(ctx)
     assert report.ok, report.message
     assert report.events_checked == len(events)
 
 
 @pytest.mark.parametrize("statement", ["UPDATE audit_event SET actor = 'mallory'", "DELETE FROM audit_event"])
-def test_database_refuses_update_and_delete(any_ctx: AppContext, statement: str) -> None:
-    _append(any_ctx, 2)
-    with pytest.raises(sa.exc.DatabaseError, match="append-only"), any_ctx.engine.begin() as conn:
+def test_database_refuses_update_and_delete(ctx: AppContext, statement: str) -> None:
+    _append(ctx, 2)
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), ctx.engine.begin() as conn:
         conn.exec_driver_sql(statement)
-    assert _verify(any_ctx).ok
+    assert _verify(ctx).ok
 
 
-def test_edited_event_is_named(any_ctx: AppContext) -> None:
-    _append(any_ctx, 10)
-    with any_ctx.uow(write=False) as uow:
+def test_edited_event_is_named(ctx: AppContext) -> None:
+    _append(ctx, 10)
+    with ctx.uow(write=False) as uow:
         target = uow.session.execute(
             sa.select(AuditEvent.id).order_by(AuditEvent.id).offset(4).limit(1)
         ).scalar_one()
-    _drop_triggers(any_ctx)
-    with any_ctx.engine.begin() as conn:
+    _drop_triggers(ctx)
+    with ctx.engine.begin() as conn:
         conn.execute(sa.update(AuditEvent).where(AuditEvent.id == target).values(changes_json='{"x":[0,99]}'))
-    report = _verify(any_ctx)
+    report = _verify(ctx)
     assert not report.ok
     assert report.first_broken_id == target
     assert f"event {target}" in report.message
 
 
-def test_removed_event_is_detected(any_ctx: AppContext) -> None:
-    _append(any_ctx, 6)
-    with any_ctx.uow(write=False) as uow:
+def test_removed_event_is_detected(ctx: AppContext) -> None:
+    _append(ctx, 6)
+    with ctx.uow(write=False) as uow:
         last = uow.session.execute(sa.select(sa.func.max(AuditEvent.id))).scalar_one()
-    _drop_triggers(any_ctx)
-    with any_ctx.engine.begin() as conn:
+    _drop_triggers(ctx)
+    with ctx.engine.begin() as conn:
         conn.execute(sa.delete(AuditEvent).where(AuditEvent.id == last - 2))
-    report = _verify(any_ctx)
+    report = _verify(ctx)
     assert not report.ok
     assert report.first_broken_id == last - 1
 
 
-def test_truncated_tail_is_detected_through_the_head(any_ctx: AppContext) -> None:
-    _append(any_ctx, 4)
-    with any_ctx.uow(write=False) as uow:
+def test_truncated_tail_is_detected_through_the_head(ctx: AppContext) -> None:
+    _append(ctx, 4)
+    with ctx.uow(write=False) as uow:
         last = uow.session.execute(sa.select(sa.func.max(AuditEvent.id))).scalar_one()
-    _drop_triggers(any_ctx)
-    with any_ctx.engine.begin() as conn:
+    _drop_triggers(ctx)
+    with ctx.engine.begin() as conn:
         conn.execute(sa.delete(AuditEvent).where(AuditEvent.id == last))
-    report = _verify(any_ctx)
+    report = _verify(ctx)
     assert not report.ok
     assert "head" in report.message
 

@@ -19,13 +19,21 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def empty_db(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """The ``--db`` value of a new, empty database: an SQLite path or a PostgreSQL URL."""
+    if backend == "sqlite":
+        return str(tmp_path / "cli.db")
+    return request.getfixturevalue("pg_settings").database
+
+
+@pytest.fixture
+def db(empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``empty_db`` after ``init --admin root``, signed in as root through the environment."""
     monkeypatch.setenv("CHARTER_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("CHARTER_USER", "root")
     monkeypatch.setenv("CHARTER_PASSWORD", ADMIN_PASSWORD)
-    path = str(tmp_path / "cli.db")
-    assert cli.run(["--db", path, "init", "--admin", "root"]) == 0
-    return path
+    assert cli.run(["--db", empty_db, "init", "--admin", "root"]) == 0
+    return empty_db
 
 
 def test_init_is_repeatable_and_reports_the_schema(db: str, capsys: pytest.CaptureFixture) -> None:
@@ -69,8 +77,8 @@ def test_wrong_password_exits_1(
     assert "wrong user name or password" in capsys.readouterr().err
 
 
-def test_uninitialised_database_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    assert cli.run(["--db", str(tmp_path / "new.db"), "audit", "verify"]) == 1
+def test_uninitialised_database_is_a_clear_error(empty_db: str, capsys: pytest.CaptureFixture) -> None:
+    assert cli.run(["--db", empty_db, "audit", "verify"]) == 1
     assert "run 'init --admin NAME'" in capsys.readouterr().err
 
 
@@ -79,7 +87,10 @@ def test_audit_verify_detects_tampering_and_names_the_event(db: str, capsys: pyt
     assert "audit chain intact" in capsys.readouterr().out
     engine = make_engine(db)
     with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TRIGGER audit_event_no_update")
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("DROP TRIGGER audit_event_no_update")
+        else:
+            conn.exec_driver_sql("ALTER TABLE audit_event DISABLE TRIGGER USER")
         conn.execute(sa.update(AuditEvent).where(AuditEvent.id == 3).values(actor="mallory"))
     engine.dispose()
     assert cli.run(["--db", db, "audit", "verify"]) == 1

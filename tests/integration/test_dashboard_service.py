@@ -60,15 +60,15 @@ def _person(case: str, **changes) -> Person:
 
 
 @pytest.fixture
-def office(any_ctx: AppContext, admin: Actor) -> AppContext:
+def office(ctx: AppContext, admin: Actor) -> AppContext:
     """Four flights, ten people, a plan placing three of them on RF0002 (to GUA in 10 days)."""
-    _flight(any_ctx, admin, "RF0001", 2, ("SAL",))  # SLV needs 3 days' notice: past the cut-off
-    gua = _flight(any_ctx, admin, "RF0002", 10, ("GUA",))
-    _flight(any_ctx, admin, "RF0003", 30, ("GUA",))  # beyond the 14 days
-    _flight(any_ctx, admin, "RF0004", 5, ("GUA",))
-    with any_ctx.uow() as uow:
+    _flight(ctx, admin, "RF0001", 2, ("SAL",))  # SLV needs 3 days' notice: past the cut-off
+    gua = _flight(ctx, admin, "RF0002", 10, ("GUA",))
+    _flight(ctx, admin, "RF0003", 30, ("GUA",))  # beyond the 14 days
+    _flight(ctx, admin, "RF0004", 5, ("GUA",))
+    with ctx.uow() as uow:
         flights.cancel_flight(uow, admin, "RF0004", expected_version=1)
-    with any_ctx.uow() as uow:
+    with ctx.uow() as uow:
         s = uow.session
         people = {
             "expiring": _person("A000000001"),
@@ -148,7 +148,7 @@ def office(any_ctx: AppContext, admin: Actor) -> AppContext:
             )
         )
         uow.commit()
-    return any_ctx
+    return ctx
 
 
 def test_dashboard_snapshot(office: AppContext, admin: Actor) -> None:

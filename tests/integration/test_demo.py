@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -29,7 +28,7 @@ from planner.services import demo, demo_names
 from planner.services.audit import verify_chain
 from planner.services.demo import DemoReport, generate_demo
 from planner.settings import Settings
-from tests.conftest import ADMIN_PASSWORD, admin_actor, make_initialised_context
+from tests.conftest import ADMIN_PASSWORD, ContextMaker, admin_actor, make_initialised_context
 
 NOW = datetime(2027, 1, 15, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -82,24 +81,21 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> AppContext:
 
 
 def test_same_seed_gives_identical_rows_and_another_seed_does_not(
-    ctx: AppContext, admin: Actor, tmp_path: Path
+    ctx: AppContext, admin: Actor, contexts: ContextMaker, backend: str
 ) -> None:
     generate(ctx, admin, people=400, flights=12, seed=5)
-    twin = make_initialised_context(Settings(db=str(tmp_path / "twin.db"), data_dir=tmp_path))
-    other = make_initialised_context(Settings(db=str(tmp_path / "other.db"), data_dir=tmp_path))
-    try:
-        generate(twin, admin, people=400, flights=12, seed=5)
-        generate(other, admin, people=400, flights=12, seed=6)
-        first, second, third = dump(ctx), dump(twin), dump(other)
-        assert all(first[t] for t, _ in DEMO_TABLES)
-        assert first == second
-        assert first["person"] != third["person"]
-        assert first["flight"] != third["flight"]
-        audit_sql = "SELECT action, entity, entity_id, changes_json FROM audit_event WHERE actor = 'admin' ORDER BY id"
-        assert rows(ctx, audit_sql) == rows(twin, audit_sql)
-    finally:
-        twin.close()
-        other.close()
+    twin, other = contexts.make(backend), contexts.make(backend)
+    generate(twin, admin, people=400, flights=12, seed=5)
+    generate(other, admin, people=400, flights=12, seed=6)
+    first, second, third = dump(ctx), dump(twin), dump(other)
+    assert all(first[t] for t, _ in DEMO_TABLES)
+    assert first == second
+    assert first["person"] != third["person"]
+    assert first["flight"] != third["flight"]
+    audit_sql = (
+        "SELECT action, entity, entity_id, changes_json FROM audit_event WHERE actor = 'admin' ORDER BY id"
+    )
+    assert rows(ctx, audit_sql) == rows(twin, audit_sql)
 
 
 # ---------------------------------------------------------------- distributions
@@ -384,20 +380,20 @@ def test_progress_is_reported_up_to_one(
 # ---------------------------------------------------------------- both backends
 
 
-def test_runs_on_both_backends(any_ctx: AppContext, admin: Actor) -> None:
-    report = generate(any_ctx, admin, people=300, flights=10, seed=2)
+def test_runs_on_both_backends(ctx: AppContext, admin: Actor) -> None:
+    report = generate(ctx, admin, people=300, flights=10, seed=2)
     assert report.people == 300 and report.flights == 10
     counts = {
-        table: rows(any_ctx, f"SELECT COUNT(*) FROM {table}")[0][0]
+        table: rows(ctx, f"SELECT COUNT(*) FROM {table}")[0][0]
         for table in ("person", "flight", "flight_stop", "travel_document", "nationality_verification")
     }
     assert counts["person"] == 300 and counts["flight"] == 10
     assert counts["flight_stop"] == report.flight_stops
     assert counts["travel_document"] == report.documents
     assert counts["nationality_verification"] == report.verifications
-    chinese = rows(any_ctx, "SELECT family_name, native_name FROM person WHERE nationality = 'CHN'")
+    chinese = rows(ctx, "SELECT family_name, native_name FROM person WHERE nationality = 'CHN'")
     assert all(dict(demo_names.CHINESE_SURNAMES)[r.native_name[0]] == r.family_name for r in chinese)
-    with any_ctx.uow() as uow:
+    with ctx.uow() as uow:
         assert verify_chain(uow).ok
         # Ids were assigned by the generator; the database's own id source still works afterwards.
         facility = Facility(code="NEW01", name="New", city="Somewhere")
@@ -411,10 +407,9 @@ def test_runs_on_both_backends(any_ctx: AppContext, admin: Actor) -> None:
 
 
 def test_cli_demo(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ctx: AppContext, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings = Settings(db=str(tmp_path / "cli.db"), data_dir=tmp_path)
-    make_initialised_context(settings).close()
+    settings = ctx.settings
     monkeypatch.setenv("CHARTER_USER", "admin")
     monkeypatch.setenv("CHARTER_PASSWORD", ADMIN_PASSWORD)
     assert run(["demo", "--people", "50", "--flights", "3", "--seed", "4"], settings=settings) == 0

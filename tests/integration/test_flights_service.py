@@ -111,8 +111,8 @@ def _manifest(ctx: AppContext, code: str, status: str, revision: int = 1) -> Non
         uow.commit()
 
 
-def test_create_lists_the_flight_with_zone_stops_and_cutoff(any_ctx: AppContext, admin: Actor) -> None:
-    result = _save(any_ctx, admin, _input())
+def test_create_lists_the_flight_with_zone_stops_and_cutoff(ctx: AppContext, admin: Actor) -> None:
+    result = _save(ctx, admin, _input())
     assert result.created
     row = result.flight
     assert (row.code, row.version, row.status) == ("RF0100", 1, "PLANNED")
@@ -125,23 +125,23 @@ def test_create_lists_the_flight_with_zone_stops_and_cutoff(any_ctx: AppContext,
     assert row.notice_cutoff == row.departure_utc - timedelta(days=3)
     assert (row.placed, row.load_factor, row.manifest_status) == (0, 0.0, None)
 
-    events = _events(any_ctx, "RF0100")
+    events = _events(ctx, "RF0100")
     assert [e[0] for e in events] == ["flight.create"]
     changes = events[0][2]
     assert changes["stops"] == [None, "SAL;GUA"] and changes["seats"] == [None, 100]
 
-    with any_ctx.uow(write=False) as uow:
+    with ctx.uow(write=False) as uow:
         codes = [r.code for r in flights.list_flights(uow, admin)]
     assert "RF0100" in codes
 
 
-def test_strictest_notice_rule_sets_the_cutoff(any_ctx: AppContext, admin: Actor) -> None:
-    row = _save(any_ctx, admin, _input(stops=("SAL", "PEK"))).flight  # SLV 3 days, CHN 14 days
+def test_strictest_notice_rule_sets_the_cutoff(ctx: AppContext, admin: Actor) -> None:
+    row = _save(ctx, admin, _input(stops=("SAL", "PEK"))).flight  # SLV 3 days, CHN 14 days
     assert row.notice_cutoff == row.departure_utc - timedelta(days=14)
 
 
-def test_invalid_input_lists_every_problem_and_writes_nothing(any_ctx: AppContext, admin: Actor) -> None:
-    _save(any_ctx, admin, _input())
+def test_invalid_input_lists_every_problem_and_writes_nothing(ctx: AppContext, admin: Actor) -> None:
+    _save(ctx, admin, _input())
     bad = _input(
         code="RF0100",  # exists already
         carrier="",
@@ -153,7 +153,7 @@ def test_invalid_input_lists_every_problem_and_writes_nothing(any_ctx: AppContex
         medical_slots=9,
     )
     with pytest.raises(InvalidInput) as caught:
-        _save(any_ctx, admin, bad)
+        _save(ctx, admin, bad)
     details = "\n".join(caught.value.details)
     for expected in [
         "code: flight RF0100 exists already",
@@ -168,96 +168,96 @@ def test_invalid_input_lists_every_problem_and_writes_nothing(any_ctx: AppContex
     ]:
         assert expected in details
     with pytest.raises(InvalidInput, match="not saved") as caught:
-        _save(any_ctx, admin, _input(code="RF0101", stops=()))
+        _save(ctx, admin, _input(code="RF0101", stops=()))
     assert caught.value.details == ["stops: at least one stop is required"]
-    assert len(_events(any_ctx, "RF0100")) == 1
+    assert len(_events(ctx, "RF0100")) == 1
 
 
-def test_update_bumps_version_and_audits_old_and_new(any_ctx: AppContext, admin: Actor) -> None:
-    created = _save(any_ctx, admin, _input()).flight
-    with any_ctx.uow(write=False) as uow:
+def test_update_bumps_version_and_audits_old_and_new(ctx: AppContext, admin: Actor) -> None:
+    created = _save(ctx, admin, _input()).flight
+    with ctx.uow(write=False) as uow:
         stop_ids = dict(
             uow.session.execute(
                 sa.select(FlightStop.airport, FlightStop.id).where(FlightStop.flight_id == created.id)
             ).all()
         )
-    result = _save(any_ctx, admin, _input(seats=120, stops=("GUA", "SAL", "SAP")), version=1)
+    result = _save(ctx, admin, _input(seats=120, stops=("GUA", "SAL", "SAP")), version=1)
     assert not result.created
     assert result.flight.version == 2
     assert result.changes == {"seats": [100, 120], "stops": ["SAL;GUA", "GUA;SAL;SAP"]}
     assert [s.airport for s in result.flight.stops] == ["GUA", "SAL", "SAP"]
-    with any_ctx.uow(write=False) as uow:
+    with ctx.uow(write=False) as uow:
         after = dict(
             uow.session.execute(
                 sa.select(FlightStop.airport, FlightStop.id).where(FlightStop.flight_id == created.id)
             ).all()
         )
     assert after["SAL"] == stop_ids["SAL"] and after["GUA"] == stop_ids["GUA"]  # reordered, same rows
-    assert _events(any_ctx, "RF0100")[-1] == ("flight.update", "admin", result.changes)
+    assert _events(ctx, "RF0100")[-1] == ("flight.update", "admin", result.changes)
     # Saving the same values again changes nothing.
-    again = _save(any_ctx, admin, _input(seats=120, stops=("GUA", "SAL", "SAP")), version=2)
+    again = _save(ctx, admin, _input(seats=120, stops=("GUA", "SAL", "SAP")), version=2)
     assert again.changes == {} and again.flight.version == 2
 
 
-def test_stale_version_names_who_changed_it(any_ctx: AppContext, admin: Actor) -> None:
-    officer = add_user(any_ctx, "olivia", Role.OFFICER)
-    _save(any_ctx, admin, _input())
-    _save(any_ctx, officer, _input(carrier="Avelo Airlines"), version=1)
+def test_stale_version_names_who_changed_it(ctx: AppContext, admin: Actor) -> None:
+    officer = add_user(ctx, "olivia", Role.OFFICER)
+    _save(ctx, admin, _input())
+    _save(ctx, officer, _input(carrier="Avelo Airlines"), version=1)
     with pytest.raises(Conflict, match=r"changed by olivia at .* UTC \(flight.update\).*version 2, yours 1"):
-        _save(any_ctx, admin, _input(seats=90), version=1)
-    with pytest.raises(Conflict, match="changed by olivia"), any_ctx.uow() as uow:
+        _save(ctx, admin, _input(seats=90), version=1)
+    with pytest.raises(Conflict, match="changed by olivia"), ctx.uow() as uow:
         flights.cancel_flight(uow, admin, "RF0100", expected_version=1)
-    assert _get(any_ctx, admin, "RF0100").seats == 100
+    assert _get(ctx, admin, "RF0100").seats == 100
 
 
-def test_approved_or_signed_manifest_freezes_the_flight(any_ctx: AppContext, admin: Actor) -> None:
-    _save(any_ctx, admin, _input())
-    _manifest(any_ctx, "RF0100", "SIGNED", 1)
-    _manifest(any_ctx, "RF0100", "DRAFT", 2)
-    row = _get(any_ctx, admin, "RF0100")
+def test_approved_or_signed_manifest_freezes_the_flight(ctx: AppContext, admin: Actor) -> None:
+    _save(ctx, admin, _input())
+    _manifest(ctx, "RF0100", "SIGNED", 1)
+    _manifest(ctx, "RF0100", "DRAFT", 2)
+    row = _get(ctx, admin, "RF0100")
     assert (row.manifest_status, row.manifest_revision, row.manifest_in_force) == ("DRAFT", 2, "SIGNED")
     assert "new manifest revision" in row.locked_reason
     with pytest.raises(Conflict, match=r"SIGNED manifest .* new manifest revision is needed"):
-        _save(any_ctx, admin, _input(seats=120), version=1)
-    with pytest.raises(Conflict, match="SIGNED manifest"), any_ctx.uow() as uow:
+        _save(ctx, admin, _input(seats=120), version=1)
+    with pytest.raises(Conflict, match="SIGNED manifest"), ctx.uow() as uow:
         flights.cancel_flight(uow, admin, "RF0100", expected_version=1)
-    assert _get(any_ctx, admin, "RF0100").status == "PLANNED"
+    assert _get(ctx, admin, "RF0100").status == "PLANNED"
 
 
-def test_placed_load_factor_and_frozen_seats(any_ctx: AppContext, admin: Actor) -> None:
-    _save(any_ctx, admin, _input(seats=10))
-    _place(any_ctx, "RF0100", 8, frozen=True)
-    row = _get(any_ctx, admin, "RF0100")
+def test_placed_load_factor_and_frozen_seats(ctx: AppContext, admin: Actor) -> None:
+    _save(ctx, admin, _input(seats=10))
+    _place(ctx, "RF0100", 8, frozen=True)
+    row = _get(ctx, admin, "RF0100")
     assert (row.placed, row.frozen, row.load_factor) == (8, 8, 0.8)
     with pytest.raises(InvalidInput) as caught:
-        _save(any_ctx, admin, _input(seats=7), version=1)
+        _save(ctx, admin, _input(seats=7), version=1)
     assert caught.value.details == ["seats: 7 is fewer than the 8 people frozen on the flight"]
     with pytest.raises(InvalidInput) as caught:
-        _save(any_ctx, admin, _input(seats=10, stops=("GUA",)), version=1)
+        _save(ctx, admin, _input(seats=10, stops=("GUA",)), version=1)
     assert "stop SAL has people assigned by a plan" in caught.value.details[0]
 
 
-def test_cancel_marks_audits_and_then_refuses_edits(any_ctx: AppContext, admin: Actor) -> None:
-    officer = add_user(any_ctx, "olivia", Role.OFFICER)
-    _save(any_ctx, admin, _input())
-    _place(any_ctx, "RF0100", 3)
-    with any_ctx.uow() as uow:
+def test_cancel_marks_audits_and_then_refuses_edits(ctx: AppContext, admin: Actor) -> None:
+    officer = add_user(ctx, "olivia", Role.OFFICER)
+    _save(ctx, admin, _input())
+    _place(ctx, "RF0100", 3)
+    with ctx.uow() as uow:
         row = flights.cancel_flight(uow, officer, "RF0100", expected_version=1)
     assert (row.status, row.version) == ("CANCELLED", 2)
-    assert _events(any_ctx, "RF0100")[-1] == (
+    assert _events(ctx, "RF0100")[-1] == (
         "flight.cancel",
         "olivia",
         {"status": ["PLANNED", "CANCELLED"], "placed_people": 3},
     )
     with pytest.raises(Conflict, match="is CANCELLED"):
-        _save(any_ctx, admin, _input(seats=90), version=2)
-    with pytest.raises(NotFound), any_ctx.uow() as uow:
+        _save(ctx, admin, _input(seats=90), version=2)
+    with pytest.raises(NotFound), ctx.uow() as uow:
         flights.cancel_flight(uow, admin, "RF9999", expected_version=1)
 
 
-def test_past_flights_only_on_request(any_ctx: AppContext, admin: Actor) -> None:
-    _save(any_ctx, admin, _input())
-    with any_ctx.uow() as uow:  # a flight that departed yesterday (as the import would store it)
+def test_past_flights_only_on_request(ctx: AppContext, admin: Actor) -> None:
+    _save(ctx, admin, _input())
+    with ctx.uow() as uow:  # a flight that departed yesterday (as the import would store it)
         uow.session.add(
             Flight(
                 code="RF0001",
@@ -271,38 +271,38 @@ def test_past_flights_only_on_request(any_ctx: AppContext, admin: Actor) -> None
             )
         )
         uow.commit()
-    with any_ctx.uow(write=False) as uow:
+    with ctx.uow(write=False) as uow:
         assert [r.code for r in flights.list_flights(uow, admin, now=NOW)] == ["RF0100"]
         listed = flights.list_flights(uow, admin, include_past=True, now=NOW)
     assert [r.code for r in listed] == ["RF0001", "RF0100"]
     assert listed[0].locked_reason == "flight RF0001 is DEPARTED"
 
 
-def test_roles_and_airport_choices(any_ctx: AppContext, admin: Actor) -> None:
-    with any_ctx.uow(write=False) as uow:
+def test_roles_and_airport_choices(ctx: AppContext, admin: Actor) -> None:
+    with ctx.uow(write=False) as uow:
         choices = {a.iata: a for a in flights.airport_choices(uow, admin)}
     assert choices["SAL"].receiving and not choices["IAH"].receiving
     assert choices["IAH"].timezone == "America/Chicago"
     nobody = Actor("nobody", Role.OFFICER)
     with pytest.raises(PermissionDenied):
-        _save(any_ctx, nobody, _input())
+        _save(ctx, nobody, _input())
 
 
-def test_two_concurrent_editors_one_wins_the_other_is_told_who(any_ctx: AppContext, admin: Actor) -> None:
+def test_two_concurrent_editors_one_wins_the_other_is_told_who(ctx: AppContext, admin: Actor) -> None:
     """Two real sessions edit the same version at the same moment: exactly one change lands, the
     other is refused naming the winner — never a lost update."""
     import threading
 
-    officer = add_user(any_ctx, "olivia", Role.OFFICER)
-    _save(any_ctx, admin, _input())
-    version = _get(any_ctx, admin, "RF0100").version
+    officer = add_user(ctx, "olivia", Role.OFFICER)
+    _save(ctx, admin, _input())
+    version = _get(ctx, admin, "RF0100").version
     barrier = threading.Barrier(2)
     outcomes: dict[str, object] = {}
 
     def edit(actor: Actor, change: dict) -> None:
         barrier.wait()
         try:
-            outcomes[actor.username] = _save(any_ctx, actor, _input(**change), version=version)
+            outcomes[actor.username] = _save(ctx, actor, _input(**change), version=version)
         except Conflict as exc:
             outcomes[actor.username] = exc
 
@@ -318,6 +318,6 @@ def test_two_concurrent_editors_one_wins_the_other_is_told_who(any_ctx: AppConte
     assert len(outcomes) == 2 and len(refused) == 1, outcomes
     winner = ({"admin", "olivia"} - set(refused)).pop()
     assert f"changed by {winner}" in str(outcomes[refused[0]])
-    final = _get(any_ctx, admin, "RF0100")
+    final = _get(ctx, admin, "RF0100")
     assert final.version == version + 1
     assert (final.seats, final.carrier) == ((90, "GlobalX") if winner == "admin" else (100, "Avelo Airlines"))

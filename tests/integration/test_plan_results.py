@@ -19,11 +19,11 @@ from tests.conftest import add_user
 
 
 @pytest.fixture
-def demo_ctx(any_ctx: AppContext, admin: Actor) -> AppContext:
-    with any_ctx.uow() as uow:
+def demo_ctx(ctx: AppContext, admin: Actor) -> AppContext:
+    with ctx.uow() as uow:
         demo.generate_demo(uow, admin, people=800, flights=10, seed=7)
         uow.commit()
-    return any_ctx
+    return ctx
 
 
 def _plan(ctx: AppContext, actor: Actor) -> planning.PlanSummary:

@@ -36,11 +36,11 @@ def test_password_is_stored_as_argon2id_with_owasp_parameters(ctx: AppContext) -
     assert ADMIN_PASSWORD not in stored
 
 
-def test_login_succeeds_and_is_audited(any_ctx: AppContext) -> None:
-    with any_ctx.uow() as uow:
+def test_login_succeeds_and_is_audited(ctx: AppContext) -> None:
+    with ctx.uow() as uow:
         actor = users.authenticate(uow, "admin", ADMIN_PASSWORD)
     assert actor == Actor("admin", Role.ADMIN, "admin")
-    assert _events(any_ctx, "login.success")[-1][1] == "admin"
+    assert _events(ctx, "login.success")[-1][1] == "admin"
 
 
 def test_wrong_password_and_unknown_user_give_the_same_message(ctx: AppContext) -> None:
@@ -53,27 +53,27 @@ def test_wrong_password_and_unknown_user_give_the_same_message(ctx: AppContext) 
     assert [e[1] for e in _events(ctx, "login.failure")] == ["admin", "nobody"]
 
 
-def test_account_locks_after_five_failures_with_a_growing_delay(any_ctx: AppContext) -> None:
+def test_account_locks_after_five_failures_with_a_growing_delay(ctx: AppContext) -> None:
     now = utc_now()
     for _attempt in range(FAILURES_BEFORE_LOCK):
-        with any_ctx.uow() as uow, pytest.raises(AuthenticationFailed):
+        with ctx.uow() as uow, pytest.raises(AuthenticationFailed):
             users.authenticate(uow, "admin", "wrong-password", now=now)
     # Locked now: even the right password is refused, unchecked, and that is audited.
-    with any_ctx.uow() as uow, pytest.raises(AuthenticationFailed, match="locked until"):
+    with ctx.uow() as uow, pytest.raises(AuthenticationFailed, match="locked until"):
         users.authenticate(uow, "admin", ADMIN_PASSWORD, now=now + timedelta(seconds=1))
-    assert len(_events(any_ctx, "login.locked")) == 1
+    assert len(_events(ctx, "login.locked")) == 1
     # After the delay a wrong password locks again, for twice as long.
     later = now + lock_delay(FAILURES_BEFORE_LOCK) + timedelta(seconds=1)
-    with any_ctx.uow() as uow, pytest.raises(AuthenticationFailed):
+    with ctx.uow() as uow, pytest.raises(AuthenticationFailed):
         users.authenticate(uow, "admin", "wrong-password", now=later)
-    with any_ctx.uow(write=False) as uow:
+    with ctx.uow(write=False) as uow:
         user = uow.session.execute(sa.select(User).where(User.username == "admin")).scalar_one()
         assert user.failed_logins == FAILURES_BEFORE_LOCK + 1
         assert user.locked_until == later + lock_delay(FAILURES_BEFORE_LOCK + 1)
     # After that delay the right password works and resets the counter.
-    with any_ctx.uow() as uow:
+    with ctx.uow() as uow:
         users.authenticate(uow, "admin", ADMIN_PASSWORD, now=later + lock_delay(FAILURES_BEFORE_LOCK + 1))
-    with any_ctx.uow(write=False) as uow:
+    with ctx.uow(write=False) as uow:
         assert (
             uow.session.execute(sa.select(User.failed_logins).where(User.username == "admin")).scalar_one()
             == 0
@@ -86,13 +86,13 @@ def test_lock_delay_doubles_and_is_capped() -> None:
     assert lock_delay(100) == users.LONGEST_LOCK
 
 
-def test_officer_calling_an_admin_service_is_refused_and_audited(any_ctx: AppContext) -> None:
-    officer = add_user(any_ctx, "olivia", Role.OFFICER)
-    with any_ctx.uow() as uow, pytest.raises(PermissionDenied, match="needs admin"):
+def test_officer_calling_an_admin_service_is_refused_and_audited(ctx: AppContext) -> None:
+    officer = add_user(ctx, "olivia", Role.OFFICER)
+    with ctx.uow() as uow, pytest.raises(PermissionDenied, match="needs admin"):
         users.create_user(uow, officer, username="eve", role="admin", password=USER_PASSWORD)
-    refusals = _events(any_ctx, "permission.denied")
+    refusals = _events(ctx, "permission.denied")
     assert refusals[-1][:2] == ("olivia", "user.add")
-    with any_ctx.uow(write=False) as uow:
+    with ctx.uow(write=False) as uow:
         assert uow.session.execute(sa.select(User).where(User.username == "eve")).first() is None
 
 

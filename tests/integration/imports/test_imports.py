@@ -23,8 +23,7 @@ from planner.models import (
     Person,
     TravelDocument,
 )
-from planner.settings import Settings
-from tests.conftest import ADMIN_PASSWORD, make_initialised_context
+from tests.conftest import ADMIN_PASSWORD, ContextMaker
 
 from .conftest import SAMPLE_ORDER, content, do_import, sample_bytes, snapshot
 from .synth import ROSTER_HEADER, facilities_csv, roster_rows, to_csv
@@ -67,39 +66,36 @@ def audit_events(ctx: AppContext, action: str) -> list[tuple[str, str, dict]]:
 # ---------------------------------------------------------------- samples, idempotence, dry run
 
 
-def test_samples_import_in_order_then_reimport_changes_nothing(any_ctx: AppContext, admin: Actor) -> None:
+def test_samples_import_in_order_then_reimport_changes_nothing(ctx: AppContext, admin: Actor) -> None:
     expected_new = {"facilities": 30, "flights": 6, "roster": 60, "verification": 64}
     for kind, name in SAMPLE_ORDER:
-        dry = do_import(any_ctx, admin, kind, sample_bytes(name), name=name, dry_run=True)
+        dry = do_import(ctx, admin, kind, sample_bytes(name), name=name, dry_run=True)
         assert (dry.new, dry.rejected, dry.written) == (expected_new[kind], 0, False)
-        report = do_import(any_ctx, admin, kind, sample_bytes(name), name=name)
+        report = do_import(ctx, admin, kind, sample_bytes(name), name=name)
         assert (report.new, report.updated, report.unchanged) == (expected_new[kind], 0, 0)
-    before = snapshot(any_ctx)
+    before = snapshot(ctx)
     for kind, name in SAMPLE_ORDER:
-        again = do_import(any_ctx, admin, kind, sample_bytes(name), name=name)
+        again = do_import(ctx, admin, kind, sample_bytes(name), name=name)
         assert (again.new, again.updated, again.unchanged) == (0, 0, expected_new[kind])
         assert "nothing to change" in again.summary()
-    again = do_import(any_ctx, admin, "verification", sample_bytes("verification-gb18030.csv"))
+    again = do_import(ctx, admin, "verification", sample_bytes("verification-gb18030.csv"))
     assert again.encoding == "GB18030" and again.unchanged == 64
-    assert snapshot(any_ctx) == before
+    assert snapshot(ctx) == before
 
 
 def test_both_encodings_of_the_verification_list_give_identical_content(
-    samples_loaded: AppContext, admin: Actor, tmp_path: Path
+    samples_loaded: AppContext, admin: Actor, contexts: ContextMaker, backend: str
 ) -> None:
-    other = make_initialised_context(Settings(db=str(tmp_path / "other.db"), data_dir=tmp_path))
-    try:
-        for kind, name in SAMPLE_ORDER[:3]:
-            do_import(other, admin, kind, sample_bytes(name), name=name)
-        do_import(samples_loaded, admin, "verification", sample_bytes("verification.csv"))
-        report = do_import(other, admin, "verification", sample_bytes("verification-gb18030.csv"))
-        assert report.encoding == "GB18030"
-        assert content(samples_loaded) == content(other)
-        with other.uow(write=False) as uow:
-            names = set(uow.session.execute(sa.select(Person.native_name)).scalars())
-        assert "郑磊" in names
-    finally:
-        other.close()
+    other = contexts.make(backend)
+    for kind, name in SAMPLE_ORDER[:3]:
+        do_import(other, admin, kind, sample_bytes(name), name=name)
+    do_import(samples_loaded, admin, "verification", sample_bytes("verification.csv"))
+    report = do_import(other, admin, "verification", sample_bytes("verification-gb18030.csv"))
+    assert report.encoding == "GB18030"
+    assert content(samples_loaded) == content(other)
+    with other.uow(write=False) as uow:
+        names = set(uow.session.execute(sa.select(Person.native_name)).scalars())
+    assert "郑磊" in names
 
 
 def test_dry_run_writes_nothing_and_counts(samples_loaded: AppContext, admin: Actor) -> None:

@@ -27,7 +27,6 @@ from planner.errors import InvalidInput
 from planner.manifests.paxlst import parse_paxlst
 from planner.services import manifests
 from planner.services.manifest_signing import FIELD_NAME
-from planner.settings import Settings
 from tests.conftest import USER_PASSWORD, add_user
 from tests.integration.manifests.world import T0, World
 
@@ -113,12 +112,13 @@ def test_pades_signature_validates_and_is_stored(ctx: AppContext, officer: Actor
 
 
 @pytest.fixture
-def cli_db(sqlite_settings: Settings, ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> str:
+def cli_db(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The ``--db`` value of ``ctx`` (an SQLite path or a PostgreSQL URL), with two users."""
     add_user(ctx, "olivia", Role.OFFICER)
     add_user(ctx, "sam", Role.SUPERVISOR)
-    monkeypatch.setenv("CHARTER_DATA_DIR", str(sqlite_settings.data_dir))
+    monkeypatch.setenv("CHARTER_DATA_DIR", str(ctx.settings.data_dir))
     monkeypatch.setenv("CHARTER_PASSWORD", USER_PASSWORD)
-    return str(sqlite_settings.db)
+    return ctx.settings.database
 
 
 def _as(monkeypatch: pytest.MonkeyPatch, user: str) -> None:

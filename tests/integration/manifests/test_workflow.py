@@ -47,25 +47,25 @@ def _world(ctx: AppContext, people: int = 4) -> World:
 
 
 @pytest.fixture
-def users(any_ctx: AppContext) -> tuple[Actor, Actor]:
-    return add_user(any_ctx, "olivia", Role.OFFICER), add_user(any_ctx, "sam", Role.SUPERVISOR)
+def users(ctx: AppContext) -> tuple[Actor, Actor]:
+    return add_user(ctx, "olivia", Role.OFFICER), add_user(ctx, "sam", Role.SUPERVISOR)
 
 
 def test_happy_path_prepare_approve_sign_on_both_backends(
-    any_ctx: AppContext, users: tuple[Actor, Actor]
+    ctx: AppContext, users: tuple[Actor, Actor]
 ) -> None:
     officer, supervisor = users
-    world = _world(any_ctx)
-    with any_ctx.uow() as uow:
+    world = _world(ctx)
+    with ctx.uow() as uow:
         draft = manifests.prepare_manifest(uow, officer, "RF0001", now=T0)
         uow.commit()
     assert (draft.revision, draft.status, draft.person_count, draft.created) == (1, "DRAFT", 6, True)
-    with any_ctx.uow() as uow:
+    with ctx.uow() as uow:
         again = manifests.prepare_manifest(uow, officer, "RF0001", now=T0)
         uow.commit()
     assert (again.revision, again.created, again.sha256) == (1, False, draft.sha256)
 
-    with any_ctx.uow() as uow:
+    with ctx.uow() as uow:
         content = manifests.manifest_content(uow, officer, "RF0001")
     assert content_sha256(content) == draft.sha256
     assert content.departure_timezone == "America/Chicago"
@@ -73,31 +73,31 @@ def test_happy_path_prepare_approve_sign_on_both_backends(
     assert row.document_type == "PASSPORT" and row.verification_reference == "REF-A10000001"
     assert [len(s.rows) for s in content.stops] == [4, 2]
 
-    with any_ctx.uow() as uow:
+    with ctx.uow() as uow:
         approved = manifests.approve_manifest(uow, supervisor, "RF0001", now=T0 + timedelta(hours=1))
         uow.commit()
     assert (approved.status, approved.approved_by, approved.sha256) == ("APPROVED", "sam", draft.sha256)
     assert world.frozen_cases() == set(world.person_ids)
-    with any_ctx.uow(write=False) as uow:
+    with ctx.uow(write=False) as uow:
         sent = manifests.sent_manifest_people(uow)
     assert sent[world.stop_ids[1]] == {world.person_ids[c] for c in list(world.person_ids)[:4]}
 
-    with any_ctx.uow() as uow:
+    with ctx.uow() as uow:
         signed = manifests.sign_manifest(uow, supervisor, "RF0001", now=T0 + timedelta(hours=2))
         uow.commit()
     assert (signed.status, signed.signed_by, signed.pades_signed) == ("SIGNED", "sam", False)
 
-    actions = _actions(any_ctx)
+    actions = _actions(ctx)
     for action in ("manifest.prepare", "manifest.approve", "manifest.sign"):
         assert actions.count(action) == 1, action
-    with any_ctx.uow(write=False) as uow:
+    with ctx.uow(write=False) as uow:
         assert audit.verify_chain(uow).ok
 
     # PDF: every person, Hanzi included; PAXLST: CNT = people.
-    with any_ctx.uow(write=False) as uow:
+    with ctx.uow(write=False) as uow:
         pdf = manifests.manifest_pdf(uow, officer, "RF0001")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    with any_ctx.uow(write=False) as uow:
+    with ctx.uow(write=False) as uow:
         people = uow.session.execute(sa.select(Person)).scalars().all()
         for p in people:
             assert p.case_number in text
@@ -105,7 +105,7 @@ def test_happy_path_prepare_approve_sign_on_both_backends(
             if p.native_name:
                 assert p.native_name in text
     assert draft.sha256 in text
-    with any_ctx.uow() as uow:
+    with ctx.uow() as uow:
         edi = manifests.export_paxlst(uow, officer, "RF0001", now=T0)
         uow.commit()
     segments = parse_paxlst(edi)

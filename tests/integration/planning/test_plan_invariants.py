@@ -14,6 +14,8 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,7 +26,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from planner.auth import Actor
-from planner.context import build_context
+from planner.context import AppContext, build_context
 from planner.domain import Role
 from planner.eligibility import check_people
 from planner.models import (
@@ -41,7 +43,7 @@ from planner.models import (
 )
 from planner.services import audit, explain, planning
 from planner.settings import Settings
-from tests.conftest import make_initialised_context
+from tests.conftest import create_pg_database, drop_pg_database
 from tests.integration.planning.facts import stops_and_rules
 
 NOW = utc_now().replace(microsecond=0)
@@ -52,14 +54,24 @@ DESTINATIONS = {"GTM": "GUA", "HND": "SAP", "SLV": "SAL", "MEX": "MEX"}
 COUNTRIES = tuple(DESTINATIONS)
 
 
-@pytest.fixture(scope="module")
-def template_db() -> Path:
-    """A migrated database with reference data and the admin, copied for every example."""
-    folder = Path(tempfile.mkdtemp(prefix="plan-invariants-"))
-    ctx = make_initialised_context(Settings(db=str(folder / "template.db"), data_dir=folder))
-    ctx.close()
-    yield folder / "template.db"
-    shutil.rmtree(folder, ignore_errors=True)
+@contextmanager
+def _fresh_database(request: pytest.FixtureRequest, backend: str) -> Iterator[AppContext]:
+    """A copy of the session's initialised template database on ``backend``, gone afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="plan-example-"))
+    url = None
+    if backend == "sqlite":
+        target = str(folder / "world.db")
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+    else:
+        url = target = create_pg_database(template=request.getfixturevalue("pg_template"))
+    ctx = build_context(Settings(db=target, data_dir=folder))
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+        if url is not None:
+            drop_pg_database(url)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -300,25 +312,16 @@ def _check(ctx) -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(world=worlds)
-def test_every_plan_keeps_the_promises(template_db: Path, world: World) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="plan-example-"))
-    try:
-        db = folder / "world.db"
-        shutil.copy(template_db, db)
-        ctx = build_context(Settings(db=str(db), data_dir=folder))
-        try:
-            _populate(ctx, world)
-            first = planning.run_plan(ctx.session_factory, ADMIN, ctx.settings, time_limit=5, now=NOW)
-            event(f"placed: {'some' if first.placed else 'none'}")
-            event(
-                f"reasons: {'CAPACITY' if first.not_placed_by_reason.get(planning.CAPACITY) else 'no CAPACITY'}"
-            )
-            _check(ctx)
-            # A second run over unchanged data keeps every promise too, and moves nobody.
-            summary = planning.run_plan(ctx.session_factory, ADMIN, ctx.settings, time_limit=5, now=NOW)
-            assert (summary.moves, summary.added, summary.dropped) == (0, 0, 0)
-            _check(ctx)
-        finally:
-            ctx.close()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+def test_every_plan_keeps_the_promises(request: pytest.FixtureRequest, backend: str, world: World) -> None:
+    with _fresh_database(request, backend) as ctx:
+        _populate(ctx, world)
+        first = planning.run_plan(ctx.session_factory, ADMIN, ctx.settings, time_limit=5, now=NOW)
+        event(f"placed: {'some' if first.placed else 'none'}")
+        event(
+            f"reasons: {'CAPACITY' if first.not_placed_by_reason.get(planning.CAPACITY) else 'no CAPACITY'}"
+        )
+        _check(ctx)
+        # A second run over unchanged data keeps every promise too, and moves nobody.
+        summary = planning.run_plan(ctx.session_factory, ADMIN, ctx.settings, time_limit=5, now=NOW)
+        assert (summary.moves, summary.added, summary.dropped) == (0, 0, 0)
+        _check(ctx)

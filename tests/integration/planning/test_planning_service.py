@@ -33,11 +33,11 @@ NOW = utc_now().replace(microsecond=0)
 
 
 @pytest.fixture
-def demo_ctx(any_ctx: AppContext, admin: Actor) -> AppContext:
-    with any_ctx.uow() as uow:
+def demo_ctx(ctx: AppContext, admin: Actor) -> AppContext:
+    with ctx.uow() as uow:
         demo.generate_demo(uow, admin, people=600, flights=12, seed=3, now=NOW)
         uow.commit()
-    return any_ctx
+    return ctx
 
 
 def _plan(ctx: AppContext, actor: Actor, **kwargs) -> planning.PlanSummary:
@@ -226,8 +226,6 @@ def test_explain_placed_and_unplaced_people(demo_ctx: AppContext, admin: Actor) 
 
 
 def test_cli_plan_explain_and_export(demo_ctx: AppContext, tmp_path, monkeypatch, capsys) -> None:
-    if demo_ctx.engine.dialect.name != "sqlite":
-        pytest.skip("the CLI part is exercised on SQLite")
     monkeypatch.setenv("CHARTER_USER", "admin")
     monkeypatch.setenv("CHARTER_PASSWORD", ADMIN_PASSWORD)
     db = demo_ctx.settings.database

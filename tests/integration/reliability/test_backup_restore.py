@@ -19,35 +19,35 @@ from tests.conftest import ADMIN_PASSWORD, add_user, admin_actor
 from tests.integration.reliability.conftest import fill_demo
 
 
-def _usernames(ctx: AppContext) -> set[str]:
-    with ctx.uow(write=False) as uow:
+def _usernames(sqlite_ctx: AppContext) -> set[str]:
+    with sqlite_ctx.uow(write=False) as uow:
         return set(uow.session.execute(sa.select(User.username)).scalars())
 
 
-def _last_action(ctx: AppContext) -> str:
-    with ctx.uow(write=False) as uow:
+def _last_action(sqlite_ctx: AppContext) -> str:
+    with sqlite_ctx.uow(write=False) as uow:
         return uow.session.execute(
             sa.select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(1)
         ).scalar_one()
 
 
-def _chain_ok(ctx: AppContext) -> bool:
-    with ctx.uow(write=False) as uow:
+def _chain_ok(sqlite_ctx: AppContext) -> bool:
+    with sqlite_ctx.uow(write=False) as uow:
         return audit.verify_chain(uow).ok
 
 
 @pytest.fixture
-def backed_up(ctx: AppContext, tmp_path: Path) -> tuple[AppContext, Path]:
-    fill_demo(ctx, people=60, flights=2)
+def backed_up(sqlite_ctx: AppContext, tmp_path: Path) -> tuple[AppContext, Path]:
+    fill_demo(sqlite_ctx, people=60, flights=2)
     out = tmp_path / "backups" / "charter-backup.db"
     out.parent.mkdir()
-    report = backup.backup_database(ctx, admin_actor(), out)
+    report = backup.backup_database(sqlite_ctx, admin_actor(), out)
     assert report.path == out and report.size_bytes == out.stat().st_size and report.audit_events > 0
-    return ctx, out
+    return sqlite_ctx, out
 
 
 def test_backup_is_a_checked_self_contained_copy(backed_up: tuple[AppContext, Path]) -> None:
-    ctx, out = backed_up
+    sqlite_ctx, out = backed_up
     assert out.read_bytes()[:16] == b"SQLite format 3\x00"
     assert not Path(f"{out}-wal").exists()
     assert [p.name for p in out.parent.iterdir()] == [out.name]  # no temporary file left
@@ -55,27 +55,27 @@ def test_backup_is_a_checked_self_contained_copy(backed_up: tuple[AppContext, Pa
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
         assert conn.execute("SELECT count(*) FROM person").fetchone() == (60,)
-    assert _last_action(ctx) == "database.backup"
-    assert _chain_ok(ctx)
+    assert _last_action(sqlite_ctx) == "database.backup"
+    assert _chain_ok(sqlite_ctx)
 
 
 def test_restore_brings_back_the_backup_and_audits_it(backed_up: tuple[AppContext, Path]) -> None:
-    ctx, out = backed_up
-    add_user(ctx, "late", Role.OFFICER)
-    assert "late" in _usernames(ctx)
-    report = backup.restore_database(ctx, admin_actor(), out)
-    assert "late" not in _usernames(ctx)  # the engine opens the restored file
-    assert _last_action(ctx) == "database.restore"
-    assert _chain_ok(ctx) and report.audit_events > 0
-    live = Path(ctx.engine.url.database)
+    sqlite_ctx, out = backed_up
+    add_user(sqlite_ctx, "late", Role.OFFICER)
+    assert "late" in _usernames(sqlite_ctx)
+    report = backup.restore_database(sqlite_ctx, admin_actor(), out)
+    assert "late" not in _usernames(sqlite_ctx)  # the engine opens the restored file
+    assert _last_action(sqlite_ctx) == "database.restore"
+    assert _chain_ok(sqlite_ctx) and report.audit_events > 0
+    live = Path(sqlite_ctx.engine.url.database)
     with sqlite3.connect(live) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     assert sorted(p.name for p in live.parent.iterdir() if p.name.startswith(".")) == []
 
 
-def _live_state(ctx: AppContext) -> tuple[str, set[str]]:
-    ctx.engine.dispose()
-    return file_sha256(Path(ctx.engine.url.database)), _usernames(ctx)
+def _live_state(sqlite_ctx: AppContext) -> tuple[str, set[str]]:
+    sqlite_ctx.engine.dispose()
+    return file_sha256(Path(sqlite_ctx.engine.url.database)), _usernames(sqlite_ctx)
 
 
 def _corrupt(src: Path, dst: Path) -> Path:
@@ -132,34 +132,34 @@ def _truncated(src: Path, dst: Path) -> Path:
 def test_bad_backups_are_refused_and_nothing_is_replaced(
     backed_up: tuple[AppContext, Path], tmp_path: Path, make_bad, message: str
 ) -> None:
-    ctx, out = backed_up
-    add_user(ctx, "late", Role.OFFICER)
-    before = _live_state(ctx)
+    sqlite_ctx, out = backed_up
+    add_user(sqlite_ctx, "late", Role.OFFICER)
+    before = _live_state(sqlite_ctx)
     bad = make_bad(out, tmp_path / "bad.db")
     with pytest.raises(InvalidInput, match=message):
-        backup.restore_database(ctx, admin_actor(), bad)
-    assert _live_state(ctx) == before
-    live = Path(ctx.engine.url.database)
+        backup.restore_database(sqlite_ctx, admin_actor(), bad)
+    assert _live_state(sqlite_ctx) == before
+    live = Path(sqlite_ctx.engine.url.database)
     assert not [p for p in live.parent.iterdir() if ".restore-" in p.name]
 
 
 def test_only_admins_back_up_and_restore(backed_up: tuple[AppContext, Path], tmp_path: Path) -> None:
     from planner.errors import PermissionDenied
 
-    ctx, out = backed_up
-    officer = add_user(ctx, "olivia", Role.OFFICER)
+    sqlite_ctx, out = backed_up
+    officer = add_user(sqlite_ctx, "olivia", Role.OFFICER)
     with pytest.raises(PermissionDenied):
-        backup.backup_database(ctx, officer, tmp_path / "x.db")
+        backup.backup_database(sqlite_ctx, officer, tmp_path / "x.db")
     with pytest.raises(PermissionDenied):
-        backup.restore_database(ctx, officer, out)
+        backup.restore_database(sqlite_ctx, officer, out)
     assert not (tmp_path / "x.db").exists()
 
 
-def test_cli_backup_and_restore(ctx: AppContext, tmp_path: Path, monkeypatch, capsys) -> None:
+def test_cli_backup_and_restore(sqlite_ctx: AppContext, tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("CHARTER_USER", "admin")
     monkeypatch.setenv("CHARTER_PASSWORD", ADMIN_PASSWORD)
-    db = ctx.settings.database
-    ctx.close()
+    db = sqlite_ctx.settings.database
+    sqlite_ctx.close()
     out = tmp_path / "b.db"
     assert cli.run(["--db", db, "backup", "--out", str(out)]) == 0
     assert "integrity ok" in capsys.readouterr().out

@@ -23,10 +23,10 @@ def _settings(ctx: AppContext):
     return dataclasses.replace(ctx.settings, time_limit=5.0)
 
 
-def test_second_plan_run_is_told_who_is_planning(any_ctx: AppContext) -> None:
-    fill_demo(any_ctx)
-    olivia = add_user(any_ctx, "olivia", Role.OFFICER)
-    oscar = add_user(any_ctx, "oscar", Role.OFFICER)
+def test_second_plan_run_is_told_who_is_planning(ctx: AppContext) -> None:
+    fill_demo(ctx)
+    olivia = add_user(ctx, "olivia", Role.OFFICER)
+    oscar = add_user(ctx, "oscar", Role.OFFICER)
     olivia_has_lock, oscar_done = threading.Event(), threading.Event()
     results: dict[str, object] = {}
 
@@ -38,7 +38,7 @@ def test_second_plan_run_is_told_who_is_planning(any_ctx: AppContext) -> None:
     def olivia_plans() -> None:
         try:
             results["olivia"] = planning.run_plan(
-                any_ctx.session_factory, olivia, _settings(any_ctx), progress=progress
+                ctx.session_factory, olivia, _settings(ctx), progress=progress
             )
         except Exception as exc:  # pragma: no cover - reported by the assertion below
             results["olivia"] = exc
@@ -48,21 +48,21 @@ def test_second_plan_run_is_told_who_is_planning(any_ctx: AppContext) -> None:
     assert olivia_has_lock.wait(30)
     try:
         with pytest.raises(Conflict, match=r"olivia has been planning since \d{4}-\d\d-\d\d \d\d:\d\d"):
-            planning.run_plan(any_ctx.session_factory, oscar, _settings(any_ctx))
+            planning.run_plan(ctx.session_factory, oscar, _settings(ctx))
     finally:
         oscar_done.set()
         thread.join(60)
     assert isinstance(results["olivia"], planning.PlanSummary)
-    assert lock_holder(any_ctx.session_factory, PLAN_LOCK) is None  # released
+    assert lock_holder(ctx.session_factory, PLAN_LOCK) is None  # released
     # and now oscar may plan
-    planning.run_plan(any_ctx.session_factory, oscar, _settings(any_ctx))
-    with any_ctx.uow(write=False) as uow:
+    planning.run_plan(ctx.session_factory, oscar, _settings(ctx))
+    with ctx.uow(write=False) as uow:
         assert uow.session.execute(sa.select(sa.func.count()).select_from(PlanRun)).scalar_one() == 2
 
 
-def test_simultaneous_runs_exactly_one_plans(any_ctx: AppContext) -> None:
-    fill_demo(any_ctx)
-    officers = [add_user(any_ctx, name, Role.OFFICER) for name in ("olivia", "oscar", "omar")]
+def test_simultaneous_runs_exactly_one_plans(ctx: AppContext) -> None:
+    fill_demo(ctx)
+    officers = [add_user(ctx, name, Role.OFFICER) for name in ("olivia", "oscar", "omar")]
     start = threading.Barrier(len(officers))
     outcomes: dict[str, object] = {}
 
@@ -73,7 +73,7 @@ def test_simultaneous_runs_exactly_one_plans(any_ctx: AppContext) -> None:
         start.wait(30)
         try:
             outcomes[actor.username] = planning.run_plan(
-                any_ctx.session_factory, actor, _settings(any_ctx), progress=slow_progress
+                ctx.session_factory, actor, _settings(ctx), progress=slow_progress
             )
         except Exception as exc:
             outcomes[actor.username] = exc
@@ -89,34 +89,34 @@ def test_simultaneous_runs_exactly_one_plans(any_ctx: AppContext) -> None:
     assert all(isinstance(o, Conflict) for o in losers.values()), outcomes
     for exc in losers.values():
         assert f"{winners[0]} has been planning since" in str(exc)
-    with any_ctx.uow(write=False) as uow:
+    with ctx.uow(write=False) as uow:
         assert uow.session.execute(sa.select(sa.func.count()).select_from(PlanRun)).scalar_one() == 1
 
 
-def test_lock_released_when_the_run_fails(any_ctx: AppContext) -> None:
-    olivia = add_user(any_ctx, "olivia", Role.OFFICER)
+def test_lock_released_when_the_run_fails(ctx: AppContext) -> None:
+    olivia = add_user(ctx, "olivia", Role.OFFICER)
 
     def boom(_f: float, _m: str) -> None:
         raise RuntimeError("solver crashed")
 
     with pytest.raises(RuntimeError):
-        planning.run_plan(any_ctx.session_factory, olivia, _settings(any_ctx), progress=boom)
-    assert lock_holder(any_ctx.session_factory, PLAN_LOCK) is None
-    with any_ctx.uow(write=False) as uow:
+        planning.run_plan(ctx.session_factory, olivia, _settings(ctx), progress=boom)
+    assert lock_holder(ctx.session_factory, PLAN_LOCK) is None
+    with ctx.uow(write=False) as uow:
         assert uow.session.get(AppLock, PLAN_LOCK) is None
 
 
-def test_expired_lease_of_a_crashed_holder_is_taken_over(any_ctx: AppContext) -> None:
+def test_expired_lease_of_a_crashed_holder_is_taken_over(ctx: AppContext) -> None:
     past = utc_now() - timedelta(minutes=1)
-    with any_ctx.uow() as uow:
+    with ctx.uow() as uow:
         uow.session.add(
             AppLock(name=PLAN_LOCK, holder="crashed", token="t", acquired_at=past, expires_at=past)
         )
         uow.commit()
-    with LeaseLock(any_ctx.session_factory, PLAN_LOCK, "olivia", lease_seconds=60):
-        info = lock_holder(any_ctx.session_factory, PLAN_LOCK)
+    with LeaseLock(ctx.session_factory, PLAN_LOCK, "olivia", lease_seconds=60):
+        info = lock_holder(ctx.session_factory, PLAN_LOCK)
         assert info is not None and info.holder == "olivia"
-    assert lock_holder(any_ctx.session_factory, PLAN_LOCK) is None
+    assert lock_holder(ctx.session_factory, PLAN_LOCK) is None
 
 
 def test_live_lease_refuses_and_names_holder(ctx: AppContext) -> None:

@@ -40,26 +40,26 @@ def _aggregates(ctx: AppContext) -> list[tuple]:
         ).all()
 
 
-def test_retention_anonymises_audits_and_is_idempotent(any_ctx: AppContext) -> None:
-    people = _load(any_ctx)
+def test_retention_anonymises_audits_and_is_idempotent(ctx: AppContext) -> None:
+    people = _load(ctx)
     by_case = {p["case_number"]: p for p in people}
-    aggregates = _aggregates(any_ctx)
+    aggregates = _aggregates(ctx)
     admin = admin_actor()
 
-    dry = retention.apply_retention(any_ctx.session_factory, admin, days=365, dry_run=True)
+    dry = retention.apply_retention(ctx.session_factory, admin, days=365, dry_run=True)
     expected = sum(1 for i in range(20) if people[i]["custody_status"] != "IN_CUSTODY")
     assert dry.anonymised == expected == 15 and dry.documents == 15 and dry.verifications == 15
-    with any_ctx.uow(write=False) as uow:
+    with ctx.uow(write=False) as uow:
         assert (
             uow.session.execute(sa.select(sa.func.count()).where(Person.anonymised_at.is_not(None))).scalar()
             == 0
         )
 
-    done = retention.apply_retention(any_ctx.session_factory, admin, days=365)
+    done = retention.apply_retention(ctx.session_factory, admin, days=365)
     assert done.anonymised == 15 and not done.dry_run
-    assert _aggregates(any_ctx) == aggregates  # counts by nationality, custody and sex kept
+    assert _aggregates(ctx) == aggregates  # counts by nationality, custody and sex kept
 
-    with any_ctx.uow(write=False) as uow:
+    with ctx.uow(write=False) as uow:
         s = uow.session
         for person in s.execute(sa.select(Person).order_by(Person.id)).scalars():
             original = by_case.get(person.case_number)
@@ -94,9 +94,9 @@ def test_retention_anonymises_audits_and_is_idempotent(any_ctx: AppContext) -> N
             assert "ANONYMISED" not in event.changes_json and "P1000" not in event.changes_json
         assert audit.verify_chain(uow).ok
 
-    again = retention.apply_retention(any_ctx.session_factory, admin, days=365)
+    again = retention.apply_retention(ctx.session_factory, admin, days=365)
     assert again.anonymised == 0
-    with any_ctx.uow(write=False) as uow:
+    with ctx.uow(write=False) as uow:
         count = sa.select(sa.func.count()).where(AuditEvent.action == "person.anonymise")
         assert uow.session.execute(count).scalar() == 15
 

@@ -35,7 +35,7 @@ def test_retryable_errors_are_recognised() -> None:
     assert not is_retryable(ValueError("database is locked"))
 
 
-def test_forced_conflicts_are_retried_and_nothing_partial_is_kept(any_ctx: AppContext) -> None:
+def test_forced_conflicts_are_retried_and_nothing_partial_is_kept(ctx: AppContext) -> None:
     calls: list[int] = []
     delays: list[float] = []
 
@@ -47,12 +47,12 @@ def test_forced_conflicts_are_retried_and_nothing_partial_is_kept(any_ctx: AppCo
             raise _locked()  # after a write: the retry must start from a rolled-back state
         return "done"
 
-    assert run_in_transaction(any_ctx.session_factory, work, sleep=delays.append) == "done"
+    assert run_in_transaction(ctx.session_factory, work, sleep=delays.append) == "done"
     assert len(calls) == 3 and len(delays) == 2 and all(0 <= d <= 2.0 for d in delays)
-    assert _display(any_ctx, "admin") == "attempt 3"
+    assert _display(ctx, "admin") == "attempt 3"
 
 
-def test_gives_up_with_a_clean_conflict_after_the_bound(any_ctx: AppContext) -> None:
+def test_gives_up_with_a_clean_conflict_after_the_bound(ctx: AppContext) -> None:
     calls: list[int] = []
 
     def work(uow: UnitOfWork) -> None:
@@ -61,9 +61,9 @@ def test_gives_up_with_a_clean_conflict_after_the_bound(any_ctx: AppContext) -> 
         raise _locked()
 
     with pytest.raises(Conflict, match="gave up after 4 attempts: database is locked"):
-        run_in_transaction(any_ctx.session_factory, work, attempts=4, sleep=lambda _s: None)
+        run_in_transaction(ctx.session_factory, work, attempts=4, sleep=lambda _s: None)
     assert len(calls) == 4
-    assert _display(any_ctx, "admin") != "never"
+    assert _display(ctx, "admin") != "never"
 
 
 def test_other_errors_are_not_retried(ctx: AppContext) -> None:
@@ -73,7 +73,7 @@ def test_other_errors_are_not_retried(ctx: AppContext) -> None:
         calls.append(1)
         uow.session.execute(sa.text("SELECT * FROM no_such_table"))
 
-    with pytest.raises(sa.exc.OperationalError):
+    with pytest.raises(sa.exc.DBAPIError, match="no_such_table"):
         run_in_transaction(ctx.session_factory, work, sleep=lambda _s: None)
     assert calls == [1]
 
