@@ -15,6 +15,8 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from planner.errors import PlannerError
+
 log = logging.getLogger(__name__)
 
 #: Tasks started and not yet reported back; keeps them (and their relays) alive until then.
@@ -42,13 +44,12 @@ class _Relay(QObject):
         super().__init__()
         self._on_done, self._on_error, self._on_progress = on_done, on_error, on_progress
         self._owner = owner
+        self.task: Task | None = None
 
     def _owner_gone(self) -> bool:
         """True when the widget that asked for the work was deleted meanwhile (window closed):
         its callbacks must not run on a dead C++ object."""
         return self._owner is not None and not shiboken6.isValid(self._owner)
-
-        self.task: Task | None = None
 
     @Slot(object)
     def done(self, result: object) -> None:
@@ -92,6 +93,9 @@ class Task(QRunnable):
     def run(self) -> None:  # runs on a pool thread
         try:
             result = self._fn(self)
+        except PlannerError as exc:  # refused, invalid, conflict: the view shows it; not a fault
+            log.info("background task refused: %s", exc)
+            self.signals.failed.emit(exc, traceback.format_exc())
         except Exception as exc:
             log.exception("background task failed")
             self.signals.failed.emit(exc, traceback.format_exc())
