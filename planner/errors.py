@@ -1,6 +1,8 @@
 """Domain errors. The CLI maps them to exit codes; the window shows their message.
 
 ``InvalidInput`` (exit 2) means nothing was written. Every other ``PlannerError`` is exit 1.
+``StaleVersion`` is the ``Conflict`` of an edit based on an old version: the window offers to
+reload the record; other conflicts (a lock held, a record that may not change) it only reports.
 """
 
 from __future__ import annotations
@@ -36,3 +38,9 @@ class NotFound(PlannerError):
 
 class Conflict(PlannerError):
     """The record changed since it was read, or a lock is held by someone else."""
+
+
+class StaleVersion(Conflict):
+    """An edit based on a version that is no longer current (optimistic locking): someone else
+    saved the record since it was read. The message names who and when; reading the record
+    again (its new version) and re-applying the change can succeed, unlike other ``Conflict``s."""

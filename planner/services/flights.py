@@ -18,8 +18,8 @@ Rules of :func:`save_flight` (field formats shared with the flight schedule impo
 - a flight whose manifest is APPROVED or SIGNED is not changed (``Conflict``: prepare and approve a
   new revision instead); neither is a CANCELLED or DEPARTED flight;
 - ``expected_version`` is the version the editor read; a different current version is refused
-  with ``Conflict`` naming who changed the flight and when (from the audit log). ``None`` means
-  *create*: a code that exists already is invalid input.
+  with ``StaleVersion`` (a ``Conflict``) naming who changed the flight and when (from the audit
+  log). ``None`` means *create*: a code that exists already is invalid input.
 
 A stop that plan assignments refer to cannot be removed (re-plan first); stops that stay keep
 their identity when reordered. Audit: ``flight.create`` / ``flight.update`` / ``flight.cancel``
@@ -39,7 +39,7 @@ import sqlalchemy as sa
 
 from planner.auth import Actor, authorize
 from planner.domain import FlightStatus, ManifestStatus, Role
-from planner.errors import Conflict, InvalidInput, NotFound
+from planner.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from planner.imports import fields as f
 from planner.imports.flights import ESCORTS, FLIGHT_CODE, SEATS, SLOTS
 from planner.models import (
@@ -301,9 +301,9 @@ def airport_choices(uow: UnitOfWork, actor: Actor) -> list[AirportChoice]:
 def _check_version(uow: UnitOfWork, flight: Flight, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != flight.version:
         who = audit.last_change(uow, ENTITY, flight.code)
-        raise Conflict(
+        raise StaleVersion(
             f"flight {flight.code} was changed by {who} since you opened it "
-            f"(version {flight.version}, yours {expected_version}); reopen it and apply your change again"
+            f"(version {flight.version}, yours {expected_version}); reload it and apply your change again"
         )
 
 
@@ -489,8 +489,9 @@ def save_flight(
 ) -> SaveResult:
     """Officer+: create (``expected_version`` None) or update the flight ``data.code``; commits.
 
-    Raises ``InvalidInput`` (``details``: one ``field: message`` per problem), ``Conflict`` (stale
-    version, approved/signed manifest, cancelled/departed flight) or ``NotFound``."""
+    Raises ``InvalidInput`` (``details``: one ``field: message`` per problem), ``StaleVersion`` (a
+    ``Conflict``: stale version), ``Conflict`` (approved/signed manifest, cancelled/departed flight)
+    or ``NotFound``."""
     authorize(uow, actor, Role.OFFICER, "flights.edit")
     data = _as_input(data)
     now = now or utc_now()
@@ -527,7 +528,7 @@ def save_flight(
         .values(version=existing.version + 1, **new_columns(new))
     )
     if updated.rowcount != 1:  # changed between our read and write
-        raise Conflict(
+        raise StaleVersion(
             f"flight {existing.code} was changed by {audit.last_change(uow, ENTITY, existing.code)} meanwhile"
         )
     if "stops" in changes:
@@ -545,8 +546,8 @@ def new_columns(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def cancel_flight(uow: UnitOfWork, actor: Actor, code: str, *, expected_version: int) -> FlightRow:
     """Officer+: mark the flight CANCELLED (people placed on it stay in the plan until the next
-    plan run moves them); commits. ``Conflict`` on a stale version, an approved/signed manifest or
-    a flight that is not PLANNED."""
+    plan run moves them); commits. ``StaleVersion`` on a stale version; ``Conflict`` on an
+    approved/signed manifest or a flight that is not PLANNED."""
     authorize(uow, actor, Role.OFFICER, "flights.cancel")
     flight = _flight(uow, code)
     _check_version(uow, flight, expected_version)
@@ -559,7 +560,7 @@ def cancel_flight(uow: UnitOfWork, actor: Actor, code: str, *, expected_version:
         .values(status=FlightStatus.CANCELLED.value, version=flight.version + 1)
     )
     if updated.rowcount != 1:
-        raise Conflict(f"flight {code} was changed by {audit.last_change(uow, ENTITY, code)} meanwhile")
+        raise StaleVersion(f"flight {code} was changed by {audit.last_change(uow, ENTITY, code)} meanwhile")
     audit.record(
         uow,
         audit.AuditEntry(

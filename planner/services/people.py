@@ -8,10 +8,10 @@ only; an officer may change the fields of ``EDITABLE_FIELDS``, parsed by the ros
 columns (:mod:`planner.imports.roster`) with its rules: a hold end date needs a reason (a reason
 without an end date is an open-ended hold), and a family group holds one nationality. Optimistic
 locking as for flights: the editor sends back the ``version`` it read; a different current
-version is refused with ``Conflict`` naming who changed the person and when (the newest audit
-event for the case number, which roster imports write too). Audit: ``person.update``, entity
-``person``, id the case number, ``{field: [old, new]}`` under the roster import's names
-(``hold_until`` for ``legal_hold_until``).
+version is refused with ``StaleVersion`` (a ``Conflict``) naming who changed the person and when
+(the newest audit event for the case number, which roster imports write too). Audit:
+``person.update``, entity ``person``, id the case number, ``{field: [old, new]}`` under the roster
+import's names (``hold_until`` for ``legal_hold_until``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from planner.auth import Actor, authorize
 from planner.db import fold_text
 from planner.domain import Role
-from planner.errors import Conflict, InvalidInput, NotFound
+from planner.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from planner.imports import roster
 from planner.imports.framework import Column, parse_fields
 from planner.models import Facility, Person, utc_now
@@ -401,9 +401,9 @@ def _validate(uow: UnitOfWork, person: Person, changes: Mapping[str, Any]) -> di
     return {_COLUMN[name]: value for name, value in values.items()}
 
 
-def _changed_by_someone(uow: UnitOfWork, case_number: str, when: str) -> Conflict:
+def _changed_by_someone(uow: UnitOfWork, case_number: str, when: str) -> StaleVersion:
     who = audit.last_change(uow, ENTITY, case_number)
-    return Conflict(
+    return StaleVersion(
         f"person {case_number} was changed by {who} {when}; reload it and apply your change again"
     )
 
@@ -423,8 +423,8 @@ def update_person(
     Values may be typed (``date``, ``int``) or text as in a roster file; ``None`` or blank clears
     an optional field. ``legal_hold_reason`` and ``legal_hold_until`` come together. Raises
     ``InvalidInput`` (``details``: one ``field: message`` per problem, nothing written),
-    ``Conflict`` (stale ``expected_version``, naming who changed the person and when; or an
-    anonymised person) or ``NotFound``."""
+    ``StaleVersion`` (a ``Conflict``: stale ``expected_version``, naming who changed the person and
+    when), ``Conflict`` (an anonymised person) or ``NotFound``."""
     authorize(uow, actor, Role.OFFICER, "people.edit")
     person = _person(uow, case_number)
     if person.anonymised_at is not None:

@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from planner.auth import SYSTEM, Actor, authorize
 from planner.domain import Role
-from planner.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
+from planner.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, StaleVersion
 from planner.models import User, utc_now
 from planner.services import audit
 from planner.uow import UnitOfWork
@@ -240,6 +240,16 @@ def list_accounts(uow: UnitOfWork, actor: Actor) -> list[UserRow]:
     return [_row(u) for u in uow.session.execute(sa.select(User).order_by(User.username)).scalars()]
 
 
+def get_account(uow: UnitOfWork, actor: Actor, username: str) -> UserRow:
+    """Admin only: one account with its version (what the editor reloads); ``NotFound`` when there
+    is none."""
+    authorize(uow, actor, Role.ADMIN, "user.list")
+    user = uow.session.execute(sa.select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise NotFound(f"there is no user {username!r}")
+    return _row(user)
+
+
 def _locked_user(uow: UnitOfWork, username: str) -> User:
     user = uow.session.execute(
         sa.select(User).where(User.username == username).with_for_update()
@@ -282,10 +292,11 @@ def update_user(
 ) -> UserRow:
     """Admin only. Change display name, role and/or active flag (``None`` = leave as is).
 
-    Refuses (``Conflict``) when the account changed since ``expected_version`` was read, and
-    (``InvalidInput``) demoting or deactivating the last active admin. Audited as ``user.update``
-    with ``{field: [old, new]}``; the version goes up by one. The caller commits. Nothing changes
-    (no event, same version) when every value equals the current one.
+    Refuses (``StaleVersion``, a ``Conflict`` naming who changed it and when) when the account
+    changed since ``expected_version`` was read, and (``InvalidInput``) demoting or deactivating
+    the last active admin. Audited as ``user.update`` with ``{field: [old, new]}``; the version
+    goes up by one. The caller commits. Nothing changes (no event, same version) when every value
+    equals the current one.
     """
     authorize(uow, actor, Role.ADMIN, "user.update")
     errors = []
@@ -302,7 +313,7 @@ def update_user(
         raise InvalidInput("; ".join(errors), errors)
     user = _locked_user(uow, username)
     if user.version != expected_version:
-        raise Conflict(
+        raise StaleVersion(
             f"user {username} was changed by {audit.last_change(uow, 'user', username)} "
             f"(version {user.version}, you edited version {expected_version}); reload and try again"
         )

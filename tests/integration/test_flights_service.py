@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from planner.auth import Actor
 from planner.context import AppContext
 from planner.domain import Role
-from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StaleVersion
 from planner.models import Assignment, AuditEvent, Flight, FlightStop, Manifest, Person, PlanRun, utc_now
 from planner.services import flights
 from planner.services.flights import FlightInput
@@ -203,9 +203,11 @@ def test_stale_version_names_who_changed_it(ctx: AppContext, admin: Actor) -> No
     officer = add_user(ctx, "olivia", Role.OFFICER)
     _save(ctx, admin, _input())
     _save(ctx, officer, _input(carrier="Avelo Airlines"), version=1)
-    with pytest.raises(Conflict, match=r"changed by olivia at .* UTC \(flight.update\).*version 2, yours 1"):
+    with pytest.raises(
+        StaleVersion, match=r"changed by olivia at .* UTC \(flight.update\).*version 2, yours 1"
+    ):
         _save(ctx, admin, _input(seats=90), version=1)
-    with pytest.raises(Conflict, match="changed by olivia"), ctx.uow() as uow:
+    with pytest.raises(StaleVersion, match="changed by olivia"), ctx.uow() as uow:
         flights.cancel_flight(uow, admin, "RF0100", expected_version=1)
     assert _get(ctx, admin, "RF0100").seats == 100
 
@@ -217,8 +219,9 @@ def test_approved_or_signed_manifest_freezes_the_flight(ctx: AppContext, admin: 
     row = _get(ctx, admin, "RF0100")
     assert (row.manifest_status, row.manifest_revision, row.manifest_in_force) == ("DRAFT", 2, "SIGNED")
     assert "new manifest revision" in row.locked_reason
-    with pytest.raises(Conflict, match=r"SIGNED manifest .* new manifest revision is needed"):
+    with pytest.raises(Conflict, match=r"SIGNED manifest .* new manifest revision is needed") as refused:
         _save(ctx, admin, _input(seats=120), version=1)
+    assert not isinstance(refused.value, StaleVersion)  # reloading would not help
     with pytest.raises(Conflict, match="SIGNED manifest"), ctx.uow() as uow:
         flights.cancel_flight(uow, admin, "RF0100", expected_version=1)
     assert _get(ctx, admin, "RF0100").status == "PLANNED"
@@ -249,8 +252,9 @@ def test_cancel_marks_audits_and_then_refuses_edits(ctx: AppContext, admin: Acto
         "olivia",
         {"status": ["PLANNED", "CANCELLED"], "placed_people": 3},
     )
-    with pytest.raises(Conflict, match="is CANCELLED"):
+    with pytest.raises(Conflict, match="is CANCELLED") as refused:
         _save(ctx, admin, _input(seats=90), version=2)
+    assert not isinstance(refused.value, StaleVersion)
     with pytest.raises(NotFound), ctx.uow() as uow:
         flights.cancel_flight(uow, admin, "RF9999", expected_version=1)
 

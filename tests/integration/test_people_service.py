@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from planner.auth import Actor
 from planner.context import AppContext
 from planner.domain import Role
-from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StaleVersion
 from planner.imports.framework import run_import
 from planner.imports.roster import PERSON_FIELDS, RosterImporter
 from planner.models import Assignment, AuditEvent, Facility, Person, PlanExclusion, User, utc_now
@@ -191,7 +191,7 @@ def test_stale_version_is_refused_naming_who_and_when(
 ) -> None:
     _update(three, officer, "A100000001", {"priority": 2}, version=1)
     with pytest.raises(
-        Conflict,
+        StaleVersion,
         match=r"A100000001 was changed by olivia at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(person\.update\) since "
         r"you opened it \(version 2, yours 1\); reload it",
     ):
@@ -209,7 +209,9 @@ def test_stale_version_is_refused_naming_who_and_when(
     with three.uow() as uow:
         run_import(RosterImporter, uow, admin, f"{','.join(header)}\n{line}\n".encode())
         uow.commit()
-    with pytest.raises(Conflict, match=r"changed by admin at .* UTC \(person\.update\) .*version 3, yours 2"):
+    with pytest.raises(
+        StaleVersion, match=r"changed by admin at .* UTC \(person\.update\) .*version 3, yours 2"
+    ):
         _update(three, officer, "A100000001", {"priority": 4}, version=2)
     assert _get(three, officer, "A100000001").custody_status == "REMOVED"
 
@@ -306,8 +308,9 @@ def test_unknown_and_anonymised_people(three: AppContext, officer: Actor) -> Non
         uow.commit()
     assert _get(three, officer, "A100000001").anonymised
     before = _snapshot(three)
-    with pytest.raises(Conflict, match=r"A100000001 was anonymised on .* cannot be edited"):
+    with pytest.raises(Conflict, match=r"A100000001 was anonymised on .* cannot be edited") as refused:
         _update(three, officer, "A100000001", {"priority": 1}, version=2)
+    assert not isinstance(refused.value, StaleVersion)  # reloading would not help
     assert _snapshot(three) == before
 
 
@@ -321,7 +324,7 @@ def test_two_sessions_read_the_same_version_the_second_save_is_refused(
         second = people.get_person(second_read, admin, "A100000001")
         assert first.version == second.version == 1
         _update(three, officer, "A100000001", {"priority": 1}, version=first.version)
-        with pytest.raises(Conflict, match=r"changed by olivia at .* UTC \(person\.update\)"):
+        with pytest.raises(StaleVersion, match=r"changed by olivia at .* UTC \(person\.update\)"):
             _update(three, admin, "A100000001", {"priority": 5}, version=second.version)
     final = _get(three, admin, "A100000001")
     assert (final.priority, final.version) == (1, 2)
@@ -373,7 +376,7 @@ def test_write_sessions_interleaved_on_postgresql(pg_ctx: AppContext, admin: Act
         ).scalar_one()
         assert loaded.version == 1
         people.update_person(first, officer, "A100000001", {"priority": 1}, expected_version=1)
-        with pytest.raises(Conflict, match=r"changed by olivia at .* UTC \(person\.update\) meanwhile"):
+        with pytest.raises(StaleVersion, match=r"changed by olivia at .* UTC \(person\.update\) meanwhile"):
             people.update_person(second, admin, "A100000001", {"priority": 5}, expected_version=1)
     final = _get(pg_ctx, admin, "A100000001")
     assert (final.priority, final.version) == (1, 2)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from planner.auth import Actor
 from planner.context import AppContext
 from planner.domain import Role
-from planner.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
+from planner.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied, StaleVersion
 from planner.models import AuditEvent, User, utc_now
 from planner.services import audit_log, users
 from planner.services.users import FAILURES_BEFORE_LOCK
@@ -90,9 +90,15 @@ def test_update_changes_fields_bumps_version_and_audits_old_and_new(ctx: AppCont
 def test_update_with_a_stale_version_is_refused_and_changes_nothing(ctx: AppContext) -> None:
     add_user(ctx, "olivia", Role.OFFICER)
     _update(ctx, admin_actor(), "olivia", display_name="First edit", expected_version=1)
-    with pytest.raises(Conflict, match=r"changed by admin at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(user.update\)"):
+    with pytest.raises(
+        StaleVersion, match=r"changed by admin at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(user.update\)"
+    ):
         _update(ctx, admin_actor(), "olivia", role="admin", expected_version=1)
     assert _account(ctx, "olivia").role == "officer"
+    with ctx.uow(write=False) as uow:  # what the editor's Reload reads
+        assert users.get_account(uow, admin_actor(), "olivia") == _account(ctx, "olivia")
+        with pytest.raises(NotFound):
+            users.get_account(uow, admin_actor(), "nobody")
 
 
 def test_update_without_a_difference_writes_nothing(ctx: AppContext) -> None:
@@ -147,6 +153,8 @@ def test_non_admins_may_not_manage_users(ctx: AppContext) -> None:
         users.unlock_user(uow, supervisor, "admin")
     with ctx.uow(write=False) as uow, pytest.raises(PermissionDenied):
         users.list_accounts(uow, supervisor)
+    with ctx.uow(write=False) as uow, pytest.raises(PermissionDenied):
+        users.get_account(uow, supervisor, "sam")
     assert _account(ctx, "sam").role == "supervisor"
 
 

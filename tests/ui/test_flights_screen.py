@@ -1,5 +1,7 @@
-"""The Flights screen through pytest-qt on a real SQLite file: list, filter, sort, create and edit
-in the dialog (validation shown in the dialog, stale edits refused), cancel with confirmation."""
+"""The Flights screen through pytest-qt on both backends: list, filter, sort, create and edit in
+the dialog (validation shown in the dialog; a stale edit refused naming who changed the flight,
+then Reload and save again; other refusals without Reload), cancel with confirmation (a stale
+cancel refreshes the table)."""
 
 from __future__ import annotations
 
@@ -9,11 +11,11 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QMessageBox
 
 from planner.auth import Actor
 from planner.context import AppContext
-from planner.models import Assignment, Flight, FlightStop, Person, PlanRun, utc_now
+from planner.models import Assignment, Flight, FlightStop, Manifest, Person, PlanRun, utc_now
 from planner.services import demo, flights
 from ui.main_window import SCREENS, MainWindow
 from ui.screens.flights import COLUMNS, FlightEditorDialog, FlightsScreen, local_to_utc
@@ -83,6 +85,26 @@ def _wait_reloaded(qtbot, screen: FlightsScreen, condition) -> None:
 def _save_in(qtbot, dialog: FlightEditorDialog) -> None:
     dialog.submit()
     qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=TIMEOUT)
+
+
+def _save_elsewhere(ctx: AppContext, actor: Actor, code: str, **changes: object) -> flights.FlightRow:
+    """Someone else saves the flight (as another window would), changing ``changes``."""
+    with ctx.uow() as uow:
+        current = flights.get_flight(uow, actor, code)
+        values = {
+            "code": current.code,
+            "carrier": current.carrier,
+            "aircraft": current.aircraft,
+            "departure_airport": current.departure_airport,
+            "departure_utc": current.departure_utc,
+            "stops": tuple(s.airport for s in current.stops),
+            "seats": current.seats,
+            "escort_officers": current.escort_officers,
+            "medical_slots": current.medical_slots,
+            "wheelchair_slots": current.wheelchair_slots,
+        }
+        result = flights.save_flight(uow, actor, values | changes, expected_version=current.version)
+    return result.flight
 
 
 def test_lists_filters_sorts_and_passes_the_model_tester(
@@ -184,31 +206,64 @@ def test_edit_with_enter_and_stale_edits_are_refused(qtbot, office: AppContext, 
     assert screen.selected().seats == row.seats + 7
 
     stale = screen.edit_flight()
-    assert stale is not None
-    with office.uow() as uow:  # someone else saves first
-        current = flights.get_flight(uow, admin, row.code)
-        flights.save_flight(
-            uow,
-            admin,
-            flights.FlightInput(
-                current.code,
-                "Other Air",
-                current.aircraft,
-                current.departure_airport,
-                current.departure_utc,
-                tuple(s.airport for s in current.stops),
-                current.seats,
-                current.escort_officers,
-                current.medical_slots,
-                current.wheelchair_slots,
-            ),
-            expected_version=current.version,
-        )
+    assert stale is not None and not stale.reload_button.isVisible()
+    opened = stale.flight.version
+    other = _save_elsewhere(office, admin, row.code, carrier="Other Air")  # someone else saves first
+    assert other.version == opened + 1
     stale.aircraft.setText("B757")
     stale.submit()
-    qtbot.waitUntil(lambda: "changed by admin" in stale.messages.text(), timeout=TIMEOUT)
-    assert stale.isVisible()
-    stale.reject()
+    qtbot.waitUntil(stale.reload_button.isVisible, timeout=TIMEOUT)
+    text = stale.messages.text()
+    assert "Not saved — the flight was changed by someone else:" in text
+    assert "changed by admin at " in text and "UTC (flight.update)" in text
+    assert f"version {opened + 1}, yours {opened}" in text
+    assert stale.isVisible() and not stale.save_button.isEnabled()
+
+    # Reload reads the flight as now stored (the other change, the new version) into the dialog.
+    stale.reload_button.click()
+    qtbot.waitUntil(lambda: stale.flight.version == opened + 1, timeout=TIMEOUT)
+    assert stale.carrier.text() == "Other Air" and stale.aircraft.text() == row.aircraft
+    assert stale.seats.value() == row.seats + 7 and stale.stop_codes() == [s.airport for s in row.stops]
+    assert f"Reloaded version {opened + 1}" in stale.messages.text()
+    assert stale.save_button.isEnabled() and not stale.reload_button.isVisible()
+
+    # The change applied again saves on top of the other one.
+    stale.aircraft.setText("B757")
+    with qtbot.waitSignal(screen.data_changed, timeout=TIMEOUT):
+        _save_in(qtbot, stale)
+    assert stale.saved is not None and stale.saved.changes == {"aircraft": [row.aircraft, "B757"]}
+    with office.uow(write=False) as uow:
+        stored = flights.get_flight(uow, admin, row.code)
+    assert (stored.version, stored.carrier, stored.aircraft) == (opened + 2, "Other Air", "B757")
+    _wait_reloaded(qtbot, screen, lambda: screen.selected() and screen.selected().version == opened + 2)
+    assert screen.selected().aircraft == "B757"
+
+
+def test_a_frozen_flight_is_refused_without_reload(qtbot, office: AppContext, admin: Actor) -> None:
+    """A refusal that is not about the version (a manifest approved meanwhile) is only reported:
+    Reload would not help. Reloading a flight that may no longer change keeps Save off."""
+    screen = _screen(qtbot, office, admin)
+    screen.table.selectRow(1)
+    row = screen.selected()
+    dialog = screen.edit_flight()
+    assert dialog is not None
+    with office.uow() as uow:  # approving a manifest does not change the flight's version
+        uow.session.add(
+            Manifest(flight_id=row.id, revision=1, status="APPROVED", sha256="0" * 64, prepared_by="admin")
+        )
+        uow.commit()
+    dialog.seats.setValue(row.seats + 1)
+    dialog.submit()
+    qtbot.waitUntil(lambda: "APPROVED manifest" in dialog.messages.text(), timeout=TIMEOUT)
+    assert dialog.buttons.isEnabled() and not dialog.reload_button.isVisible()
+    assert "changed by someone else" not in dialog.messages.text()
+
+    # Reloaded (the path after a stale refusal), such a flight shows why Save stays off.
+    dialog.reload()
+    qtbot.waitUntil(lambda: dialog.flight.manifest_in_force == "APPROVED", timeout=TIMEOUT)
+    assert not dialog.save_button.isEnabled()
+    assert "Cannot save: flight" in dialog.messages.text() and "APPROVED manifest" in dialog.messages.text()
+    dialog.reject()
 
 
 def test_cancel_asks_with_the_number_of_placed_people(qtbot, office: AppContext, admin: Actor) -> None:
@@ -222,6 +277,18 @@ def test_cancel_asks_with_the_number_of_placed_people(qtbot, office: AppContext,
     qtbot.keyClick(screen.table, Qt.Key.Key_Delete)
     assert "6 people placed on it by the current plan" in asked[0]
     assert screen.selected().status == "PLANNED"  # the user said no
+
+    # Someone else saved the flight after the table was read: the cancel is refused naming who,
+    # and the table shows the flight as now stored, so trying again cancels it.
+    opened = screen.selected().version
+    _save_elsewhere(office, admin, code, carrier="Other Air")
+    screen.cancel_action.trigger()
+    qtbot.waitUntil(lambda: screen.selected().version == opened + 1, timeout=TIMEOUT)
+    box = screen.findChild(QMessageBox)
+    assert box is not None and box.windowTitle() == f"Flight {code} was not cancelled"
+    assert "changed by admin at " in box.text() and "UTC (flight.update)" in box.text()
+    assert screen.selected().status == "PLANNED" and screen.selected().carrier == "Other Air"
+    box.close()
 
     with qtbot.waitSignal(screen.data_changed, timeout=TIMEOUT):
         screen.cancel_action.trigger()

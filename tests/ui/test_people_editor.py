@@ -1,6 +1,7 @@
 """The person editor on the People screen through pytest-qt, on both backends: open it (Enter,
 Ctrl+E, double-click), save a change (the row and the detail refresh), see validation problems
-in the dialog, and, when the person was changed underneath, the conflict message and Reload."""
+in the dialog, and, when the person was changed underneath, the conflict message and Reload (but
+no Reload for a refusal that reloading cannot fix: anonymised meanwhile)."""
 
 from __future__ import annotations
 
@@ -162,6 +163,7 @@ def test_changed_underneath_shows_who_and_reloads(
     screen.table.selectRow(0)
     dialog = _loaded(qtbot, screen.edit_person())
     assert dialog.person is not None and dialog.person.version == 1
+    assert not dialog.reload_button.isVisible()
 
     with office.uow() as uow:  # someone else saves first
         people.update_person(uow, admin, "A000000001", {"custody_status": "RELEASED"}, expected_version=1)
@@ -186,6 +188,26 @@ def test_changed_underneath_shows_who_and_reloads(
     assert (stored.version, stored.custody_status, stored.priority) == (3, "RELEASED", 5)
     qtbot.waitUntil(lambda: _cell(screen, 0, "priority") == "5", timeout=TIMEOUT)
     assert _cell(screen, 0, "custody_status") == "RELEASED"
+
+
+def test_anonymised_meanwhile_is_refused_without_reload(qtbot, office: AppContext, officer: Actor) -> None:
+    screen = _screen(qtbot, office, officer)
+    screen.table.selectRow(2)
+    dialog = _loaded(qtbot, screen.edit_person())
+    with office.uow() as uow:  # retention anonymises the person (the version stays)
+        uow.session.execute(
+            sa.update(Person.__table__)
+            .where(Person.__table__.c.case_number == "A000000003")
+            .values(anonymised_at=utc_now())
+        )
+        uow.commit()
+    dialog.priority.setValue(1)
+    dialog.submit()
+    qtbot.waitUntil(lambda: "cannot be edited" in dialog.messages.text(), timeout=TIMEOUT)
+    assert "A000000003 was anonymised on" in dialog.messages.text()
+    assert dialog.isVisible() and not dialog.reload_button.isVisible()
+    assert "changed by someone else" not in dialog.messages.text()
+    dialog.reject()
 
 
 def test_an_anonymised_person_cannot_be_edited(qtbot, office: AppContext, officer: Actor) -> None:

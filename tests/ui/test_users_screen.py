@@ -1,6 +1,7 @@
-"""The users screen and the change-password dialog through pytest-qt on a real SQLite file:
-add (with validation in the dialog), edit, the last-admin and stale-version refusals, reset
-password, unlock, and File ▸ Change my password for any role."""
+"""The users screen and the change-password dialog through pytest-qt on both backends: add (with
+validation in the dialog), edit, the last-admin refusal, the stale-version refusal naming who
+changed the account (then Reload and save again), reset password, unlock, and File ▸ Change my
+password for any role."""
 
 from __future__ import annotations
 
@@ -179,19 +180,40 @@ def test_edit_refuses_demoting_the_last_admin_and_stale_versions(
     _submit_and_wait_refusal(qtbot, dialog, "last active admin")
     dialog.reject()
 
+    assert not dialog.reload_button.isVisible()  # not about the version: reloading would not help
+    dialog.reject()
+
     screen.select_user("olivia")
     dialog = screen.edit_user()
+    assert isinstance(dialog, EditUserDialog) and not dialog.reload_button.isVisible()
     with ctx.uow() as uow:  # someone else edits olivia meanwhile
         users.update_user(uow, admin, "olivia", display_name="Changed elsewhere", expected_version=1)
         uow.commit()
     dialog.role.setCurrentIndex(dialog.role.findData("admin"))
     _submit_and_wait_refusal(qtbot, dialog, "changed by admin at")
-    dialog.reject()
+    text = dialog.message.text()
+    assert "Not saved — the user was changed by someone else:" in text
+    assert "UTC (user.update)" in text and "version 2, you edited version 1" in text
+    assert dialog.reload_button.isVisible() and not dialog.ok_button.isEnabled()
+
+    # Reload reads the account as now stored (the other change, version 2) into the dialog.
+    dialog.reload_button.click()
+    qtbot.waitUntil(lambda: dialog.row.version == 2, timeout=5000)
+    assert dialog.display_name.text() == "Changed elsewhere" and dialog.role.currentData() == "officer"
+    assert "Reloaded version 2" in dialog.message.text()
+    assert dialog.ok_button.isEnabled() and not dialog.reload_button.isVisible()
+
+    # The change applied again saves on top of the other one.
+    dialog.role.setCurrentIndex(dialog.role.findData("supervisor"))
+    _submit_and_wait_accepted(qtbot, dialog)
+    assert dialog.result_value.version == 3
+    assert _last_action(ctx) == ("user.update", "olivia")
     qtbot.waitUntil(
-        lambda: screen.model.record(screen.model.row_of("olivia")).display_name == "Changed elsewhere",
+        lambda: screen.model.record(screen.model.row_of("olivia")).version == 3,
         timeout=5000,
     )
-    assert screen.model.record(screen.model.row_of("olivia")).role == "officer"
+    row = screen.model.record(screen.model.row_of("olivia"))
+    assert (row.display_name, row.role) == ("Changed elsewhere", "supervisor")
 
 
 def test_reset_password_and_unlock(qtbot, ctx: AppContext, admin: Actor, officer: Actor) -> None:

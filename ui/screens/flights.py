@@ -1,6 +1,11 @@
 """Flights: a sortable, filterable table of flights with their plan load and manifest state, an
 editor dialog (stops, capacities, departure time in the airport's zone) and cancelling a flight.
 
+A save or cancel based on a stale version is refused (``StaleVersion``) with a message naming who
+changed the flight and when: the editor then offers Reload (the flight as now stored, its new
+version; ``ui.stale_reload``), and a refused cancel refreshes the table so the next try uses the
+current version. Other refusals (an approved manifest, a cancelled flight) are only reported.
+
 Threading: GUI thread only. Every service call (list, airports, save, cancel) runs off the GUI
 thread through ``Screen.run`` / ``run_in_background``; results come back as plain dataclasses.
 """
@@ -38,13 +43,15 @@ from PySide6.QtWidgets import (
 from planner.auth import Actor
 from planner.context import AppContext
 from planner.domain import FlightStatus
-from planner.errors import InvalidInput, PlannerError
+from planner.errors import InvalidInput, PlannerError, StaleVersion
 from planner.services import flights
 from planner.services.flights import AirportChoice, FlightInput, FlightRow, SaveResult
+from planner.uow import UnitOfWork
 from ui.background import Task, run_in_background
 from ui.errors import show_error
 from ui.record_model import RecordTableModel
 from ui.screens.base import Screen
+from ui.stale_reload import StaleReloadMixin
 from ui.tables import table_view
 
 LOAD_TARGET = 0.8
@@ -165,11 +172,15 @@ def local_to_utc(naive: datetime, zone_name: str) -> datetime:
     return utc
 
 
-class FlightEditorDialog(QDialog):
+class FlightEditorDialog(StaleReloadMixin, QDialog):
     """Create or edit one flight. Saving runs ``save_flight`` in the background; validation and
-    conflict messages appear in the dialog, which stays open until the save succeeds.
+    conflict messages appear in the dialog, which stays open until the save succeeds; after a
+    stale-version refusal, Reload reads the flight as now stored (``flight`` is the version the
+    next save is based on).
 
     GUI thread only; ``saved`` (the ``SaveResult``) is set when the dialog is accepted."""
+
+    record_label = "the flight"
 
     def __init__(
         self,
@@ -273,6 +284,8 @@ class FlightEditorDialog(QDialog):
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
         )
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.add_reload_button(self.buttons, "reloadFlight")
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
 
@@ -446,7 +459,7 @@ class FlightEditorDialog(QDialog):
             with self.ctx.uow() as uow:
                 return flights.save_flight(uow, self.actor, data, expected_version=version)
 
-        run_in_background(work, self._saved, self._failed)
+        run_in_background(work, self._saved, self._failed, owner=self)
 
     def _saved(self, result: SaveResult) -> None:
         self.buttons.setEnabled(True)
@@ -459,11 +472,27 @@ class FlightEditorDialog(QDialog):
             self.show_messages(
                 exc.details, f"Not saved — {len(exc.details)} problem(s):" if exc.details else str(exc)
             )
-        elif isinstance(exc, PlannerError):
+        elif isinstance(exc, StaleVersion):
+            self.offer_reload(exc)  # saving again would be refused the same way: only a reload helps
+        elif isinstance(exc, PlannerError):  # e.g. approved manifest, cancelled: reloading would not help
             self.show_messages([str(exc)])
         else:
             self.show_messages([])
             show_error(self, "The flight was not saved", exc, details)
+
+    # ------------------------------------------------------------ reload (StaleReloadMixin)
+
+    def read_current(self) -> Callable[[UnitOfWork], FlightRow]:
+        actor, code = self.actor, self.flight.code if self.flight else self.code.text().strip()
+        return lambda uow: flights.get_flight(uow, actor, code)
+
+    def show_record(self, record: FlightRow) -> None:
+        """Fill the fields from the flight as now stored; Save stays off when it may not change."""
+        self.flight = record
+        self._load(record)
+        self.save_button.setEnabled(not record.locked_reason)
+        if record.locked_reason:
+            self.show_messages([f"Cannot save: {record.locked_reason}"])
 
 
 # ---------------------------------------------------------------- screen
@@ -703,11 +732,17 @@ class FlightsScreen(Screen):
             self.reload()
             self.data_changed.emit("flights")
 
-        def work(uow: Any) -> FlightRow:
-            return flights.cancel_flight(uow, self.actor, code, expected_version=version)
+        def failed(exc: BaseException, details: str) -> None:
+            show_error(self, f"Flight {code} was not cancelled", exc, details)
+            if isinstance(exc, StaleVersion):  # show the flight as now stored; the next try uses it
+                self._select_after_load = code
+                self.reload()
 
-        task = self.run(work, done, write=True, error_title=f"Flight {code} was not cancelled")
-        self._cancel_task = task
+        def work(_task: Task) -> FlightRow:
+            with self.ctx.uow() as uow:
+                return flights.cancel_flight(uow, self.actor, code, expected_version=version)
+
+        self._cancel_task = run_in_background(work, done, failed, owner=self)
 
 
 __all__ = ["FlightEditorDialog", "FlightsScreen", "FlightsTableModel", "local_to_utc"]

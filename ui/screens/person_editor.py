@@ -4,14 +4,15 @@ medical need, priority, legal hold, family group), saved with optimistic locking
 The dialog opens at once and reads the person in the background; saving runs
 ``people.update_person`` in the background with the version it read. Validation problems and
 refusals are listed in the dialog, which stays open until a save succeeds. When someone else
-changed the person meanwhile (``Conflict``), the message names who and when and a Reload button
-re-reads the current record (its new version) into the dialog.
+changed the person meanwhile (``StaleVersion``), the message names who and when and a Reload
+button re-reads the current record (its new version) into the dialog (``ui.stale_reload``).
 
 Threading: GUI thread only; the database is reached through ``run_in_background`` only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -27,7 +28,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -36,11 +36,13 @@ from PySide6.QtWidgets import (
 from planner.auth import Actor
 from planner.context import AppContext
 from planner.domain import CustodyStatus, MedicalNeed, RiskLevel
-from planner.errors import Conflict, InvalidInput, PlannerError
+from planner.errors import InvalidInput, PlannerError, StaleVersion
 from planner.services import people
 from planner.services.people import EditablePerson
+from planner.uow import UnitOfWork
 from ui.background import Task, run_in_background
 from ui.errors import show_error
+from ui.stale_reload import StaleReloadMixin
 
 
 def _label(value: str) -> str:
@@ -56,9 +58,11 @@ def _enum_combo(parent: QWidget, name: str, kind: type[StrEnum], tip: str) -> QC
     return box
 
 
-class PersonEditorDialog(QDialog):
+class PersonEditorDialog(StaleReloadMixin, QDialog):
     """Edit one person's editable fields (see the module docstring). ``person`` is the record the
     form was filled from (None until read); ``saved`` is the stored record once accepted."""
+
+    record_label = "the person"
 
     def __init__(
         self, ctx: AppContext, actor: Actor, case_number: str, parent: QWidget | None = None
@@ -128,14 +132,9 @@ class PersonEditorDialog(QDialog):
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
         )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.reload_button = QPushButton("Reload", self)
-        self.reload_button.setObjectName("reloadPerson")
-        self.reload_button.setToolTip("Read the person as now stored (your unsaved changes are replaced)")
-        self.reload_button.hide()
-        self.buttons.addButton(self.reload_button, QDialogButtonBox.ButtonRole.ResetRole)
+        self.add_reload_button(self.buttons, "reloadPerson")
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
-        self.reload_button.clicked.connect(self.reload)
 
         form = QFormLayout()
         form.addRow("Custody status:", self.custody)
@@ -161,40 +160,22 @@ class PersonEditorDialog(QDialog):
 
     # ------------------------------------------------------------ reading
 
-    def reload(self) -> None:
-        """Read the person in the background and fill the form with the stored values."""
-        self.save_button.setEnabled(False)
-        self.reload_button.setEnabled(False)
-        case_number = self.case_number
+    # ``reload()`` (StaleReloadMixin) reads the person in the background, on opening and on Reload.
 
-        def work(_task: Task) -> EditablePerson:
-            with self.ctx.uow(write=False) as uow:
-                return people.get_person(uow, self.actor, case_number)
+    def read_current(self) -> Callable[[UnitOfWork], EditablePerson]:
+        actor, case_number = self.actor, self.case_number
+        return lambda uow: people.get_person(uow, actor, case_number)
 
-        run_in_background(work, self._loaded, self._load_failed, owner=self)
-
-    def _loaded(self, person: EditablePerson) -> None:
-        reloading = self.person is not None
-        self.show_person(person)
-        self.reload_button.hide()
-        self.reload_button.setEnabled(True)
+    def _reloaded(self, person: EditablePerson) -> None:
+        opening = self.person is None
+        super()._reloaded(person)  # fills the form; notes "Reloaded version N"
         if person.anonymised:
             self.show_messages([f"{person.case_number} was anonymised (retention) and cannot be edited."])
-        elif reloading:
-            self.show_messages(
-                [
-                    f"Reloaded version {person.version} as now stored; apply your change again if it is still needed."
-                ]
-            )
-        else:
+        elif opening:
             self.show_messages([])
 
-    def _load_failed(self, exc: BaseException, details: str) -> None:
-        self.reload_button.setEnabled(True)
-        self.reload_button.show()
-        self.show_messages([f"Could not read {self.case_number}: {exc}"])
-        if not isinstance(exc, PlannerError):
-            show_error(self, f"Could not read {self.case_number}", exc, details)
+    def show_record(self, record: EditablePerson) -> None:
+        self.show_person(record)
 
     def show_person(self, person: EditablePerson) -> None:
         """Fill the form with ``person`` (the version a save will be based on)."""
@@ -286,13 +267,9 @@ class PersonEditorDialog(QDialog):
             self.show_messages(
                 exc.details, f"Not saved — {len(exc.details)} problem(s):" if exc.details else str(exc)
             )
-        elif isinstance(exc, Conflict):
-            # Saving again would be refused the same way: only a reload (new version) helps.
-            self.save_button.setEnabled(False)
-            self.reload_button.show()
-            self.reload_button.setFocus()
-            self.show_messages([str(exc)], "Not saved — the person was changed by someone else:")
-        elif isinstance(exc, PlannerError):
+        elif isinstance(exc, StaleVersion):
+            self.offer_reload(exc)  # saving again would be refused the same way: only a reload helps
+        elif isinstance(exc, PlannerError):  # e.g. anonymised meanwhile: reloading would not help
             self.show_messages([str(exc)])
         else:
             self.show_messages([])

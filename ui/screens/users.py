@@ -3,7 +3,9 @@ active, reset a password and unlock an account; plus the "Change my password" di
 signed-in user opens from the File menu.
 
 Dialogs check what they can locally (password twice, length, user-name shape) and show the
-service's refusals (last admin, stale version, wrong current password) inside the dialog.
+service's refusals (last admin, stale version, wrong current password) inside the dialog. After a
+stale-version refusal (``StaleVersion``: someone else saved the account, named with the time) the
+edit dialog offers Reload, which reads the account as now stored (``ui.stale_reload``).
 Threading: GUI thread only; service calls (Argon2id hashing included) run on the thread pool
 through ``run_in_background`` with their own unit of work, committed there.
 """
@@ -34,7 +36,7 @@ from PySide6.QtWidgets import (
 from planner.auth import Actor
 from planner.context import AppContext
 from planner.domain import Role
-from planner.errors import PlannerError
+from planner.errors import PlannerError, StaleVersion
 from planner.services import users
 from planner.services.users import MIN_PASSWORD_LENGTH, USERNAME_PATTERN, UserRow
 from planner.uow import UnitOfWork
@@ -42,6 +44,7 @@ from ui.background import Task, run_in_background
 from ui.errors import show_error
 from ui.record_model import RecordTableModel, format_value
 from ui.screens.base import Screen
+from ui.stale_reload import StaleReloadMixin
 from ui.tables import table_view
 
 COLUMNS = [
@@ -144,6 +147,11 @@ class ServiceDialog(QDialog):
     def work(self) -> Callable[[UnitOfWork], Any]:
         raise NotImplementedError
 
+    def show_messages(self, lines: list[str], headline: str = "") -> None:
+        """Show refusals or notes under the form (an empty list clears it)."""
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setText("\n".join([headline, *lines] if headline else lines))
+
     def _password_field(self, name: str) -> QLineEdit:
         field = QLineEdit(self)
         field.setObjectName(name)
@@ -243,12 +251,18 @@ class AddUserDialog(ServiceDialog):
         )
 
 
-class EditUserDialog(ServiceDialog):
+class EditUserDialog(StaleReloadMixin, ServiceDialog):
+    """Role, display name and active of one account, saved with the ``row.version`` read; after a
+    stale-version refusal Reload reads the account as now stored into the form (and ``row``)."""
+
     ok_text = "Save"
+    record_label = "the user"
 
     def __init__(self, ctx: AppContext, actor: Actor, row: UserRow, parent: QWidget | None = None) -> None:
         super().__init__(ctx, f"Edit user {row.username}", parent)
         self.actor, self.row = actor, row
+        self.save_button = self.ok_button
+        self.add_reload_button(self.buttons, "reloadUser")
         name = QLabel(f"<b>{row.username}</b>", self)
         self.display_name = QLineEdit(row.display_name, self)
         self.display_name.setObjectName("displayName")
@@ -280,6 +294,24 @@ class EditUserDialog(ServiceDialog):
             active=active,
             expected_version=version,
         )
+
+    def _failed(self, exc: BaseException, details: str) -> None:
+        if isinstance(exc, StaleVersion):
+            self.buttons.setEnabled(True)
+            self.offer_reload(exc)  # saving again would be refused the same way: only a reload helps
+        else:
+            super()._failed(exc, details)
+
+    def read_current(self) -> Callable[[UnitOfWork], UserRow]:
+        actor, username = self.actor, self.row.username
+        return lambda uow: users.get_account(uow, actor, username)
+
+    def show_record(self, record: UserRow) -> None:
+        self.row = record
+        self.display_name.setText(record.display_name)
+        self.role.setCurrentIndex(self.role.findData(record.role))
+        self.active.setChecked(record.active)
+        self.save_button.setEnabled(True)
 
 
 class ResetPasswordDialog(ServiceDialog):
