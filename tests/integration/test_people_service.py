@@ -11,6 +11,8 @@ from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from planner.auth import Actor
 from planner.context import AppContext
@@ -417,3 +419,88 @@ def test_the_planner_respects_a_legal_hold_set_here(ctx: AppContext, officer: Ac
         shown = explain.explain(uow, officer, case, now=NOW)
     assert placed is None and reason == "LEGAL_HOLD"
     assert shown.stops and all("LEGAL_HOLD" in v.reasons for v in shown.stops)
+
+
+# ---------------------------------------------------------------- property: edit or nothing
+
+_ANY_TEXT = st.text(max_size=12)
+
+
+def _mostly(valid: st.SearchStrategy, invalid: st.SearchStrategy) -> st.SearchStrategy:
+    """Valid values three times in four, so that many examples get saved."""
+    return st.one_of(valid, valid, valid, invalid)
+
+
+_FIELD_VALUES = {
+    "custody_status": _mostly(st.sampled_from(["IN_CUSTODY", "RELEASED", "REMOVED"]), _ANY_TEXT),
+    "risk_level": _mostly(st.sampled_from(["LOW", "MEDIUM", "HIGH"]), _ANY_TEXT),
+    "medical_need": _mostly(st.sampled_from(["NONE", "MEDICAL_ESCORT", "WHEELCHAIR"]), _ANY_TEXT),
+    "priority": _mostly(st.integers(1, 5) | st.sampled_from(["1", " 3 "]), st.integers(-2, 8) | st.none()),
+    "legal_hold_reason": _mostly(
+        st.sampled_from(["court stay", None]), st.sampled_from(["", "x" * 201]) | _ANY_TEXT
+    ),
+    "legal_hold_until": _mostly(
+        st.dates(date(2026, 1, 1), date(2030, 1, 1)) | st.none(), st.sampled_from(["2027-02-30", "soon", ""])
+    ),
+    "family_group": _mostly(
+        st.sampled_from(["F-1", "F-2", None]), st.sampled_from(["", "bad group!"]) | _ANY_TEXT
+    ),
+}
+_HOLD_FIELDS = ("legal_hold_reason", "legal_hold_until")
+
+
+def _changes(names: set[str]) -> st.SearchStrategy:
+    """Values for ``names``; the two hold fields mostly come together, as the dialog sends them."""
+    wanted = set(names)
+    if wanted & set(_HOLD_FIELDS):
+        wanted |= set(_HOLD_FIELDS)
+    return st.fixed_dictionaries({name: _FIELD_VALUES[name] for name in sorted(wanted)})
+
+
+_CHANGES = st.one_of(
+    st.sets(st.sampled_from(sorted(_FIELD_VALUES)), max_size=4).flatmap(_changes),
+    st.sets(st.sampled_from(sorted(_FIELD_VALUES)), max_size=3).flatmap(
+        lambda names: st.fixed_dictionaries({name: _FIELD_VALUES[name] for name in sorted(names)})
+    ),
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=_CHANGES, case=st.sampled_from(["A100000001", "A100000002"]))
+def test_any_edit_is_applied_whole_or_refused_with_nothing_written(
+    three: AppContext, officer: Actor, changes: dict, case: str
+) -> None:
+    """Whatever is typed: either ``InvalidInput`` and nothing written, or exactly the changed
+    columns written, one audit event naming them old -> new, version + 1, others untouched,
+    and the family rule (one nationality per group) still holds."""
+    before_rows, before_events = _snapshot(three)
+    version = _get(three, officer, case).version
+    try:
+        _update(three, officer, case, changes, version)
+    except InvalidInput as exc:
+        event(f"refused: {sorted({d.split(':')[0] for d in exc.details})}")
+        assert exc.details, "every refusal lists its problems"
+        assert _snapshot(three) == (before_rows, before_events)
+        return
+    after_rows, after_events = _snapshot(three)
+    columns = list(Person.__table__.c.keys())
+    index = columns.index("case_number")
+    before = {row[index]: dict(zip(columns, row, strict=True)) for row in before_rows}
+    after = {row[index]: dict(zip(columns, row, strict=True)) for row in after_rows}
+    assert {c: r for c, r in after.items() if c != case} == {c: r for c, r in before.items() if c != case}
+    changed = {k for k in columns if after[case][k] != before[case][k]} - {"version", "updated_at"}
+    event("saved" if changed else "nothing to change")
+    if not changed:
+        assert (after_rows, after_events) == (before_rows, before_events)
+        return
+    assert after[case]["version"] == version + 1 and after_events == before_events + 1
+    action, actor, audited = _events(three, case)[-1]
+    assert (action, actor) == ("person.update", officer.username)
+    assert set(audited) == changed
+    with three.uow(write=False) as uow:
+        groups = uow.session.execute(
+            sa.select(Person.family_group, sa.func.count(sa.distinct(Person.nationality)))
+            .where(Person.family_group.is_not(None))
+            .group_by(Person.family_group)
+        ).all()
+    assert all(count == 1 for _group, count in groups)
