@@ -19,17 +19,25 @@ Lifecycle per flight (revision numbers 1, 2, … per flight):
   :func:`manifest_pdf`). Refused when the flight changed since approval.
 - :func:`remove_from_manifest` (officer+): the way to change a frozen flight — take people off it in
   the current plan and prepare the new revision at once.
+- :func:`reopen_manifest` (officer+): the way to *add* people to a frozen flight while the notice
+  cut-off of at least one stop is still ahead — a new DRAFT revision with exactly the content of the
+  revision in force, so the flight's newest revision is a DRAFT again and the planner may fill its
+  free seats (the people of the sent manifest stay frozen in place; rule 9 still closes a stop once
+  its cut-off has passed). The revision in force stays in force until the next one is approved.
 
 Refusals (``ManifestRefused``, exit 1) are audited: the unit of work is rolled back, a
 ``manifest.<action>.refused`` event is written and committed, and nothing else is. They are:
 the plan changed since the draft (approve), the flight changed since approval (sign,
 :func:`check_frozen_flights`), an addition after the notice cut-off (prepare, approve: nobody who was
 not on the sent manifest of a stop may be added once ``departure - notice_days`` has passed; a
-flight never sent has nobody on its sent manifest), and people the manifest may not carry
-(re-checked rules, split families). An officer approving or signing is refused by ``authorize``.
+flight never sent has nobody on its sent manifest), people the manifest may not carry
+(re-checked rules, split families), and a reopen of a flight that is not frozen (no manifest, newest
+revision a DRAFT), not PLANNED, or past the cut-off of every stop. An officer approving or signing is
+refused by ``authorize``.
 
 Audit actions: ``manifest.prepare``, ``manifest.supersede``, ``manifest.approve``, ``manifest.sign``,
-``manifest.remove_people``, ``manifest.paxlst`` and ``manifest.<action>.refused``; rendering a PDF is
+``manifest.remove_people``, ``manifest.reopen``, ``manifest.paxlst`` and ``manifest.<action>.refused``
+(a reopen also writes the ``manifest.prepare`` of its draft); rendering a PDF is
 a read and is not audited. Storage of a PAdES-signed PDF: table ``manifest_signature`` (one row per
 signed revision, migration 0002), so it is retrievable on both backends.
 """
@@ -49,12 +57,13 @@ import sqlalchemy as sa
 
 from planner.auth import Actor, authorize
 from planner.domain import FlightStatus, ManifestStatus, Role
-from planner.eligibility import StopFacts, notice_cutoff
+from planner.eligibility import CountryRuleFacts, StopFacts, notice_cutoff
 from planner.errors import InvalidInput, NotFound, PlannerError
 from planner.manifests.content import ManifestContent, content_from_json, content_sha256, content_to_json
 from planner.manifests.paxlst import transliterate, write_paxlst
 from planner.manifests.pdf import render_manifest_pdf
 from planner.models import (
+    Airport,
     Assignment,
     Flight,
     FlightStop,
@@ -246,6 +255,31 @@ def _refuse(
     return ManifestRefused(message, details)
 
 
+def _cutoff(flight: Flight, country: str, rules: dict[str, CountryRuleFacts]) -> datetime:
+    """Rule 9's notice cut-off of the flight's stop in ``country`` (``rules`` from ``rule_facts``)."""
+    facts = StopFacts(
+        flight_id=flight.id,
+        stop_id=0,
+        departure_airport=flight.departure_airport,
+        departure_utc=flight.departure_utc,
+        country=country,
+    )
+    return notice_cutoff(facts, rules[country])
+
+
+def stop_cutoffs(uow: UnitOfWork, flight: Flight) -> list[tuple[int, str, datetime]]:
+    """``(sequence, airport, notice cut-off)`` of each stop of ``flight``, in stop order. No role
+    check: a read of reference data for the workflow."""
+    stops = uow.session.execute(
+        sa.select(FlightStop.sequence, FlightStop.airport, Airport.country)
+        .join(Airport, Airport.iata == FlightStop.airport)
+        .where(FlightStop.flight_id == flight.id)
+        .order_by(FlightStop.sequence)
+    ).all()
+    rules = rule_facts(uow, {country for _, _, country in stops})
+    return [(seq, airport, _cutoff(flight, country, rules)) for seq, airport, country in stops]
+
+
 def late_additions(uow: UnitOfWork, flight: Flight, content: ManifestContent, now: datetime) -> list[str]:
     """People on ``content`` who were not on the sent manifest of their stop although that stop's
     notice cut-off has passed at ``now`` (one message per person; empty = nothing refused)."""
@@ -254,15 +288,7 @@ def late_additions(uow: UnitOfWork, flight: Flight, content: ManifestContent, no
     sent_people = case_numbers_by_stop(sent.content_json) if sent is not None else {}
     out: list[str] = []
     for stop in content.stops:
-        rule = rules[stop.country]
-        facts = StopFacts(
-            flight_id=flight.id,
-            stop_id=0,
-            departure_airport=flight.departure_airport,
-            departure_utc=flight.departure_utc,
-            country=stop.country,
-        )
-        cutoff = notice_cutoff(facts, rule)
+        cutoff = _cutoff(flight, stop.country, rules)
         if now < cutoff:
             continue
         on_sent = sent_people.get(stop.sequence, set())
@@ -360,7 +386,10 @@ def _insert_revision(
     built: BuiltManifest,
     latest: Manifest | None,
     now: datetime,
+    **changes: object,
 ) -> ManifestInfo:
+    """Insert ``built`` as a new DRAFT revision (superseding ``latest`` if it is a DRAFT) and audit
+    it as ``manifest.prepare`` with ``changes``. No checks: the callers have made them."""
     session = uow.session
     if latest is not None and latest.status == ManifestStatus.DRAFT:
         _supersede(uow, actor, latest, flight.code, now)
@@ -384,6 +413,7 @@ def _insert_revision(
         flight.code,
         persons=built.content.person_count,
         status="DRAFT",
+        **changes,
     )
     return _info(uow, manifest, flight.code, created=True)
 
@@ -661,6 +691,101 @@ def remove_from_manifest(
     return prepare_manifest(uow, actor, flight_code, now=now)
 
 
+def reopen_manifest(
+    uow: UnitOfWork, actor: Actor, flight_code: str, *, reason: str, now: datetime | None = None
+) -> ManifestInfo:
+    """Officer+: reopen a frozen flight for additions before the notice cut-off.
+
+    Writes a new DRAFT revision with the content of the revision in force (APPROVED or SIGNED, which
+    stays in force — it is what the receiving country has — until the next revision is approved).
+    The flight's newest revision being a DRAFT, the planner may then add people to its free seats;
+    those on the sent manifest stay frozen where they are. The officer prepares the next revision
+    and a supervisor approves it as usual; rule 9 and the late-addition check still refuse anyone
+    new on a stop whose cut-off has passed by then.
+
+    ``InvalidInput`` for a blank ``reason``, ``NotFound`` for an unknown flight. Refused (audited as
+    ``manifest.reopen.refused``) when the flight has no manifest, its newest revision is a DRAFT
+    (already open), the flight is not PLANNED, or the notice cut-off of every stop has passed (nobody
+    could be added; take people off instead). Audited as ``manifest.reopen`` (entity flight, with the
+    reason and the revision numbers) plus the ``manifest.prepare`` of the new draft.
+    """
+    authorize(uow, actor, Role.OFFICER, f"reopen the manifest of {flight_code}")
+    if not reason.strip():
+        raise InvalidInput("give a reason for reopening the flight")
+    now = _now(now)
+    flight = _flight(uow, flight_code)
+    latest = _latest(uow, flight.id)
+    if latest is None:
+        raise _refuse(
+            uow, actor, "reopen", flight_code, f"{flight_code} has no manifest: it is open to the planner"
+        )
+    if latest.status not in IN_FORCE:
+        raise _refuse(
+            uow,
+            actor,
+            "reopen",
+            flight_code,
+            f"{flight_code} is already open: its newest revision {latest.revision} is {latest.status}, "
+            "not approved",
+        )
+    if flight.status != FlightStatus.PLANNED:
+        raise _refuse(
+            uow,
+            actor,
+            "reopen",
+            flight_code,
+            f"flight {flight_code} is {flight.status}: its manifest can no longer change",
+        )
+    cutoffs = stop_cutoffs(uow, flight)
+    if not any(now < cutoff for _, _, cutoff in cutoffs):
+        raise _refuse(
+            uow,
+            actor,
+            "reopen",
+            flight_code,
+            f"the notice cut-off of every stop of {flight_code} has passed: nobody could be added; "
+            "take people off instead",
+            [
+                f"stop {seq} {airport}: cut-off {cutoff:%Y-%m-%d %H:%M} UTC"
+                for seq, airport, cutoff in cutoffs
+            ],
+        )
+    content = dataclasses.replace(
+        stored_content(latest),
+        revision=latest.revision + 1,
+        status=ManifestStatus.DRAFT.value,
+        prepared_by=_display(uow, actor),
+        prepared_at=now,
+        approved_by=None,
+        approved_at=None,
+        signed_by=None,
+        signed_at=None,
+    )
+    built = BuiltManifest(flight_id=flight.id, content=content)
+    info = _insert_revision(uow, actor, flight, built, latest, now, reopened_from=latest.revision)
+    audit.record(
+        uow,
+        audit.AuditEntry(
+            actor=actor.username,
+            action="manifest.reopen",
+            entity="flight",
+            entity_id=flight_code,
+            changes={
+                "reason": reason.strip(),
+                "in_force_revision": latest.revision,
+                "in_force_status": latest.status,
+                "draft_revision": info.revision,
+                "open_stops": [
+                    {"stop": seq, "airport": airport, "cutoff": cutoff.isoformat()}
+                    for seq, airport, cutoff in cutoffs
+                    if now < cutoff
+                ],
+            },
+        ),
+    )
+    return info
+
+
 def manifest_for_print(
     uow: UnitOfWork, actor: Actor, flight_code: str, *, now: datetime | None = None
 ) -> ManifestInfo:
@@ -878,6 +1003,8 @@ __all__ = [
     "manifest_pdf",
     "prepare_manifest",
     "remove_from_manifest",
+    "reopen_manifest",
     "sent_manifest_people",
     "sign_manifest",
+    "stop_cutoffs",
 ]

@@ -5,6 +5,7 @@ event each action leaves."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,9 +17,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from planner.auth import Actor
 from planner.context import AppContext
@@ -509,3 +511,76 @@ def test_take_a_person_off_an_approved_flight(qtbot, demo_ctx, officer, supervis
         cases = {r.case_number for s in manifests.manifest_content(uow, officer, code).stops for r in s.rows}
     assert single not in cases and len(cases) == content.person_count - 1
     assert "manifest.remove_people" in _actions(demo_ctx)
+
+
+def test_reopen_an_approved_flight_for_additions(qtbot, demo_ctx, officer, supervisor, make_screen) -> None:
+    """An officer reopens an approved flight: the action is enabled only while the newest revision
+    is approved, the dialog asks why, a DRAFT with the same people is prepared while the approved
+    revision stays in force, and both the reopen and a refused one are audited."""
+    boss = make_screen(demo_ctx, supervisor)
+    code = _target(boss)
+    _select(qtbot, boss, code)
+    assert not boss.reopen_action.isEnabled() and "no manifest" in boss.reopen_action.toolTip()
+    _prepare(qtbot, boss)
+    assert not boss.reopen_action.isEnabled() and "Already open" in boss.reopen_action.toolTip()
+    box = _approve(qtbot, boss)
+    box.button(QMessageBox.StandardButton.Yes).click()
+    _wait_newest(qtbot, boss, "APPROVED", 1)
+    approved = boss._newest()
+
+    screen = make_screen(demo_ctx, officer)
+    _select(qtbot, screen, code)
+    qtbot.waitUntil(screen.reopen_action.isEnabled, timeout=WAIT)
+    assert screen.reopen_action.shortcut() == QKeySequence("Ctrl+Shift+O")
+    assert screen.reopen_action in screen.toolbar.actions()
+    assert "fill free seats" in screen.reopen_action.toolTip()
+    assert "Ctrl+Shift+O" in screen.reopen_action.toolTip()
+    # Once the last stop's cut-off has passed nobody could be added: the action says so.
+    row = screen._flight
+    assert row.last_cutoff is not None and row.notice_cutoff <= row.last_cutoff < row.departure_utc
+    screen._flight = dataclasses.replace(row, last_cutoff_passed=True)
+    screen._update_actions()
+    assert not screen.reopen_action.isEnabled() and "every stop has passed" in screen.reopen_action.toolTip()
+    screen._flight = row
+    screen._update_actions()
+    assert screen.reopen_action.isEnabled()
+
+    screen.reopen_dialog = None
+    screen.reopen_action.trigger()
+    dialog = screen.reopen_dialog
+    assert dialog is not None and dialog.isVisible() and code in dialog.windowTitle()
+    assert "stays in force" in dialog.findChild(QLabel, "reopenSummary").text()
+    dialog.buttons.accepted.emit()  # no reason yet: the dialog says so and stays open
+    assert dialog.isVisible() and "reason" in dialog.message.text()
+    dialog.reason.setText("flight under 80 % full")
+    with qtbot.waitSignal(screen.data_changed, timeout=WAIT):
+        dialog.buttons.accepted.emit()
+    _wait_newest(qtbot, screen, "DRAFT", 2)
+    assert screen._newest().person_count == approved.person_count
+    assert [m.status for m in screen.revisions.records()] == ["DRAFT", "APPROVED"]
+    qtbot.waitUntil(lambda: screen._flight.manifest == "DRAFT rev 2 · APPROVED in force", timeout=WAIT)
+    assert not screen.reopen_action.isEnabled() and "Already open" in screen.reopen_action.toolTip()
+    assert "manifest.reopen" in _actions(demo_ctx)
+    with demo_ctx.uow(write=False) as uow:
+        event = uow.session.execute(
+            sa.select(
+                AuditEvent.actor, AuditEvent.entity, AuditEvent.entity_id, AuditEvent.changes_json
+            ).where(AuditEvent.action == "manifest.reopen")
+        ).one()
+    assert tuple(event[:3]) == (officer.username, "flight", code)
+    assert "flight under 80 % full" in event.changes_json
+
+    # The supervisor's screen still shows revision 1 as the newest: reopening again is refused by
+    # the service, with its message, and the refusal is audited.
+    assert boss.reopen_action.isEnabled()
+    boss.reopen_action.trigger()
+    boss.reopen_dialog.reason.setText("again")
+    boss.reopen_dialog.buttons.accepted.emit()
+    error = _error_box(qtbot, boss)
+    assert "already open" in error.text()
+    assert "manifest.reopen.refused" in _actions(demo_ctx)
+    error.close()
+    # The refusal refreshed the screen: it now knows the flight is open already.
+    qtbot.waitUntil(lambda: boss._newest() is not None and boss._newest().revision == 2, timeout=WAIT)
+    qtbot.waitUntil(lambda: not boss.reopen_action.isEnabled(), timeout=WAIT)
+    assert "Already open" in boss.reopen_action.toolTip()

@@ -1,7 +1,8 @@
 """Manifests: every flight with people in the current plan and its manifest status; the revisions of
 the selected flight and a preview of the selected revision's PDF (QtPdf); the workflow actions —
-prepare a draft, approve, sign (optionally with a PAdES signature from a PKCS#12 file), save and
-print the PDF, export PAXLST, check a printed copy's hash, and render every manifest to a folder.
+prepare a draft, approve, sign (optionally with a PAdES signature from a PKCS#12 file), take people
+off or reopen an approved flight for additions, save and print the PDF, export PAXLST, check a
+printed copy's hash, and render every manifest to a folder.
 
 Threading: every method runs on the GUI thread. Service calls (lists, the PDF rendering, the
 workflow writes, reading a key file, writing files, the batch) run off the GUI thread through
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,14 @@ class FlightManifestRow:
     in_force: str | None
     notice_cutoff: datetime
     cutoff_passed: bool
+    #: The latest cut-off of the stops (departure minus the shortest notice): after it nobody at all
+    #: may be added, so reopening the flight for additions is pointless.
+    last_cutoff: datetime | None = None
+    last_cutoff_passed: bool = False
+
+    @property
+    def free_seats(self) -> int:
+        return max(0, self.seats - self.people)
 
     @property
     def status_key(self) -> str:
@@ -131,6 +140,8 @@ class FlightManifestRow:
 
     @classmethod
     def of(cls, row: FlightRow, now: datetime) -> FlightManifestRow:
+        shortest = min((s.notice_days for s in row.stops), default=None)
+        last = row.departure_utc - timedelta(days=shortest) if shortest is not None else None
         return cls(
             code=row.code,
             departure_utc=row.departure_utc,
@@ -144,6 +155,8 @@ class FlightManifestRow:
             in_force=row.manifest_in_force,
             notice_cutoff=row.notice_cutoff,
             cutoff_passed=row.notice_cutoff <= now,
+            last_cutoff=last,
+            last_cutoff_passed=last is not None and last <= now,
         )
 
 
@@ -379,6 +392,65 @@ class RemovePeopleDialog(QDialog):
             self.accept()
 
 
+class ReopenDialog(QDialog):
+    """Confirm reopening an approved flight for additions and give the reason (it goes into the
+    audit log). GUI thread only; the service call runs after the dialog is accepted."""
+
+    def __init__(
+        self, info: ManifestInfo, flight: FlightManifestRow | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("reopenDialog")
+        self.setWindowTitle(f"Reopen {info.flight_code} for additions")
+        self.setMinimumWidth(540)
+        seats = (
+            f" It has {flight.free_seats} free seat(s) ({flight.people} of {flight.seats} taken)."
+            if flight is not None
+            else ""
+        )
+        cutoff = (
+            f" Additions are possible until {_utc(flight.last_cutoff)} UTC at the latest (stops with an "
+            "earlier notice cut-off close sooner)."
+            if flight is not None and flight.last_cutoff is not None
+            else ""
+        )
+        summary = QLabel(
+            f"Reopen flight {info.flight_code} so that the planner can add people to it?{seats}\n\n"
+            f"A new DRAFT revision with the {info.person_count} people of revision {info.revision} "
+            f"({info.status}) is prepared. Revision {info.revision} stays in force — it is what the "
+            "receiving country has — and everybody on it stays on the flight. Run the planner, "
+            "prepare the next revision and have a supervisor approve it to send it." + cutoff,
+            self,
+        )
+        summary.setObjectName("reopenSummary")
+        summary.setWordWrap(True)
+        self.reason = QLineEdit(self)
+        self.reason.setObjectName("reopenReason")
+        self.reason.setPlaceholderText("e.g. flight under 80 % full, 12 newly verified people")
+        self.message = QLabel("", self)
+        self.message.setObjectName("reopenMessage")
+        self.message.setStyleSheet("color: #b3261e")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Reopen for additions")
+        self.buttons.accepted.connect(self._accept_if_complete)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow("Reason:", self.reason)
+        layout = QVBoxLayout(self)
+        layout.addWidget(summary)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+
+    def _accept_if_complete(self) -> None:
+        if not self.reason.text().strip():
+            self.message.setText("Give the reason: it goes into the audit log.")
+        else:
+            self.accept()
+
+
 class SignDialog(QDialog):
     """Confirm signing; optionally choose a PKCS#12 key file and its password for a PAdES
     signature. GUI thread only; the file is read later, off the GUI thread."""
@@ -576,6 +648,7 @@ class ManifestsScreen(Screen):
         self.confirm_box: QMessageBox | None = None
         self.sign_dialog: SignDialog | None = None
         self.remove_dialog: RemovePeopleDialog | None = None
+        self.reopen_dialog: ReopenDialog | None = None
         self.hash_dialog: HashCheckDialog | None = None
         self.last_batch: BatchReport | None = None
 
@@ -587,6 +660,7 @@ class ManifestsScreen(Screen):
         self.approve_action = self._action("Approve…", "Ctrl+Shift+A", self.approve)
         self.sign_action = self._action("Sign…", "Ctrl+Shift+S", self.sign)
         self.remove_action = self._action("Take people off…", "Ctrl+Shift+T", self.remove_people)
+        self.reopen_action = self._action("Reopen for additions…", "Ctrl+Shift+O", self.reopen)
         self.toolbar.addSeparator()
         self.save_action = self._action("Save PDF…", QKeySequence.StandardKey.Save, self.save_pdf)
         self.print_action = self._action("Print…", QKeySequence.StandardKey.Print, self.print_pdf)
@@ -1083,6 +1157,29 @@ class ManifestsScreen(Screen):
             + shortcut(self.remove_action),
         )
 
+        why = flight_reason()
+        if not why and flight is not None and flight.flight_status != FlightStatus.PLANNED.value:
+            why = f"Flight {flight.code} is {flight.flight_status}: its manifest can no longer change"
+        if not why and newest is None:
+            why = "Nothing to reopen: the flight has no manifest, so the planner may fill it already"
+        if not why and newest is not None and newest.status not in IN_FORCE:
+            why = (
+                f"Already open: the newest revision {newest.revision} is {newest.status}, "
+                "so the planner may add people"
+            )
+        if not why and flight is not None and flight.last_cutoff_passed:
+            why = (
+                "The notice cut-off of every stop has passed: nobody may be added any more "
+                "(people can still be taken off)"
+            )
+        state(
+            self.reopen_action,
+            why,
+            "Open this approved flight to the planner again so it can fill free seats before the notice "
+            "cut-off: prepares a DRAFT revision with the same people (they stay frozen); the approved "
+            "revision stays in force until the next one is approved" + shortcut(self.reopen_action),
+        )
+
         why = NEEDS_SUPERVISOR if not self.can(Role.SUPERVISOR) else flight_reason()
         if not why and newest is None:
             why = "Prepare a draft first"
@@ -1219,6 +1316,36 @@ class ManifestsScreen(Screen):
             lambda uow: manifests.remove_from_manifest(uow, self.actor, code, cases, reason=reason),
             done,
             f"Could not take people off {code}",
+        )
+
+    def reopen(self) -> None:
+        """Ask for the reason, then reopen the selected approved flight for additions (a new DRAFT
+        revision with the same people; the approved one stays in force)."""
+        newest = self._newest()
+        if not self.reopen_action.isEnabled() or self._flight is None or newest is None:
+            return
+        flight = self._flight
+        dialog = ReopenDialog(newest, flight, self)
+        dialog.accepted.connect(lambda: self._reopen_confirmed(flight.code, dialog))
+        self.reopen_dialog = dialog
+        dialog.open()
+
+    def _reopen_confirmed(self, code: str, dialog: ReopenDialog) -> None:
+        reason = dialog.reason.text().strip()
+
+        def done(info: ManifestInfo) -> None:
+            self._revision = None  # show the new revision
+            self._changed(
+                f"{code} reopened for additions: DRAFT revision {info.revision} prepared "
+                f"({info.person_count} people); run the planner to fill free seats, then prepare "
+                "and approve the next revision"
+            )
+
+        self._write(
+            f"reopening {code}",
+            lambda uow: manifests.reopen_manifest(uow, self.actor, code, reason=reason),
+            done,
+            f"Could not reopen {code}",
         )
 
     def approve(self) -> None:
@@ -1460,4 +1587,11 @@ class ManifestsScreen(Screen):
         show_error(self, "Could not render the manifests", exc, details)
 
 
-__all__ = ["FlightManifestRow", "HashCheckDialog", "ManifestsScreen", "SignDialog", "approval_text"]
+__all__ = [
+    "FlightManifestRow",
+    "HashCheckDialog",
+    "ManifestsScreen",
+    "ReopenDialog",
+    "SignDialog",
+    "approval_text",
+]
