@@ -46,6 +46,9 @@ class Settings:
     #: Seconds a plan-run lock outlives the solver time limit (covers loading and storing); after
     #: time limit + margin a crashed run's lock expires by itself.  Env: CHARTER_PLAN_LOCK_MARGIN
     plan_lock_margin: float = 300.0
+    #: The office's party id in PAXLST interchanges (UNB/UNG sender, NAD+MS reporting party; the
+    #: carrier or border agency assigns it).  Env: CHARTER_PAXLST_SENDER
+    paxlst_sender: str = "CHARTER PLANNER"
     #: SQLCipher key of an encrypted SQLite file (never logged or shown).  Env: CHARTER_DB_KEY
     db_key: str = field(default="", repr=False)
 
@@ -69,6 +72,7 @@ _ENV_NAMES = {
     "retention_days": "CHARTER_RETENTION_DAYS",
     "log_level": "CHARTER_LOG_LEVEL",
     "plan_lock_margin": "CHARTER_PLAN_LOCK_MARGIN",
+    "paxlst_sender": "CHARTER_PAXLST_SENDER",
     "db_key": "CHARTER_DB_KEY",
 }
 

@@ -105,7 +105,7 @@ def cmd_paxlst(ctx: AppContext, args: argparse.Namespace) -> int:
 
     actor = login(ctx)
     with ctx.uow() as uow:
-        text = manifests.export_paxlst(uow, actor, args.flight)
+        text = manifests.export_paxlst(uow, actor, args.flight, sender=ctx.settings.paxlst_sender)
         uow.commit()
     write_whole(args.out, text.encode("ascii"))
     print(f"PAXLST for {args.flight} -> {args.out}")

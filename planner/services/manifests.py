@@ -60,7 +60,7 @@ from planner.domain import FlightStatus, ManifestStatus, Role
 from planner.eligibility import CountryRuleFacts, StopFacts, notice_cutoff
 from planner.errors import InvalidInput, NotFound, PlannerError
 from planner.manifests.content import ManifestContent, content_from_json, content_sha256, content_to_json
-from planner.manifests.paxlst import transliterate, write_paxlst
+from planner.manifests.paxlst import PaxlstError, transliterate, write_paxlst
 from planner.manifests.pdf import render_manifest_pdf
 from planner.models import (
     Airport,
@@ -895,9 +895,17 @@ def check_manifest_hash(uow: UnitOfWork, actor: Actor, flight_code: str, sha256:
     )
 
 
-def export_paxlst(uow: UnitOfWork, actor: Actor, flight_code: str, *, now: datetime | None = None) -> str:
+def export_paxlst(
+    uow: UnitOfWork,
+    actor: Actor,
+    flight_code: str,
+    *,
+    sender: str = PAXLST_SENDER,
+    now: datetime | None = None,
+) -> str:
     """Officer+: the PAXLST interchange of the revision in force (APPROVED or SIGNED; the carrier gets
-    only what was approved). ``InvalidInput`` without one. Interchange reference ``M<id>R<revision>``;
+    only what was approved). ``InvalidInput`` without one, or when ``sender`` (the office's party
+    id, ``Settings.paxlst_sender``) is not UNOA text. Interchange reference ``M<id>R<revision>``;
     recipient the carrier's name in UNOA. Audited as ``manifest.paxlst``."""
     authorize(uow, actor, Role.OFFICER, f"export the PAXLST of {flight_code}")
     now = _now(now)
@@ -908,9 +916,10 @@ def export_paxlst(uow: UnitOfWork, actor: Actor, flight_code: str, *, now: datet
     content = stored_content(in_force)
     reference = f"M{in_force.id}R{in_force.revision}"[:14]
     recipient = transliterate(flight.carrier)[:35] or "CARRIER"
-    text = write_paxlst(
-        content, sender=PAXLST_SENDER, recipient=recipient, interchange_ref=reference, now=now
-    )
+    try:
+        text = write_paxlst(content, sender=sender, recipient=recipient, interchange_ref=reference, now=now)
+    except PaxlstError as exc:
+        raise InvalidInput(f"PAXLST of {flight_code}: {exc}") from None
     _record(
         uow,
         actor,

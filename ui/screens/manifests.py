@@ -1502,7 +1502,7 @@ class ManifestsScreen(Screen):
             return
 
         def work(uow: UnitOfWork) -> str:
-            return manifests.export_paxlst(uow, self.actor, code)
+            return manifests.export_paxlst(uow, self.actor, code, sender=self.ctx.settings.paxlst_sender)
 
         def done(text: str) -> None:
             self._write_file(path, text.encode("ascii"), f"PAXLST of {code} written to {path}")

@@ -159,7 +159,12 @@ def test_cli_manifest_approve_sign_check_paxlst(
     assert len(PdfFileReader(io.BytesIO(out.read_bytes())).embedded_signatures) == 1
 
     edi = tmp_path / "rf0001.edi"
+    monkeypatch.setenv("CHARTER_PAXLST_SENDER", "办公室")  # no UNOA transliteration: a clear error
+    assert cli.run(["--db", cli_db, "paxlst", "RF0001", "--out", str(edi)]) == 2
+    assert "sender" in capsys.readouterr().err and not edi.exists()
+    monkeypatch.setenv("CHARTER_PAXLST_SENDER", "OFFICE 42")
     assert cli.run(["--db", cli_db, "paxlst", "RF0001", "--out", str(edi)]) == 0
+    assert "'UNB+UNOA:4+OFFICE 42+" in edi.read_text()
     cnt = next(s for s in parse_paxlst(edi.read_text()) if s.tag == "CNT")
     assert cnt.element(0, 1) == "3"
 
