@@ -40,6 +40,7 @@ PEOPLE, FLIGHTS = 100_000, 800
 PLAN_TIME_LIMIT = 15
 TARGET_MS = 100.0
 AFTER_RUN_MS = 500
+SWITCH_MS = 1500
 BENCH_DIR = Path(tempfile.gettempdir()) / "charter-bench-gui-100k"
 
 
@@ -243,5 +244,27 @@ def test_gui_stall_while_typing_during_a_plan_run(qtbot, window: MainWindow) -> 
     _wait_results(qtbot, plan)
     meter.stop()
     worst = meter.report(f"typing in People while the plan runs ({time.perf_counter() - started:.1f} s)")
+    _attribute(meter, phases)
+    assert worst < 10 * TARGET_MS
+
+
+def test_gui_stall_while_switching_screens(qtbot, window: MainWindow) -> None:
+    """Every screen in turn, twice (the first visit loads it, the second refreshes), with
+    ``SWITCH_MS`` on each: the Dashboard's flight list, the People list, the Audit log … are
+    queried in the background while the meter runs."""
+    from ui.main_window import SCREENS
+
+    meter, phases = StallMeter(), []
+    meter.start()
+    started = time.perf_counter()
+    for round_ in (1, 2):
+        for screen_class in SCREENS:
+            phases.append((time.perf_counter(), 0.0, f"{screen_class.title} (visit {round_})"))
+            window.show_screen(screen_class.title)
+            qtbot.wait(SWITCH_MS)
+    meter.stop()
+    worst = meter.report(
+        f"switching between {len(SCREENS)} screens twice ({time.perf_counter() - started:.1f} s)"
+    )
     _attribute(meter, phases)
     assert worst < 10 * TARGET_MS
