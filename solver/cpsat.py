@@ -2,7 +2,9 @@
 
 Structure follows the cpsat-primer: :class:`AssignmentModel` builds variables, then one constraint module
 per rule (:mod:`solver.constraints`), then the objective; :meth:`AssignmentModel.solve` runs the stages,
-each warm-started (hinted) with the previous stage's solution and constrained to keep its optimum.
+each warm-started (hinted) with the previous stage's solution and constrained to keep its optimum.  The
+stages start from the LP relaxation (:mod:`solver.lp`) and repair its rounding in neighbourhoods: exact
+MIPs (SCIP, the LP's rows made integral) for the primary objective and the moves, CP-SAT for the rest.
 """
 
 from __future__ import annotations
@@ -19,20 +21,15 @@ from ortools.sat.python import cp_model
 
 from solver import constraints, objective
 from solver.compile import Layout
-from solver.lp import CapacityRows, LPModel, LPResult, capacity_rows, fill, round_down, solve_lp
+from solver.lp import CapacityRows, LPModel, LPResult, capacity_rows, fill, round_down, solve_lp, solve_mip
 from solver.problem import SolveOptions
 
 log = logging.getLogger(__name__)
 
-#: Above this many columns a stage not settled by the LP and its neighbourhood is not retried on the whole
-#: layout in CP-SAT: building that model alone takes seconds and the search rarely improves on the LP
-#: plan (the plan is returned with its proven gap instead).
+#: Above this many columns a primary stage not within ``primary_gap`` after the LP and its MIP
+#: neighbourhoods is not retried on the whole layout in CP-SAT: building that model alone takes seconds and
+#: the search rarely improves on the LP plan (the plan is returned with its proven gap instead).
 FULL_CPSAT_COLUMNS = 20000
-
-#: Layouts up to this many columns whose primary gap is already within ``SolveOptions.primary_gap`` still
-#: get one work-bounded neighbourhood search to close it (10k-people instances end proven optimal).
-CLOSE_COLUMNS = 10000
-CLOSE_WORK = 1.0
 
 #: Stages 2 / 3 not settled by the LP and its neighbourhood are retried on the whole layout in CP-SAT only
 #: up to this many columns, with ``STAGE_WORK`` deterministic seconds (earliness is a tie-breaker: on
@@ -40,22 +37,25 @@ CLOSE_WORK = 1.0
 STAGE_CPSAT_COLUMNS = 2000
 STAGE_WORK = 1.0
 
-#: Largest layouts whose stage 2 / 3 LP solution is repaired in CP-SAT around its fractional part (the
-#: earliness neighbourhoods of larger layouts rarely find even a feasible plan within their work limit).
-STAGE_NEIGHBOURHOOD_COLUMNS = {2: 10000, 3: STAGE_CPSAT_COLUMNS}
+#: Largest layouts whose stage 3 LP solution is repaired in CP-SAT around its fractional part (the
+#: earliness neighbourhoods of larger layouts rarely find even a feasible plan within their work limit;
+#: stage 2 is repaired in MIP neighbourhoods instead).
+STAGE_NEIGHBOURHOOD_COLUMNS = STAGE_CPSAT_COLUMNS
 
-#: A re-planning neighbourhood (see :meth:`AssignmentModel._neighborhood` with a reference plan) frees
-#: whole flights up to this many columns, beyond that only the columns of the units that change.
-REF_FLIGHT_COLUMNS = 300
-#: CP-SAT deterministic time of that neighbourhood search (it starts from the draft-preserving plan).
-REF_WORK = 0.2
+#: Largest layouts whose stage 2 starts from its LP (larger ones: the lexicographic relaxation's bound and
+#: MIP neighbourhoods only; that LP would take seconds to improve on them by a move or two).
+STAGE_LP_COLUMNS = 30000
+
+#: The MIP neighbourhoods (:meth:`AssignmentModel._mip_neighbourhoods`) free flights up to about this many
+#: columns at a time (SCIP solves one in well under a second; larger layouts take several).
+MIP_COLUMNS = 1500
 
 #: Wall seconds the LP relaxation of a component always gets (without it only the trivial bound is known).
 LP_MIN_SECONDS = 3.0
 
-#: CP-SAT deterministic time (about seconds) per neighbourhood search, by stage: enough to settle the
-#: few fractional flights of an LP solution, small enough that a hopeless neighbourhood costs little.
-NEIGHBOURHOOD_WORK = {1: 3.0, 2: 0.5, 3: 0.25}
+#: CP-SAT deterministic time (about seconds) of a stage 3 neighbourhood search: enough to settle the few
+#: fractional flights of an LP solution, small enough that a hopeless neighbourhood costs little.
+NEIGHBOURHOOD_WORK = 0.25
 
 #: ``report(stage, objective or None, bound or None)`` – called from CP-SAT threads.
 Reporter = Callable[[int, float | None, float | None], None]
@@ -75,6 +75,10 @@ class ComponentResult:
     feasible: bool
     stopped: bool
     infeasible: bool = False
+    #: proven lower bounds of the moves and (model units, see :mod:`solver.objective`) of the earliness
+    #: for plans at this primary objective; equal to ``moves`` / ``earliness`` once the stage is settled
+    moves_bound: int = 0
+    earliness_bound: int = 0
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
@@ -109,10 +113,17 @@ class AssignmentModel:
         self._stage_rows = False  # stage 2 / 3 rows (primary ≥ best, moves ≤ cap) added to the CP-SAT model
         self._moves_cap: int | None = None
         self._primary_row: int | None = None  # LP row "primary ≥ …" of the moves / earliness stages
-        #: the draft-preserving start plan (see :meth:`_draft_residual`), when re-planning
-        self._kept: np.ndarray | None = None
         #: wall seconds by phase: "relax" (LP relaxation), "primary" (rest of stage 1), "stages" (2 and 3)
         self.seconds: dict[str, float] = {"relax": 0.0, "primary": 0.0, "stages": 0.0}
+        # the search state between :meth:`solve_primary` and :meth:`solve_stage` (see :meth:`result`)
+        self._plan = np.zeros(layout.n_columns, dtype=np.int64)
+        self._best = -1
+        self._bound = layout.max_primary()
+        self._feasible = self._infeasible = self._stopped = self._primary_optimal = False
+        #: stages 2 / 3 still to run after the primary one (none unless the primary plan is good enough)
+        self.stages: tuple[int, ...] = ()
+        self._settled: dict[int, bool] = {}
+        self._stage_lower: dict[int, int] = {}
 
     def _build_model(self) -> None:
         """Build variables, constraints and objective once (lazily: the LP path may not need CP-SAT)."""
@@ -292,16 +303,38 @@ class AssignmentModel:
         should_stop: Callable[[], bool] | None = None,
         lp_deadline: float | None = None,
     ) -> ComponentResult:
-        """Run the stages until ``deadline`` (``time.monotonic()``) or ``should_stop()``; the LP
-        relaxation may run until ``lp_deadline`` (default ``deadline``) as no bound is known without it.
+        """All stages of this layout until ``deadline`` (``time.monotonic()``) or ``should_stop()``:
+        :meth:`solve_primary`, then stages 2 and 3 (:meth:`solve_stage`) within ``stage_share`` of the
+        time left.  (:func:`solver.solve.solve_layouts` instead runs the primary stage of every component
+        before the later stages of any.)"""
+        self.solve_primary(deadline, report, should_stop, lp_deadline)
+        if self.stages:
+            now = time.monotonic()
+            stage_deadline = now + self.options.stage_share * max(deadline - now, 0.0)
+            for stage in self.stages:
+                self.solve_stage(stage, stage_deadline, report, should_stop)
+        return self.result()
 
-        Stage 1 starts from the LP relaxation (:mod:`solver.lp`): its certified bound, and the better of
-        a plan rounded from its solution and (when re-planning) the draft plan completed greedily.  When
-        that plan is within ``primary_gap`` of the bound the primary search stops (layouts of at most
-        ``CLOSE_COLUMNS`` columns first get a work-bounded neighbourhood search to close the gap);
-        otherwise CP-SAT searches around the LP's fractional part, then (small layouts) the whole model
-        with the LP bound as a cut.  Stages 2 and 3 (moves, earliness) then run with ``primary ≥ best``,
-        within ``stage_share`` of the remaining time.
+    def solve_primary(
+        self,
+        deadline: float,
+        report: Reporter | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        lp_deadline: float | None = None,
+    ) -> ComponentResult:
+        """Stage 1 (primary objective) until ``deadline`` or ``should_stop()``; the LP relaxation may run
+        until ``lp_deadline`` (default ``deadline``) as no bound is known without it.  Sets
+        :attr:`stages` to the later stages to run (when ``lexicographic`` and the plan is within
+        ``primary_gap`` of the bound).
+
+        Stage 1 starts from the LP relaxation (:mod:`solver.lp`): its certified bound and its solution
+        rounded down and refilled.  When re-planning the relaxation is lexicographic (the fewest moves
+        among the primary optima), so that rounding keeps almost everybody at their draft stop.  Then,
+        while below the bound, MIP neighbourhoods (:meth:`_repair`: the flights where the LP solution is
+        fractional or differs, solved exactly in SCIP, primary before moves) close the gap left by the
+        rounding; the draft plan completed greedily is the fallback.  A plan still not within
+        ``primary_gap`` of the bound is searched by CP-SAT on the whole model (small layouts), with the
+        LP bound as a cut.
 
         Contract: the returned values always satisfy every constraint when ``feasible`` is true; when no
         solution was found and no unit is required, the empty plan (all zeros) is returned as feasible.
@@ -322,50 +355,38 @@ class AssignmentModel:
             lp = self._relaxation
             rows = self._lp.rows if self._lp is not None else capacity_rows(lay)
             if lp.infeasible:
-                return ComponentResult(zeros, 0, 0, 0, 0, False, False, False, False, infeasible=True)
+                self._infeasible = True
+                return self.result()
             bound = min(lp.bound, trivial)
-            values, feasible = self._start(lp.x, rows, bound, started + (deadline - started) / 2)
+            # the LP solution rounded down and refilled (when re-planning, x is the lexicographic optimum,
+            # fewest moves among the primary optima, so the rounding keeps almost everybody in place)
+            values = fill(lay, round_down(lay, rows, lp.x))
+            feasible = self._complete(values)
             best = objective.evaluate(lay, values)[0] if feasible else -1
             if report is not None:
                 report(1, float(max(best, 0)), float(bound))
             log.debug("LP %.2fs: start %d, bound %d (LP %.2f)", lp.seconds, best, bound, lp.value)
         stopped = should_stop is not None and should_stop()
+        if lp is not None:
+            if feasible and best < bound and not stopped:
+                # close the gap exactly (MIP) around the LP's fractional part; when re-planning primary
+                # before moves in one objective, so nobody moves who need not
+                values = self._repair(lp.x, values, deadline, should_stop)
+            # the LP not solved in time (x = 0) or its rounding incomplete: the draft plan, refilled
+            draft = self._draft_plan(rows) if not (lp.optimal and feasible) else None
+            if (
+                draft is not None
+                and self._complete(draft)
+                and (not feasible or self._key(draft) > self._key(values))
+            ):
+                values, feasible = draft, True
+            if feasible:
+                best = objective.evaluate(lay, values)[0]
+                if report is not None:
+                    report(1, float(best), float(bound))
+            stopped = should_stop is not None and should_stop()
         primary_optimal = feasible and best >= bound
         good = feasible and self._good(best, bound)
-        close = not good or lay.n_columns <= CLOSE_COLUMNS
-        # re-planning: the draft-preserving plan is below the bound, so moves may gain primary (searched
-        # when it is not good enough, or on small layouts, as the close search above)
-        kept_p = objective.evaluate(lay, self._kept)[0] if self._kept is not None else bound
-        kept_open = kept_p < bound and (not self._good(kept_p, bound) or lay.n_columns <= CLOSE_COLUMNS)
-        if (
-            lp is not None
-            and ((not primary_optimal and close) or kept_open)
-            and not stopped
-            and time.monotonic() < deadline - 0.05
-        ):
-            left = deadline - time.monotonic()
-            work = CLOSE_WORK if good else None
-            x, ref = lp.x, None
-            if feasible and self._kept is not None:
-                # re-planning: search around the draft-preserving plan towards the LP optimum with the
-                # fewest moves, so that whatever primary is gained costs few moves
-                x = self._moves_lp(lp.value, deadline)
-                ref = self._kept if x is not None else None
-                work = REF_WORK if x is not None else work
-                x = lp.x if x is None else x
-            found, _ = self._neighborhood(
-                x, 1, best, None, time.monotonic() + left / 2, should_stop, work=work, ref=ref
-            )
-            if found is not None and self._complete(found):
-                value = objective.evaluate(lay, found)[0]
-                now_key = self._key(values, bound)
-                if value > best or self._key(found, bound) > now_key:
-                    values, best, feasible = found, value, True
-                    primary_optimal = best >= bound
-                    good = self._good(best, bound)
-                    if report is not None:
-                        report(1, float(best), float(bound))
-            stopped = should_stop is not None and should_stop()
         small = lay.links or lay.n_columns <= FULL_CPSAT_COLUMNS
         if not good and not stopped and small and time.monotonic() < deadline - 0.05:
             self._build_model()
@@ -377,7 +398,8 @@ class AssignmentModel:
             solver, status, stopped = self._run(1, deadline, report, should_stop)
             self.relative_gap = None
             if status in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
-                return ComponentResult(zeros, 0, 0, 0, 0, False, False, False, stopped, infeasible=True)
+                self._infeasible, self._stopped = True, stopped
+                return self.result()
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 found = self._values(solver)
                 value = objective.evaluate(lay, found)[0]
@@ -386,20 +408,46 @@ class AssignmentModel:
                 bound = min(bound, math.floor(solver.best_objective_bound + 1e-6))
             primary_optimal = feasible and best >= bound
             good = feasible and self._good(best, bound)
-        if not feasible:
-            p, m, e = objective.evaluate(lay, zeros)
-            return ComponentResult(zeros, p, trivial, m, e, False, False, not lay.u_required.any(), stopped)
-        bound = max(bound, best)
-        all_optimal = primary_optimal
         self.seconds["primary"] = time.monotonic() - started
+        self._stopped = stopped
+        self._feasible = feasible
+        if not feasible:
+            self._bound = trivial
+            return self.result()
+        self._plan, self._best, self._bound = values, best, max(bound, best)
+        self._primary_optimal = primary_optimal
         if opts.lexicographic and good and not stopped:
-            now = time.monotonic()
-            stage_deadline = now + opts.stage_share * max(deadline - now, 0.0)
-            values, settled, stopped = self._lexicographic(values, best, stage_deadline, report, should_stop)
-            all_optimal = primary_optimal and settled
-            self.seconds["stages"] = time.monotonic() - now
+            self.stages = (2, 3) if bool((lay.u_drop > 0).any()) else (3,)
+        return self.result()
+
+    def result(self) -> ComponentResult:
+        """What the stages run so far found and proved (see :class:`ComponentResult`): ``all_optimal``
+        when the primary objective is proven optimal and every later stage in :attr:`stages` settled."""
+        lay = self.layout
+        if self._infeasible:
+            zeros = np.zeros(lay.n_columns, dtype=np.int64)
+            return ComponentResult(zeros, 0, 0, 0, 0, False, False, False, self._stopped, infeasible=True)
+        values = self._plan if self._feasible else np.zeros(lay.n_columns, dtype=np.int64)
         p, m, e = objective.evaluate(lay, values)
-        return ComponentResult(values, p, max(bound, p), m, e, primary_optimal, all_optimal, True, stopped)
+        if not self._feasible:
+            feasible = not lay.u_required.any()
+            return ComponentResult(values, p, self._bound, m, e, False, False, feasible, self._stopped)
+        settled = all(self._settled.get(stage, False) for stage in self.stages)
+        moves_bound = m if self._settled.get(2) else max(self.moves_floor(), self._stage_lower.get(2, 0))
+        early_bound = self._stage_lower.get(3, e if self._settled.get(3) else 0)
+        return ComponentResult(
+            values,
+            p,
+            max(self._bound, p),
+            m,
+            e,
+            self._primary_optimal,
+            self._primary_optimal and settled,
+            True,
+            self._stopped,
+            moves_bound=min(moves_bound, m),
+            earliness_bound=min(early_bound, e),
+        )
 
     def _primary_at_least(self, lower: float) -> None:
         """Set the LP row ``primary ≥ lower`` (added once, then its bound is changed)."""
@@ -410,74 +458,124 @@ class AssignmentModel:
         else:
             lpm.set_row_bounds(self._primary_row, lower, math.inf)
 
-    def _moves_lp(self, value: float, deadline: float) -> np.ndarray | None:
-        """An LP solution with primary objective at ``value`` (the LP optimum) and the fewest moves,
-        or ``None`` (LP not solved in time)."""
-        if self._lp is None or deadline - time.monotonic() <= 0.05:
-            return None
-        self._primary_at_least(value - 1e-9 * abs(value) - 1e-6)
-        status, x, _ = self._lp.optimize(self._lp.stage_coeffs(2), False, deadline - time.monotonic())
-        return x if status == "OPTIMAL" else None
+    def _repair(
+        self,
+        x: np.ndarray,
+        values: np.ndarray,
+        deadline: float,
+        should_stop: Callable[[], bool] | None,
+    ) -> np.ndarray:
+        """Improve the complete plan ``values`` around the LP solution ``x``: MIP neighbourhoods
+        (:meth:`_mip_neighbourhoods`) of the flights where ``x`` is fractional or differs from ``values``,
+        largest primary deficit first."""
+        lay = self.layout
+        n_f = lay.inst.flight_id.size
+        diff = (np.abs(x - np.round(x)) > 1e-6) | (np.abs(x - values) > 1e-6)
+        levels = (lay.u_levels * np.arange(6)).sum(axis=1) / np.maximum(lay.u_mult, 1)
+        weight = np.where(lay.u_split, levels, lay.u_weight)[lay.c_unit]
+        deficit = np.bincount(lay.c_flight, weights=weight * (x - values), minlength=n_f)
+        flights = np.unique(lay.c_flight[diff])
+        return self._mip_neighbourhoods(
+            values, flights[np.argsort(-deficit[flights], kind="stable")], deadline, should_stop
+        )
+
+    def _moved_flights(self, values: np.ndarray) -> np.ndarray:
+        """Flights where moves of ``values`` could be undone: where items placed away from their draft
+        stop are and where such items (or items of their units not placed) have their draft stop, most
+        such items first."""
+        lay = self.layout
+        n_f = lay.inst.flight_id.size
+        cu = lay.c_unit
+        moved = (values > 0) & (lay.c_moves > 0)
+        # columns where (some members of) the unit's items have their draft stop
+        saving = lay.c_moves < lay.u_drop[cu]
+        at_draft = np.bincount(cu, weights=np.where(saving, values, 0), minlength=lay.n_units)
+        off = np.where(lay.u_drop > 0, lay.u_mult - at_draft, 0)  # items of a unit not at a draft column
+        score = np.bincount(lay.c_flight[moved], weights=values[moved], minlength=n_f).astype(np.float64)
+        back = saving & (off[cu] > 0)
+        score += np.bincount(lay.c_flight[back], weights=off[cu[back]], minlength=n_f)
+        flights = np.flatnonzero(score > 0)
+        return flights[np.argsort(-score[flights], kind="stable")]
+
+    def _mip_neighbourhoods(
+        self,
+        values: np.ndarray,
+        flights: np.ndarray,
+        deadline: float,
+        should_stop: Callable[[], bool] | None,
+    ) -> np.ndarray:
+        """Improve the complete plan ``values`` flights ``flights`` at a time: those flights are freed,
+        every other column keeps its value, and the small remaining layout is solved exactly as a MIP
+        (:func:`solver.lp.solve_mip`: primary, when re-planning primary before moves; hinted with
+        ``values``, so never worse), in ``flights`` order, chunks of at most ``MIP_COLUMNS`` columns,
+        until ``deadline``."""
+        lay = self.layout
+        if flights.size == 0:
+            return values
+        n_f = lay.inst.flight_id.size
+        cu, cf = lay.c_unit, lay.c_flight
+        order = np.argsort(cf, kind="stable")
+        start = np.searchsorted(cf[order], np.arange(n_f + 1))
+        placed = np.bincount(cu, weights=values, minlength=lay.n_units)
+        k = 0
+        while k < flights.size and deadline - time.monotonic() > 0.05:
+            if should_stop is not None and should_stop():
+                break
+            # flights in order while the neighbourhood has at most MIP_COLUMNS columns: those on its flights
+            # of the units placed there or not all placed (the units it frees)
+            live = placed < lay.u_mult
+            chunk: list[int] = []
+            while k < flights.size:
+                f = int(flights[k])
+                trial = live.copy()
+                on_f = order[start[f] : start[f + 1]]
+                trial[cu[on_f[values[on_f] > 0]]] = True
+                cols = np.concatenate([order[start[g] : start[g + 1]] for g in [*chunk, f]])
+                if chunk and int(trial[cu[cols]].sum()) > MIP_COLUMNS:
+                    break
+                live = trial
+                chunk.append(f)
+                k += 1
+            free = np.isin(lay.c_flight, chunk)
+            fixed = np.where(free, 0, values)
+            sub, cols = lay.restricted(free, fixed)
+            sub, keep = sub.fitted()
+            cols = cols[keep]
+            if sub.n_columns == 0:
+                continue
+            found = solve_mip(sub, values[cols], deadline - time.monotonic(), should_stop)
+            if found is None:
+                continue
+            candidate = fixed.copy()
+            candidate[cols] = found
+            if self._complete(candidate) and self._key(candidate) > self._key(values):
+                values = candidate
+                placed = np.bincount(cu, weights=values, minlength=lay.n_units)
+            log.debug(
+                "MIP neighbourhood: %d flights, %d columns: primary %d, moves %d",
+                len(chunk),
+                sub.n_columns,
+                *objective.evaluate(lay, values)[:2],
+            )
+        return values
 
     def _good(self, best: int, bound: int) -> bool:
         """Is ``best`` within ``primary_gap`` of ``bound``?"""
         return bound - best <= self.options.primary_gap * max(bound, 1)
 
-    def _start(
-        self, x: np.ndarray, rows: CapacityRows, bound: int, deadline: float
-    ) -> tuple[np.ndarray, bool]:
-        """The best complete plan among the LP solution ``x`` rounded and refilled, the draft plan
-        (everybody at their draft stop as far as capacities allow) refilled, and (when re-planning) the
-        draft-preserving plan of :meth:`_draft_residual`: among plans within ``primary_gap`` of ``bound``
-        the fewest moves (a re-plan stays put instead of moving thousands of people for the last few
-        units of a gap that is good enough), otherwise the highest primary; then least earliness.
-        Returns (values, complete)."""
-        lay = self.layout
-        candidates = [fill(lay, round_down(lay, rows, x))]
+    def _draft_plan(self, rows: CapacityRows) -> np.ndarray | None:
+        """The draft plan (everybody at their draft stop as far as capacities allow) refilled greedily, or
+        ``None`` when nobody has a draft stop."""
         draft = self._draft_hint()
-        if draft is not None:
-            candidates.append(fill(lay, round_down(lay, rows, draft.astype(np.float64))))
-            kept = self._draft_residual(rows, deadline)
-            if kept is not None and self._complete(kept):
-                self._kept = kept
-                candidates.append(kept)
-        k = max(range(len(candidates)), key=lambda i: self._key(candidates[i], bound))
-        return candidates[k], self._complete(candidates[k])
-
-    def _key(self, values: np.ndarray, bound: int) -> tuple:
-        """Preference among plans (larger is better): complete; within ``primary_gap`` of ``bound``; if
-        not, the higher primary; then fewer moves, higher primary, less earliness."""
-        p, m, e = objective.evaluate(self.layout, values)
-        good = self._good(p, bound)
-        return (self._complete(values), good, 0 if good else p, -m, p, -e)
-
-    def _draft_residual(self, rows: CapacityRows, deadline: float) -> np.ndarray | None:
-        """The draft-preserving plan: everybody whose draft stop is still a column of theirs stays
-        there (as far as the capacities allow), and the rest – people without a draft stop, those who
-        lost it, seats freed – is solved as its own, much smaller layout (LP, rounding, neighbourhood;
-        its moves are constant) within ``deadline``.  ``None`` when there is no draft or no plan."""
-        lay = self.layout
-        draft = self._draft_hint()
-        if draft is None or lay.links:
+        if draft is None:
             return None
-        at = draft > 0
-        fixed = round_down(lay, rows, draft.astype(np.float64))
-        sub, cols = lay.restricted(~at, fixed)
-        sub, keep = sub.fitted()
-        values = fixed.copy()
-        if sub.n_columns:
-            model = AssignmentModel(sub, replace(self.options, lexicographic=False))
-            res = model.solve(max(deadline, time.monotonic() + 0.1))
-            if not res.feasible:
-                return None
-            values[cols[keep]] = res.values
-        log.debug(
-            "draft-preserving plan: %d columns kept, residual %d columns: primary %d, moves %d",
-            int(at.sum()),
-            sub.n_columns,
-            *objective.evaluate(lay, values)[:2],
-        )
-        return values
+        return fill(self.layout, round_down(self.layout, rows, draft.astype(np.float64)))
+
+    def _key(self, values: np.ndarray) -> tuple:
+        """Lexicographic preference among plans (larger is better): complete, higher primary, fewer
+        moves, less earliness."""
+        p, m, e = objective.evaluate(self.layout, values)
+        return (self._complete(values), p, -m, -e)
 
     def moves_floor(self) -> int:
         """A lower bound of the moves of any plan of this layout: every item at its cheapest column
@@ -516,42 +614,50 @@ class AssignmentModel:
         placed = np.bincount(lay.c_unit, weights=values, minlength=lay.n_units).astype(np.int64)
         return bool((placed[lay.u_required] == lay.u_mult[lay.u_required]).all())
 
-    def _lexicographic(
+    def solve_stage(
         self,
-        values: np.ndarray,
-        best: int,
+        stage: int,
         deadline: float,
-        report: Reporter | None,
-        should_stop: Callable[[], bool] | None,
-    ) -> tuple[np.ndarray, bool, bool]:
-        """Stages 2 and 3 with the primary objective kept at ``best`` or above (and, in stage 3, the moves
-        at the value stage 2 reached): (values, both settled, stopped).  Stage 2 is settled outright when
-        the plan's moves reach :meth:`moves_floor` (a re-plan that keeps everybody who can stay); see
-        :meth:`_stage` for the rest.  A stage that is not settled still keeps its best plan, and the next
-        stage runs from it."""
+        report: Reporter | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> None:
+        """Stage 2 (moves) or 3 (earliness) of :attr:`stages` until ``deadline``, with the primary objective
+        kept at its best or above (and, in stage 3, the moves at the value stage 2 reached).  Stage 2 is
+        settled outright when the plan's moves reach :meth:`moves_floor` (a re-plan that keeps everybody
+        who can stay) or, at the LP optimum of the primary objective, the moves of the lexicographic
+        relaxation; see :meth:`_stage` for the rest.  A stage that is not settled still keeps its best
+        plan, and the next stage runs from it.  Call stage 2 before 3; see :meth:`result`."""
+        if stage not in self.stages or stage in self._settled or self._stopped:
+            return
+        t0 = time.monotonic()
         lay = self.layout
         const = int((lay.u_drop * lay.u_mult).sum())
-        stages = (2, 3) if bool((lay.u_drop > 0).any()) else (3,)
-        if self._lp is not None:
-            self._primary_at_least(best - 1e-6)
-        all_settled = True
-        for stage in stages:
-            m0 = objective.evaluate(lay, values)[1]
-            if stage == 2 and m0 <= self.moves_floor():
-                settled, stopped = True, False
-            else:
-                values, settled, stopped = self._stage(stage, values, best, m0, deadline, report, should_stop)
-            all_settled = all_settled and settled
-            if stopped:
-                return values, False, True
-            if stage == 2:
-                m = objective.evaluate(lay, values)[1]
-                if self._lp is not None:
-                    self._lp.add_row(self._lp.stage_coeffs(2), -math.inf, m - const + 1e-6)
-                if self._built:
-                    self.model.add(self.moves <= m)
-                self._moves_cap = m
-        return values, all_settled, False
+        if self._lp is not None and self._primary_row is None:
+            self._primary_at_least(self._best - 1e-6)
+        values = self._plan
+        m0 = objective.evaluate(lay, values)[1]
+        lex = self._relaxation
+        if stage == 2 and lex is not None and math.isfinite(lex.moves) and self._best >= lex.value - 1e-6:
+            # at the LP optimum of the primary objective, the lexicographic relaxation's moves are a bound
+            lower = math.ceil(lex.moves - 1e-6 * max(lex.moves, 1.0))
+            self._stage_lower[2] = max(self._stage_lower.get(2, 0), lower)
+        if stage == 2 and m0 <= max(self.moves_floor(), self._stage_lower.get(2, 0)):
+            settled, stopped = True, False
+        else:
+            values, settled, stopped = self._stage(
+                stage, values, self._best, m0, deadline, report, should_stop
+            )
+        self._plan = values
+        self._settled[stage] = settled and not stopped
+        self._stopped = stopped
+        if stage == 2:
+            m = objective.evaluate(lay, values)[1]
+            if self._lp is not None:
+                self._lp.add_row(self._lp.stage_coeffs(2), -math.inf, m - const + 1e-6)
+            if self._built:
+                self.model.add(self.moves <= m)
+            self._moves_cap = m
+        self.seconds["stages"] += time.monotonic() - t0
 
     def _stage(
         self,
@@ -564,11 +670,14 @@ class AssignmentModel:
         should_stop: Callable[[], bool] | None,
     ) -> tuple[np.ndarray, bool, bool]:
         """Minimise moves (``stage`` 2) or earliness (3) keeping ``primary ≥ best`` and ``moves ≤ m0``:
-        the LP (its optimum is the stage's lower bound; the rounded vertex often reaches it), then CP-SAT
-        on the LP's fractional neighbourhood, then, on layouts of at most ``STAGE_CPSAT_COLUMNS`` columns,
-        CP-SAT on the whole layout.  Searches are bounded by deterministic work, so they return the same
-        plan every time.  Settled: moves at the bound, earliness within ``earliness_gap`` of it.
-        Returns (best values, settled, stopped)."""
+        the LP (stage 2: layouts up to ``STAGE_LP_COLUMNS`` columns; its optimum is the stage's lower
+        bound and the rounded vertex often reaches it).  Stage 3: a rounding that lost primary is
+        repaired in MIP neighbourhoods (:meth:`_repair`), then CP-SAT searches the LP's fractional
+        neighbourhood.  Stage 2: MIP neighbourhoods of the LP's fractional flights and of the flights
+        where people are away from their draft stop (:meth:`_moved_flights`).  Then, on layouts of at most
+        ``STAGE_CPSAT_COLUMNS`` columns, CP-SAT on the whole layout.  Searches are bounded by deterministic work, so they return the same plan every
+        time.  Settled: moves at the bound, earliness within ``earliness_gap`` of it.  Every lower bound
+        proven is kept for :meth:`result`.  Returns (best values, settled, stopped)."""
         lay = self.layout
         const = int((lay.u_drop * lay.u_mult).sum())
 
@@ -591,26 +700,45 @@ class AssignmentModel:
 
         lpm = self._lp
         target: int | None = None
-        if lpm is not None and deadline - time.monotonic() > 0.05:
+        fractional = np.zeros(0, dtype=np.int64)  # flights where the stage LP solution is fractional
+        # the moves LP of a large layout takes seconds and hardly improves on its MIP neighbourhoods
+        use_lp = stage == 3 or lay.n_columns <= STAGE_LP_COLUMNS
+        if lpm is not None and use_lp and deadline - time.monotonic() > 0.05:
             coeffs = lpm.stage_coeffs(stage)
             status, x, value = lpm.optimize(coeffs, False, deadline - time.monotonic())
             if status == "OPTIMAL":
                 if stage == 2:
                     value += const
                 lower = math.ceil(value - 1e-9 * abs(value) - 1e-6)
+                self._stage_lower[stage] = max(self._stage_lower.get(stage, 0), lower)
                 target = lower + (math.floor(self.options.earliness_gap * abs(value)) if stage == 3 else 0)
-                take(fill(lay, round_down(lay, lpm.rows, x)))
+                rounded = fill(lay, round_down(lay, lpm.rows, x))
+                if stage == 3 and score(rounded) is None and self._complete(rounded):
+                    # the rounding lost some of the primary objective: win it back in MIP neighbourhoods of
+                    # the LP's fractional flights, from the rounding (which keeps most of its earliness)
+                    rounded = self._repair(x, rounded, deadline, should_stop)
+                take(rounded)
                 log.debug("LP stage %d: bound %.2f, rounded %d", stage, value, current)
+                fractional = np.unique(lay.c_flight[np.abs(x - np.round(x)) > 1e-6])
                 if (
-                    current > target
-                    and lay.n_columns <= STAGE_NEIGHBOURHOOD_COLUMNS[stage]
+                    stage == 3
+                    and current > target
+                    and lay.n_columns <= STAGE_NEIGHBOURHOOD_COLUMNS
                     and deadline - time.monotonic() > 0.05
                 ):
-                    slack = float(target - lower) if stage == 3 else None
+                    slack = float(target - lower)
                     found, _ = self._neighborhood(x, stage, best, m0, deadline, should_stop, slack)
                     take(found)
                 if current <= target:
                     return values, True, False
+        if stage == 2 and not lay.links and deadline - time.monotonic() > 0.05:
+            # MIP neighbourhoods (primary before moves: never lower) of the LP's fractional flights, then of
+            # the flights where people are away from their draft stop
+            moved = self._moved_flights(values)
+            flights = np.concatenate([fractional, moved[~np.isin(moved, fractional)]])
+            take(self._mip_neighbourhoods(values, flights, deadline, should_stop))
+            if current <= max(self._stage_lower.get(2, 0), self.moves_floor()):
+                return values, True, False
         small = lay.links or lay.n_columns <= STAGE_CPSAT_COLUMNS
         if not small or deadline - time.monotonic() <= 0.05:
             return values, False, False
@@ -630,6 +758,8 @@ class AssignmentModel:
         self.deterministic_time = self.absolute_gap = None
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             take(self._values(solver))
+            lower = math.ceil(solver.best_objective_bound - 1e-6)
+            self._stage_lower[stage] = max(self._stage_lower.get(stage, 0), lower)
         settled = status == cp_model.OPTIMAL and not stopped
         return values, settled, stopped
 
@@ -642,66 +772,35 @@ class AssignmentModel:
         deadline: float,
         should_stop: Callable[[], bool] | None,
         slack: float | None = None,
-        work: float | None = None,
-        ref: np.ndarray | None = None,
-        max_columns: int | None = None,
     ) -> tuple[np.ndarray | None, bool]:
-        """Repair an LP solution ``x`` exactly around its fractional part: every column on a flight that
-        carries a fractional column is free, every other column is fixed at its rounded-down value, and
-        CP-SAT solves the small remaining problem for ``stage`` (1: maximise primary; 2 / 3: minimise
-        moves / earliness with ``primary ≥ best`` and, in stage 3, ``moves ≤ moves_cap``).
-
-        With a reference plan ``ref`` (complete, feasible) the neighbourhood is instead the flights
-        where ``x`` differs from ``ref`` – only the columns there of the units where it differs when that
-        is more than ``REF_FLIGHT_COLUMNS`` columns (``x`` is a solution of either relaxation); the rest stays as in ``ref``, which is the
-        search's hint (so the result is never worse than ``ref``), and stage 1 maximises the primary
-        objective, then minimises moves (one weighted objective).  Neighbourhoods of more than
-        ``max_columns`` columns are not searched.
+        """Repair a stage 3 (or 2) LP solution ``x`` exactly around its fractional part: every column on a
+        flight that carries a fractional column is free, every other column is fixed at its rounded-down
+        value, and CP-SAT minimises earliness (``stage`` 3; 2: moves) in the small remaining problem with
+        ``primary ≥ best`` and, in stage 3, ``moves ≤ moves_cap``.
 
         Returns (values of the whole layout or ``None`` if nothing feasible was found, proven optimal
         for the neighbourhood).  ``slack`` lets the search stop that close to its bound."""
         lay = self.layout
-        if ref is None:
-            base = round_down(lay, capacity_rows(lay), x)
-            frac = np.abs(x - np.round(x)) > 1e-6
-            touched = np.unique(lay.c_flight[frac | (base != np.round(x))])
-            free = np.isin(lay.c_flight, touched)
-        else:
-            base = ref
-            diff = np.abs(x - ref) > 1e-6
-            touched = np.unique(lay.c_flight[diff])
-            free = np.isin(lay.c_flight, touched)
-            if int(free.sum()) > REF_FLIGHT_COLUMNS:
-                involved = np.zeros(lay.n_units, dtype=bool)
-                involved[lay.c_unit[diff]] = True
-                free &= involved[lay.c_unit]
+        base = round_down(lay, capacity_rows(lay), x)
+        frac = np.abs(x - np.round(x)) > 1e-6
+        touched = np.unique(lay.c_flight[frac | (base != np.round(x))])
+        free = np.isin(lay.c_flight, touched)
         fixed = np.where(free, 0, base)
         sub, cols = lay.restricted(free, fixed)
-        if sub.n_columns == 0 or (max_columns is not None and sub.n_columns > max_columns):
-            log.debug("neighbourhood stage %d: %d columns, not searched", stage, sub.n_columns)
+        if sub.n_columns == 0:
             return None, False
         model = AssignmentModel(sub, replace(self.options, lexicographic=False))
         model.absolute_gap = slack
-        model.deterministic_time = NEIGHBOURHOOD_WORK[stage] if work is None else work
+        model.deterministic_time = NEIGHBOURHOOD_WORK
         model._build_model()
         fixed_p = objective.evaluate(lay, fixed)[0]
         moves_lin = lay.c_moves - lay.u_drop[lay.c_unit]
         sub_moves = cp_model.LinearExpr.weighted_sum(model.x, moves_lin[cols].tolist())
-        if stage == 1:
-            start = fill(sub, np.zeros(sub.n_columns, dtype=np.int64)) if ref is None else ref[cols]
-            if ref is not None and bool((sub.u_drop > 0).any()):
-                # lexicographic in one objective: a unit of primary outweighs every possible move
-                k = int((sub.u_drop * sub.u_mult).sum()) + 1
-                model.model.maximize(k * model.primary - sub_moves)
-        else:
-            model.model.add(model.primary >= best - fixed_p)
-            start = None if ref is None else ref[cols]
-            fixed_m = int((lay.u_drop * lay.u_mult).sum()) + int((moves_lin * fixed).sum())
-            if stage == 3 and moves_cap is not None:
-                model.model.add(sub_moves <= moves_cap - fixed_m)
-            model.model.minimize(sub_moves if stage == 2 else model.earliness)
-        if start is not None:
-            model._hint(start)
+        model.model.add(model.primary >= best - fixed_p)
+        fixed_m = int((lay.u_drop * lay.u_mult).sum()) + int((moves_lin * fixed).sum())
+        if stage == 3 and moves_cap is not None:
+            model.model.add(sub_moves <= moves_cap - fixed_m)
+        model.model.minimize(sub_moves if stage == 2 else model.earliness)
         solver, status, _ = model._run(stage, deadline, None, should_stop)
         log.debug(
             "neighbourhood stage %d: %d flights, %d columns: %s",

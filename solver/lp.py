@@ -18,14 +18,24 @@ where the inner maximum, per unit, pairs the unit's item weights (highest first)
 pairs with positive margin unless the unit is required).  That is exact to evaluate and valid whatever
 the quality of ``y``; with the LP duals it equals the LP optimum up to rounding.  The bound returned is
 ``floor(value + tolerance)``, never below the true relaxation bound.
+
+**Re-planning.**  When some people have a draft stop, the relaxation is *lexicographic*: it maximises
+``K · primary − moves`` with ``K`` larger than any number of moves (:func:`moves_scale`), i.e. the
+highest primary objective and, among its optima, the fewest moves from the draft plan.  Rounding that
+solution keeps almost everybody at their draft stop, where rounding a plain primary optimum (any of
+many equivalent vertices) moves thousands.  The bound then uses the duals divided by ``K``: still a
+valid Lagrangian bound (any ``y ≥ 0`` is), off the primary optimum by less than ``1 / LEX_MARGIN``.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import math
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,10 +109,23 @@ def capacity_rows(lay: Layout) -> CapacityRows:
     )
 
 
+#: The lexicographic relaxation weighs the primary objective by ``LEX_MARGIN`` × (most moves possible + 1),
+#: so that its bound (from the duals scaled back) exceeds the primary optimum by less than 1 / LEX_MARGIN.
+LEX_MARGIN = 10
+
+
+def moves_scale(lay: Layout) -> int:
+    """``K`` of the lexicographic relaxation (see the module docstring): 0 when nobody has a draft stop."""
+    most = int((lay.u_drop * lay.u_mult).sum())
+    return LEX_MARGIN * (most + 1) if most else 0
+
+
 @dataclass(slots=True)
 class LPResult:
     """Relaxation outcome: column values ``x`` (floats), the certified integer ``bound`` of the primary
-    objective (``-1`` when the relaxation is infeasible), the LP optimum and the seconds spent."""
+    objective (``-1`` when the relaxation is infeasible), the LP optimum of the primary objective, the
+    seconds spent and, when re-planning (lexicographic relaxation), the fewest moves (fractional) of an
+    LP solution at that optimum (``moves``, else ``nan``)."""
 
     x: np.ndarray
     bound: int
@@ -110,6 +133,7 @@ class LPResult:
     seconds: float
     optimal: bool
     infeasible: bool = False
+    moves: float = math.nan
 
 
 def _levels(lay: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -124,7 +148,7 @@ class LPModel:
     (the lexicographic stages).  Variables: the columns ``x`` then the levels ``z`` (see
     :func:`_levels`)."""
 
-    def __init__(self, lay: Layout, rows: CapacityRows | None = None) -> None:
+    def __init__(self, lay: Layout, rows: CapacityRows | None = None, integral: bool = False) -> None:
         self.lay = lay
         self.rows = rows if rows is not None else capacity_rows(lay)
         n = lay.n_columns
@@ -134,7 +158,7 @@ class LPModel:
         helper.add_var_array_with_bounds(
             np.zeros(self.n_vars),
             np.concatenate([lay.c_ub, lv_count]).astype(np.float64),
-            np.zeros(self.n_vars, dtype=bool),
+            np.full(self.n_vars, integral, dtype=bool),
             "",
         )
         var = self.var = [mbh.Variable(helper, i) for i in range(self.n_vars)]
@@ -168,6 +192,26 @@ class LPModel:
             helper.add_terms_to_constraint(
                 r, [var[j] for j in rows.col[a:b].tolist()], rows.coeff[a:b].astype(np.float64).tolist()
             )
+
+    def objective_coeffs(self) -> np.ndarray:
+        """The relaxation's objective over all variables: the primary objective, or when re-planning
+        ``K · primary − moves`` (module docstring)."""
+        scale = moves_scale(self.lay)
+        primary = self.primary_coeffs()
+        return primary if not scale else scale * primary - self.stage_coeffs(2)
+
+    def level_values(self, values: np.ndarray) -> np.ndarray:
+        """Values of the level variables matching integer column ``values`` (highest weights first)."""
+        lay = self.lay
+        placed = np.bincount(lay.c_unit, weights=values, minlength=lay.n_units).astype(np.int64)
+        count = lay.u_levels[self.lv_unit, self.lv_weight]
+        out = np.zeros(self.lv_unit.size, dtype=np.int64)
+        # a unit's levels are stored by increasing weight: deal its items from the highest level down
+        for k in range(self.lv_unit.size - 1, -1, -1):
+            u = int(self.lv_unit[k])
+            out[k] = min(int(placed[u]), int(count[k]))
+            placed[u] -= out[k]
+        return out
 
     def primary_coeffs(self) -> np.ndarray:
         """Primary objective coefficients of all variables."""
@@ -206,12 +250,96 @@ class LPModel:
         solver.solve(self.helper)
         status = solver.status()
         if status != mbh.SolveStatus.OPTIMAL:
+            self.values = np.zeros(self.n_vars)
             return status.name, np.zeros(self.lay.n_columns), math.nan
-        return status.name, solver.variable_values()[: self.lay.n_columns], solver.objective_value()
+        self.values = solver.variable_values()
+        return status.name, self.values[: self.lay.n_columns], solver.objective_value()
 
     def capacity_duals(self) -> np.ndarray:
         """Duals of the capacity rows from the last solve."""
         return self.solver.dual_values()[self.n_unit_rows : self.n_unit_rows + self.rows.n_rows]
+
+
+#: SCIP branch-and-bound nodes per MIP solve, in all and since the last improvement (work limits, so that a
+#: MIP stopped by one returns the same plan every time; the MIPs of LP neighbourhoods mostly close at the
+#: root or within a few hundred nodes).
+MIP_NODES = 500
+MIP_STALL_NODES = 100
+#: A re-planning MIP (``K · primary − moves``) stops once its objective is within this of its bound: the
+#: primary objective is then optimal (``K`` is far larger) and the moves within this many of their optimum
+#: (proving the last few moves of a neighbourhood can take seconds).
+MIP_MOVES_SLACK = 2.5
+#: No restarts and few cut rounds at the root: the neighbourhoods' LP is nearly integral already.
+MIP_PARAMS = ("presolving/maxrestarts = 0", "separating/maxroundsroot = 5")
+
+
+@functools.cache
+def _scip_available() -> bool:
+    available = mbh.ModelSolverHelper("scip").solver_is_supported()
+    if not available:
+        log.warning("OR-Tools without SCIP: LP roundings are not repaired in MIP neighbourhoods")
+    return available
+
+
+def solve_mip(
+    lay: Layout,
+    hint: np.ndarray,
+    time_limit: float,
+    should_stop: Callable[[], bool] | None = None,
+) -> np.ndarray | None:
+    """Solve ``lay`` exactly (the relaxation's rows and objective, integral: SCIP) from the feasible
+    integer column values ``hint``, for at most ``time_limit`` seconds and ``MIP_NODES`` nodes.
+    Returns the best integer column values found (checked against every row), or ``None`` (also when
+    this OR-Tools build has no SCIP)."""
+    if not _scip_available():
+        return None
+    model = LPModel(lay, integral=True)
+    helper = model.helper
+    coeffs = model.objective_coeffs()
+    nz = np.flatnonzero(coeffs)
+    helper.set_objective_coefficients(nz.tolist(), coeffs[nz].tolist())
+    helper.set_maximize(True)
+    full = np.concatenate([hint, model.level_values(hint)])
+    for i, v in enumerate(full.tolist()):
+        helper.add_hint(i, float(v))
+    solver = mbh.ModelSolverHelper("scip")
+    solver.set_time_limit_in_seconds(max(time_limit, 0.01))
+    params = [f"limits/nodes = {MIP_NODES}", f"limits/stallnodes = {MIP_STALL_NODES}", *MIP_PARAMS]
+    if moves_scale(lay):  # primary before moves: stop once the primary is optimal and the moves nearly so
+        params.append(f"limits/absgap = {MIP_MOVES_SLACK}")
+    solver.set_solver_specific_parameters("\n".join(params))
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.05):
+            if should_stop is not None and should_stop():
+                solver.interrupt_solve()
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True) if should_stop is not None else None
+    if watcher is not None:
+        watcher.start()
+    try:
+        solver.solve(helper)
+    finally:
+        done.set()
+        if watcher is not None:
+            watcher.join()
+    if not solver.has_solution():
+        return None
+    values = np.rint(solver.variable_values()[: lay.n_columns]).astype(np.int64)
+    placed = np.bincount(lay.c_unit, weights=values, minlength=lay.n_units)
+    rows = model.rows
+    if (
+        (values < 0).any()
+        or (values > lay.c_ub).any()
+        or (placed > lay.u_mult).any()
+        or (placed[lay.u_required] < lay.u_mult[lay.u_required]).any()
+        or (row_usage(lay, rows, values) > rows.cap).any()
+    ):
+        log.warning("MIP solution rejected: it violates a row after rounding")
+        return None
+    return values
 
 
 def solve_lp(
@@ -219,31 +347,41 @@ def solve_lp(
 ) -> tuple[LPResult, LPModel]:
     """Solve the LP relaxation of ``lay`` (maximise the primary objective) with GLOP.
 
+    When people have draft stops the relaxation is lexicographic (module docstring): ``x`` then has the
+    fewest moves among the LP optima of the primary objective, and ``moves`` is their number.
+
     Contract: ``bound`` is a valid upper bound of the primary objective of every integer solution of
     ``lay`` (the trivial bound when the LP did not finish); ``x`` satisfies the rows up to GLOP's
     tolerances and may be fractional."""
     t0 = time.monotonic()
     model = LPModel(lay, rows)
     rows = model.rows
-    status, x, value = model.optimize(model.primary_coeffs(), True, time_limit)
+    scale = moves_scale(lay)
+    primary = model.primary_coeffs()
+    status, x, _ = model.optimize(model.objective_coeffs(), True, time_limit)
     trivial = lay.max_primary()
     if status == "INFEASIBLE":
         return LPResult(x, -1, -math.inf, time.monotonic() - t0, True, infeasible=True), model
     if status != "OPTIMAL":
         log.info("LP relaxation: %s", status)
         return LPResult(x, trivial, math.inf, time.monotonic() - t0, False), model
-    duals = model.capacity_duals()
+    value = float(primary @ model.values)
+    moves = math.nan
+    if scale:
+        moves = float(model.stage_coeffs(2) @ model.values) + int((lay.u_drop * lay.u_mult).sum())
+    duals = model.capacity_duals() / max(scale, 1)
     bound = min(lagrangian_bound(lay, rows, np.maximum(d, 0.0)) for d in (duals, -duals))
     bound = min(bound, trivial)
     log.debug(
-        "LP: %d cols, %d rows, value %.3f, bound %d in %.2fs",
+        "LP: %d cols, %d rows, value %.3f, moves %.2f, bound %d in %.2fs",
         lay.n_columns,
         model.n_unit_rows + rows.n_rows,
         value,
+        moves,
         bound,
         time.monotonic() - t0,
     )
-    return LPResult(x, bound, value, time.monotonic() - t0, True), model
+    return LPResult(x, bound, value, time.monotonic() - t0, True, moves=moves), model
 
 
 def lagrangian_bound(lay: Layout, rows: CapacityRows, y: np.ndarray) -> int:

@@ -87,9 +87,12 @@ class Problem:
 
 
 class SolveStatus(StrEnum):
-    """Outcome of a solve: ``OPTIMAL`` means the primary objective equals its proven bound, the moves
-    were minimised to optimality and the earliness is within ``SolveOptions.earliness_gap`` of its
-    lower bound (``gap == 0`` alone only proves the primary)."""
+    """Outcome of a solve.  ``OPTIMAL``: the primary objective (priority-weighted people placed) equals
+    its proven bound (``gap == 0``): nobody more could be placed.  ``FEASIBLE``: a valid plan whose
+    primary objective is within ``gap`` of the bound (or the run was stopped).  The tie-breakers are
+    reported apart, in ``Plan.stats``: ``moves_bound`` (fewest moves any plan with this primary
+    objective needs, as far as proven) and ``earliness_gap`` (relative gap of the earliness to its
+    proven bound).  ``INFEASIBLE`` / ``UNKNOWN``: see :func:`solver.solve`."""
 
     OPTIMAL = "OPTIMAL"
     FEASIBLE = "FEASIBLE"
@@ -105,16 +108,17 @@ class SolveOptions:
     ``time_limit`` (wall seconds, whole solve) ; ``num_workers`` CP-SAT threads (≤ 2 on this machine);
     ``seed`` CP-SAT random seed.  With ``deterministic`` the CP-SAT search is interleaved so that, for
     the same input, seed and number of workers, a solve that finishes within its time limit returns
-    the same plan.  ``aggregate`` selects the class-aggregated model (default) or the naive model with
-    one Boolean per (person, stop) pair.  ``earliness_gap`` is the relative gap at which the tertiary
+    the same plan (the MIP neighbourhoods are bounded by branch-and-bound nodes, not time, likewise).
+    ``aggregate`` selects the class-aggregated model (default) or the naive model with one Boolean per
+    (person, stop) pair.  ``earliness_gap`` is the relative gap at which the tertiary
     objective (earliness, a tie-breaker) counts as settled: its integer optimum is usually a few units
     above the LP bound, and proving it exactly would take the whole time limit (0.0 = exact).
 
-    ``primary_gap`` is the relative gap of the primary objective that counts as good enough: once a plan
-    within it of the proven bound is found, the primary search stops (small layouts still get a short,
-    work-bounded attempt to close the gap) and the moves / earliness stages get at most ``stage_share``
-    of the remaining time.  The status is ``OPTIMAL`` only when the gap is actually 0 and both later
-    stages are settled.
+    ``primary_gap`` is the relative gap of the primary objective that counts as good enough: a plan within
+    it of the proven bound is not searched further by CP-SAT on the whole model (the LP rounding is
+    still repaired in MIP neighbourhoods, which usually closes the gap), and the moves / earliness stages
+    run from it, in at most ``stage_share`` of the time left after the primary stage of every component.
+    The status is ``OPTIMAL`` only when the primary gap is actually 0 (see :class:`SolveStatus`).
     """
 
     time_limit: float = 10.0
@@ -139,6 +143,10 @@ class Plan:
     draft stop who are now elsewhere or not placed; ``earliness`` is Σ weight × departure rank of the
     flight (lower = higher priorities on earlier flights).  ``stopped`` is true when the run was
     cancelled by ``should_stop``; ``messages`` carries warnings (e.g. frozen people over capacity).
+    ``stats`` holds timings and sizes, and what was proven about the tie-breakers: ``moves_bound`` (a
+    lower bound of the moves of any plan with this primary objective: ``moves == moves_bound`` means the
+    moves are minimal) and ``earliness_gap`` (relative gap of the earliness to its lower bound, in the
+    model's units; 0 when settled, up to 1 where no bound was computed in time).
     """
 
     assignment: dict[int, int]

@@ -42,13 +42,23 @@ def disaggregate(layout: Layout, values: np.ndarray, stop_of: np.ndarray) -> Non
 
 
 def _status(results: list[ComponentResult], stopped: bool) -> SolveStatus:
+    """``OPTIMAL`` when the primary objective is proven optimal in every component (nobody more could
+    be placed, priority-weighted) and the run was not stopped; how far the tie-breakers (moves,
+    earliness) got is reported separately (``Plan.stats``)."""
     if any(r.infeasible for r in results):
         return SolveStatus.INFEASIBLE
     if not all(r.feasible for r in results):
         return SolveStatus.UNKNOWN
-    if all(r.all_optimal for r in results) and not stopped:
+    if all(r.primary_optimal for r in results) and not stopped:
         return SolveStatus.OPTIMAL
     return SolveStatus.FEASIBLE
+
+
+#: Wall seconds per person kept from the time limit for writing out the plan after the searches.
+FINISH_SECONDS_PER_PERSON = 5e-6
+
+#: Share of the progress bar for the primary stage (the later stages fill the rest).
+PRIMARY_PROGRESS = 0.9
 
 
 def solve_layouts(
@@ -60,11 +70,18 @@ def solve_layouts(
     started: float | None = None,
     seconds: dict[str, float] | None = None,
 ) -> tuple[np.ndarray, list[ComponentResult], bool]:
-    """Solve independent layouts one after the other within ``options.time_limit`` (from ``started``).
+    """Solve independent layouts within ``options.time_limit`` (from ``started``), lexicographically
+    across them: the LP relaxation of every layout, then the primary stage of every layout (each a share
+    of the time left in proportion to its columns, time it does not use passes on), then stage 2 (moves)
+    of every layout, then stage 3 (earliness), smallest layouts first, together within ``stage_share`` of
+    the time left.  So no component's tie-breaker takes time another component needs to place people,
+    nor its earliness time another's moves need.
     Returns (stop index per person or −1, results, stopped); ``seconds`` (if given) receives the wall
     seconds per phase summed over the layouts (``relax``, ``primary``, ``stages``)."""
     t0 = time.monotonic() if started is None else started
-    deadline = t0 + options.time_limit
+    # the searches end early enough for the plan to be written out within the time limit
+    finish = min(FINISH_SECONDS_PER_PERSON * inst.person_id.size, 0.1 * options.time_limit)
+    deadline = t0 + options.time_limit - finish
     stop_of = np.where(inst.frozen >= 0, inst.frozen, -1)
     frozen_weight = int(inst.weight[inst.frozen >= 0].sum())
     trivial = [lay.max_primary() for lay in layouts]
@@ -72,7 +89,7 @@ def solve_layouts(
     remaining = sum(sizes)
     done_obj, done_bound, done_size = frozen_weight, frozen_weight, 0
     total = max(sum(sizes), 1)
-    results: list[ComponentResult] = []
+    results: list[ComponentResult | None] = [None] * len(layouts)
     lock = threading.Lock()
     cancelled = False
     model_cls = AssignmentModel if options.aggregate else NaiveAssignmentModel
@@ -85,7 +102,7 @@ def solve_layouts(
     for i, lay in enumerate(layouts):
         if cancelled or (should_stop is not None and should_stop()):
             cancelled = True
-            res = _skipped(lay, trivial[i])
+            results[i] = _skipped(lay, trivial[i])
         else:
             now = time.monotonic()
             share = (deadline - now) * sizes[i] / remaining
@@ -114,42 +131,75 @@ def solve_layouts(
                     best = base_obj + state["obj"]
                     upper = base_bound + state["bound"] + rest
                     inner = state["obj"] / state["bound"] if state["bound"] > 0 else 1.0
-                    frac = (base_size + sizes[i] * min(inner, 1.0)) / total
+                    frac = PRIMARY_PROGRESS * (base_size + sizes[i] * min(inner, 1.0)) / total
                 progress(frac, f"component {i + 1}/{len(layouts)}: best {best:.0f}, bound {upper:.0f}")
 
-            res = models[i].solve(comp_deadline, report, should_stop, lp_deadline=deadline)
+            res = models[i].solve_primary(comp_deadline, report, should_stop, lp_deadline=deadline)
+            results[i] = res
             cancelled = cancelled or res.stopped
-        results.append(res)
-        log.debug(
-            "component %d/%d (%d columns): primary %d / %d, moves %d, earliness %d, optimal %s/%s in %.2fs",
-            i + 1,
-            len(layouts),
-            lay.n_columns,
-            res.primary,
-            res.bound,
-            res.moves,
-            res.earliness,
-            res.primary_optimal,
-            res.all_optimal,
-            time.monotonic() - t0,
-        )
+            log.debug(
+                "component %d/%d (%d columns): primary %d / %d, moves %d in %.2fs",
+                i + 1,
+                len(layouts),
+                lay.n_columns,
+                res.primary,
+                res.bound,
+                res.moves,
+                time.monotonic() - t0,
+            )
+        res = results[i]
+        assert res is not None
         remaining -= sizes[i]
         done_obj += res.primary
         done_bound += res.bound
         done_size += sizes[i]
         if progress is not None:
             progress(
-                done_size / total,
+                PRIMARY_PROGRESS * done_size / total,
                 f"component {i + 1}/{len(layouts)} done: best {done_obj}, bound "
                 f"{done_bound + sum(trivial[i + 1 :])}",
             )
+    # stages 2 and 3 within stage_share of the time left: every component's moves before any component's
+    # earliness, smallest components first (quick to settle); each step is bounded by its own work, so a
+    # run whose stages end before that deadline gives the same plan every time
+    now = time.monotonic()
+    stage_deadline = now + options.stage_share * max(deadline - now, 0.0)
+    by_size = sorted(range(len(models)), key=lambda i: (sizes[i], i))
+    work = [(stage, i) for stage in (2, 3) for i in by_size if stage in models[i].stages]
+    for k, (stage, i) in enumerate(work):
+        if cancelled or (should_stop is not None and should_stop()):
+            cancelled = True
+            break
+        models[i].solve_stage(stage, stage_deadline, None, should_stop)
+        res = results[i] = models[i].result()
+        cancelled = cancelled or res.stopped
+        log.debug(
+            "component %d/%d stage %d: moves %d (≥ %d), earliness %d (≥ %d), settled %s",
+            i + 1,
+            len(layouts),
+            stage,
+            res.moves,
+            res.moves_bound,
+            res.earliness,
+            res.earliness_bound,
+            res.all_optimal,
+        )
+        if progress is not None:
+            progress(
+                PRIMARY_PROGRESS + (1 - PRIMARY_PROGRESS) * (k + 1) / len(work),
+                f"{'fewest moves' if stage == 2 else 'earliest flights'}: component {i + 1}/{len(layouts)}",
+            )
+    final: list[ComponentResult] = []
+    for lay, res in zip(layouts, results, strict=True):
+        assert res is not None
+        final.append(res)
         if res.feasible:
             disaggregate(lay, res.values, stop_of)
     if seconds is not None:
         for model in models:
             for key, value in getattr(model, "seconds", {}).items():
                 seconds[key] = seconds.get(key, 0.0) + value
-    return stop_of, results, cancelled
+    return stop_of, final, cancelled
 
 
 def _skipped(lay: Layout, trivial: int) -> ComponentResult:
@@ -202,6 +252,13 @@ def solve(
         zip(inst.person_id[placed].tolist(), inst.stop_id[stop_of[placed]].tolist(), strict=True)
     )
     seconds = time.monotonic() - t0
+    # the tie-breakers' proven bounds (moves outside every component, e.g. of people no longer eligible
+    # anywhere, are the same in every plan); earliness in model units (see solver.objective), relative
+    moves_bound, early_gap = 0, 1.0  # nothing proven (only frozen people are placed)
+    if status not in (SolveStatus.INFEASIBLE, SolveStatus.UNKNOWN):
+        moves_bound = max(mv - sum(r.moves - r.moves_bound for r in results), 0)
+        early_model = sum(r.earliness for r in results)
+        early_gap = sum(r.earliness - r.earliness_bound for r in results) / max(early_model, 1)
     plan = Plan(
         assignment=assignment,
         status=status,
@@ -222,15 +279,19 @@ def solve(
             "relax_seconds": phase.get("relax", 0.0),
             "primary_seconds": phase.get("primary", 0.0),
             "stages_seconds": phase.get("stages", 0.0),
+            "moves_bound": moves_bound,
+            "earliness_gap": early_gap,
         },
     )
     log.info(
-        "plan %s: objective %d, bound %d, gap %.4f%%, moves %d in %.2fs",
+        "plan %s: objective %d, bound %d, gap %.4f%%, moves %d (≥ %d), earliness gap %.3f%% in %.2fs",
         status,
         prim,
         bound,
         100 * plan.gap,
         mv,
+        moves_bound,
+        100 * early_gap,
         seconds,
     )
     return plan
