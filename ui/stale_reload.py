@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QDialogButtonBox, QPushButton
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QPushButton
 
 from planner.errors import PlannerError, StaleVersion
 from planner.uow import UnitOfWork
@@ -107,4 +108,32 @@ class StaleReloadMixin:
             show_error(self, f"Could not read {self.record_label}", exc, details)  # type: ignore[arg-type]
 
 
-__all__ = ["StaleReloadMixin"]
+class EditorDialogMixin(StaleReloadMixin):
+    """``StaleReloadMixin`` plus the footer the record editors share (flight, person): a message
+    area above Save / Reload / Cancel. Save calls the dialog's ``submit``."""
+
+    def add_editor_footer(self, reload_name: str) -> None:
+        """Create ``messages`` (hidden), ``buttons`` and ``save_button``; call once while building."""
+        self.messages = QLabel(self)  # type: ignore[call-overload]
+        self.messages.setObjectName("messages")
+        self.messages.setWordWrap(True)
+        self.messages.setStyleSheet("color: #a40000;")
+        self.messages.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.messages.hide()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel,
+            self,  # type: ignore[arg-type]
+        )
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.add_reload_button(self.buttons, reload_name)
+        self.buttons.accepted.connect(self.submit)  # type: ignore[attr-defined]
+        self.buttons.rejected.connect(self.reject)  # type: ignore[attr-defined]
+
+    def show_messages(self, lines: list[str], headline: str = "") -> None:
+        """Show problems or notes as a bulleted list (an empty list hides the area)."""
+        text = "\n".join(f"• {line}" for line in lines)
+        self.messages.setText(f"{headline}\n{text}" if headline else text)
+        self.messages.setVisible(bool(lines or headline))
+
+
+__all__ = ["EditorDialogMixin", "StaleReloadMixin"]

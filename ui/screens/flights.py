@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -51,7 +50,7 @@ from ui.background import Task, run_in_background
 from ui.errors import show_error
 from ui.record_model import RecordTableModel
 from ui.screens.base import Screen
-from ui.stale_reload import StaleReloadMixin
+from ui.stale_reload import EditorDialogMixin
 from ui.tables import table_view
 
 LOAD_TARGET = 0.8
@@ -172,7 +171,7 @@ def local_to_utc(naive: datetime, zone_name: str) -> datetime:
     return utc
 
 
-class FlightEditorDialog(StaleReloadMixin, QDialog):
+class FlightEditorDialog(EditorDialogMixin, QDialog):
     """Create or edit one flight. Saving runs ``save_flight`` in the background; validation and
     conflict messages appear in the dialog, which stays open until the save succeeds; after a
     stale-version refusal, Reload reads the flight as now stored (``flight`` is the version the
@@ -275,19 +274,7 @@ class FlightEditorDialog(StaleReloadMixin, QDialog):
             capacities.addWidget(QLabel(label), 0, column)
             capacities.addWidget(box, 1, column)
 
-        self.messages = QLabel(self)
-        self.messages.setObjectName("messages")
-        self.messages.setWordWrap(True)
-        self.messages.setStyleSheet("color: #a40000;")
-        self.messages.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.messages.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.add_reload_button(self.buttons, "reloadFlight")
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.add_editor_footer("reloadFlight")
 
         time_row = QHBoxLayout()
         time_row.addWidget(self.departure)
@@ -421,12 +408,6 @@ class FlightEditorDialog(StaleReloadMixin, QDialog):
         self.stop_down.setEnabled(0 <= row < count - 1)
 
     # ------------------------------------------------------------ saving
-
-    def show_messages(self, lines: list[str], headline: str = "") -> None:
-        """Show problems in the dialog (an empty list hides the area)."""
-        text = "\n".join(f"• {line}" for line in lines)
-        self.messages.setText(f"{headline}\n{text}" if headline else text)
-        self.messages.setVisible(bool(lines or headline))
 
     def flight_input(self) -> FlightInput:
         """The entered flight; ``ValueError`` when the local time does not exist."""

@@ -17,13 +17,12 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -42,7 +41,7 @@ from planner.services.people import EditablePerson
 from planner.uow import UnitOfWork
 from ui.background import Task, run_in_background
 from ui.errors import show_error
-from ui.stale_reload import StaleReloadMixin
+from ui.stale_reload import EditorDialogMixin
 
 
 def _label(value: str) -> str:
@@ -58,7 +57,7 @@ def _enum_combo(parent: QWidget, name: str, kind: type[StrEnum], tip: str) -> QC
     return box
 
 
-class PersonEditorDialog(StaleReloadMixin, QDialog):
+class PersonEditorDialog(EditorDialogMixin, QDialog):
     """Edit one person's editable fields (see the module docstring). ``person`` is the record the
     form was filled from (None until read); ``saved`` is the stored record once accepted."""
 
@@ -122,19 +121,7 @@ class PersonEditorDialog(StaleReloadMixin, QDialog):
         hold_row.addWidget(self.hold_ends)
         hold_row.addWidget(self.hold_until)
 
-        self.messages = QLabel(self)
-        self.messages.setObjectName("messages")
-        self.messages.setWordWrap(True)
-        self.messages.setStyleSheet("color: #a40000;")
-        self.messages.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.messages.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.add_reload_button(self.buttons, "reloadPerson")
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.add_editor_footer("reloadPerson")
 
         form = QFormLayout()
         form.addRow("Custody status:", self.custody)
@@ -231,12 +218,6 @@ class PersonEditorDialog(StaleReloadMixin, QDialog):
         if not self.no_hold.isChecked() and not self.hold_reason.text().strip():
             return ["legal_hold_reason: enter the reason for the hold, or tick “No legal hold”"]
         return []
-
-    def show_messages(self, lines: list[str], headline: str = "") -> None:
-        """Show problems or notes in the dialog (an empty list hides the area)."""
-        text = "\n".join(f"• {line}" for line in lines)
-        self.messages.setText(f"{headline}\n{text}" if headline else text)
-        self.messages.setVisible(bool(lines or headline))
 
     def submit(self) -> None:
         """Save in the background with the version read; keep the dialog open when refused."""
