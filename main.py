@@ -33,7 +33,7 @@ def configure_logging(settings: Settings) -> None:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Console-script entry (``charter-planner``)."""
-    from planner import cli
+    from planner.entrypoints.cli import main as cli
 
     settings = load_settings()
     configure_logging(settings)

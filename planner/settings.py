@@ -99,7 +99,7 @@ def _convert(name: str, raw: str) -> Any:
         if kind == "int":
             return int(raw)
     except ValueError as exc:
-        from planner.errors import InvalidInput
+        from planner.domain.errors import InvalidInput
 
         raise InvalidInput(f"{_ENV_NAMES[name]}={raw!r}: {exc}") from exc
     return raw

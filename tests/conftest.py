@@ -23,10 +23,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from sqlalchemy.engine import make_url
 
-from planner.auth import SYSTEM, Actor
-from planner.context import AppContext, build_context
-from planner.domain import Role
+from planner.domain.enums import Role
+from planner.persistence.context import AppContext, build_context
 from planner.services import setup, users
+from planner.services.auth import SYSTEM, Actor
 from planner.settings import Settings
 
 ADMIN_PASSWORD = "admin-password-1"

@@ -10,11 +10,11 @@ import sys
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QThreadPool
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox, QProgressDialog
 
-from planner.context import build_context
-from planner.db import is_encrypted_file
-from planner.errors import PlannerError
-from planner.jobs import PreparedDatabase, prepare_database_job
-from planner.services import setup
+from planner.demo import first_run
+from planner.domain.errors import PlannerError
+from planner.entrypoints.jobs import PreparedDatabase, prepare_database_job
+from planner.persistence.context import build_context
+from planner.persistence.db import is_encrypted_file
 from planner.settings import Settings
 from ui.errors import show_error
 from ui.login import LoginDialog
@@ -91,7 +91,7 @@ def prepare_database(settings: Settings) -> str:
     if prepared.outcome == "demo":
         return (
             f"A demo database was created. Accounts: {', '.join(prepared.accounts)} "
-            f"— password “{setup.DEMO_PASSWORD}”."
+            f"— password “{first_run.DEMO_PASSWORD}”."
         )
     return ""
 

@@ -15,7 +15,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from planner.errors import PlannerError
+from planner.domain.errors import PlannerError
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from planner.errors import PlannerError
+from planner.domain.errors import PlannerError
 
 PROGRESS_MIN_INTERVAL = 0.1  # seconds between progress messages sent by the child
 

@@ -6,7 +6,7 @@ import logging
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from planner.errors import PlannerError
+from planner.domain.errors import PlannerError
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.errors import PlannerError
+from planner.domain.errors import PlannerError
+from planner.persistence.context import AppContext
 from planner.services import users
+from planner.services.auth import Actor
 from ui.background import Task, run_in_background
 
 

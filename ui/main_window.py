@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from planner import __version__
-from planner.auth import Actor
-from planner.context import AppContext
+from planner.persistence.context import AppContext
+from planner.services.auth import Actor
 from ui.screens.audit import AuditScreen
 from ui.screens.base import Screen
 from ui.screens.dashboard import DashboardScreen

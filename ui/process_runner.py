@@ -26,7 +26,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QTimer
 
-from planner.errors import PlannerError
+from planner.domain.errors import PlannerError
 from ui.child_process import child_main, lower_priority
 
 log = logging.getLogger(__name__)

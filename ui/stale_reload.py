@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QPushButton
 
-from planner.errors import PlannerError, StaleVersion
-from planner.uow import UnitOfWork
+from planner.domain.errors import PlannerError, StaleVersion
+from planner.persistence.uow import UnitOfWork
 from ui.background import Task, run_in_background
 from ui.errors import show_error
 
 if TYPE_CHECKING:
-    from planner.context import AppContext
+    from planner.persistence.context import AppContext
 
 
 class StaleReloadMixin:

@@ -10,11 +10,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from planner.auth import Actor, authorize
-from planner.domain import Role
-from planner.models import AuditEvent
-from planner.services.audit import ChainReport, verify_chain
-from planner.uow import UnitOfWork
+from planner.domain.enums import Role
+from planner.persistence.audit import ChainReport, verify_chain
+from planner.persistence.models import AuditEvent
+from planner.persistence.uow import UnitOfWork
+from planner.services.auth import Actor, authorize
 
 
 def verify(uow: UnitOfWork, actor: Actor) -> ChainReport:

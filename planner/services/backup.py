@@ -37,9 +37,11 @@ from typing import Any
 
 from alembic.script import ScriptDirectory
 
-from planner.auth import Actor, authorize
-from planner.context import AppContext
-from planner.db import (
+from planner.domain.enums import Role
+from planner.domain.errors import Conflict, InvalidInput, PlannerError
+from planner.persistence import audit
+from planner.persistence.context import AppContext
+from planner.persistence.db import (
     EncryptionKeyError,
     connect_sqlite_file,
     is_encrypted_file,
@@ -47,11 +49,9 @@ from planner.db import (
     make_session_factory,
     sqlite_file,
 )
-from planner.domain import Role
-from planner.errors import Conflict, InvalidInput, PlannerError
-from planner.migrate import alembic_config, head_revision, upgrade_to_head
-from planner.services import audit
-from planner.uow import UnitOfWork, run_in_transaction
+from planner.persistence.migrate import alembic_config, head_revision, upgrade_to_head
+from planner.persistence.uow import UnitOfWork, run_in_transaction
+from planner.services.auth import Actor, authorize
 
 log = logging.getLogger(__name__)
 

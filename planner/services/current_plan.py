@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from planner.models import PlanRun
-from planner.uow import UnitOfWork
+from planner.persistence.models import PlanRun
+from planner.persistence.uow import UnitOfWork
 
 DRAFT, SUPERSEDED = "DRAFT", "SUPERSEDED"
 

@@ -25,9 +25,8 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from planner.auth import Actor, authorize
-from planner.domain import CustodyStatus, DocumentStatus, FlightStatus, OrderStatus, Role
-from planner.models import (
+from planner.domain.enums import CustodyStatus, DocumentStatus, FlightStatus, OrderStatus, Role
+from planner.persistence.models import (
     Airport,
     Assignment,
     CountryRule,
@@ -39,11 +38,12 @@ from planner.models import (
     TravelDocument,
     utc_now,
 )
+from planner.persistence.uow import UnitOfWork
+from planner.services.auth import Actor, authorize
 from planner.services.flights import FlightRow, list_flights
-from planner.services.manifest_content import chosen_document
+from planner.services.manifests.build import chosen_document
 from planner.services.planning import current_draft_plan_id
 from planner.services.reference import DEFAULT_ACCEPTED_DOCUMENTS
-from planner.uow import UnitOfWork
 
 UPCOMING_DAYS = 14
 #: At most this many warnings of one kind are listed (the count is always complete).

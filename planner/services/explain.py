@@ -11,12 +11,16 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from planner.auth import Actor, authorize
-from planner.domain import CustodyStatus, FlightStatus, Role
-from planner.eligibility import DocumentFacts, PersonFacts, StopFacts, VerificationFacts
-from planner.eligibility_matrix import reasons_per_stop, related_countries
-from planner.errors import NotFound
-from planner.models import (
+from planner.domain.eligibility.matrix import reasons_per_stop, related_countries
+from planner.domain.eligibility.scalar import (
+    DocumentFacts,
+    PersonFacts,
+    StopFacts,
+    VerificationFacts,
+)
+from planner.domain.enums import CustodyStatus, FlightStatus, Role
+from planner.domain.errors import NotFound
+from planner.persistence.models import (
     Airport,
     Assignment,
     FacilityAirport,
@@ -28,9 +32,10 @@ from planner.models import (
     TravelDocument,
     utc_now,
 )
+from planner.persistence.uow import UnitOfWork
+from planner.services.auth import Actor, authorize
 from planner.services.planning import current_draft_plan_id
 from planner.services.reference import rule_facts
-from planner.uow import UnitOfWork
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,13 @@
 """Flights: the list the window shows (with plan load and manifest state), one flight, and the
 editor's writes — create, update (optimistic locking) and cancel.
 
-Every function takes ``(uow, actor, …)`` and calls :func:`planner.auth.authorize` first; reads need
+Every function takes ``(uow, actor, …)`` and calls :func:`planner.services.auth.authorize` first; reads need
 officer, writes need officer. Writers work inside the caller's unit of work and commit it
 themselves (one flight per call), so the window can run them as ``work(uow)``. Results are plain
 frozen dataclasses, safe to hand from the worker thread to the GUI thread.
 
 Rules of :func:`save_flight` (field formats shared with the flight schedule import,
-:mod:`planner.imports.flights`):
+:mod:`planner.services.imports.flights`):
 
 - the flight code, airports and capacities are parsed by the import's field parsers; medical and
   wheelchair slots do not exceed seats; seats are not below the people frozen on the flight by an
@@ -37,12 +37,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
-from planner.auth import Actor, authorize
-from planner.domain import FlightStatus, ManifestStatus, Role
-from planner.errors import Conflict, InvalidInput, NotFound, StaleVersion
-from planner.imports import fields as f
-from planner.imports.flights import ESCORTS, FLIGHT_CODE, SEATS, SLOTS
-from planner.models import (
+from planner.domain import fields as f
+from planner.domain.enums import FlightStatus, ManifestStatus, Role
+from planner.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from planner.persistence import audit
+from planner.persistence.models import (
     Airport,
     Assignment,
     CountryRule,
@@ -51,11 +50,12 @@ from planner.models import (
     Manifest,
     utc_now,
 )
-from planner.services import audit
+from planner.persistence.uow import UnitOfWork
+from planner.services.auth import Actor, authorize
 from planner.services.current_plan import current_draft_plan_id
-from planner.services.manifests import IN_FORCE
+from planner.services.imports.flights import ESCORTS, FLIGHT_CODE, SEATS, SLOTS
+from planner.services.manifests.workflow import IN_FORCE
 from planner.services.reference import DEFAULT_NOTICE_DAYS
-from planner.uow import UnitOfWork
 
 #: The audit events' ``entity`` for flights (``entity_id``: the flight code).
 ENTITY = "flight"

@@ -5,7 +5,7 @@ page with ``people_rows``; both calls are cheap enough to run on every keystroke
 
 Editing (``get_person`` / ``update_person``): most of a person's record comes from roster imports
 only; an officer may change the fields of ``EDITABLE_FIELDS``, parsed by the roster import's own
-columns (:mod:`planner.imports.roster`) with its rules: a hold end date needs a reason (a reason
+columns (:mod:`planner.services.imports.roster`) with its rules: a hold end date needs a reason (a reason
 without an end date is an open-ended hold), and a family group holds one nationality. Optimistic
 locking as for flights: the editor sends back the ``version`` it read; a different current
 version is refused with ``StaleVersion`` (a ``Conflict``) naming who changed the person and when
@@ -25,15 +25,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from planner.auth import Actor, authorize
-from planner.db import fold_text
-from planner.domain import Role
-from planner.errors import Conflict, InvalidInput, NotFound, StaleVersion
-from planner.imports import roster
-from planner.imports.framework import Column, parse_fields
-from planner.models import Facility, Person, utc_now
-from planner.services import audit
-from planner.uow import UnitOfWork
+from planner.domain.enums import Role
+from planner.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from planner.persistence import audit
+from planner.persistence.db import fold_text
+from planner.persistence.models import Facility, Person, utc_now
+from planner.persistence.uow import UnitOfWork
+from planner.services.auth import Actor, authorize
+from planner.services.imports import roster
+from planner.services.imports.framework import Column, parse_fields
 
 #: The audit events' ``entity`` for people (``entity_id``: the case number).
 ENTITY = "person"
@@ -99,7 +99,7 @@ class PersonRow:
 def _apply_filter(query: sa.Select, people_filter: PeopleFilter) -> sa.Select:
     text = people_filter.text.strip()
     if text:
-        # ``fold`` ignores case and accents on both backends: planner.db registers it on SQLite,
+        # ``fold`` ignores case and accents on both backends: planner.persistence.db registers it on SQLite,
         # migration 0005 creates it on PostgreSQL.
         pattern = f"%{_escape_like(fold_text(text))}%"
         query = query.where(
@@ -212,7 +212,7 @@ class PersonDetail:
 def person_detail(uow: UnitOfWork, actor: Actor, person_id: int) -> PersonDetail:
     """Officer and above: documents, verification history (newest first), family members,
     the plan's decision with its explanation, and the person's audit trail."""
-    from planner.models import AuditEvent, NationalityVerification, TravelDocument
+    from planner.persistence.models import AuditEvent, NationalityVerification, TravelDocument
     from planner.services import explain
 
     authorize(uow, actor, Role.OFFICER, "people.read")

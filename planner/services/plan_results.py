@@ -16,13 +16,21 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from planner.auth import Actor, authorize
-from planner.domain import FlightStatus, ReasonCode, Role
-from planner.errors import NotFound
-from planner.models import Assignment, Flight, FlightStop, Person, PlanExclusion, PlanRun, utc_now
+from planner.domain.enums import FlightStatus, ReasonCode, Role
+from planner.domain.errors import NotFound
+from planner.persistence.models import (
+    Assignment,
+    Flight,
+    FlightStop,
+    Person,
+    PlanExclusion,
+    PlanRun,
+    utc_now,
+)
+from planner.persistence.uow import UnitOfWork
 from planner.services import planning
+from planner.services.auth import Actor, authorize
 from planner.settings import Settings
-from planner.uow import UnitOfWork
 from solver.consolidate import consolidation_advice
 
 Progress = Callable[[float, str], None]

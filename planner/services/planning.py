@@ -30,11 +30,7 @@ import numpy as np
 import sqlalchemy as sa
 
 import solver
-from planner.auth import Actor, authorize
-from planner.bulk import bulk_insert
-from planner.domain import CustodyStatus, FlightStatus, MedicalNeed, Role
-from planner.eligibility import CountryRuleFacts
-from planner.eligibility_matrix import (
+from planner.domain.eligibility.matrix import (
     DOCUMENT_TYPES,
     HOLD_INDEFINITE,
     HOLD_NONE,
@@ -57,9 +53,13 @@ from planner.eligibility_matrix import (
     epoch_us,
     evaluate_with_reasons,
 )
-from planner.errors import Conflict, NotFound
-from planner.locks import PLAN_LOCK, LeaseLock
-from planner.models import (
+from planner.domain.eligibility.scalar import CountryRuleFacts
+from planner.domain.enums import CustodyStatus, FlightStatus, MedicalNeed, Role
+from planner.domain.errors import Conflict, NotFound
+from planner.persistence import audit
+from planner.persistence.bulk import bulk_insert
+from planner.persistence.locks import PLAN_LOCK, LeaseLock
+from planner.persistence.models import (
     Airport,
     Assignment,
     FacilityAirport,
@@ -72,11 +72,12 @@ from planner.models import (
     TravelDocument,
     utc_now,
 )
-from planner.services import audit, manifests
+from planner.persistence.uow import UnitOfWork
+from planner.services.auth import Actor, authorize
 from planner.services.current_plan import DRAFT, SUPERSEDED, current_draft_plan_id
+from planner.services.manifests import workflow as manifests
 from planner.services.reference import rule_facts
 from planner.settings import Settings
-from planner.uow import UnitOfWork
 from solver.consolidate import consolidation_advice
 from solver.explain import explain_unplaced
 
@@ -751,7 +752,7 @@ def run_plan(
     has been planning since when."""
     report = progress or (lambda _f, _m: None)
     now = now or utc_now()
-    # One plan run at a time (planner.locks): a second officer is told who is planning since when.
+    # One plan run at a time (planner.persistence.locks): a second officer is told who is planning since when.
     lease = (time_limit or settings.time_limit) + settings.plan_lock_margin
     with LeaseLock(session_factory, PLAN_LOCK, actor.username, lease_seconds=lease):
         started = time.perf_counter()

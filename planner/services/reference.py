@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from planner.auth import Actor
-from planner.domain import DocumentType
-from planner.eligibility import CountryRuleFacts
-from planner.models import Airport, CountryRule
-from planner.services import audit
-from planner.uow import UnitOfWork
+from planner.domain.eligibility.scalar import CountryRuleFacts
+from planner.domain.enums import DocumentType
+from planner.persistence import audit
+from planner.persistence.models import Airport, CountryRule
+from planner.persistence.uow import UnitOfWork
+from planner.services.auth import Actor
 from resources import resource_path
 
 #: Conservative rule for a country that has no row in ``resources/country_rules.csv``.

@@ -27,11 +27,11 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from planner.auth import Actor, authorize
-from planner.domain import CustodyStatus, Role
-from planner.models import NationalityVerification, Person, TravelDocument, utc_now
-from planner.services import audit
-from planner.uow import UnitOfWork, run_in_transaction
+from planner.domain.enums import CustodyStatus, Role
+from planner.persistence import audit
+from planner.persistence.models import NationalityVerification, Person, TravelDocument, utc_now
+from planner.persistence.uow import UnitOfWork, run_in_transaction
+from planner.services.auth import Actor, authorize
 
 log = logging.getLogger(__name__)
 

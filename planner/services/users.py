@@ -14,12 +14,18 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from planner.auth import SYSTEM, Actor, authorize
-from planner.domain import Role
-from planner.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, StaleVersion
-from planner.models import User, utc_now
-from planner.services import audit
-from planner.uow import UnitOfWork
+from planner.domain.enums import Role
+from planner.domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    StaleVersion,
+)
+from planner.persistence import audit
+from planner.persistence.models import User, utc_now
+from planner.persistence.uow import UnitOfWork
+from planner.services.auth import SYSTEM, Actor, authorize
 
 log = logging.getLogger(__name__)
 

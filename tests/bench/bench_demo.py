@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from planner.services.audit import verify_chain
-from planner.services.demo import generate_demo
+from planner.demo.generate import generate_demo
+from planner.persistence.audit import verify_chain
 from planner.settings import Settings
 from tests.conftest import admin_actor, make_initialised_context
 

@@ -13,8 +13,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from planner.eligibility import CountryRuleFacts
-from planner.eligibility_matrix import (
+from planner.domain.eligibility.matrix import (
     DOCUMENT_TYPES,
     HOLD_INDEFINITE,
     HOLD_NONE,
@@ -34,6 +33,7 @@ from planner.eligibility_matrix import (
     evaluate,
     evaluate_with_reasons,
 )
+from planner.domain.eligibility.scalar import CountryRuleFacts
 
 COUNTRIES = ("CHN", "COL", "DOM", "ECU", "GTM", "HND", "IND", "MEX", "NIC", "SLV")
 HUBS = ("IAH", "MIA", "AEX", "ELP", "SAT", "BRO", "PHX", "MSP")

@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, QThreadPool, QTimer
 
-from planner.context import AppContext, build_context
-from planner.services import demo
+from planner.demo import generate as demo
+from planner.persistence.context import AppContext, build_context
 from planner.settings import Settings
 from tests.conftest import admin_actor, make_initialised_context
 from ui.app import settle_heap, tune_for_responsiveness

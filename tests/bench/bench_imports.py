@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.domain import Role
-from planner.imports import ImportReport, import_file
+from planner.domain.enums import Role
+from planner.persistence.context import AppContext
+from planner.services.auth import Actor
+from planner.services.imports import ImportReport, import_file
 from planner.settings import Settings
 from tests.conftest import make_initialised_context
 from tests.integration.imports import synth

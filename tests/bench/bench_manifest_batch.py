@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.models import (
+from planner.persistence.context import AppContext
+from planner.persistence.models import (
     Assignment,
     Flight,
     FlightStop,
@@ -27,7 +26,8 @@ from planner.models import (
     PlanRun,
     TravelDocument,
 )
-from planner.services.manifest_batch import render_all_manifests
+from planner.services.auth import Actor
+from planner.services.manifests.batch import render_all_manifests
 from tests.integration.manifests.world import T0
 
 pytestmark = pytest.mark.bench

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from planner.manifests.content import content_sha256
-from planner.manifests.paxlst import parse_paxlst, write_paxlst
-from planner.manifests.pdf import render_manifest_pdf
+from planner.services.manifests.content import content_sha256
+from planner.services.manifests.paxlst import parse_paxlst, write_paxlst
+from planner.services.manifests.pdf import render_manifest_pdf
 from tests.unit.manifests.sample import sample_manifest
 
 pytestmark = pytest.mark.bench

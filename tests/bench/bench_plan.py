@@ -29,9 +29,9 @@ BENCH_DIR = Path(os.environ.get("CHARTER_BENCH_DIR", Path(tempfile.gettempdir())
 
 
 def _database(people: int, flights: int) -> str:
-    from planner.auth import Actor
-    from planner.domain import Role
-    from planner.services import demo
+    from planner.demo import generate as demo
+    from planner.domain.enums import Role
+    from planner.services.auth import Actor
     from planner.settings import Settings
     from tests.conftest import make_initialised_context
 
@@ -55,11 +55,11 @@ def _measure(people: int, flights: int, out: multiprocessing.Queue) -> None:
     import shutil
 
     import solver
-    from planner.auth import Actor
-    from planner.context import build_context
-    from planner.domain import Role
-    from planner.models import utc_now
+    from planner.domain.enums import Role
+    from planner.persistence.context import build_context
+    from planner.persistence.models import utc_now
     from planner.services import planning
+    from planner.services.auth import Actor
     from planner.settings import Settings
 
     source = _database(people, flights)

@@ -86,11 +86,12 @@ def make_real_problem(
     import shutil
     import tempfile
 
-    from planner.auth import Actor
-    from planner.context import build_context
-    from planner.domain import Role
-    from planner.models import utc_now
-    from planner.services import demo, planning, setup
+    from planner.demo import generate as demo
+    from planner.domain.enums import Role
+    from planner.persistence.context import build_context
+    from planner.persistence.models import utc_now
+    from planner.services import planning, setup
+    from planner.services.auth import Actor
     from planner.settings import Settings
 
     folder = Path(tempfile.mkdtemp(prefix="solver-bench-"))

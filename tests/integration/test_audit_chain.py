@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.context import AppContext
-from planner.db import is_sqlite
-from planner.models import AuditEvent
-from planner.services import audit
-from planner.services.audit import GENESIS_HASH, AuditEntry, event_hash, verify_chain
+from planner.persistence import audit
+from planner.persistence.audit import GENESIS_HASH, AuditEntry, event_hash, verify_chain
+from planner.persistence.context import AppContext
+from planner.persistence.db import is_sqlite
+from planner.persistence.models import AuditEvent
 
 
 def _append(ctx: AppContext, n: int, actor: str = "tester") -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from planner import cli
-from planner.db import make_engine
-from planner.models import AuditEvent
+from planner.entrypoints.cli import main as cli
+from planner.persistence.db import make_engine
+from planner.persistence.models import AuditEvent
 from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,10 +9,9 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.errors import PermissionDenied
-from planner.models import (
+from planner.domain.errors import PermissionDenied
+from planner.persistence.context import AppContext
+from planner.persistence.models import (
     Assignment,
     FlightStop,
     NationalityVerification,
@@ -23,6 +22,7 @@ from planner.models import (
     utc_now,
 )
 from planner.services import dashboard, flights
+from planner.services.auth import Actor
 from planner.services.flights import FlightInput
 
 NOW = utc_now().replace(microsecond=0)

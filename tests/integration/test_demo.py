@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from planner.auth import Actor
-from planner.cli import run
-from planner.context import AppContext
-from planner.domain import (
+from planner.demo import generate as demo
+from planner.demo import names as demo_names
+from planner.demo.generate import DemoReport, generate_demo
+from planner.domain.enums import (
     CustodyStatus,
     DocumentStatus,
     DocumentType,
@@ -22,11 +22,12 @@ from planner.domain import (
     RiskLevel,
     VerificationResult,
 )
-from planner.errors import InvalidInput, PermissionDenied
-from planner.models import AuditEvent, Facility, Flight, Person
-from planner.services import demo, demo_names
-from planner.services.audit import verify_chain
-from planner.services.demo import DemoReport, generate_demo
+from planner.domain.errors import InvalidInput, PermissionDenied
+from planner.entrypoints.cli.main import run
+from planner.persistence.audit import verify_chain
+from planner.persistence.context import AppContext
+from planner.persistence.models import AuditEvent, Facility, Flight, Person
+from planner.services.auth import Actor
 from planner.settings import Settings
 from tests.conftest import ADMIN_PASSWORD, ContextMaker, admin_actor, make_initialised_context
 

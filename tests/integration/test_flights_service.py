@@ -9,12 +9,27 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.domain import Role
-from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StaleVersion
-from planner.models import Assignment, AuditEvent, Flight, FlightStop, Manifest, Person, PlanRun, utc_now
+from planner.domain.enums import Role
+from planner.domain.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+)
+from planner.persistence.context import AppContext
+from planner.persistence.models import (
+    Assignment,
+    AuditEvent,
+    Flight,
+    FlightStop,
+    Manifest,
+    Person,
+    PlanRun,
+    utc_now,
+)
 from planner.services import flights
+from planner.services.auth import Actor
 from planner.services.flights import FlightInput
 from tests.conftest import add_user
 

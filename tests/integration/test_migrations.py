@@ -10,9 +10,14 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
-import planner.models  # noqa: F401 - registers the tables
-from planner.db import make_engine
-from planner.migrate import alembic_config, current_revision, head_revision, upgrade_to_head
+import planner.persistence.models  # noqa: F401 - registers the tables
+from planner.persistence.db import make_engine
+from planner.persistence.migrate import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    upgrade_to_head,
+)
 from planner.settings import Settings
 
 

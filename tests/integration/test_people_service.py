@@ -14,14 +14,29 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.domain import Role
-from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StaleVersion
-from planner.imports.framework import run_import
-from planner.imports.roster import PERSON_FIELDS, RosterImporter
-from planner.models import Assignment, AuditEvent, Facility, Person, PlanExclusion, User, utc_now
-from planner.services import demo, explain, people, planning, users
+from planner.demo import generate as demo
+from planner.domain.enums import Role
+from planner.domain.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+)
+from planner.persistence.context import AppContext
+from planner.persistence.models import (
+    Assignment,
+    AuditEvent,
+    Facility,
+    Person,
+    PlanExclusion,
+    User,
+    utc_now,
+)
+from planner.services import explain, people, planning, users
+from planner.services.auth import Actor
+from planner.services.imports.framework import run_import
+from planner.services.imports.roster import PERSON_FIELDS, RosterImporter
 from planner.services.people import SORTABLE, EditablePerson, PeopleFilter
 from tests.conftest import add_user
 

@@ -9,12 +9,13 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.domain import Role
-from planner.errors import NotFound, PermissionDenied
-from planner.models import Assignment, Flight, FlightStop, Person, PlanExclusion
-from planner.services import demo, plan_results, planning
+from planner.demo import generate as demo
+from planner.domain.enums import Role
+from planner.domain.errors import NotFound, PermissionDenied
+from planner.persistence.context import AppContext
+from planner.persistence.models import Assignment, Flight, FlightStop, Person, PlanExclusion
+from planner.services import plan_results, planning
+from planner.services.auth import Actor
 from tests.conftest import add_user
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from planner.context import AppContext
-from planner.eligibility import CountryRuleFacts
+from planner.domain.eligibility.scalar import CountryRuleFacts
+from planner.persistence.context import AppContext
 from planner.services.reference import default_country_rule, rule_facts
 
 

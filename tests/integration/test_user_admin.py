@@ -9,12 +9,18 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.domain import Role
-from planner.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied, StaleVersion
-from planner.models import AuditEvent, User, utc_now
+from planner.domain.enums import Role
+from planner.domain.errors import (
+    AuthenticationFailed,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+)
+from planner.persistence.context import AppContext
+from planner.persistence.models import AuditEvent, User, utc_now
 from planner.services import audit_log, users
+from planner.services.auth import Actor
 from planner.services.users import FAILURES_BEFORE_LOCK
 from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD, add_user, admin_actor
 

@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from planner.auth import Actor, authorize
-from planner.context import AppContext
-from planner.domain import Role
-from planner.errors import AuthenticationFailed, Conflict, InvalidInput, PermissionDenied
-from planner.models import AuditEvent, User, utc_now
+from planner.domain.enums import Role
+from planner.domain.errors import AuthenticationFailed, Conflict, InvalidInput, PermissionDenied
+from planner.persistence.context import AppContext
+from planner.persistence.models import AuditEvent, User, utc_now
 from planner.services import users
+from planner.services.auth import Actor, authorize
 from planner.services.users import FAILURES_BEFORE_LOCK, lock_delay
 from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD, add_user
 

@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QKeySequence
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.models import AuditEvent
-from planner.services import audit
-from planner.services.audit import AuditEntry
+from planner.persistence import audit
+from planner.persistence.audit import AuditEntry
+from planner.persistence.context import AppContext
+from planner.persistence.models import AuditEvent
+from planner.services.auth import Actor
 from tests.integration.test_audit_chain import _drop_triggers
 from ui import background
 from ui.main_window import MainWindow

@@ -10,10 +10,19 @@ import pytest
 import sqlalchemy as sa
 from PySide6.QtCharts import QBarCategoryAxis, QLineSeries, QStackedBarSeries
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.models import Assignment, Flight, FlightStop, Person, PlanExclusion, PlanRun, utc_now
-from planner.services import demo, flights
+from planner.demo import generate as demo
+from planner.persistence.context import AppContext
+from planner.persistence.models import (
+    Assignment,
+    Flight,
+    FlightStop,
+    Person,
+    PlanExclusion,
+    PlanRun,
+    utc_now,
+)
+from planner.services import flights
+from planner.services.auth import Actor
 from planner.services.flights import FlightInput
 from ui.main_window import MainWindow
 from ui.screens.dashboard import DashboardScreen

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QInputDialog
 
-from planner import cli
-from planner.context import build_context
+from planner.entrypoints.cli import main as cli
+from planner.persistence.context import build_context
 from planner.services import users
 from planner.settings import Settings
 from tests.conftest import ADMIN_PASSWORD

@@ -13,10 +13,19 @@ import sqlalchemy as sa
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.models import Assignment, Flight, FlightStop, Manifest, Person, PlanRun, utc_now
-from planner.services import demo, flights
+from planner.demo import generate as demo
+from planner.persistence.context import AppContext
+from planner.persistence.models import (
+    Assignment,
+    Flight,
+    FlightStop,
+    Manifest,
+    Person,
+    PlanRun,
+    utc_now,
+)
+from planner.services import flights
+from planner.services.auth import Actor
 from ui.main_window import SCREENS, MainWindow
 from ui.screens.flights import COLUMNS, FlightEditorDialog, FlightsScreen, local_to_utc
 

@@ -14,11 +14,11 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QMessageBox
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.domain import Role
-from planner.imports import IMPORTERS, KINDS
-from planner.models import Facility, Flight, NationalityVerification, Person
+from planner.domain.enums import Role
+from planner.persistence.context import AppContext
+from planner.persistence.models import Facility, Flight, NationalityVerification, Person
+from planner.services.auth import Actor
+from planner.services.imports import IMPORTERS, KINDS
 from ui.screens.imports import EXPECTED_COLUMNS, ImportScreen
 
 SAMPLES = Path("/work/shared/samples")

@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from PySide6.QtCore import Qt
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.models import Person
+from planner.persistence.context import AppContext
+from planner.persistence.models import Person
+from planner.services.auth import Actor
 from tests.conftest import ADMIN_PASSWORD
 from ui.login import LoginDialog
 from ui.main_window import MainWindow

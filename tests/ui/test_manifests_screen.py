@@ -22,10 +22,19 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QLabel, QMessageBox
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.models import Assignment, AuditEvent, Flight, FlightStop, Person, PlanRun
-from planner.services import demo, manifests, planning
+from planner.demo import generate as demo
+from planner.persistence.context import AppContext
+from planner.persistence.models import (
+    Assignment,
+    AuditEvent,
+    Flight,
+    FlightStop,
+    Person,
+    PlanRun,
+)
+from planner.services import planning
+from planner.services.auth import Actor
+from planner.services.manifests import workflow as manifests
 from ui import background
 from ui.screens.manifests import NEEDS_SUPERVISOR, ManifestsScreen, parse_printed_hash
 

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QDialog
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.models import AuditEvent, Person, utc_now
+from planner.persistence.context import AppContext
+from planner.persistence.models import AuditEvent, Person, utc_now
 from planner.services import people
+from planner.services.auth import Actor
 from ui.people_model import COLUMNS, PLACEHOLDER
 from ui.screens.people import PeopleScreen
 from ui.screens.person_editor import PersonEditorDialog

@@ -8,11 +8,12 @@ import sqlalchemy as sa
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QMessageBox
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.domain import Role
-from planner.models import Assignment, Person
-from planner.services import demo, planning
+from planner.demo import generate as demo
+from planner.domain.enums import Role
+from planner.persistence.context import AppContext
+from planner.persistence.models import Assignment, Person
+from planner.services import planning
+from planner.services.auth import Actor
 from tests.conftest import add_user
 from ui.main_window import MainWindow
 from ui.screens.plan import PlanScreen
@@ -177,8 +178,8 @@ def test_cancel_stores_the_best_plan_found(qtbot, demo_ctx, officer) -> None:
 def conflicting_plan_job(progress, should_stop, settings, actor, time_limit):
     """Runs in the plan's child process: computes a plan, lets another officer store one, then
     tries to store its own — which must be refused as a conflict."""
-    from planner.context import build_context
-    from planner.models import utc_now
+    from planner.persistence.context import build_context
+    from planner.persistence.models import utc_now
 
     ctx = build_context(settings)
     with ctx.uow(write=False) as uow:

@@ -13,11 +13,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.errors import AuthenticationFailed
-from planner.models import AuditEvent, User, utc_now
+from planner.domain.errors import AuthenticationFailed
+from planner.persistence.context import AppContext
+from planner.persistence.models import AuditEvent, User, utc_now
 from planner.services import users
+from planner.services.auth import Actor
 from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD
 from ui import background
 from ui.main_window import MainWindow

@@ -13,7 +13,14 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from planner.domain import (
+from planner.domain.eligibility.scalar import (
+    CountryRuleFacts,
+    DocumentFacts,
+    PersonFacts,
+    StopFacts,
+    VerificationFacts,
+)
+from planner.domain.enums import (
     CustodyStatus,
     DocumentStatus,
     DocumentType,
@@ -21,7 +28,6 @@ from planner.domain import (
     OrderStatus,
     VerificationResult,
 )
-from planner.eligibility import CountryRuleFacts, DocumentFacts, PersonFacts, StopFacts, VerificationFacts
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 DEPARTURE = datetime(2025, 3, 20, 8, 0, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""Eligibility rules 1–10 (planner.eligibility): every rule's pass and fail boundary, plus properties."""
+"""Eligibility rules 1–10 (planner.domain.eligibility.scalar): every rule's pass and fail boundary, plus properties."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.domain import ReasonCode as R
-from planner.eligibility import (
+from planner.domain.eligibility.scalar import (
     CountryRuleFacts,
     PersonFacts,
     VerificationFacts,
@@ -19,6 +18,7 @@ from planner.eligibility import (
     check_person,
     latest_verifications,
 )
+from planner.domain.enums import ReasonCode as R
 from tests.unit.eligibility_facts import (
     ARRIVAL_DATE,
     COUNTRIES,
@@ -318,7 +318,7 @@ def test_naive_datetimes_are_refused() -> None:
 
 
 def test_country_rule_from_model() -> None:
-    from planner.models import CountryRule
+    from planner.persistence.models import CountryRule
     from planner.services.reference import default_country_rule
 
     model = CountryRule(

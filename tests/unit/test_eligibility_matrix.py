@@ -1,4 +1,4 @@
-"""The vectorised evaluator (planner.eligibility_matrix) agrees exactly with the pure rules."""
+"""The vectorised evaluator (planner.domain.eligibility.matrix) agrees exactly with the pure rules."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner import eligibility_matrix as em
-from planner.domain import ReasonCode as R
-from planner.eligibility import check_people
+from planner.domain.eligibility import matrix as em
+from planner.domain.eligibility.scalar import check_people
+from planner.domain.enums import ReasonCode as R
 from tests.unit.eligibility_facts import (
     DEPARTURE,
     NOW,

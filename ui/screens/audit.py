@@ -32,12 +32,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.domain import Role
+from planner.domain.enums import Role
+from planner.persistence.audit import ChainReport
+from planner.persistence.context import AppContext
 from planner.services import audit_log
-from planner.services.audit import ChainReport
 from planner.services.audit_log import AuditFacets, AuditRow
+from planner.services.auth import Actor
 from ui.background import Task, run_in_background
 from ui.errors import show_error
 from ui.record_model import RecordTableModel

@@ -16,10 +16,10 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.domain import ROLE_INCLUDES, Role
-from planner.uow import UnitOfWork
+from planner.domain.enums import ROLE_INCLUDES, Role
+from planner.persistence.context import AppContext
+from planner.persistence.uow import UnitOfWork
+from planner.services.auth import Actor
 from ui.background import Task, run_in_background
 from ui.errors import show_error
 

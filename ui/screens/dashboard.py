@@ -34,9 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from planner.auth import Actor
-from planner.context import AppContext
+from planner.persistence.context import AppContext
 from planner.services import dashboard as dashboard_service
+from planner.services.auth import Actor
 from planner.services.dashboard import Dashboard
 from planner.services.flights import FlightRow
 from ui.record_model import RecordTableModel

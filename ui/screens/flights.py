@@ -39,13 +39,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.domain import FlightStatus
-from planner.errors import InvalidInput, PlannerError, StaleVersion
+from planner.domain.enums import FlightStatus
+from planner.domain.errors import InvalidInput, PlannerError, StaleVersion
+from planner.persistence.context import AppContext
+from planner.persistence.uow import UnitOfWork
 from planner.services import flights
+from planner.services.auth import Actor
 from planner.services.flights import AirportChoice, FlightInput, FlightRow, SaveResult
-from planner.uow import UnitOfWork
 from ui.background import Task, run_in_background
 from ui.errors import show_error
 from ui.record_model import RecordTableModel

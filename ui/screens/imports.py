@@ -35,11 +35,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.domain import Role
-from planner.imports import KINDS, ImportCancelled, ImportReport, RowError
-from planner.jobs import ImportOutcome, import_job
+from planner.domain.enums import Role
+from planner.entrypoints.jobs import ImportOutcome, import_job
+from planner.persistence.context import AppContext
+from planner.services.auth import Actor
+from planner.services.imports import KINDS, ImportCancelled, ImportReport, RowError
 from ui.background import Task, run_in_background
 from ui.errors import show_error
 from ui.process_runner import ProcessTask, run_in_process

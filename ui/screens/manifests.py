@@ -50,16 +50,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.domain import FlightStatus, ManifestStatus, Role
+from planner.domain.enums import FlightStatus, ManifestStatus, Role
 from planner.files import write_whole
-from planner.manifests.content import QR_PREFIX, ManifestContent
-from planner.services import flights, manifest_batch, manifests
+from planner.persistence.context import AppContext
+from planner.persistence.uow import UnitOfWork
+from planner.services import flights
+from planner.services.auth import Actor
 from planner.services.flights import FlightRow
-from planner.services.manifest_batch import BatchReport
-from planner.services.manifests import HashCheck, ManifestInfo
-from planner.uow import UnitOfWork
+from planner.services.manifests import batch as manifest_batch
+from planner.services.manifests import workflow as manifests
+from planner.services.manifests.batch import BatchReport
+from planner.services.manifests.content import QR_PREFIX, ManifestContent
+from planner.services.manifests.workflow import HashCheck, ManifestInfo
 from ui.background import Task, run_in_background
 from ui.errors import show_error
 from ui.record_model import RecordTableModel

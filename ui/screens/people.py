@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.domain import CustodyStatus, Role
+from planner.domain.enums import CustodyStatus, Role
+from planner.persistence.context import AppContext
 from planner.services import people
+from planner.services.auth import Actor
 from planner.services.people import PeopleFilter, PersonDetail, PersonRow
 from ui.background import Task, run_in_background
 from ui.errors import show_error

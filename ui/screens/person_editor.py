@@ -32,13 +32,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.domain import CustodyStatus, MedicalNeed, RiskLevel
-from planner.errors import InvalidInput, PlannerError, StaleVersion
+from planner.domain.enums import CustodyStatus, MedicalNeed, RiskLevel
+from planner.domain.errors import InvalidInput, PlannerError, StaleVersion
+from planner.persistence.context import AppContext
+from planner.persistence.uow import UnitOfWork
 from planner.services import people
+from planner.services.auth import Actor
 from planner.services.people import EditablePerson
-from planner.uow import UnitOfWork
 from ui.background import Task, run_in_background
 from ui.errors import show_error
 from ui.stale_reload import EditorDialogMixin

@@ -6,7 +6,7 @@ Keys: F5 runs the plan, Esc cancels what is running (the window's own F5 "refres
 while focus is inside this screen).
 
 Threading: every method runs on the GUI thread. The solver runs in a child process
-(``planner.jobs.plan_job``), which also reads what the screen shows first after a run (history,
+(``planner.entrypoints.jobs.plan_job``), which also reads what the screen shows first after a run (history,
 loads, the first unplaced, the changes), so a finished run needs no heavy query in this process.
 Other queries run on the thread pool through ``run_in_background`` / ``Screen.run``; only ids and
 plain dataclasses come back. Results that arrive after a newer request was made are dropped
@@ -41,11 +41,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.errors import Conflict
-from planner.jobs import PlanOutcome, PlanResults, plan_job
+from planner.domain.errors import Conflict
+from planner.entrypoints.jobs import PlanOutcome, PlanResults, plan_job
+from planner.persistence.context import AppContext
 from planner.services import explain, plan_results
+from planner.services.auth import Actor
 from planner.services.plan_results import (
     Consolidation,
     FlightLoad,

@@ -33,13 +33,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.domain import Role
-from planner.errors import PlannerError, StaleVersion
+from planner.domain.enums import Role
+from planner.domain.errors import PlannerError, StaleVersion
+from planner.persistence.context import AppContext
+from planner.persistence.uow import UnitOfWork
 from planner.services import users
+from planner.services.auth import Actor
 from planner.services.users import MIN_PASSWORD_LENGTH, USERNAME_PATTERN, UserRow
-from planner.uow import UnitOfWork
 from ui.background import Task, run_in_background
 from ui.errors import show_error
 from ui.record_model import RecordTableModel, format_value

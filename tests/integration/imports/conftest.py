@@ -8,10 +8,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.imports import ImportReport, import_file
-from planner.models import (
+from planner.persistence.context import AppContext
+from planner.persistence.models import (
     AuditEvent,
     Facility,
     FacilityAirport,
@@ -21,6 +19,8 @@ from planner.models import (
     Person,
     TravelDocument,
 )
+from planner.services.auth import Actor
+from planner.services.imports import ImportReport, import_file
 
 SAMPLES = Path("/work/shared/samples")
 if not SAMPLES.exists():  # pragma: no cover - the samples live outside the repository

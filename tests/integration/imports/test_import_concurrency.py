@@ -3,7 +3,7 @@
 An import reads the stored records, checks the file against them, then writes. Nobody may change
 a record in between: on SQLite the import holds the write lock from its first read; on
 PostgreSQL it locks the tables it writes against other writers (readers go on). Below that, each
-update is guarded by the version it read (``planner.bulk.bulk_update(guard_version=True)``): a
+update is guarded by the version it read (``planner.persistence.bulk.bulk_update(guard_version=True)``): a
 stale one makes the whole import a clean ``Conflict`` with nothing written.
 """
 
@@ -12,12 +12,12 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from planner.auth import Actor
-from planner.bulk import bulk_update
-from planner.context import AppContext
-from planner.errors import Conflict
-from planner.imports import import_file
-from planner.models import Facility, Person
+from planner.domain.errors import Conflict
+from planner.persistence.bulk import bulk_update
+from planner.persistence.context import AppContext
+from planner.persistence.models import Facility, Person
+from planner.services.auth import Actor
+from planner.services.imports import import_file
 from tests.integration.imports import synth
 from tests.integration.imports.conftest import do_import, snapshot
 

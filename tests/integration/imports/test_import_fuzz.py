@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.imports import KINDS, ImportRejected, import_file
+from planner.persistence.context import AppContext
+from planner.services.auth import Actor
+from planner.services.imports import KINDS, ImportRejected, import_file
 
 from .conftest import SAMPLE_ORDER, sample_bytes, snapshot
 

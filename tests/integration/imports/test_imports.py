@@ -9,12 +9,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from planner.auth import Actor
-from planner.cli import run
-from planner.context import AppContext
-from planner.errors import PermissionDenied
-from planner.imports import ImportCancelled, ImportRejected
-from planner.models import (
+from planner.domain.errors import PermissionDenied
+from planner.entrypoints.cli.main import run
+from planner.persistence.context import AppContext
+from planner.persistence.models import (
     AuditEvent,
     Flight,
     FlightStop,
@@ -23,6 +21,8 @@ from planner.models import (
     Person,
     TravelDocument,
 )
+from planner.services.auth import Actor
+from planner.services.imports import ImportCancelled, ImportRejected
 from tests.conftest import ADMIN_PASSWORD, ContextMaker
 
 from .conftest import SAMPLE_ORDER, content, do_import, sample_bytes, snapshot

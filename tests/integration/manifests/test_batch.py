@@ -7,11 +7,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.models import AuditEvent, Flight, FlightStop, Manifest
-from planner.services import manifests
-from planner.services.manifest_batch import render_all_manifests
+from planner.persistence.context import AppContext
+from planner.persistence.models import AuditEvent, Flight, FlightStop, Manifest
+from planner.services.auth import Actor
+from planner.services.manifests import workflow as manifests
+from planner.services.manifests.batch import render_all_manifests
 from tests.integration.manifests.world import DEPARTURE, T0, World
 
 

@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.domain import Role
-from planner.errors import InvalidInput, NotFound, PermissionDenied
-from planner.models import (
+from planner.domain.enums import Role
+from planner.domain.errors import InvalidInput, NotFound, PermissionDenied
+from planner.persistence import audit
+from planner.persistence.context import AppContext
+from planner.persistence.models import (
     Assignment,
     AuditEvent,
     Facility,
@@ -24,8 +24,10 @@ from planner.models import (
     PlanRun,
     User,
 )
-from planner.services import audit, manifests, planning
-from planner.services.manifests import ManifestRefused
+from planner.services import planning
+from planner.services.auth import Actor
+from planner.services.manifests import workflow as manifests
+from planner.services.manifests.workflow import ManifestRefused
 from tests.conftest import add_user
 from tests.integration.manifests.world import DEPARTURE, T0, World
 

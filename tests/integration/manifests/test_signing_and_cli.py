@@ -19,14 +19,14 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
-from planner import cli
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.domain import Role
-from planner.errors import InvalidInput
-from planner.manifests.paxlst import parse_paxlst
-from planner.services import manifests
-from planner.services.manifest_signing import FIELD_NAME
+from planner.domain.enums import Role
+from planner.domain.errors import InvalidInput
+from planner.entrypoints.cli import main as cli
+from planner.persistence.context import AppContext
+from planner.services.auth import Actor
+from planner.services.manifests import workflow as manifests
+from planner.services.manifests.paxlst import parse_paxlst
+from planner.services.manifests.signing import FIELD_NAME
 from tests.conftest import USER_PASSWORD, add_user
 from tests.integration.manifests.world import T0, World
 

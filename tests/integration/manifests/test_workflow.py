@@ -10,15 +10,16 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.domain import Role
-from planner.errors import InvalidInput, PermissionDenied
-from planner.manifests.content import content_sha256
-from planner.manifests.paxlst import parse_paxlst
-from planner.models import AuditEvent, Manifest, Person
-from planner.services import audit, manifests
-from planner.services.manifests import ManifestRefused
+from planner.domain.enums import Role
+from planner.domain.errors import InvalidInput, PermissionDenied
+from planner.persistence import audit
+from planner.persistence.context import AppContext
+from planner.persistence.models import AuditEvent, Manifest, Person
+from planner.services.auth import Actor
+from planner.services.manifests import workflow as manifests
+from planner.services.manifests.content import content_sha256
+from planner.services.manifests.paxlst import parse_paxlst
+from planner.services.manifests.workflow import ManifestRefused
 from tests.conftest import add_user
 from tests.integration.manifests.world import DEPARTURE, T0, World
 

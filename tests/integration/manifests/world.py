@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from planner.context import AppContext
-from planner.models import (
+from planner.persistence.context import AppContext
+from planner.persistence.models import (
     Assignment,
     Flight,
     FlightStop,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from planner.eligibility import CountryRuleFacts, StopFacts
-from planner.models import Airport, Flight, FlightStop
+from planner.domain.eligibility.scalar import CountryRuleFacts, StopFacts
+from planner.persistence.models import Airport, Flight, FlightStop
+from planner.persistence.uow import UnitOfWork
 from planner.services.reference import rule_facts
-from planner.uow import UnitOfWork
 
 
 def stops_and_rules(uow: UnitOfWork) -> tuple[dict[int, StopFacts], dict[str, CountryRuleFacts]]:

@@ -25,11 +25,11 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from planner.auth import Actor
-from planner.context import AppContext, build_context
-from planner.domain import Role
-from planner.eligibility import check_people
-from planner.models import (
+from planner.domain.eligibility.scalar import check_people
+from planner.domain.enums import Role
+from planner.persistence import audit
+from planner.persistence.context import AppContext, build_context
+from planner.persistence.models import (
     Assignment,
     Facility,
     FacilityAirport,
@@ -41,7 +41,8 @@ from planner.models import (
     TravelDocument,
     utc_now,
 )
-from planner.services import audit, explain, planning
+from planner.services import explain, planning
+from planner.services.auth import Actor
 from planner.settings import Settings
 from tests.conftest import create_pg_database, drop_pg_database
 from tests.integration.planning.facts import stops_and_rules

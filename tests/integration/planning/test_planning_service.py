@@ -10,13 +10,13 @@ import pytest
 import sqlalchemy as sa
 
 import solver
-from planner import cli
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.domain import Role
-from planner.eligibility import check_people
-from planner.errors import Conflict, NotFound, PermissionDenied
-from planner.models import (
+from planner.demo import generate as demo
+from planner.domain.eligibility.scalar import check_people
+from planner.domain.enums import Role
+from planner.domain.errors import Conflict, NotFound, PermissionDenied
+from planner.entrypoints.cli import main as cli
+from planner.persistence.context import AppContext
+from planner.persistence.models import (
     Assignment,
     Flight,
     FlightStop,
@@ -25,7 +25,8 @@ from planner.models import (
     PlanRun,
     utc_now,
 )
-from planner.services import demo, explain, planning
+from planner.services import explain, planning
+from planner.services.auth import Actor
 from tests.conftest import ADMIN_PASSWORD, add_user
 from tests.integration.planning.facts import stops_and_rules
 
@@ -265,7 +266,7 @@ def test_problem_validates_with_the_solver_validator(demo_ctx: AppContext, admin
 def test_approved_flights_are_frozen_and_ineligible_frozen_people_are_flagged_not_removed(
     demo_ctx: AppContext, admin: Actor
 ) -> None:
-    from planner.services import manifests
+    from planner.services.manifests import workflow as manifests
 
     _plan(demo_ctx, admin)
     before = _current_assignments(demo_ctx)

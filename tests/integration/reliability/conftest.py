@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from planner.auth import Actor
-from planner.context import AppContext
-from planner.services import demo
+from planner.demo import generate as demo
+from planner.persistence.context import AppContext
+from planner.services.auth import Actor
 from tests.conftest import admin_actor
 
 

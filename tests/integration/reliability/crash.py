@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from planner import cli
+from planner.entrypoints.cli import main as cli
 from tests.conftest import ADMIN_PASSWORD
 
 REPO = Path(__file__).resolve().parents[3]

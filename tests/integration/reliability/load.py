@@ -24,11 +24,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from planner.context import AppContext, build_context
-from planner.errors import Conflict
-from planner.imports import import_file
-from planner.models import AuditEvent, Flight, FlightStop, Person, PlanRun
-from planner.services import audit, demo, flights, people, planning
+from planner.demo import generate as demo
+from planner.domain.errors import Conflict
+from planner.persistence import audit
+from planner.persistence.context import AppContext, build_context
+from planner.persistence.models import AuditEvent, Flight, FlightStop, Person, PlanRun
+from planner.services import flights, people, planning
+from planner.services.imports import import_file
 from planner.settings import Settings
 from tests.conftest import admin_actor
 from tests.integration.imports import synth

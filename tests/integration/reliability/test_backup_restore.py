@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from planner import cli
-from planner.context import AppContext
-from planner.domain import Role
-from planner.errors import InvalidInput
-from planner.models import AuditEvent, User
-from planner.services import audit, backup
+from planner.domain.enums import Role
+from planner.domain.errors import InvalidInput
+from planner.entrypoints.cli import main as cli
+from planner.persistence import audit
+from planner.persistence.context import AppContext
+from planner.persistence.models import AuditEvent, User
+from planner.services import backup
 from planner.services.backup import file_sha256
 from tests.conftest import ADMIN_PASSWORD, add_user, admin_actor
 from tests.integration.reliability.conftest import fill_demo
@@ -144,7 +145,7 @@ def test_bad_backups_are_refused_and_nothing_is_replaced(
 
 
 def test_only_admins_back_up_and_restore(backed_up: tuple[AppContext, Path], tmp_path: Path) -> None:
-    from planner.errors import PermissionDenied
+    from planner.domain.errors import PermissionDenied
 
     sqlite_ctx, out = backed_up
     officer = add_user(sqlite_ctx, "olivia", Role.OFFICER)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from planner.context import AppContext
-from planner.imports import import_file
-from planner.services import demo
+from planner.demo import generate as demo
+from planner.persistence.context import AppContext
+from planner.services.imports import import_file
 from planner.settings import Settings
 from tests.conftest import admin_actor, make_initialised_context
 from tests.integration.imports import synth

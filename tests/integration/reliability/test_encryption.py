@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from planner import cli
-from planner.db import SQLITE_HEADER
+from planner.entrypoints.cli import main as cli
+from planner.persistence.db import SQLITE_HEADER
 from tests.conftest import ADMIN_PASSWORD
 from tests.integration.imports import synth
 

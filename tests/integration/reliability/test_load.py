@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from planner.context import AppContext
+from planner.persistence.context import AppContext
 from tests.integration.reliability.load import check, prepare, run_load
 
 SECONDS = float(os.environ.get("CHARTER_LOAD_SECONDS", "6"))

@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from planner.context import AppContext
-from planner.domain import Role
-from planner.errors import Conflict
-from planner.locks import PLAN_LOCK, LeaseLock, lock_holder
-from planner.models import AppLock, PlanRun, utc_now
+from planner.domain.enums import Role
+from planner.domain.errors import Conflict
+from planner.persistence.context import AppContext
+from planner.persistence.locks import PLAN_LOCK, LeaseLock, lock_holder
+from planner.persistence.models import AppLock, PlanRun, utc_now
 from planner.services import planning
 from tests.conftest import add_user
 from tests.integration.reliability.conftest import fill_demo

@@ -6,9 +6,16 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from planner.context import AppContext
-from planner.models import AuditEvent, NationalityVerification, Person, TravelDocument, utc_now
-from planner.services import audit, retention
+from planner.persistence import audit
+from planner.persistence.context import AppContext
+from planner.persistence.models import (
+    AuditEvent,
+    NationalityVerification,
+    Person,
+    TravelDocument,
+    utc_now,
+)
+from planner.services import retention
 from tests.conftest import admin_actor
 from tests.integration.imports import synth
 from tests.integration.imports.conftest import do_import
@@ -104,9 +111,9 @@ def test_retention_anonymises_audits_and_is_idempotent(ctx: AppContext) -> None:
 def test_retention_is_admin_only_and_cli_works(ctx: AppContext, monkeypatch, capsys) -> None:
     import pytest
 
-    from planner import cli
-    from planner.domain import Role
-    from planner.errors import PermissionDenied
+    from planner.domain.enums import Role
+    from planner.domain.errors import PermissionDenied
+    from planner.entrypoints.cli import main as cli
     from tests.conftest import ADMIN_PASSWORD, add_user
 
     _load(ctx)

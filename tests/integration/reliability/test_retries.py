@@ -8,11 +8,11 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from planner.context import AppContext
-from planner.domain import Role
-from planner.errors import Conflict
-from planner.models import User
-from planner.uow import UnitOfWork, is_retryable, run_in_transaction
+from planner.domain.enums import Role
+from planner.domain.errors import Conflict
+from planner.persistence.context import AppContext
+from planner.persistence.models import User
+from planner.persistence.uow import UnitOfWork, is_retryable, run_in_transaction
 from tests.conftest import add_user
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
-from planner.manifests.content import ManifestContent, ManifestRow, StopSection
+from planner.services.manifests.content import ManifestContent, ManifestRow, StopSection
 
 HANZI_FAMILY = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "欧阳", "司马"]
 HANZI_GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "艳", "勇", "杰", "涛"]

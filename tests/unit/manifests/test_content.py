@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.manifests.content import (
+from planner.services.manifests.content import (
     ManifestContent,
     ManifestRow,
     StopSection,

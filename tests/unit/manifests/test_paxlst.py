@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.manifests.content import ManifestContent
-from planner.manifests.paxlst import (
+from planner.services.manifests.content import ManifestContent
+from planner.services.manifests.paxlst import (
     UNOA_CHARS,
     EdifactSyntaxError,
     PaxlstError,

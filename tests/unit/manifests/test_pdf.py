@@ -11,8 +11,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from planner.manifests.content import ManifestContent, content_sha256, parse_qr_payload, qr_payload
-from planner.manifests.pdf import display_text, render_manifest_pdf
+from planner.services.manifests.content import (
+    ManifestContent,
+    content_sha256,
+    parse_qr_payload,
+    qr_payload,
+)
+from planner.services.manifests.pdf import display_text, render_manifest_pdf
 from tests.unit.manifests.sample import sample_manifest
 
 BIG = sample_manifest(300, status="DRAFT")

@@ -1,0 +1,1 @@
+"""Synthetic, realistic demo data (a layer above services: it is not a service)."""

@@ -1,0 +1,1 @@
+"""The eligibility rules (pure) and their vectorised twin."""

@@ -1,0 +1,152 @@
+"""Field parsers shared by every import kind, and the name normalisation of the identity check.
+
+A parser takes the stripped, non-empty text of one field and returns the typed value, or raises
+``FieldError`` with a message that names the offending value. Parsers never guess: a value is
+accepted only in its documented form (enumerations and codes are matched case-insensitively and
+stored in their canonical upper-case form).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Collection
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from planner.domain.countries import ISO_3166_ALPHA3
+
+Parser = Callable[[str], Any]
+
+_CASE_NUMBER = re.compile(r"A[0-9]{8,9}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})"
+)
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+_CODE3 = re.compile(r"[A-Za-z]{3}")
+#: C0 and C1 control characters (tab, CR and LF included): never valid inside a field.
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+
+
+class FieldError(ValueError):
+    """The field's value is invalid; ``str(exc)`` is the message shown to the user."""
+
+
+def show(value: str, limit: int = 60) -> str:
+    """``value`` quoted for a message, shortened when long."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
+def case_number(value: str) -> str:
+    if not _CASE_NUMBER.fullmatch(value):
+        raise FieldError(f"{show(value)} is not a case number (A followed by 8 or 9 digits)")
+    return value
+
+
+def iso_date(value: str) -> date:
+    if not _ISO_DATE.fullmatch(value):
+        raise FieldError(f"{show(value)} is not a date in the form YYYY-MM-DD")
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        raise FieldError(f"{show(value)} is not a calendar date") from None
+    if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+        raise FieldError(f"{value} is outside {EARLIEST_DATE.year}–{LATEST_DATE.year}")
+    return parsed
+
+
+def iso_datetime_with_offset(value: str) -> datetime:
+    """ISO 8601 date and time with a UTC offset (or ``Z``); returned in UTC."""
+    if not _ISO_DATETIME.fullmatch(value):
+        raise FieldError(f"{show(value)} is not a date and time with offset, e.g. 2027-03-17T13:15:00-07:00")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise FieldError(f"{show(value)} is not a valid date and time") from None
+    if not EARLIEST_DATE <= parsed.date() <= LATEST_DATE or parsed.tzinfo is None:
+        raise FieldError(f"{value} is out of range")
+    return parsed.astimezone(UTC)
+
+
+def enum(kind: type[StrEnum]) -> Parser:
+    values = {member.value.upper(): member.value for member in kind}
+
+    def parse(value: str) -> str:
+        try:
+            return values[value.upper()]
+        except KeyError:
+            raise FieldError(f"{show(value)} is not one of {', '.join(values.values())}") from None
+
+    return parse
+
+
+def country(value: str) -> str:
+    code = value.upper()
+    if not _CODE3.fullmatch(value) or code not in ISO_3166_ALPHA3:
+        raise FieldError(f"{show(value)} is not an ISO 3166-1 alpha-3 country code")
+    return code
+
+
+def airport(known: Collection[str]) -> Parser:
+    """An IATA code present in ``known`` (the airport table)."""
+
+    def parse(value: str) -> str:
+        code = value.upper()
+        if not _CODE3.fullmatch(value):
+            raise FieldError(f"{show(value)} is not an IATA airport code (three letters)")
+        if code not in known:
+            raise FieldError(f"airport {code} is not in the airport table")
+        return code
+
+    return parse
+
+
+def integer(low: int, high: int) -> Parser:
+    def parse(value: str) -> int:
+        if not _INTEGER.fullmatch(value):
+            raise FieldError(f"{show(value)} is not a whole number")
+        number = int(value)
+        if not low <= number <= high:
+            raise FieldError(f"{number} is outside {low}–{high}")
+        return number
+
+    return parse
+
+
+def decimal(low: float, high: float) -> Parser:
+    def parse(value: str) -> float:
+        if not _DECIMAL.fullmatch(value):
+            raise FieldError(f"{show(value)} is not a number")
+        number = float(value)
+        if not low <= number <= high:
+            raise FieldError(f"{value} is outside {low:g}–{high:g}")
+        return number
+
+    return parse
+
+
+def code(pattern: str, description: str) -> Parser:
+    """Text that must match ``pattern`` entirely (identifiers such as facility codes)."""
+    compiled = re.compile(pattern)
+
+    def parse(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise FieldError(f"{show(value)} is not {description}")
+        return value
+
+    return parse
+
+
+def fold_name(value: str) -> str:
+    """Comparison form of a name: NFKC, case-folded, inner whitespace collapsed to one space.
+
+    ``"  Pérez   MUÑOZ"`` and ``"PE\\u0301REZ MUN\\u0303OZ"`` (decomposed accents) fold alike;
+    ``"PEREZ"`` does not match ``"PÉREZ"`` (accents are part of the name)."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
+    return " ".join(folded.split())

@@ -1,0 +1,139 @@
+"""Manifest commands of the CLI (DESIGN.md, issue 5)::
+
+    manifest FLIGHT_ID --out FILE.pdf          current revision (prepares a DRAFT when the plan changed)
+    manifest check FLIGHT_ID --hash HEX        current / superseded (exit 0) / unknown (exit 1)
+    approve FLIGHT_ID                          supervisor only
+    sign FLIGHT_ID [--p12 FILE]                supervisor only; password from CHARTER_P12_PASSWORD or prompt
+    paxlst FLIGHT_ID --out FILE.edi            the approved revision, for the carrier
+
+``manifest`` takes either the word ``check`` or a flight id as its first argument.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+from pathlib import Path
+
+from planner.domain.errors import InvalidInput
+from planner.entrypoints.cli.common import login
+from planner.files import write_whole
+from planner.persistence.context import AppContext
+
+
+def cmd_manifest(ctx: AppContext, args: argparse.Namespace) -> int:
+    from planner.services.manifests import workflow as manifests
+
+    if args.target == "check":
+        if not args.flight or not args.hash:
+            raise InvalidInput("usage: manifest check FLIGHT_ID --hash HEX")
+        actor = login(ctx)
+        with ctx.uow(write=False) as uow:
+            result = manifests.check_manifest_hash(uow, actor, args.flight, args.hash)
+        print(result.message)
+        return 0 if result.known else 1
+    if args.flight:
+        raise InvalidInput(f"unexpected argument {args.flight!r}: use 'manifest FLIGHT_ID --out FILE.pdf'")
+    if not args.out:
+        raise InvalidInput("manifest FLIGHT_ID needs --out FILE.pdf")
+    if args.hash:
+        raise InvalidInput("--hash belongs to 'manifest check FLIGHT_ID --hash HEX'")
+    actor = login(ctx)
+    with ctx.uow() as uow:
+        info = manifests.manifest_for_print(uow, actor, args.target)
+        uow.commit()
+    with ctx.uow(write=False) as uow:
+        pdf = manifests.manifest_pdf(uow, actor, args.target, revision=info.revision)
+    write_whole(args.out, pdf)
+    print(
+        f"{info.flight_code} revision {info.revision} {info.status}"
+        + (" (new)" if info.created else "")
+        + f", {info.person_count} persons, SHA-256 {info.sha256} -> {args.out}"
+    )
+    return 0
+
+
+def cmd_approve(ctx: AppContext, args: argparse.Namespace) -> int:
+    from planner.services.manifests import workflow as manifests
+
+    actor = login(ctx)
+    with ctx.uow() as uow:
+        info = manifests.approve_manifest(uow, actor, args.flight)
+        uow.commit()
+    print(f"{info.flight_code} revision {info.revision} APPROVED ({info.person_count} persons, frozen, sent)")
+    return 0
+
+
+def _p12_password() -> bytes | None:
+    password = os.environ.get("CHARTER_P12_PASSWORD")
+    if password is None:
+        import sys
+
+        if sys.stdin is not None and sys.stdin.isatty():
+            password = getpass.getpass("Password of the PKCS#12 file: ")
+    return password.encode("utf-8") if password else None
+
+
+def cmd_sign(ctx: AppContext, args: argparse.Namespace) -> int:
+    from planner.services.manifests import workflow as manifests
+
+    p12 = p12_password = None
+    if args.p12:
+        try:
+            p12 = Path(args.p12).read_bytes()
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {args.p12}: {exc.strerror}") from exc
+    actor = login(ctx)
+    if p12 is not None:
+        p12_password = _p12_password()
+    with ctx.uow() as uow:
+        info = manifests.sign_manifest(uow, actor, args.flight, p12=p12, p12_password=p12_password)
+        uow.commit()
+    print(
+        f"{info.flight_code} revision {info.revision} SIGNED by {info.signed_by}"
+        + (" with a PAdES signature" if info.pades_signed else "")
+    )
+    return 0
+
+
+def cmd_paxlst(ctx: AppContext, args: argparse.Namespace) -> int:
+    from planner.services.manifests import workflow as manifests
+
+    actor = login(ctx)
+    with ctx.uow() as uow:
+        text = manifests.export_paxlst(uow, actor, args.flight, sender=ctx.settings.paxlst_sender)
+        uow.commit()
+    write_whole(args.out, text.encode("ascii"))
+    print(f"PAXLST for {args.flight} -> {args.out}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``manifest``, ``approve``, ``sign`` and ``paxlst`` to the CLI's sub-parsers."""
+    p = subparsers.add_parser(
+        "manifest",
+        help="write a flight's manifest PDF, or check a printed copy's hash",
+        description="manifest FLIGHT_ID --out FILE.pdf | manifest check FLIGHT_ID --hash HEX",
+    )
+    p.add_argument("target", metavar="FLIGHT_ID|check", help="flight id (e.g. RF0001), or 'check'")
+    p.add_argument("flight", nargs="?", metavar="FLIGHT_ID", help="flight id (after 'check')")
+    p.add_argument("--out", metavar="FILE.pdf", help="where to write the PDF")
+    p.add_argument("--hash", metavar="HEX", help="SHA-256 printed on the copy (with 'check')")
+    p.set_defaults(func=cmd_manifest)
+
+    p = subparsers.add_parser("approve", help="approve a flight's draft manifest (supervisor)")
+    p.add_argument("flight", metavar="FLIGHT_ID")
+    p.set_defaults(func=cmd_approve)
+
+    p = subparsers.add_parser("sign", help="sign a flight's approved manifest (supervisor)")
+    p.add_argument("flight", metavar="FLIGHT_ID")
+    p.add_argument(
+        "--p12", metavar="FILE", help="PKCS#12 key for a PAdES signature (password: CHARTER_P12_PASSWORD)"
+    )
+    p.set_defaults(func=cmd_sign)
+
+    p = subparsers.add_parser("paxlst", help="write the approved manifest as PAXLST (UN/EDIFACT)")
+    p.add_argument("flight", metavar="FLIGHT_ID")
+    p.add_argument("--out", required=True, metavar="FILE.edi")
+    p.set_defaults(func=cmd_paxlst)

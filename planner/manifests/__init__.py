@@ -1,1 +1,0 @@
-"""Manifest writers: PDF (ReportLab) and PAXLST (UN/EDIFACT)."""

@@ -1,0 +1,1 @@
+"""Persistence: tables, engine, unit of work, bulk writes, locks, migrations, the audit chain."""

@@ -1,0 +1,346 @@
+"""SQLModel tables for every entity of DESIGN.md.
+
+Conventions:
+- Integer surrogate keys; the domain's natural keys (case number, flight code, username,
+  IATA code, country code) are unique columns.
+- Every timestamp is a timezone-aware UTC ``datetime`` (see ``planner.persistence.dbtypes.UTCDateTime``).
+- Enumerations are stored as strings and guarded by CHECK constraints.
+- Editable entities carry a ``version`` counter for optimistic locking.
+- The flight's human identifier (``RF0001``; CSV column ``flight_id``) is ``Flight.code``;
+  ``Flight.id`` is the surrogate key other tables reference.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from planner.domain.enums import (
+    CustodyStatus,
+    DocumentStatus,
+    DocumentType,
+    FlightStatus,
+    ManifestStatus,
+    MedicalNeed,
+    OrderStatus,
+    RiskLevel,
+    Role,
+    Sex,
+    VerificationResult,
+    enum_values,
+)
+from planner.persistence.dbtypes import UTCDateTime
+
+# Stable constraint names so Alembic migrations and both backends agree.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _check_in(column: str, values: tuple[str, ...], name: str) -> sa.CheckConstraint:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return sa.CheckConstraint(f"{column} IN ({quoted})", name=name)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+    __table_args__ = (_check_in("role", enum_values(Role), "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    display_name: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    password_hash: str = Field(max_length=255)
+    failed_logins: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    version: int = Field(default=1)
+
+
+class Airport(SQLModel, table=True):
+    iata: str = Field(primary_key=True, max_length=3)
+    name: str = Field(max_length=200)
+    city: str = Field(max_length=100)
+    country: str = Field(max_length=3, index=True)
+    timezone: str = Field(max_length=64)
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class CountryRule(SQLModel, table=True):
+    """Per receiving country. ``accepted_document_types`` is a comma-separated list."""
+
+    __tablename__ = "country_rule"
+
+    country: str = Field(primary_key=True, max_length=3)
+    name: str = Field(max_length=100)
+    verification_required: bool = Field(default=True)
+    accepted_document_types: str = Field(max_length=200)
+    min_validity_days: int = Field(default=0)
+    max_per_flight: int | None = Field(default=None)
+    notice_days: int = Field(default=0)
+    version: int = Field(default=1)
+
+
+class Facility(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True, index=True)
+    name: str = Field(max_length=200)
+    city: str = Field(max_length=100)
+    version: int = Field(default=1)
+
+
+class FacilityAirport(SQLModel, table=True):
+    """A facility can transfer people to ``airport`` in ``transfer_hours``."""
+
+    __tablename__ = "facility_airport"
+    __table_args__ = (sa.CheckConstraint("transfer_hours >= 0", name="transfer_hours"),)
+
+    facility_id: int = Field(foreign_key="facility.id", primary_key=True, ondelete="CASCADE")
+    airport: str = Field(foreign_key="airport.iata", primary_key=True, max_length=3)
+    transfer_hours: float
+
+
+class Person(SQLModel, table=True):
+    __table_args__ = (
+        _check_in("sex", enum_values(Sex), "sex"),
+        _check_in("risk_level", enum_values(RiskLevel), "risk_level"),
+        _check_in("medical_need", enum_values(MedicalNeed), "medical_need"),
+        _check_in("order_status", enum_values(OrderStatus), "order_status"),
+        _check_in("custody_status", enum_values(CustodyStatus), "custody_status"),
+        sa.CheckConstraint("priority BETWEEN 1 AND 5", name="priority"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_number: str = Field(max_length=10, unique=True, index=True)
+    family_name: str = Field(max_length=200, index=True)
+    given_names: str = Field(max_length=200)
+    native_name: str = Field(default="", max_length=200)
+    sex: str = Field(max_length=1)
+    date_of_birth: date
+    place_of_birth: str = Field(default="", max_length=200)
+    nationality: str = Field(max_length=3, index=True)
+    facility_id: int | None = Field(default=None, foreign_key="facility.id", index=True)
+    risk_level: str = Field(max_length=8)
+    medical_need: str = Field(max_length=16)
+    family_group: str | None = Field(default=None, max_length=32, index=True)
+    order_status: str = Field(max_length=8)
+    order_date: date | None = None
+    legal_hold_reason: str | None = Field(default=None, max_length=200)
+    hold_until: date | None = None
+    priority: int = Field(default=3)
+    custody_status: str = Field(max_length=16, index=True)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    #: Set when ``retention apply`` replaced the personal data (see planner.services.retention).
+    anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    version: int = Field(default=1)
+
+
+class TravelDocument(SQLModel, table=True):
+    __tablename__ = "travel_document"
+    __table_args__ = (
+        _check_in("doc_type", enum_values(DocumentType), "doc_type"),
+        _check_in("status", enum_values(DocumentStatus), "status"),
+        sa.UniqueConstraint("person_id", "doc_type", "number", "issuing_country"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    doc_type: str = Field(max_length=32)
+    number: str = Field(max_length=32)
+    issuing_country: str = Field(max_length=3)
+    issued_on: date | None = None
+    expires_on: date
+    status: str = Field(default=DocumentStatus.VALID.value, max_length=8)
+    version: int = Field(default=1)
+
+
+class NationalityVerification(SQLModel, table=True):
+    """Append-only: a new consular answer is a new row; the latest per country counts."""
+
+    __tablename__ = "nationality_verification"
+    __table_args__ = (
+        _check_in("result", enum_values(VerificationResult), "result"),
+        sa.Index("ix_verification_person_country_date", "person_id", "country", "verified_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    country: str = Field(max_length=3)
+    result: str = Field(max_length=16)
+    authority: str = Field(default="", max_length=200)
+    verified_on: date
+    reference: str = Field(default="", max_length=64)
+    source_file: str = Field(default="", max_length=255)
+    source_line: int | None = None
+    imported_by: str = Field(default="", max_length=64)
+    imported_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class Flight(SQLModel, table=True):
+    __table_args__ = (
+        _check_in("status", enum_values(FlightStatus), "status"),
+        sa.CheckConstraint(
+            "seats >= 0 AND escort_officers >= 0 AND medical_slots >= 0 AND wheelchair_slots >= 0",
+            name="capacities",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True, index=True)
+    carrier: str = Field(max_length=100)
+    aircraft: str = Field(max_length=50)
+    departure_airport: str = Field(foreign_key="airport.iata", max_length=3)
+    departure_utc: datetime = Field(sa_type=UTCDateTime, index=True)
+    seats: int
+    escort_officers: int
+    medical_slots: int = 0
+    wheelchair_slots: int = 0
+    status: str = Field(default=FlightStatus.PLANNED.value, max_length=16)
+    version: int = Field(default=1)
+
+
+class FlightStop(SQLModel, table=True):
+    """Stop ``sequence`` (1, 2, …) of a flight; the airport's country is the receiving country."""
+
+    __tablename__ = "flight_stop"
+    __table_args__ = (sa.UniqueConstraint("flight_id", "sequence"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    flight_id: int = Field(foreign_key="flight.id", index=True, ondelete="CASCADE")
+    sequence: int
+    airport: str = Field(foreign_key="airport.iata", max_length=3)
+
+
+class PlanRun(SQLModel, table=True):
+    __tablename__ = "plan_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_by: str = Field(max_length=64)
+    started_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    settings_json: str = Field(default="{}")
+    status: str = Field(default="DRAFT", max_length=16)
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    solve_seconds: float | None = None
+    counts_json: str = Field(default="{}")
+
+
+class Assignment(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("plan_run_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_run_id: int = Field(foreign_key="plan_run.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    flight_stop_id: int = Field(foreign_key="flight_stop.id", index=True)
+    frozen: bool = Field(default=False)
+
+
+class PlanExclusion(SQLModel, table=True):
+    """Why a person was not placed by a plan run: a headline ``reason`` (a ReasonCode, ``CAPACITY``
+    or ``NO_FLIGHT_TO_COUNTRY``) and ``detail_json`` (per-stop blocks or failing rules)."""
+
+    __tablename__ = "plan_exclusion"
+    __table_args__ = (sa.UniqueConstraint("plan_run_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_run_id: int = Field(foreign_key="plan_run.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    reason: str = Field(max_length=32)
+    detail_json: str = Field(default="{}")
+
+
+class Manifest(SQLModel, table=True):
+    __table_args__ = (
+        _check_in("status", enum_values(ManifestStatus), "status"),
+        sa.UniqueConstraint("flight_id", "revision"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    flight_id: int = Field(foreign_key="flight.id", index=True)
+    revision: int
+    status: str = Field(default=ManifestStatus.DRAFT.value, max_length=16)
+    sha256: str = Field(max_length=64, index=True)
+    content_json: str = Field(default="{}")
+    prepared_by: str = Field(max_length=64)
+    prepared_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    approved_by: str | None = Field(default=None, max_length=64)
+    approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    signed_by: str | None = Field(default=None, max_length=64)
+    signed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    version: int = Field(default=1)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only, hash-chained. Database triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (sa.Index("ix_audit_event_entity_entity_id", "entity", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    actor: str = Field(max_length=64, index=True)
+    action: str = Field(max_length=64, index=True)
+    entity: str = Field(max_length=64)
+    entity_id: str = Field(default="", max_length=64)
+    changes_json: str = Field(default="{}")
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)
+
+
+class AuditHead(SQLModel, table=True):
+    """One row (id 1): the chain's tip. Appenders lock it so the chain stays linear."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(primary_key=True)
+    last_event_id: int = Field(default=0)
+    last_hash: str = Field(max_length=64)
+
+
+class ManifestSignature(SQLModel, table=True):
+    """The PAdES-signed PDF of a SIGNED manifest revision (only when signed with a PKCS#12 key).
+
+    A separate table so listing manifests never loads PDF bytes. ``pdf_sha256`` is over ``pdf``
+    (the signed file as delivered); the manifest's content hash stays ``Manifest.sha256``.
+    """
+
+    __tablename__ = "manifest_signature"
+
+    manifest_id: int = Field(foreign_key="manifest.id", primary_key=True)
+    pdf: bytes = Field(sa_type=sa.LargeBinary)
+    pdf_sha256: str = Field(max_length=64)
+    signer_subject: str = Field(default="", max_length=500)
+    certificate_sha256: str = Field(default="", max_length=64)
+    signed_by: str = Field(max_length=64)
+    signed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AppLock(SQLModel, table=True):
+    """A named lease lock (see ``planner.persistence.locks``): one row while somebody holds ``name``.
+
+    ``expires_at`` bounds the lease, so a crashed holder blocks nobody for longer than that;
+    ``token`` identifies the holder's acquisition, so a release never removes somebody else's lease.
+    """
+
+    __tablename__ = "app_lock"
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=64)
+    token: str = Field(max_length=36)
+    acquired_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)

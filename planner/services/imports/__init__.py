@@ -1,0 +1,86 @@
+"""CSV readers and validators for rosters, verification lists, flight schedules and facilities.
+
+Public interface (used by the command line and the window's import wizard)::
+
+    report = import_file(uow, actor, "roster", path, dry_run=True, progress=..., should_stop=...)
+
+or the per-kind functions ``import_roster`` / ``import_verification`` / ``import_flights`` /
+``import_facilities`` with the same arguments. All run the one pipeline of
+``planner.services.imports.framework.run_import``: admin only; every error found in one pass; any error raises
+``ImportRejected`` (an ``InvalidInput``) whose ``report`` holds the counts and every
+``RowError(line, column, message)``; a dry run returns the ``ImportReport`` and writes nothing;
+otherwise the changes are made in ``uow`` and the caller commits.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from planner.domain.errors import InvalidInput
+from planner.persistence.uow import UnitOfWork
+from planner.services.auth import Actor
+from planner.services.imports.facilities import FacilitiesImporter
+from planner.services.imports.flights import FlightsImporter
+from planner.services.imports.framework import (
+    ImportCancelled,
+    Importer,
+    ImportRejected,
+    ImportReport,
+    Progress,
+    StopCheck,
+    run_import,
+)
+from planner.services.imports.reader import RowError
+from planner.services.imports.roster import RosterImporter
+from planner.services.imports.verification import VerificationImporter
+
+#: Import kinds in the order a fresh database needs them.
+IMPORTERS: dict[str, type[Importer]] = {
+    "facilities": FacilitiesImporter,
+    "flights": FlightsImporter,
+    "roster": RosterImporter,
+    "verification": VerificationImporter,
+}
+KINDS: tuple[str, ...] = tuple(IMPORTERS)
+
+
+def import_file(
+    uow: UnitOfWork,
+    actor: Actor,
+    kind: str,
+    source: Path | str | bytes,
+    *,
+    name: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    should_stop: StopCheck | None = None,
+) -> ImportReport:
+    """Import ``source`` (a path, or the file's bytes with ``name``) as ``kind`` (see ``KINDS``)."""
+    try:
+        importer = IMPORTERS[kind]
+    except KeyError:
+        raise InvalidInput(f"unknown import kind {kind!r}: one of {', '.join(KINDS)}") from None
+    return run_import(
+        importer, uow, actor, source, name=name, dry_run=dry_run, progress=progress, should_stop=should_stop
+    )
+
+
+import_roster = partial(import_file, kind="roster")
+import_verification = partial(import_file, kind="verification")
+import_flights = partial(import_file, kind="flights")
+import_facilities = partial(import_file, kind="facilities")
+
+__all__ = [
+    "IMPORTERS",
+    "KINDS",
+    "ImportCancelled",
+    "ImportRejected",
+    "ImportReport",
+    "RowError",
+    "import_facilities",
+    "import_file",
+    "import_flights",
+    "import_roster",
+    "import_verification",
+]

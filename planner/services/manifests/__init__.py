@@ -1,0 +1,1 @@
+"""Manifests: content from the plan, PDF, PAXLST, the approve/sign workflow, batches."""

@@ -1,0 +1,318 @@
+"""What a manifest says: plain frozen dataclasses, their canonical bytes and SHA-256.
+
+The content is built by the manifest service from the database and handed to the writers
+(:mod:`planner.services.manifests.pdf`, :mod:`planner.services.manifests.paxlst`); nothing here touches the database.
+
+What the hash covers (``content_sha256``)
+-----------------------------------------
+Everything that says *who flies where and on what papers*: the flight (code, carrier, aircraft,
+departure airport, departure time in UTC, departure time zone), the revision number, every stop
+(sequence, airport, name, country, time zone, arrival time) and every field of every row.
+
+What it deliberately does **not** cover: ``status`` and the lifecycle metadata (prepared / approved /
+signed by and at). Approval and signature are attestations *about* the hashed content, recorded in
+the database and the audit chain; keeping them outside means the hash printed on a DRAFT, on the
+APPROVED copy and on the SIGNED copy of the same revision is the same, so any printed page can be
+checked against the database whatever state it was printed in. A change of people or papers always
+means a new revision, hence a new hash (the revision number is inside the hash too).
+
+Canonical form: stops sorted by sequence, rows of a stop sorted by case number (so the order a query
+returned them in does not matter), dates as ISO ``YYYY-MM-DD``, the departure as ISO UTC with a ``Z``,
+strings exactly as stored (no case folding, no Unicode normalisation), absent values as JSON ``null``;
+serialised with :func:`planner.persistence.audit.canonical_json` (sorted keys, no spaces, UTF-8) and
+prefixed with a format tag, so the serialisation can evolve without colliding with old hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from planner.domain.enums import ManifestStatus
+from planner.persistence.audit import canonical_json
+
+#: Tag at the start of the canonical bytes; bump it when the canonical form changes.
+CANONICAL_FORMAT = "charter-manifest/1"
+#: First field of the QR payload ``CHARTER-MANIFEST|<flight code>|<revision>|<sha256 hex>``.
+QR_PREFIX = "CHARTER-MANIFEST"
+
+_ROW_FIELDS = (
+    "case_number",
+    "family_name",
+    "given_names",
+    "native_name",
+    "sex",
+    "date_of_birth",
+    "nationality",
+    "document_type",
+    "document_number",
+    "document_expires",
+    "verification_reference",
+    "verified_on",
+    "risk_level",
+    "medical_need",
+    "family_group",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestRow:
+    """One person on the manifest. Enumerations are their stored string values (``Sex``, ``RiskLevel``…).
+
+    ``native_name`` is ``""`` when the person has none; ``family_group`` is ``None`` for a person
+    travelling alone.
+    """
+
+    case_number: str
+    family_name: str
+    given_names: str
+    native_name: str
+    sex: str
+    date_of_birth: date
+    nationality: str
+    document_type: str
+    document_number: str
+    document_expires: date
+    verification_reference: str
+    verified_on: date | None
+    risk_level: str
+    medical_need: str
+    family_group: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.case_number:
+            raise ValueError("a manifest row needs a case number")
+
+
+@dataclass(frozen=True, slots=True)
+class StopSection:
+    """Stop ``sequence`` (1, 2, …) of the flight; ``country`` (ISO alpha-3) is the receiving country.
+
+    ``timezone`` (IANA) and ``arrival_utc`` (timezone-aware) are optional; PAXLST uses them for the
+    scheduled arrival (``DTM+232``) when present.
+    """
+
+    sequence: int
+    airport: str
+    airport_name: str
+    country: str
+    rows: tuple[ManifestRow, ...] = ()
+    timezone: str | None = None
+    arrival_utc: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rows", tuple(self.rows))
+        if self.timezone is not None:
+            _check_zone(self.timezone)
+        if self.arrival_utc is not None and self.arrival_utc.utcoffset() is None:
+            raise ValueError(f"stop {self.sequence}: arrival_utc must be timezone-aware")
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestContent:
+    """A manifest revision's content plus its lifecycle metadata (see the module doc for the hash).
+
+    Invariants checked on construction: ``departure_utc`` is timezone-aware, ``departure_timezone``
+    is a known IANA zone, stop sequences are unique, and no case number appears twice.
+    """
+
+    flight_code: str
+    revision: int
+    status: str
+    carrier: str
+    aircraft: str
+    departure_airport: str
+    departure_airport_name: str
+    departure_utc: datetime
+    departure_timezone: str
+    stops: tuple[StopSection, ...] = ()
+    prepared_by: str = ""
+    prepared_at: datetime | None = None
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    signed_by: str | None = None
+    signed_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stops", tuple(sorted(self.stops, key=lambda s: s.sequence)))
+        ManifestStatus(self.status)  # raises ValueError for an unknown status
+        if self.departure_utc.utcoffset() is None:
+            raise ValueError("departure_utc must be timezone-aware")
+        _check_zone(self.departure_timezone)
+        sequences = [s.sequence for s in self.stops]
+        if len(set(sequences)) != len(sequences):
+            raise ValueError(f"duplicate stop sequence in {sequences}")
+        seen: set[str] = set()
+        for stop in self.stops:
+            for row in stop.rows:
+                if row.case_number in seen:
+                    raise ValueError(f"case number {row.case_number} appears twice on the manifest")
+                seen.add(row.case_number)
+
+    @property
+    def person_count(self) -> int:
+        """Number of people on the whole flight."""
+        return sum(len(s.rows) for s in self.stops)
+
+    @property
+    def departure_local(self) -> datetime:
+        """The departure in the departure airport's time zone."""
+        return self.departure_utc.astimezone(ZoneInfo(self.departure_timezone))
+
+
+def _check_zone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA time zone {name!r}") from exc
+
+
+def _iso_utc(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _iso_date(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _row_dict(row: ManifestRow) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in _ROW_FIELDS:
+        value = getattr(row, name)
+        out[name] = _iso_date(value) if isinstance(value, date) else value
+    return out
+
+
+def _hashed_dict(content: ManifestContent) -> dict[str, Any]:
+    return {
+        "format": CANONICAL_FORMAT,
+        "flight_code": content.flight_code,
+        "revision": content.revision,
+        "carrier": content.carrier,
+        "aircraft": content.aircraft,
+        "departure_airport": content.departure_airport,
+        "departure_airport_name": content.departure_airport_name,
+        "departure_utc": _iso_utc(content.departure_utc),
+        "departure_timezone": content.departure_timezone,
+        "stops": [
+            {
+                "sequence": stop.sequence,
+                "airport": stop.airport,
+                "airport_name": stop.airport_name,
+                "country": stop.country,
+                "timezone": stop.timezone,
+                "arrival_utc": _iso_utc(stop.arrival_utc),
+                "rows": [_row_dict(r) for r in sorted(stop.rows, key=lambda r: r.case_number)],
+            }
+            for stop in content.stops
+        ],
+    }
+
+
+def canonical_bytes(content: ManifestContent) -> bytes:
+    """The bytes the manifest hash is computed over (UTF-8 canonical JSON; see the module doc)."""
+    return canonical_json(_hashed_dict(content)).encode("utf-8")
+
+
+def content_sha256(content: ManifestContent) -> str:
+    """Lower-case hex SHA-256 of :func:`canonical_bytes`; identical for DRAFT, APPROVED and SIGNED."""
+    return hashlib.sha256(canonical_bytes(content)).hexdigest()
+
+
+def qr_payload(content: ManifestContent) -> str:
+    """``CHARTER-MANIFEST|<flight code>|<revision>|<sha256 hex>``: what every page's QR code carries."""
+    return f"{QR_PREFIX}|{content.flight_code}|{content.revision}|{content_sha256(content)}"
+
+
+def parse_qr_payload(text: str) -> tuple[str, int, str]:
+    """``(flight_code, revision, sha256)`` from a scanned QR payload; ``ValueError`` if malformed."""
+    parts = text.strip().split("|")
+    if len(parts) != 4 or parts[0] != QR_PREFIX:
+        raise ValueError(f"not a manifest QR payload: {text!r}")
+    _, flight_code, revision, digest = parts
+    if not revision.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError(f"malformed manifest QR payload: {text!r}")
+    return flight_code, int(revision), digest
+
+
+# ---------------------------------------------------------------------------------------------
+# Storage form (``Manifest.content_json``): everything, lifecycle metadata included.
+
+
+def content_to_json(content: ManifestContent) -> str:
+    """Full JSON of ``content`` (hashed part plus status and lifecycle metadata), for storage."""
+    data = _hashed_dict(content)
+    data.update(
+        {
+            "status": content.status,
+            "prepared_by": content.prepared_by,
+            "prepared_at": _iso_utc(content.prepared_at),
+            "approved_by": content.approved_by,
+            "approved_at": _iso_utc(content.approved_at),
+            "signed_by": content.signed_by,
+            "signed_at": _iso_utc(content.signed_at),
+        }
+    )
+    return canonical_json(data)
+
+
+def _parse_utc(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _parse_date(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def content_from_json(text: str) -> ManifestContent:
+    """Inverse of :func:`content_to_json`; the result hashes to the same value as the original."""
+    data = json.loads(text)
+    if data.get("format") != CANONICAL_FORMAT:
+        raise ValueError(f"unsupported manifest content format {data.get('format')!r}")
+    stops = []
+    for s in data["stops"]:
+        rows = []
+        for r in s["rows"]:
+            values = dict(r)
+            for name in ("date_of_birth", "document_expires", "verified_on"):
+                values[name] = _parse_date(values[name])
+            rows.append(ManifestRow(**values))
+        stops.append(
+            StopSection(
+                sequence=s["sequence"],
+                airport=s["airport"],
+                airport_name=s["airport_name"],
+                country=s["country"],
+                rows=tuple(rows),
+                timezone=s["timezone"],
+                arrival_utc=_parse_utc(s["arrival_utc"]),
+            )
+        )
+    departure = _parse_utc(data["departure_utc"])
+    assert departure is not None
+    return ManifestContent(
+        flight_code=data["flight_code"],
+        revision=data["revision"],
+        status=data["status"],
+        carrier=data["carrier"],
+        aircraft=data["aircraft"],
+        departure_airport=data["departure_airport"],
+        departure_airport_name=data["departure_airport_name"],
+        departure_utc=departure,
+        departure_timezone=data["departure_timezone"],
+        stops=tuple(stops),
+        prepared_by=data["prepared_by"],
+        prepared_at=_parse_utc(data["prepared_at"]),
+        approved_by=data["approved_by"],
+        approved_at=_parse_utc(data["approved_at"]),
+        signed_by=data["signed_by"],
+        signed_at=_parse_utc(data["signed_at"]),
+    )
