@@ -7,6 +7,9 @@ Public interface::
     errors = validate(problem, plan)                 # [] when valid
     reasons = explain_unplaced(problem, plan)        # person id -> [FlightBlock]
     advice = consolidation_advice(problem, plan, cost_per_flight_hour=8500.0)
+
+``progress`` and ``should_stop`` are the application's one pair of run-control callables
+(:mod:`solver.callbacks`: ``Progress``, ``ShouldStop``).
 """
 
 from solver.consolidate import CancellableFlight, ConsolidationAdvice, consolidation_advice, load_factors

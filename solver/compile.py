@@ -115,17 +115,17 @@ def compile_problem(problem: Problem) -> Instance:
     tuple_class: list[int] = []
     elig_class = np.empty(n_p, dtype=np.int64)
     for i, p in enumerate(people):
-        k = by_tuple.get(p.eligible_stops)
-        if k is None:
+        known = by_tuple.get(p.eligible_stops)
+        if known is None:
             arr = np.unique(
                 np.array([stop_index[s] for s in p.eligible_stops if s in stop_index], dtype=np.int64)
             )
             c = by_bytes.setdefault(arr.tobytes(), len(elig_sets))
             if c == len(elig_sets):
                 elig_sets.append(arr)
-            k = by_tuple[p.eligible_stops] = len(tuple_class)
+            known = by_tuple[p.eligible_stops] = len(tuple_class)
             tuple_class.append(c)
-        elig_class[i] = tuple_class[k]
+        elig_class[i] = tuple_class[known]
     loads = np.array([p.escort_load for p in people], dtype=np.float64)
     inst = Instance(
         problem=problem,
@@ -210,7 +210,8 @@ class Layout:
     @property
     def u_split(self) -> np.ndarray:
         """Units whose items differ only by priority (weight in ``u_levels``, ``u_weight`` is 0)."""
-        return self.u_levels.sum(axis=1) > 0
+        split: np.ndarray = self.u_levels.sum(axis=1) > 0
+        return split
 
     def max_primary(self) -> int:
         """Trivial upper bound of the primary objective: everybody placed."""
@@ -520,7 +521,7 @@ def aggregated_layout(inst: Instance) -> Layout:
     # families: identical when their totals (and members' draft stops) agree
     load, med, wc, dr = (a.tolist() for a in (inst.load, inst.medical, inst.wheelchair, inst.draft))
     wl = wt.tolist()
-    keys_f: dict[tuple, int] = {}
+    keys_f: dict[tuple[bytes, tuple[int, int, int, int, int, tuple[int, ...]], bool], int] = {}
     fam_items: list[list[tuple[int, ...]]] = []
     for free, stops, req in zip(*_family_parts(inst), strict=True):
         if not (stops.size or req):
@@ -560,7 +561,13 @@ def aggregated_layout(inst: Instance) -> Layout:
         single_draft=single_draft,
     )
     return Layout(
-        inst=inst, u_required=np.array(required, dtype=bool), u_items=items, u_levels=levels, **u, **cols
+        inst=inst,
+        u_required=np.array(required, dtype=bool),
+        u_items=items,
+        u_levels=levels,
+        links=[],
+        **u,
+        **cols,
     )
 
 
@@ -576,7 +583,7 @@ def naive_layout(inst: Instance) -> Layout:
     people = [
         p for p in range(inst.person_id.size) if inst.frozen[p] < 0 and (p in allowed or inst.family[p] < 0)
     ]
-    items = [[(p,)] for p in people]
+    items: list[list[tuple[int, ...]]] = [[(p,)] for p in people]
     u = _unit_arrays(inst, items) if items else _empty_units()
     # a member's column must fit the whole family, else the family could not go there
     fit = dict(u)

@@ -4,14 +4,14 @@ Structure follows the cpsat-primer: :class:`AssignmentModel` builds variables, t
 per rule (:mod:`solver.constraints`), then the objective; :meth:`AssignmentModel.solve` runs the stages,
 each warm-started (hinted) with the previous stage's solution and constrained to keep its optimum.  The
 stages start from the LP relaxation (:mod:`solver.lp`) and repair its rounding in neighbourhoods: exact
-MIPs (SCIP, the LP's rows made integral) for the primary objective and the moves, CP-SAT for the rest.
+MIPs (SCIP, the LP's rows made integral; :mod:`solver.neighbourhoods`) for the primary objective and the
+moves, CP-SAT for the rest.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -20,8 +20,10 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from solver import constraints, objective
+from solver.callbacks import ShouldStop, StopWatcher
 from solver.compile import Layout
-from solver.lp import CapacityRows, LPModel, LPResult, capacity_rows, fill, round_down, solve_lp, solve_mip
+from solver.lp import CapacityRows, LPModel, LPResult, capacity_rows, fill, round_down, solve_lp
+from solver.neighbourhoods import is_complete, mip_neighbourhoods, moved_flights, plan_key, repair
 from solver.problem import SolveOptions
 
 log = logging.getLogger(__name__)
@@ -45,10 +47,6 @@ STAGE_NEIGHBOURHOOD_COLUMNS = STAGE_CPSAT_COLUMNS
 #: Largest layouts whose stage 2 starts from its LP (larger ones: the lexicographic relaxation's bound and
 #: MIP neighbourhoods only; that LP would take seconds to improve on them by a move or two).
 STAGE_LP_COLUMNS = 30000
-
-#: The MIP neighbourhoods (:meth:`AssignmentModel._mip_neighbourhoods`) free flights up to about this many
-#: columns at a time (SCIP solves one in well under a second; larger layouts take several).
-MIP_COLUMNS = 1500
 
 #: Wall seconds the LP relaxation of a component always gets (without it only the trivial bound is known).
 LP_MIN_SECONDS = 3.0
@@ -169,7 +167,7 @@ class AssignmentModel:
 
     def _hint(self, values: np.ndarray) -> None:
         """Hint column values (and the matching, highest-first priority levels)."""
-        self.model.clear_hints()
+        self.model.clear_hints()  # type: ignore[no-untyped-call]  # OR-Tools leaves it unannotated
         for var, v in zip(self.x, values.tolist(), strict=True):
             self.model.add_hint(var, v)
         lay = self.layout
@@ -266,32 +264,15 @@ class AssignmentModel:
         stage: int,
         deadline: float,
         report: Reporter | None,
-        should_stop: Callable[[], bool] | None,
-    ) -> tuple[cp_model.CpSolver, int, bool]:
+        should_stop: ShouldStop | None,
+    ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus, bool]:
         solver = self._solver(deadline - time.monotonic())
         if report is not None:
             solver.best_bound_callback = lambda b: report(stage, None, b)
-        done = threading.Event()
-        stopped = [False]
-
-        def watch() -> None:
-            while not done.wait(0.05):
-                if should_stop():
-                    stopped[0] = True
-                    solver.stop_search()
-                    return
-
-        watcher = threading.Thread(target=watch, daemon=True) if should_stop is not None else None
-        if watcher is not None:
-            watcher.start()
-        try:
+        with StopWatcher(should_stop, solver.stop_search) as watcher:
             status = solver.solve(self.model, _Callback(stage, report))
-        finally:
-            done.set()
-            if watcher is not None:
-                watcher.join()
         log.debug("stage %d: %s in %.2fs", stage, solver.status_name(status), solver.wall_time)
-        return solver, status, stopped[0]
+        return solver, status, watcher.stopped
 
     def _values(self, solver: cp_model.CpSolver) -> np.ndarray:
         return np.fromiter((solver.value(v) for v in self.x), dtype=np.int64, count=len(self.x))
@@ -300,7 +281,7 @@ class AssignmentModel:
         self,
         deadline: float,
         report: Reporter | None = None,
-        should_stop: Callable[[], bool] | None = None,
+        should_stop: ShouldStop | None = None,
         lp_deadline: float | None = None,
     ) -> ComponentResult:
         """All stages of this layout until ``deadline`` (``time.monotonic()``) or ``should_stop()``:
@@ -319,7 +300,7 @@ class AssignmentModel:
         self,
         deadline: float,
         report: Reporter | None = None,
-        should_stop: Callable[[], bool] | None = None,
+        should_stop: ShouldStop | None = None,
         lp_deadline: float | None = None,
     ) -> ComponentResult:
         """Stage 1 (primary objective) until ``deadline`` or ``should_stop()``; the LP relaxation may run
@@ -330,11 +311,11 @@ class AssignmentModel:
         Stage 1 starts from the LP relaxation (:mod:`solver.lp`): its certified bound and its solution
         rounded down and refilled.  When re-planning the relaxation is lexicographic (the fewest moves
         among the primary optima), so that rounding keeps almost everybody at their draft stop.  Then,
-        while below the bound, MIP neighbourhoods (:meth:`_repair`: the flights where the LP solution is
-        fractional or differs, solved exactly in SCIP, primary before moves) close the gap left by the
-        rounding; the draft plan completed greedily is the fallback.  A plan still not within
-        ``primary_gap`` of the bound is searched by CP-SAT on the whole model (small layouts), with the
-        LP bound as a cut.
+        while below the bound, MIP neighbourhoods (:func:`solver.neighbourhoods.repair`: the flights
+        where the LP solution is fractional or differs, solved exactly in SCIP, primary before moves)
+        close the gap left by the rounding; the draft plan completed greedily is the fallback.  A plan
+        still not within ``primary_gap`` of the bound is searched by CP-SAT on the whole model (small
+        layouts), with the LP bound as a cut.
 
         Contract: the returned values always satisfy every constraint when ``feasible`` is true; when no
         solution was found and no unit is required, the empty plan (all zeros) is returned as feasible.
@@ -361,7 +342,7 @@ class AssignmentModel:
             # the LP solution rounded down and refilled (when re-planning, x is the lexicographic optimum,
             # fewest moves among the primary optima, so the rounding keeps almost everybody in place)
             values = fill(lay, round_down(lay, rows, lp.x))
-            feasible = self._complete(values)
+            feasible = is_complete(self.layout, values)
             best = objective.evaluate(lay, values)[0] if feasible else -1
             if report is not None:
                 report(1, float(max(best, 0)), float(bound))
@@ -371,13 +352,13 @@ class AssignmentModel:
             if feasible and best < bound and not stopped:
                 # close the gap exactly (MIP) around the LP's fractional part; when re-planning primary
                 # before moves in one objective, so nobody moves who need not
-                values = self._repair(lp.x, values, deadline, should_stop)
+                values = repair(self.layout, lp.x, values, deadline, should_stop)
             # the LP not solved in time (x = 0) or its rounding incomplete: the draft plan, refilled
             draft = self._draft_plan(rows) if not (lp.optimal and feasible) else None
             if (
                 draft is not None
-                and self._complete(draft)
-                and (not feasible or self._key(draft) > self._key(values))
+                and is_complete(self.layout, draft)
+                and (not feasible or plan_key(self.layout, draft) > plan_key(self.layout, values))
             ):
                 values, feasible = draft, True
             if feasible:
@@ -458,107 +439,6 @@ class AssignmentModel:
         else:
             lpm.set_row_bounds(self._primary_row, lower, math.inf)
 
-    def _repair(
-        self,
-        x: np.ndarray,
-        values: np.ndarray,
-        deadline: float,
-        should_stop: Callable[[], bool] | None,
-    ) -> np.ndarray:
-        """Improve the complete plan ``values`` around the LP solution ``x``: MIP neighbourhoods
-        (:meth:`_mip_neighbourhoods`) of the flights where ``x`` is fractional or differs from ``values``,
-        largest primary deficit first."""
-        lay = self.layout
-        n_f = lay.inst.flight_id.size
-        diff = (np.abs(x - np.round(x)) > 1e-6) | (np.abs(x - values) > 1e-6)
-        levels = (lay.u_levels * np.arange(6)).sum(axis=1) / np.maximum(lay.u_mult, 1)
-        weight = np.where(lay.u_split, levels, lay.u_weight)[lay.c_unit]
-        deficit = np.bincount(lay.c_flight, weights=weight * (x - values), minlength=n_f)
-        flights = np.unique(lay.c_flight[diff])
-        return self._mip_neighbourhoods(
-            values, flights[np.argsort(-deficit[flights], kind="stable")], deadline, should_stop
-        )
-
-    def _moved_flights(self, values: np.ndarray) -> np.ndarray:
-        """Flights where moves of ``values`` could be undone: where items placed away from their draft
-        stop are and where such items (or items of their units not placed) have their draft stop, most
-        such items first."""
-        lay = self.layout
-        n_f = lay.inst.flight_id.size
-        cu = lay.c_unit
-        moved = (values > 0) & (lay.c_moves > 0)
-        # columns where (some members of) the unit's items have their draft stop
-        saving = lay.c_moves < lay.u_drop[cu]
-        at_draft = np.bincount(cu, weights=np.where(saving, values, 0), minlength=lay.n_units)
-        off = np.where(lay.u_drop > 0, lay.u_mult - at_draft, 0)  # items of a unit not at a draft column
-        score = np.bincount(lay.c_flight[moved], weights=values[moved], minlength=n_f).astype(np.float64)
-        back = saving & (off[cu] > 0)
-        score += np.bincount(lay.c_flight[back], weights=off[cu[back]], minlength=n_f)
-        flights = np.flatnonzero(score > 0)
-        return flights[np.argsort(-score[flights], kind="stable")]
-
-    def _mip_neighbourhoods(
-        self,
-        values: np.ndarray,
-        flights: np.ndarray,
-        deadline: float,
-        should_stop: Callable[[], bool] | None,
-    ) -> np.ndarray:
-        """Improve the complete plan ``values`` flights ``flights`` at a time: those flights are freed,
-        every other column keeps its value, and the small remaining layout is solved exactly as a MIP
-        (:func:`solver.lp.solve_mip`: primary, when re-planning primary before moves; hinted with
-        ``values``, so never worse), in ``flights`` order, chunks of at most ``MIP_COLUMNS`` columns,
-        until ``deadline``."""
-        lay = self.layout
-        if flights.size == 0:
-            return values
-        n_f = lay.inst.flight_id.size
-        cu, cf = lay.c_unit, lay.c_flight
-        order = np.argsort(cf, kind="stable")
-        start = np.searchsorted(cf[order], np.arange(n_f + 1))
-        placed = np.bincount(cu, weights=values, minlength=lay.n_units)
-        k = 0
-        while k < flights.size and deadline - time.monotonic() > 0.05:
-            if should_stop is not None and should_stop():
-                break
-            # flights in order while the neighbourhood has at most MIP_COLUMNS columns: those on its flights
-            # of the units placed there or not all placed (the units it frees)
-            live = placed < lay.u_mult
-            chunk: list[int] = []
-            while k < flights.size:
-                f = int(flights[k])
-                trial = live.copy()
-                on_f = order[start[f] : start[f + 1]]
-                trial[cu[on_f[values[on_f] > 0]]] = True
-                cols = np.concatenate([order[start[g] : start[g + 1]] for g in [*chunk, f]])
-                if chunk and int(trial[cu[cols]].sum()) > MIP_COLUMNS:
-                    break
-                live = trial
-                chunk.append(f)
-                k += 1
-            free = np.isin(lay.c_flight, chunk)
-            fixed = np.where(free, 0, values)
-            sub, cols = lay.restricted(free, fixed)
-            sub, keep = sub.fitted()
-            cols = cols[keep]
-            if sub.n_columns == 0:
-                continue
-            found = solve_mip(sub, values[cols], deadline - time.monotonic(), should_stop)
-            if found is None:
-                continue
-            candidate = fixed.copy()
-            candidate[cols] = found
-            if self._complete(candidate) and self._key(candidate) > self._key(values):
-                values = candidate
-                placed = np.bincount(cu, weights=values, minlength=lay.n_units)
-            log.debug(
-                "MIP neighbourhood: %d flights, %d columns: primary %d, moves %d",
-                len(chunk),
-                sub.n_columns,
-                *objective.evaluate(lay, values)[:2],
-            )
-        return values
-
     def _good(self, best: int, bound: int) -> bool:
         """Is ``best`` within ``primary_gap`` of ``bound``?"""
         return bound - best <= self.options.primary_gap * max(bound, 1)
@@ -570,12 +450,6 @@ class AssignmentModel:
         if draft is None:
             return None
         return fill(self.layout, round_down(self.layout, rows, draft.astype(np.float64)))
-
-    def _key(self, values: np.ndarray) -> tuple:
-        """Lexicographic preference among plans (larger is better): complete, higher primary, fewer
-        moves, less earliness."""
-        p, m, e = objective.evaluate(self.layout, values)
-        return (self._complete(values), p, -m, -e)
 
     def moves_floor(self) -> int:
         """A lower bound of the moves of any plan of this layout: every item at its cheapest column
@@ -606,20 +480,12 @@ class AssignmentModel:
             self.seconds["relax"] = time.monotonic() - t0
         return self._relaxation
 
-    def _complete(self, values: np.ndarray) -> bool:
-        """Are all required units fully placed in ``values``?"""
-        lay = self.layout
-        if not lay.u_required.any():
-            return True
-        placed = np.bincount(lay.c_unit, weights=values, minlength=lay.n_units).astype(np.int64)
-        return bool((placed[lay.u_required] == lay.u_mult[lay.u_required]).all())
-
     def solve_stage(
         self,
         stage: int,
         deadline: float,
         report: Reporter | None = None,
-        should_stop: Callable[[], bool] | None = None,
+        should_stop: ShouldStop | None = None,
     ) -> None:
         """Stage 2 (moves) or 3 (earliness) of :attr:`stages` until ``deadline``, with the primary objective
         kept at its best or above (and, in stage 3, the moves at the value stage 2 reached).  Stage 2 is
@@ -667,35 +533,38 @@ class AssignmentModel:
         m0: int,
         deadline: float,
         report: Reporter | None,
-        should_stop: Callable[[], bool] | None,
+        should_stop: ShouldStop | None,
     ) -> tuple[np.ndarray, bool, bool]:
         """Minimise moves (``stage`` 2) or earliness (3) keeping ``primary ≥ best`` and ``moves ≤ m0``:
         the LP (stage 2: layouts up to ``STAGE_LP_COLUMNS`` columns; its optimum is the stage's lower
         bound and the rounded vertex often reaches it).  Stage 3: a rounding that lost primary is
-        repaired in MIP neighbourhoods (:meth:`_repair`), then CP-SAT searches the LP's fractional
-        neighbourhood.  Stage 2: MIP neighbourhoods of the LP's fractional flights and of the flights
-        where people are away from their draft stop (:meth:`_moved_flights`).  Then, on layouts of at most
-        ``STAGE_CPSAT_COLUMNS`` columns, CP-SAT on the whole layout.  Searches are bounded by deterministic work, so they return the same plan every
-        time.  Settled: moves at the bound, earliness within ``earliness_gap`` of it.  Every lower bound
-        proven is kept for :meth:`result`.  Returns (best values, settled, stopped)."""
+        repaired in MIP neighbourhoods (:func:`solver.neighbourhoods.repair`), then CP-SAT searches the
+        LP's fractional neighbourhood.  Stage 2: MIP neighbourhoods of the LP's fractional flights and of
+        the flights where people are away from their draft stop
+        (:func:`solver.neighbourhoods.moved_flights`).  Then, on layouts of at most
+        ``STAGE_CPSAT_COLUMNS`` columns, CP-SAT on the whole layout.  Searches are bounded by
+        deterministic work, so they return the same plan every time.  Settled: moves at the bound,
+        earliness within ``earliness_gap`` of it.  Every lower bound proven is kept for :meth:`result`.
+        Returns (best values, settled, stopped)."""
         lay = self.layout
         const = int((lay.u_drop * lay.u_mult).sum())
 
         def score(candidate: np.ndarray | None) -> int | None:
-            if candidate is None or not self._complete(candidate):
+            if candidate is None or not is_complete(self.layout, candidate):
                 return None
             p, m, e = objective.evaluate(lay, candidate)
             if p < best or m > m0:
                 return None
             return m if stage == 2 else e
 
-        current = score(values)
-        assert current is not None
+        start = score(values)
+        assert start is not None
+        current: int = start
 
         def take(candidate: np.ndarray | None) -> None:
             nonlocal values, current
             got = score(candidate)
-            if got is not None and got < current:
+            if candidate is not None and got is not None and got < current:
                 values, current = candidate, got
 
         lpm = self._lp
@@ -705,18 +574,18 @@ class AssignmentModel:
         use_lp = stage == 3 or lay.n_columns <= STAGE_LP_COLUMNS
         if lpm is not None and use_lp and deadline - time.monotonic() > 0.05:
             coeffs = lpm.stage_coeffs(stage)
-            status, x, value = lpm.optimize(coeffs, False, deadline - time.monotonic())
-            if status == "OPTIMAL":
+            lp_status, x, value = lpm.optimize(coeffs, False, deadline - time.monotonic())
+            if lp_status == "OPTIMAL":
                 if stage == 2:
                     value += const
                 lower = math.ceil(value - 1e-9 * abs(value) - 1e-6)
                 self._stage_lower[stage] = max(self._stage_lower.get(stage, 0), lower)
                 target = lower + (math.floor(self.options.earliness_gap * abs(value)) if stage == 3 else 0)
                 rounded = fill(lay, round_down(lay, lpm.rows, x))
-                if stage == 3 and score(rounded) is None and self._complete(rounded):
+                if stage == 3 and score(rounded) is None and is_complete(self.layout, rounded):
                     # the rounding lost some of the primary objective: win it back in MIP neighbourhoods of
                     # the LP's fractional flights, from the rounding (which keeps most of its earliness)
-                    rounded = self._repair(x, rounded, deadline, should_stop)
+                    rounded = repair(self.layout, x, rounded, deadline, should_stop)
                 take(rounded)
                 log.debug("LP stage %d: bound %.2f, rounded %d", stage, value, current)
                 fractional = np.unique(lay.c_flight[np.abs(x - np.round(x)) > 1e-6])
@@ -734,9 +603,9 @@ class AssignmentModel:
         if stage == 2 and not lay.links and deadline - time.monotonic() > 0.05:
             # MIP neighbourhoods (primary before moves: never lower) of the LP's fractional flights, then of
             # the flights where people are away from their draft stop
-            moved = self._moved_flights(values)
+            moved = moved_flights(lay, values)
             flights = np.concatenate([fractional, moved[~np.isin(moved, fractional)]])
-            take(self._mip_neighbourhoods(values, flights, deadline, should_stop))
+            take(mip_neighbourhoods(lay, values, flights, deadline, should_stop))
             if current <= max(self._stage_lower.get(2, 0), self.moves_floor()):
                 return values, True, False
         small = lay.links or lay.n_columns <= STAGE_CPSAT_COLUMNS
@@ -770,7 +639,7 @@ class AssignmentModel:
         best: int,
         moves_cap: int | None,
         deadline: float,
-        should_stop: Callable[[], bool] | None,
+        should_stop: ShouldStop | None,
         slack: float | None = None,
     ) -> tuple[np.ndarray | None, bool]:
         """Repair a stage 3 (or 2) LP solution ``x`` exactly around its fractional part: every column on a

@@ -111,7 +111,8 @@ def explain_unplaced(problem: Problem, plan: Plan | dict[int, int]) -> dict[int,
     for i, p in enumerate(people):
         if p.family is not None and p.frozen_stop is None:
             families[p.family].append(i)
-    cache: dict[tuple, list[StopBlock]] = {}
+    #: (eligible stops, seats, escort tenths, medical, wheelchair) -> the blocks of that demand
+    cache: dict[tuple[tuple[int, ...], int, int, int, int], list[StopBlock]] = {}
     out: dict[int, list[StopBlock]] = {}
     for i, p in enumerate(people):
         if p.id in assignment or p.frozen_stop is not None or not p.eligible_stops:

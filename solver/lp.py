@@ -33,14 +33,13 @@ import functools
 import itertools
 import logging
 import math
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from ortools.linear_solver.python import model_builder_helper as mbh
 
+from solver.callbacks import ShouldStop, StopWatcher
 from solver.compile import BIG, Layout
 
 log = logging.getLogger(__name__)
@@ -154,11 +153,15 @@ class LPModel:
         n = lay.n_columns
         self.lv_unit, self.lv_weight, lv_count = _levels(lay)
         self.n_vars = n + self.lv_unit.size
+        #: values of every variable from the last :meth:`optimize` (zeros when it found no optimum)
+        self.values: np.ndarray = np.zeros(0)
         helper = self.helper = mbh.ModelBuilderHelper()
+        # OR-Tools' generated stubs spell the arrays ``numpy.ndarray[numpy.float64]`` (dtype in the shape
+        # slot), which no real array matches
         helper.add_var_array_with_bounds(
-            np.zeros(self.n_vars),
-            np.concatenate([lay.c_ub, lv_count]).astype(np.float64),
-            np.full(self.n_vars, integral, dtype=bool),
+            np.zeros(self.n_vars),  # type: ignore[arg-type]
+            np.concatenate([lay.c_ub, lv_count]).astype(np.float64),  # type: ignore[arg-type]
+            np.full(self.n_vars, integral, dtype=bool),  # type: ignore[arg-type]
             "",
         )
         var = self.var = [mbh.Variable(helper, i) for i in range(self.n_vars)]
@@ -252,7 +255,7 @@ class LPModel:
         if status != mbh.SolveStatus.OPTIMAL:
             self.values = np.zeros(self.n_vars)
             return status.name, np.zeros(self.lay.n_columns), math.nan
-        self.values = solver.variable_values()
+        self.values = solver.variable_values()  # type: ignore[assignment]  # OR-Tools' stub: see __init__
         return status.name, self.values[: self.lay.n_columns], solver.objective_value()
 
     def capacity_duals(self) -> np.ndarray:
@@ -285,7 +288,7 @@ def solve_mip(
     lay: Layout,
     hint: np.ndarray,
     time_limit: float,
-    should_stop: Callable[[], bool] | None = None,
+    should_stop: ShouldStop | None = None,
 ) -> np.ndarray | None:
     """Solve ``lay`` exactly (the relaxation's rows and objective, integral: SCIP) from the feasible
     integer column values ``hint``, for at most ``time_limit`` seconds and ``MIP_NODES`` nodes.
@@ -308,26 +311,11 @@ def solve_mip(
     if moves_scale(lay):  # primary before moves: stop once the primary is optimal and the moves nearly so
         params.append(f"limits/absgap = {MIP_MOVES_SLACK}")
     solver.set_solver_specific_parameters("\n".join(params))
-    done = threading.Event()
-
-    def watch() -> None:
-        while not done.wait(0.05):
-            if should_stop is not None and should_stop():
-                solver.interrupt_solve()
-                return
-
-    watcher = threading.Thread(target=watch, daemon=True) if should_stop is not None else None
-    if watcher is not None:
-        watcher.start()
-    try:
+    with StopWatcher(should_stop, solver.interrupt_solve):
         solver.solve(helper)
-    finally:
-        done.set()
-        if watcher is not None:
-            watcher.join()
     if not solver.has_solution():
         return None
-    values = np.rint(solver.variable_values()[: lay.n_columns]).astype(np.int64)
+    values: np.ndarray = np.rint(solver.variable_values()[: lay.n_columns]).astype(np.int64)
     placed = np.bincount(lay.c_unit, weights=values, minlength=lay.n_units)
     rows = model.rows
     if (
@@ -508,25 +496,30 @@ def fill(lay: Layout, values: np.ndarray, order: np.ndarray | None = None) -> np
         if left <= 0:
             continue
         a, b = slices[u]
-        need = (int(lay.u_seats[u]), int(lay.u_escort[u]), int(lay.u_medical[u]), int(lay.u_wheelchair[u]))
+        demand = (int(lay.u_seats[u]), int(lay.u_escort[u]), int(lay.u_medical[u]), int(lay.u_wheelchair[u]))
         for j in sorted(range(a, b), key=lambda j: (int(lay.c_moves[j]), j)):
             if left == 0:
                 break
             f, g = int(lay.c_flight[j]), int(lay.c_group[j])
             n = min(left, int(lay.c_ub[j] - values[j]))
-            for res, k in ((seats[f], need[0]), (esc[f], need[1]), (med[f], need[2]), (wc[f], need[3])):
+            for res, k in (
+                (seats[f], demand[0]),
+                (esc[f], demand[1]),
+                (med[f], demand[2]),
+                (wc[f], demand[3]),
+            ):
                 if k:
                     n = min(n, int(res) // k)
-            if need[0] and cap[g] < BIG:
-                n = min(n, int(cap[g]) // need[0])
+            if demand[0] and cap[g] < BIG:
+                n = min(n, int(cap[g]) // demand[0])
             if n <= 0:
                 continue
             values[j] += n
             left -= n
-            seats[f] -= n * need[0]
-            esc[f] -= n * need[1]
-            med[f] -= n * need[2]
-            wc[f] -= n * need[3]
-            cap[g] -= n * need[0]
+            seats[f] -= n * demand[0]
+            esc[f] -= n * demand[1]
+            med[f] -= n * demand[2]
+            wc[f] -= n * demand[3]
+            cap[g] -= n * demand[0]
         placed[u] = lay.u_mult[u] - left
     return values

@@ -5,20 +5,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 
 import numpy as np
 
 from solver import objective
+from solver.callbacks import Progress, ShouldStop
 from solver.compile import Instance, Layout, aggregated_layout, compile_problem, naive_layout
 from solver.cpsat import AssignmentModel, ComponentResult
 from solver.naive import NaiveAssignmentModel
 from solver.problem import Plan, Problem, SolveOptions, SolveStatus
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[float, str], None]
-ShouldStop = Callable[[], bool]
 
 
 def disaggregate(layout: Layout, values: np.ndarray, stop_of: np.ndarray) -> None:
@@ -108,7 +105,7 @@ def solve_layouts(
             share = (deadline - now) * sizes[i] / remaining
             comp_deadline = now + max(share, min(0.5, deadline - now))
             rest_bound = sum(trivial[i + 1 :])
-            state = {"obj": 0.0, "bound": float(trivial[i])}
+            state: dict[str, float] = {"obj": 0.0, "bound": float(trivial[i])}
 
             def report(
                 stage: int,
@@ -119,7 +116,7 @@ def solve_layouts(
                 base_obj: int = done_obj,
                 base_bound: int = done_bound,
                 base_size: int = done_size,
-                state: dict = state,
+                state: dict[str, float] = state,
             ) -> None:
                 if progress is None or stage != 1:
                     return
@@ -134,17 +131,17 @@ def solve_layouts(
                     frac = PRIMARY_PROGRESS * (base_size + sizes[i] * min(inner, 1.0)) / total
                 progress(frac, f"component {i + 1}/{len(layouts)}: best {best:.0f}, bound {upper:.0f}")
 
-            res = models[i].solve_primary(comp_deadline, report, should_stop, lp_deadline=deadline)
-            results[i] = res
-            cancelled = cancelled or res.stopped
+            primary = models[i].solve_primary(comp_deadline, report, should_stop, lp_deadline=deadline)
+            results[i] = primary
+            cancelled = cancelled or primary.stopped
             log.debug(
                 "component %d/%d (%d columns): primary %d / %d, moves %d in %.2fs",
                 i + 1,
                 len(layouts),
                 lay.n_columns,
-                res.primary,
-                res.bound,
-                res.moves,
+                primary.primary,
+                primary.bound,
+                primary.moves,
                 time.monotonic() - t0,
             )
         res = results[i]

@@ -44,14 +44,14 @@ def validate(problem: Problem, plan: Plan | dict[int, int]) -> list[str]:
     wheelchair: dict[int, int] = defaultdict(int)
     country: dict[tuple[int, str], int] = defaultdict(int)
     for pid, sid in assignment.items():
-        p, s = people.get(pid), stops.get(sid)
-        if p is None or s is None:
+        placed, stop = people.get(pid), stops.get(sid)
+        if placed is None or stop is None:
             continue
-        seats[s.flight] += 1
-        escort[s.flight] += escort_tenths(p.escort_load)
-        medical[s.flight] += int(p.needs_medical)
-        wheelchair[s.flight] += int(p.needs_wheelchair)
-        country[(s.flight, s.country)] += 1
+        seats[stop.flight] += 1
+        escort[stop.flight] += escort_tenths(placed.escort_load)
+        medical[stop.flight] += int(placed.needs_medical)
+        wheelchair[stop.flight] += int(placed.needs_wheelchair)
+        country[(stop.flight, stop.country)] += 1
     for fid, n in seats.items():
         f = flights.get(fid)
         if f is None:

@@ -1,4 +1,4 @@
-"""Ruff (lint and format) and the import-linter contracts run with the tests, so CI enforces them."""
+"""Ruff (lint and format), the import-linter contracts and mypy run with the tests, so CI enforces them."""
 
 from __future__ import annotations
 
@@ -26,4 +26,11 @@ def test_ruff_format_is_clean() -> None:
 
 def test_import_contracts_hold() -> None:
     result = _run(str(BIN / "lint-imports"), "--no-cache")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_types_check() -> None:
+    """Mypy with the configuration in ``pyproject.toml`` (strict for the solver and the eligibility
+    rules, gradual elsewhere); its cache in ``.mypy_cache`` keeps a re-run to a few seconds."""
+    result = _run(sys.executable, "-m", "mypy")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -6,6 +6,7 @@ import dataclasses
 import gc
 import logging
 import sys
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QThreadPool
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox, QProgressDialog
@@ -19,7 +20,7 @@ from planner.settings import Settings
 from ui.errors import show_error
 from ui.login import LoginDialog
 from ui.main_window import MainWindow
-from ui.process_runner import run_in_process
+from ui.operations import Operation
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def prepare_database(settings: Settings) -> str:
     dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
     dialog.setMinimumDuration(500)
     loop = QEventLoop()
-    outcome: dict[str, object] = {}
+    outcome: dict[str, Any] = {}
 
     def done(prepared: PreparedDatabase) -> None:
         outcome["prepared"] = prepared
@@ -78,14 +79,16 @@ def prepare_database(settings: Settings) -> str:
         dialog.setLabelText(message or "Creating a demo database…")
         dialog.setValue(int(fraction * 100))
 
-    run_in_process(prepare_database_job, (settings,), done, failed, progress)
+    Operation(None).success(done).failure(failed).progress(progress).run_in_process(
+        prepare_database_job, (settings,)
+    )
     loop.exec()
     dialog.reset()
     if "error" in outcome:
-        exc, details = outcome["error"]  # type: ignore[misc]
+        exc, details = outcome["error"]
         log.error("database preparation failed: %s\n%s", exc, details)
         raise exc if isinstance(exc, PlannerError) else PlannerError(f"could not open the database: {exc}")
-    prepared: PreparedDatabase = outcome["prepared"]  # type: ignore[assignment]
+    prepared: PreparedDatabase = outcome["prepared"]
     if prepared.outcome == "migrated":
         return "The database was migrated to the newest schema."
     if prepared.outcome == "demo":

@@ -3,6 +3,8 @@
 ``run_in_background(fn, on_done, on_error)`` runs ``fn()`` on the global ``QThreadPool``; the
 callbacks run on the GUI thread (queued signal). ``fn`` must not touch widgets; pass it ids and
 plain values only. Keep the returned ``Task`` referenced until it finishes (the helper does).
+
+A low-level engine: the window uses it only through ``ui.operations.Operation``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from planner.domain.errors import PlannerError
+from solver.callbacks import Progress
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,7 @@ class _Relay(QObject):
         self,
         on_done: Callable[[Any], None],
         on_error: Callable[[BaseException, str], None],
-        on_progress: Callable[[float, str], None] | None,
+        on_progress: Progress | None,
         owner: QObject | None = None,
     ) -> None:
         super().__init__()
@@ -107,7 +110,7 @@ def run_in_background(
     fn: Callable[[Task], Any],
     on_done: Callable[[Any], None],
     on_error: Callable[[BaseException, str], None],
-    on_progress: Callable[[float, str], None] | None = None,
+    on_progress: Progress | None = None,
     *,
     owner: QObject | None = None,
 ) -> Task:

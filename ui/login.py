@@ -19,7 +19,7 @@ from planner.domain.errors import PlannerError
 from planner.persistence.context import AppContext
 from planner.services import users
 from planner.services.auth import Actor
-from ui.background import Task, run_in_background
+from ui.operations import Operation
 
 
 class LoginDialog(QDialog):
@@ -56,11 +56,9 @@ class LoginDialog(QDialog):
         self.buttons.setEnabled(False)
         self.message.setText("Checking…")
 
-        def work(_task: Task) -> Actor:
-            with self.ctx.uow() as uow:
-                return users.authenticate(uow, name, password)
-
-        run_in_background(work, self._signed_in, self._failed, owner=self)
+        Operation(self).success(self._signed_in).failure(self._failed).run_in_uow(
+            self.ctx, lambda uow: users.authenticate(uow, name, password), write=True
+        )
 
     def _signed_in(self, actor: Actor) -> None:
         self.actor = actor

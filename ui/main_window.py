@@ -7,6 +7,8 @@ Threading: GUI thread only.
 
 from __future__ import annotations
 
+from typing import cast
+
 from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
 from planner import __version__
 from planner.persistence.context import AppContext
 from planner.services.auth import Actor
+from ui.operations import Change
 from ui.screens.audit import AuditScreen
 from ui.screens.base import Screen
 from ui.screens.dashboard import DashboardScreen
@@ -120,7 +123,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ navigation
 
-    def screen(self, title: str) -> Screen:
+    # shadows QWidget.screen() (the QScreen): to be renamed with its tests
+    def screen(self, title: str) -> Screen:  # type: ignore[override]
         return self.screens[title]
 
     def show_screen(self, title: str) -> None:
@@ -138,9 +142,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{title} — Charter Planner")
         screen.activate()
 
-    def _broadcast(self, topic: str) -> None:
+    def _broadcast(self, change: Change) -> None:
         for screen in self.screens.values():
-            screen.on_data_changed(topic)
+            screen.on_data_changed(change)
 
     # ------------------------------------------------------------ menus and layout
 
@@ -174,7 +178,7 @@ class MainWindow(QMainWindow):
         go_menu.addAction(find)
         refresh = QAction("&Refresh", self)
         refresh.setShortcut(QKeySequence.StandardKey.Refresh)
-        refresh.triggered.connect(lambda: self.stack.currentWidget().activate())
+        refresh.triggered.connect(lambda: cast(Screen, self.stack.currentWidget()).activate())
         go_menu.addAction(refresh)
 
         help_menu = self.menuBar().addMenu("&Help")

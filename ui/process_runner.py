@@ -11,6 +11,8 @@ child writes it; unpickling it is no work for the GUI thread either) and a ``QTi
 thread hands them on, so every callback runs on the GUI thread, never waits for the pipe, and is
 skipped once ``owner`` is deleted. ``task.cancel()`` makes the child's ``should_stop()``
 return True. Call from the GUI thread only.
+
+A low-level engine: the window uses it only through ``ui.operations.Operation``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QTimer
 
 from planner.domain.errors import PlannerError
+from solver.callbacks import Progress
 from ui.child_process import child_main, lower_priority
 
 log = logging.getLogger(__name__)
@@ -49,7 +52,7 @@ class ProcessTask(QObject):
         args: tuple,
         on_done: Callable[[Any], None],
         on_error: Callable[[BaseException, str], None],
-        on_progress: Callable[[float, str], None] | None,
+        on_progress: Progress | None,
         owner: QObject | None,
     ) -> None:
         super().__init__()
@@ -161,7 +164,7 @@ def run_in_process(
     args: tuple,
     on_done: Callable[[Any], None],
     on_error: Callable[[BaseException, str], None],
-    on_progress: Callable[[float, str], None] | None = None,
+    on_progress: Progress | None = None,
     *,
     owner: QObject | None = None,
 ) -> ProcessTask:

@@ -8,7 +8,7 @@ record's new version for the next save. Other refusals (a ``Conflict`` that is n
 approved manifest, a cancelled flight, an anonymised person) are only reported by the dialog:
 reading the record again would not help.
 
-Threading: GUI thread only; the read runs through ``run_in_background``.
+Threading: GUI thread only; the read runs through ``ui.operations.Operation``.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from PySide6.QtWidgets import QDialogButtonBox, QLabel, QPushButton
 
 from planner.domain.errors import PlannerError, StaleVersion
 from planner.persistence.uow import UnitOfWork
-from ui.background import Task, run_in_background
 from ui.errors import show_error
+from ui.operations import Operation
 
 if TYPE_CHECKING:
     from planner.persistence.context import AppContext
@@ -81,13 +81,9 @@ class StaleReloadMixin:
         """Read the record in the background; ``show_record`` gets it on the GUI thread."""
         self.save_button.setEnabled(False)
         self.reload_button.setEnabled(False)
-        read, ctx = self.read_current(), self.ctx
-
-        def work(_task: Task) -> Any:
-            with ctx.uow(write=False) as uow:
-                return read(uow)
-
-        run_in_background(work, self._reloaded, self._reload_failed, owner=self)  # type: ignore[arg-type]
+        Operation(self).success(self._reloaded).failure(self._reload_failed).run_in_uow(  # type: ignore[arg-type]
+            self.ctx, self.read_current()
+        )
 
     def _reloaded(self, record: Any) -> None:
         self.reload_button.hide()
@@ -120,9 +116,9 @@ class EditorDialogMixin(StaleReloadMixin):
         self.messages.setStyleSheet("color: #a40000;")
         self.messages.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.messages.hide()
-        self.buttons = QDialogButtonBox(
+        self.buttons = QDialogButtonBox(  # type: ignore[call-overload]  # self: the dialog using the mixin
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel,
-            self,  # type: ignore[arg-type]
+            self,
         )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.add_reload_button(self.buttons, reload_name)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from planner.demo import generate as demo
 from planner.persistence.context import AppContext
 from planner.services import users
 from planner.services.setup import initialize
+from solver.callbacks import Progress
 
 #: Accounts the first run of the window creates on a new demo database (documented in the README).
 DEMO_ACCOUNTS = (("admin", "admin"), ("supervisor", "supervisor"), ("officer", "officer"))
@@ -20,7 +19,7 @@ def initialize_demo(
     people: int = 3000,
     flights: int = 60,
     seed: int = 1,
-    progress: Callable[[float, str], None] | None = None,
+    progress: Progress | None = None,
 ) -> list[str]:
     """First run: create the schema, demo accounts (password ``DEMO_PASSWORD``) and demo data.
 
@@ -32,5 +31,4 @@ def initialize_demo(
         for username, role in DEMO_ACCOUNTS[1:]:
             users.create_user(uow, admin, username=username, role=role, password=DEMO_PASSWORD)
         demo.generate_demo(uow, admin, people=people, flights=flights, seed=seed, progress=progress)
-        uow.commit()
     return [name for name, _ in DEMO_ACCOUNTS]

@@ -86,7 +86,11 @@ class ManifestStatus(StrEnum):
 
 
 class ReasonCode(StrEnum):
-    """Why a person may not be placed on a flight stop (DESIGN.md, Eligibility), in rule order."""
+    """Why a person may not be placed on a flight stop (DESIGN.md, Eligibility), in rule order.
+
+    Values are stored in the database: never change one. Each member has exactly one rule in
+    ``planner.domain.eligibility.registry.RULES`` at the same position, which is also its bit in the
+    reason masks (a unit test checks both); ``docs/adding-a-rule.md`` says how to add one."""
 
     NOT_IN_CUSTODY = "NOT_IN_CUSTODY"
     NO_FINAL_ORDER = "NO_FINAL_ORDER"

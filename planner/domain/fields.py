@@ -1,16 +1,22 @@
-"""Field parsers shared by every import kind, and the name normalisation of the identity check.
+"""Field parsers shared by every import kind and the editors, and the name normalisation of the
+identity check.
 
 A parser takes the stripped, non-empty text of one field and returns the typed value, or raises
 ``FieldError`` with a message that names the offending value. Parsers never guess: a value is
 accepted only in its documented form (enumerations and codes are matched case-insensitively and
-stored in their canonical upper-case form).
+stored in their canonical upper-case form). A ``Column`` names a field with its parser and limits;
+``parse_record`` parses one record of text by its columns exactly as an import file's row is
+parsed, and ``parse_fields`` does the same for an editor (the import pipeline and the editing
+services share these rules; see :mod:`planner.domain.person_fields` and
+:mod:`planner.domain.flight_fields` for the shared columns).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -150,3 +156,81 @@ def fold_name(value: str) -> str:
     ``"PEREZ"`` does not match ``"PÉREZ"`` (accents are part of the name)."""
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
     return " ".join(folded.split())
+
+
+# ---------------------------------------------------------------- records of fields
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem: ``line`` is the physical line (1 = header), ``column`` a column name or
+    ``header`` / ``encoding`` / ``row`` for problems that belong to no single field."""
+
+    line: int
+    column: str
+    message: str
+
+    def format(self, source: str) -> str:
+        """``FILE:LINE: column: message`` — the form the command line prints."""
+        return f"{source}:{self.line}: {self.column}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One field: ``parse`` turns non-empty stripped text into a value (``None``: keep the
+    text); an empty optional field becomes ``None``; ``max_length`` limits the text."""
+
+    name: str
+    parse: Parser | None = None
+    required: bool = True
+    max_length: int = 200
+
+
+def parse_record(
+    line: int, raw: Mapping[str, str], columns: Sequence[Column], errors: list[RowError]
+) -> dict[str, Any] | None:
+    """The typed values of record ``line`` (text per column name), or ``None`` when a field is
+    invalid; each problem is appended to ``errors`` (control characters, required, length, the
+    column's parser)."""
+    values: dict[str, Any] = {}
+    ok = True
+    check_controls = CONTROL_CHARS.search("".join(raw.values())) is not None
+    for column in columns:
+        text = raw[column.name].strip()
+        if check_controls and (bad := CONTROL_CHARS.search(text)):
+            errors.append(
+                RowError(line, column.name, f"control character U+{ord(bad.group()):04X} is not allowed")
+            )
+            ok = False
+            continue
+        if not text:
+            if column.required:
+                errors.append(RowError(line, column.name, "is required"))
+                ok = False
+            values[column.name] = None
+            continue
+        if len(text) > column.max_length:
+            errors.append(
+                RowError(line, column.name, f"is {len(text)} characters long (at most {column.max_length})")
+            )
+            ok = False
+            continue
+        if column.parse is None:
+            values[column.name] = text
+            continue
+        try:
+            values[column.name] = column.parse(text)
+        except FieldError as exc:
+            errors.append(RowError(line, column.name, str(exc)))
+            ok = False
+    return values if ok else None
+
+
+def parse_fields(raw: Mapping[str, str], columns: Sequence[Column]) -> tuple[dict[str, Any], list[str]]:
+    """Parse one record given as text per column name exactly as a file's row is parsed, for
+    editors that share an import's field rules. Returns the typed values and one
+    ``column: message`` per problem; the values are complete only when there is no problem. A
+    column missing from ``raw`` counts as empty."""
+    errors: list[RowError] = []
+    values = parse_record(0, {column.name: raw.get(column.name, "") for column in columns}, columns, errors)
+    return (values or {}), [f"{e.column}: {e.message}" for e in errors]

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from planner.persistence.context import AppContext, build_context
 from planner.services.auth import Actor
 from planner.settings import Settings
+from solver.callbacks import Progress, ShouldStop
+
+if TYPE_CHECKING:  # the services are imported inside the jobs, in the child process that runs them
+    from planner.services.imports import ImportReport
+    from planner.services.plan_results import FlightLoad, PlanDiff, PlanRunRow, UnplacedRow
+    from planner.services.planning import PlanSummary
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[float, str], None]
-ShouldStop = Callable[[], bool]
 
 
 @dataclass(frozen=True)
@@ -32,17 +35,19 @@ class PlanOutcome:
     changes from the previous run (at most ``changes_limit`` listed per kind). ``results`` is None
     when reading them failed (the plan is stored all the same; the window then queries)."""
 
-    summary: object  # planning.PlanSummary
+    summary: PlanSummary
     results: PlanResults | None = None
 
 
 @dataclass(frozen=True)
 class PlanResults:
-    runs: list
-    loads: list
-    unplaced: list
+    """The results of one stored plan run the window shows first (see ``PlanOutcome``)."""
+
+    runs: list[PlanRunRow]
+    loads: list[FlightLoad]
+    unplaced: list[UnplacedRow]
     unplaced_limit: int
-    diff: object  # plan_results.PlanDiff
+    diff: PlanDiff
 
 
 def plan_job(
@@ -61,7 +66,7 @@ def plan_job(
     ctx = build_context(settings)
     try:
         summary = planning.run_plan(
-            ctx.session_factory,
+            ctx,
             actor,
             settings,
             time_limit=time_limit,
@@ -100,7 +105,7 @@ class ImportOutcome:
     """The importer's report (also for a rejected file: then nothing was written), whether the file
     was rejected, and the SHA-256 of the bytes that were read."""
 
-    report: object
+    report: ImportReport
     digest: str
     rejected: bool
 
@@ -115,9 +120,9 @@ def import_job(
     dry_run: bool,
     expected_sha256: str | None = None,
 ) -> ImportOutcome:
-    """Read ``path`` and import it (or check it, with ``dry_run``) in one unit of work, committed
-    only when it succeeds. With ``expected_sha256`` a file that changed since it was checked is
-    refused (``InvalidInput``) before anything is written."""
+    """Read ``path`` and import it (or check it, with ``dry_run``) in one unit of work (the import
+    commits it only when it succeeds). With ``expected_sha256`` a file that changed since it was
+    checked is refused (``InvalidInput``) before anything is written."""
     from planner.domain.errors import InvalidInput
     from planner.services.imports import ImportRejected, import_file
 
@@ -145,8 +150,6 @@ def import_job(
                 )
             except ImportRejected as rejected:
                 return ImportOutcome(rejected.report, digest, True)
-            if not dry_run:
-                uow.commit()
             return ImportOutcome(report, digest, False)
     finally:
         ctx.close()

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 
 from planner.persistence.bulk import bulk_insert
 from planner.persistence.models import AuditEvent, AuditHead, utc_now
 from planner.persistence.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 GENESIS_HASH = "0" * 64
 #: Longest ``entity_id`` the audit table holds (PostgreSQL enforces it; SQLite would not).
@@ -170,6 +173,25 @@ def record_many(
     head.last_hash = rows[-1]["hash"]
     session.flush()
     return [AuditEvent(**row) for row in rows] if returning else []
+
+
+#: A write that belongs to a refusal itself, run by ``refuse`` after its rollback.
+AlsoWrite = Callable[[UnitOfWork], None]
+
+
+def refuse(
+    uow: UnitOfWork, entry: AuditEntry, error: BaseException, *, also: AlsoWrite | None = None
+) -> NoReturn:
+    """The one way to refuse with an audit trail: roll back everything pending in ``uow``, append
+    ``entry``, commit that alone and raise ``error``. ``also(uow)`` runs after the rollback, before
+    the commit, for state that belongs to the refusal itself (a failed login's counter)."""
+    uow.rollback()
+    if also is not None:
+        also(uow)
+    record(uow, entry)
+    uow.commit()
+    log.info("refused: %s %s %s by %s", entry.action, entry.entity, entry.entity_id, entry.actor)
+    raise error
 
 
 def verify_chain(uow: UnitOfWork, *, batch_size: int = 20_000) -> ChainReport:

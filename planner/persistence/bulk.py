@@ -57,6 +57,7 @@ def _copy(connection: sa.Connection, table: str, columns: Sequence[str], params:
     """PostgreSQL: stream ``params`` into ``table`` with ``COPY … FROM STDIN`` on the connection's
     own transaction (several times faster than a pipelined ``executemany`` of INSERTs)."""
     driver_connection = connection.connection.driver_connection
+    assert driver_connection is not None  # a checked-out connection has its driver connection
     with (
         driver_connection.cursor() as cursor,
         cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,

@@ -31,8 +31,8 @@ SYSTEM = Actor(username="system", role=Role.ADMIN, display_name="System")
 def authorize(uow: UnitOfWork, actor: Actor, required: Role, action: str) -> None:
     """Raise ``PermissionDenied`` unless ``actor`` currently holds ``required`` (or above).
 
-    Call it first in a service, before any write: a refusal is audited and committed in
-    ``uow`` itself, so nothing else in that transaction may be pending.
+    Call it first in a service, before any write. A refusal goes through ``audit.refuse``: what
+    is pending in ``uow`` is rolled back, the ``permission.denied`` event alone is committed.
     """
     if actor is SYSTEM:
         return
@@ -41,7 +41,7 @@ def authorize(uow: UnitOfWork, actor: Actor, required: Role, action: str) -> Non
     if current_role is not None and required in ROLE_INCLUDES[current_role]:
         return
     held = current_role.value if current_role else "no active account"
-    audit.record(
+    audit.refuse(
         uow,
         audit.AuditEntry(
             actor=actor.username,
@@ -50,6 +50,5 @@ def authorize(uow: UnitOfWork, actor: Actor, required: Role, action: str) -> Non
             entity_id=action,
             changes={"required": required.value, "held": held},
         ),
+        PermissionDenied(f"{actor.username} ({held}) may not {action}: needs {required.value}"),
     )
-    uow.commit()
-    raise PermissionDenied(f"{actor.username} ({held}) may not {action}: needs {required.value}")

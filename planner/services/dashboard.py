@@ -29,7 +29,6 @@ from planner.domain.enums import CustodyStatus, DocumentStatus, FlightStatus, Or
 from planner.persistence.models import (
     Airport,
     Assignment,
-    CountryRule,
     FlightStop,
     NationalityVerification,
     Person,
@@ -40,9 +39,10 @@ from planner.persistence.models import (
 )
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
+from planner.services.eligibility_facts import rule_facts
 from planner.services.flights import FlightRow, list_flights
 from planner.services.manifests.build import chosen_document
-from planner.services.planning import current_draft_plan_id
+from planner.services.planning import current_draft_plan_id, reason_text
 from planner.services.reference import DEFAULT_ACCEPTED_DOCUMENTS
 
 UPCOMING_DAYS = 14
@@ -51,24 +51,6 @@ MAX_WARNINGS_PER_KIND = 100
 LOAD_TARGET = 0.8
 #: Rows fetched per batch from big results (see ``planner.services.plan_results.FETCH_BATCH``).
 FETCH_BATCH = 1000
-
-#: Plain-language meaning of each headline reason a plan run records.
-REASON_TEXT = {
-    "NOT_IN_CUSTODY": "not in custody",
-    "NO_FINAL_ORDER": "no final removal order",
-    "LEGAL_HOLD": "a legal hold is in force",
-    "NATIONALITY_NOT_VERIFIED": "nationality not verified by the receiving country",
-    "NATIONALITY_MISMATCH": "confirmed nationality differs from the flight's country",
-    "NO_VALID_DOCUMENT": "no valid travel document the country accepts",
-    "FACILITY_CANNOT_REACH": "facility cannot transfer to the departure airport in time",
-    "NO_MEDICAL_CAPACITY": "no medical slot on the flights",
-    "NO_WHEELCHAIR_CAPACITY": "no wheelchair slot on the flights",
-    "AFTER_NOTICE_CUTOFF": "after the receiving country's notice cut-off",
-    "FAMILY_MEMBER_INELIGIBLE": "a family member may not travel",
-    "CAPACITY": "eligible, but the flights are full (seats, escorts, slots or country caps)",
-    "NO_FLIGHT_TO_COUNTRY": "no planned flight to the person's country",
-    "INELIGIBLE_AT_EVERY_STOP": "ineligible at every stop for several reasons",
-}
 
 #: Warning kinds, in the order the dashboard lists them.
 DOCUMENT_EXPIRES = "document expires"
@@ -174,19 +156,16 @@ def _document_warnings(
         .where(Assignment.plan_run_id == plan_id, FlightStop.flight_id.in_(list(upcoming)))
         .execution_options(yield_per=FETCH_BATCH)
     )
-    placed = [tuple(row) for part in result.partitions(FETCH_BATCH) for row in part]
+    placed = [(pid, fid, iata) for part in result.partitions(FETCH_BATCH) for pid, fid, iata in part]
     if not placed:
         return []
     country_of = dict(s.execute(sa.select(Airport.iata, Airport.country)).all())
-    accepted = {
-        c: {t.strip() for t in types.split(",") if t.strip()}
-        for c, types in s.execute(sa.select(CountryRule.country, CountryRule.accepted_document_types))
-    }
+    rules = rule_facts(uow, set(country_of.values()))
     ids = sorted({pid for pid, _, _ in placed})
     docs: dict[int, list[sa.Row]] = defaultdict(list)
     cases: dict[int, str] = {}
     for chunk in _chunks(ids):
-        for doc in s.execute(
+        for document in s.execute(
             sa.select(
                 TravelDocument.id,
                 TravelDocument.person_id,
@@ -197,13 +176,13 @@ def _document_warnings(
                 TravelDocument.status,
             ).where(TravelDocument.person_id.in_(chunk), TravelDocument.status == DocumentStatus.VALID.value)
         ):
-            docs[doc.person_id].append(doc)
+            docs[document.person_id].append(document)
         cases.update(s.execute(sa.select(Person.id, Person.case_number).where(Person.id.in_(chunk))).all())
     out = []
     for pid, flight_id, airport in sorted(placed, key=lambda r: (upcoming[r[1]].departure_utc, cases[r[0]])):
         flight = upcoming[flight_id]
         country = country_of.get(airport, "")
-        types = accepted.get(country, set(DEFAULT_ACCEPTED_DOCUMENTS))
+        types = rules[country].accepted_document_types if country in rules else DEFAULT_ACCEPTED_DOCUMENTS
         doc = chosen_document(docs[pid], country, types)
         limit = flight.departure_utc.date() + timedelta(days=1)
         if doc is None:
@@ -285,7 +264,7 @@ def dashboard(uow: UnitOfWork, actor: Actor, *, now: datetime | None = None) -> 
     placed = 0
     if plan_id is not None:
         reasons = [
-            ReasonCount(reason, n, REASON_TEXT.get(reason, reason.replace("_", " ").lower()))
+            ReasonCount(reason, n, reason_text(reason))
             for reason, n in s.execute(
                 sa.select(PlanExclusion.reason, sa.func.count())
                 .where(PlanExclusion.plan_run_id == plan_id)
@@ -294,8 +273,7 @@ def dashboard(uow: UnitOfWork, actor: Actor, *, now: datetime | None = None) -> 
         ]
         if not reasons:  # older runs: fall back to the run's own counts
             reasons = [
-                ReasonCount(r, n, REASON_TEXT.get(r, r))
-                for r, n in counts.get("not_placed_by_reason", {}).items()
+                ReasonCount(r, n, reason_text(r)) for r, n in counts.get("not_placed_by_reason", {}).items()
             ]
         reasons.sort(key=lambda r: (-r.count, r.reason))
         placed = s.execute(

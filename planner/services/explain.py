@@ -4,38 +4,27 @@ eligibility rules evaluated now for every flight stop to the person's countries.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from planner.domain.eligibility.matrix import reasons_per_stop, related_countries
-from planner.domain.eligibility.scalar import (
-    DocumentFacts,
-    PersonFacts,
-    StopFacts,
-    VerificationFacts,
-)
+from planner.domain.eligibility import REASON_TEXT, reason_label, reasons_per_stop, related_countries
 from planner.domain.enums import CustodyStatus, FlightStatus, Role
 from planner.domain.errors import NotFound
 from planner.persistence.models import (
     Airport,
     Assignment,
-    FacilityAirport,
     Flight,
     FlightStop,
-    NationalityVerification,
     Person,
     PlanExclusion,
-    TravelDocument,
     utc_now,
 )
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
+from planner.services.eligibility_facts import load_person_facts, rule_facts, stop_facts
 from planner.services.planning import current_draft_plan_id
-from planner.services.reference import rule_facts
 
 
 @dataclass(frozen=True)
@@ -70,7 +59,10 @@ class Explanation:
                 + (" — frozen by an approved manifest" if self.frozen else "")
             )
         else:
-            lines.append(f"not placed by plan {self.plan_run_id}: {self.plan_reason or 'not considered'}")
+            reason = self.plan_reason or "not considered"
+            if reason in REASON_TEXT:
+                reason = reason_label(reason)
+            lines.append(f"not placed by plan {self.plan_run_id}: {reason}")
             for block in self.plan_detail.get("stops", []):
                 binding = (
                     ", ".join(block["binding"])
@@ -80,50 +72,13 @@ class Explanation:
         if self.stops:
             lines.append("eligibility now, per flight stop to the person's countries:")
             for v in self.stops:
-                verdict = "eligible" if not v.reasons else ", ".join(v.reasons)
+                verdict = "eligible" if not v.reasons else ", ".join(reason_label(r) for r in v.reasons)
                 lines.append(
                     f"  {v.flight_code} {v.airport} ({v.country}) {v.departure_utc:%Y-%m-%d}: {verdict}"
                 )
         else:
             lines.append("no planned flight goes to any of the person's countries")
         return "\n".join(lines)
-
-
-def person_facts(uow: UnitOfWork, person_ids: Iterable[int]) -> dict[int, PersonFacts]:
-    """Eligibility facts for a few people (documents, verifications, facility transfers)."""
-    s = uow.session
-    ids = list(person_ids)
-    people = s.execute(sa.select(Person).where(Person.id.in_(ids))).scalars().all()
-    docs: dict[int, list[DocumentFacts]] = defaultdict(list)
-    for d in s.execute(sa.select(TravelDocument).where(TravelDocument.person_id.in_(ids))).scalars():
-        docs[d.person_id].append(DocumentFacts(d.doc_type, d.issuing_country, d.expires_on, d.status))
-    vers: dict[int, list[VerificationFacts]] = defaultdict(list)
-    for v in s.execute(
-        sa.select(NationalityVerification).where(NationalityVerification.person_id.in_(ids))
-    ).scalars():
-        vers[v.person_id].append(VerificationFacts(v.country, v.result, v.verified_on, v.id))
-    facility_ids = {p.facility_id for p in people if p.facility_id is not None}
-    hours: dict[int, dict[str, float]] = defaultdict(dict)
-    for link in s.execute(
-        sa.select(FacilityAirport).where(FacilityAirport.facility_id.in_(facility_ids))
-    ).scalars():
-        hours[link.facility_id][link.airport] = link.transfer_hours
-    return {
-        p.id: PersonFacts(
-            person_id=p.id,
-            custody_status=p.custody_status,
-            order_status=p.order_status,
-            nationality=p.nationality,
-            legal_hold_reason=p.legal_hold_reason,
-            hold_until=p.hold_until,
-            facility_transfer_hours=hours.get(p.facility_id, {}) if p.facility_id else {},
-            medical_need=p.medical_need,
-            family_group=p.family_group,
-            documents=tuple(docs[p.id]),
-            verifications=tuple(vers[p.id]),
-        )
-        for p in people
-    }
 
 
 def explain(uow: UnitOfWork, actor: Actor, case_number: str, *, now: datetime | None = None) -> Explanation:
@@ -170,7 +125,7 @@ def explain(uow: UnitOfWork, actor: Actor, case_number: str, *, now: datetime | 
                 )
             ).scalars()
         ) or [person.id]
-    facts = person_facts(uow, members)
+    facts = load_person_facts(uow, members)
     me = facts[person.id]
     countries = related_countries(me)
     stop_rows = s.execute(
@@ -185,23 +140,10 @@ def explain(uow: UnitOfWork, actor: Actor, case_number: str, *, now: datetime | 
         .order_by(Flight.departure_utc, Flight.code, FlightStop.sequence)
     ).all()
     rules = rule_facts(uow, {country for _stop, _flight, country in stop_rows})
-    stops = []
-    for stop, flight, country in stop_rows:
-        stops.append(
-            (
-                StopFacts(
-                    flight.id,
-                    stop.id,
-                    flight.departure_airport,
-                    flight.departure_utc,
-                    country,
-                    flight.medical_slots,
-                    flight.wheelchair_slots,
-                ),
-                flight.code,
-                stop.airport,
-            )
-        )
+    stops = [
+        (stop_facts(flight, stop.id, country), flight.code, stop.airport)
+        for stop, flight, country in stop_rows
+    ]
     sent = set()
     if plan_id is not None:
         sent = set(

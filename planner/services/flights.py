@@ -7,7 +7,7 @@ themselves (one flight per call), so the window can run them as ``work(uow)``. R
 frozen dataclasses, safe to hand from the worker thread to the GUI thread.
 
 Rules of :func:`save_flight` (field formats shared with the flight schedule import,
-:mod:`planner.services.imports.flights`):
+:mod:`planner.domain.flight_fields`):
 
 - the flight code, airports and capacities are parsed by the import's field parsers; medical and
   wheelchair slots do not exceed seats; seats are not below the people frozen on the flight by an
@@ -40,6 +40,7 @@ import sqlalchemy as sa
 from planner.domain import fields as f
 from planner.domain.enums import FlightStatus, ManifestStatus, Role
 from planner.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from planner.domain.flight_fields import ESCORTS, FLIGHT_CODE, FLIGHT_FIELDS, SEATS, SLOTS
 from planner.persistence import audit
 from planner.persistence.models import (
     Airport,
@@ -53,23 +54,13 @@ from planner.persistence.models import (
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
 from planner.services.current_plan import current_draft_plan_id
-from planner.services.imports.flights import ESCORTS, FLIGHT_CODE, SEATS, SLOTS
 from planner.services.manifests.workflow import IN_FORCE
 from planner.services.reference import DEFAULT_NOTICE_DAYS
 
 #: The audit events' ``entity`` for flights (``entity_id``: the flight code).
 ENTITY = "flight"
-_AUDITED = (
-    "carrier",
-    "aircraft",
-    "departure_airport",
-    "departure_utc",
-    "seats",
-    "escort_officers",
-    "medical_slots",
-    "wheelchair_slots",
-    "stops",
-)
+#: What the editor changes and audits: the flight's own fields and its stops (``AAA;BBB``).
+_AUDITED = (*FLIGHT_FIELDS, "stops")
 
 
 @dataclass(frozen=True)
@@ -215,8 +206,8 @@ def _rows(uow: UnitOfWork, flights: Sequence[Flight]) -> list[FlightRow]:
             in_force[flight_id] = status
     out = []
     for fl in flights:
-        airport = airports.get(fl.departure_airport)
-        zone_name = airport.timezone if airport is not None else "UTC"
+        departure = airports.get(fl.departure_airport)
+        zone_name = departure.timezone if departure is not None else "UTC"
         stop_rows = []
         for _sid, sequence, code in stops[fl.id]:
             country = airports[code].country if code in airports else ""
@@ -522,7 +513,7 @@ def save_flight(
     if not changes:
         return SaveResult(get_flight(uow, actor, existing.code), False, {})
     table = Flight.__table__
-    updated = s.execute(
+    updated: sa.CursorResult[Any] = s.execute(  # type: ignore[assignment]  # DML: a CursorResult
         sa.update(table)
         .where(table.c.id == existing.id, table.c.version == existing.version)
         .values(version=existing.version + 1, **new_columns(new))
@@ -554,7 +545,7 @@ def cancel_flight(uow: UnitOfWork, actor: Actor, code: str, *, expected_version:
     _check_not_locked(uow, flight, "cancelled")
     placed = _rows(uow, [flight])[0].placed
     table = Flight.__table__
-    updated = uow.session.execute(
+    updated: sa.CursorResult[Any] = uow.session.execute(  # type: ignore[assignment]  # DML: a CursorResult
         sa.update(table)
         .where(table.c.id == flight.id, table.c.version == flight.version)
         .values(status=FlightStatus.CANCELLED.value, version=flight.version + 1)

@@ -4,8 +4,8 @@ The window's table keeps only the ordered ids of matching people and fetches row
 page with ``people_rows``; both calls are cheap enough to run on every keystroke (debounced).
 
 Editing (``get_person`` / ``update_person``): most of a person's record comes from roster imports
-only; an officer may change the fields of ``EDITABLE_FIELDS``, parsed by the roster import's own
-columns (:mod:`planner.services.imports.roster`) with its rules: a hold end date needs a reason (a reason
+only; an officer may change the fields of ``EDITABLE_FIELDS``, parsed by the columns the roster
+import uses too (:mod:`planner.domain.person_fields`) with its rules: a hold end date needs a reason (a reason
 without an end date is an open-ended hold), and a family group holds one nationality. Optimistic
 locking as for flights: the editor sends back the ``version`` it read; a different current
 version is refused with ``StaleVersion`` (a ``Conflict``) naming who changed the person and when
@@ -25,15 +25,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from planner.domain import person_fields as roster
 from planner.domain.enums import Role
 from planner.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from planner.domain.fields import Column, parse_fields
 from planner.persistence import audit
 from planner.persistence.db import fold_text
 from planner.persistence.models import Facility, Person, utc_now
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
-from planner.services.imports import roster
-from planner.services.imports.framework import Column, parse_fields
 
 #: The audit events' ``entity`` for people (``entity_id``: the case number).
 ENTITY = "person"
@@ -440,7 +440,7 @@ def update_person(
     if not changed:
         return _editable(person)
     table = Person.__table__
-    updated = uow.session.execute(
+    updated: sa.CursorResult[Any] = uow.session.execute(  # type: ignore[assignment]  # DML: a CursorResult
         sa.update(table)
         .where(table.c.id == person.id, table.c.version == expected_version)
         .values(version=expected_version + 1, updated_at=now or utc_now(), **new)

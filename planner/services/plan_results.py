@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from planner.domain.enums import FlightStatus, ReasonCode, Role
+from planner.domain.enums import FlightStatus, Role
 from planner.domain.errors import NotFound
+from planner.persistence.context import AppContext
 from planner.persistence.models import (
     Assignment,
     Flight,
@@ -31,35 +31,17 @@ from planner.persistence.uow import UnitOfWork
 from planner.services import planning
 from planner.services.auth import Actor, authorize
 from planner.settings import Settings
+from solver.callbacks import Progress
 from solver.consolidate import consolidation_advice
 
-Progress = Callable[[float, str], None]
 #: Rows fetched per batch from big results. SQLAlchemy builds a whole ``.all()`` in compiled code
 #: that holds the GIL throughout (about 0.2 s for 60,000 rows), which stalls the window's thread;
 #: in batches the interpreter can switch threads between them.
 FETCH_BATCH = 1000
 
 #: A plain-language line per headline reason (shown next to the code in the window).
-REASON_TEXT: dict[str, str] = {
-    planning.CAPACITY: "eligible, but every compatible flight is full (seats, escorts, slots or country cap)",
-    planning.NO_FLIGHT_TO_COUNTRY: "no planned flight goes to the person's country",
-    ReasonCode.NOT_IN_CUSTODY.value: "not in custody",
-    ReasonCode.NO_FINAL_ORDER.value: "no final removal order",
-    ReasonCode.LEGAL_HOLD.value: "a legal hold is in force",
-    ReasonCode.NATIONALITY_NOT_VERIFIED.value: "nationality not confirmed by the receiving country",
-    ReasonCode.NATIONALITY_MISMATCH.value: "confirmed nationality differs from the flight's country",
-    ReasonCode.NO_VALID_DOCUMENT.value: "no valid travel document the country accepts",
-    ReasonCode.FACILITY_CANNOT_REACH.value: "the facility cannot transfer the person to the airport in time",
-    ReasonCode.NO_MEDICAL_CAPACITY.value: "needs a medical escort; no flight has a medical slot",
-    ReasonCode.NO_WHEELCHAIR_CAPACITY.value: "needs a wheelchair slot; no flight has one",
-    ReasonCode.AFTER_NOTICE_CUTOFF.value: "the receiving country's notice cut-off has passed",
-    ReasonCode.FAMILY_MEMBER_INELIGIBLE.value: "a family member may not travel on the same flight",
-    "INELIGIBLE_AT_EVERY_STOP": "ineligible at every stop for a combination of rules (see the explanation)",
-}
-
-
-def reason_text(reason: str) -> str:
-    return REASON_TEXT.get(reason, reason.replace("_", " ").lower())
+REASON_TEXT = planning.REASON_TEXT
+reason_text = planning.reason_text
 
 
 # ---------------------------------------------------------------- history
@@ -470,7 +452,7 @@ class Consolidation:
 
 
 def consolidation(
-    session_factory: Any,
+    ctx: AppContext,
     actor: Actor,
     settings: Settings,
     *,
@@ -480,12 +462,12 @@ def consolidation(
 ) -> Consolidation:
     """Which flights of the current draft plan could be cancelled with every placed person still
     placed, and the cost saved at ``settings.cost_per_flight_hour``. Reads in one read-only unit of
-    work, then thinks without the database; ``time_limit`` bounds the search. ``NotFound`` when no
-    plan has been run."""
+    work of ``ctx``, then thinks without the database; ``time_limit`` bounds the search.
+    ``NotFound`` when no plan has been run."""
     report = progress or (lambda _f, _m: None)
     now = now or utc_now()
     report(0.0, "loading the current plan")
-    with UnitOfWork(session_factory, write=False) as uow:
+    with ctx.uow(write=False) as uow:
         authorize(uow, actor, Role.OFFICER, "plan.consolidate")
         data = planning.load_input(uow, now=now)
         if data.draft_plan_id is None:

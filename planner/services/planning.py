@@ -21,7 +21,6 @@ import logging
 import math
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,63 +29,66 @@ import numpy as np
 import sqlalchemy as sa
 
 import solver
-from planner.domain.eligibility.matrix import (
-    DOCUMENT_TYPES,
-    HOLD_INDEFINITE,
-    HOLD_NONE,
+from planner.domain import eligibility
+from planner.domain.eligibility import (
     MEDICAL_NEEDS,
     NO_FLIGHT_CODE,
     NO_FLIGHT_TO_COUNTRY,
-    NO_INDEX,
     REASON_CODES,
-    VERIFICATION_RESULTS,
-    DocumentsTable,
+    CountryRuleFacts,
     EligibilityTables,
     EligiblePairs,
-    PeopleTable,
     ReasonSummary,
-    RulesTable,
-    StopsTable,
-    VerificationsTable,
     decode_reasons,
-    encode,
-    epoch_us,
+    encode_tables,
     evaluate_with_reasons,
 )
-from planner.domain.eligibility.scalar import CountryRuleFacts
-from planner.domain.enums import CustodyStatus, FlightStatus, MedicalNeed, Role
+from planner.domain.enums import FlightStatus, MedicalNeed, Role
 from planner.domain.errors import Conflict, NotFound
 from planner.persistence import audit
 from planner.persistence.bulk import bulk_insert
+from planner.persistence.context import AppContext
 from planner.persistence.locks import PLAN_LOCK, LeaseLock
 from planner.persistence.models import (
     Airport,
     Assignment,
-    FacilityAirport,
     Flight,
     FlightStop,
-    NationalityVerification,
     Person,
     PlanExclusion,
     PlanRun,
-    TravelDocument,
     utc_now,
 )
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
 from planner.services.current_plan import DRAFT, SUPERSEDED, current_draft_plan_id
+from planner.services.eligibility_facts import load_planning_people, stop_facts
 from planner.services.manifests import workflow as manifests
 from planner.services.reference import rule_facts
 from planner.settings import Settings
+from solver.callbacks import Progress, ShouldStop
 from solver.consolidate import consolidation_advice
 from solver.explain import explain_unplaced
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
-ShouldStop = Callable[[], bool]
 
 CAPACITY = "CAPACITY"
+#: The words for every headline reason a plan run records: the eligibility rules' own
+#: (``planner.domain.eligibility.registry``) plus the planner's.
+REASON_TEXT: dict[str, str] = {
+    CAPACITY: "eligible, but every compatible flight is full (seats, escorts, slots or country cap)",
+    NO_FLIGHT_TO_COUNTRY: "no planned flight goes to the person's country",
+    **eligibility.REASON_TEXT,
+    "INELIGIBLE_AT_EVERY_STOP": "ineligible at every stop for a combination of rules (see the explanation)",
+}
+
+
+def reason_text(reason: str) -> str:
+    """The words for headline ``reason`` (an unknown code spelled out in lower case)."""
+    return REASON_TEXT.get(reason, reason.replace("_", " ").lower())
+
+
 _OFFICER = Role.OFFICER
 #: Cruise speed and fixed overhead used to estimate flight hours from great-circle distance.
 CRUISE_KMH, BLOCK_OVERHEAD_HOURS = 800.0, 0.75
@@ -123,14 +125,6 @@ class PlanningInput:
     frozen: dict[int, int]  # person id -> stop id, frozen by an approved manifest
     draft_plan_id: int | None
     frozen_flights: set[int] = field(default_factory=set)  # newest manifest approved/signed
-
-
-def _ordinal(values: Any) -> np.ndarray:
-    return np.fromiter((v.toordinal() for v in values), np.int64)
-
-
-def _index(values: Any) -> dict[str, int]:
-    return {v: i for i, v in enumerate(values)}
 
 
 def flight_hours(departure: tuple[float, float] | None, stops: list[tuple[float, float] | None]) -> float:
@@ -189,7 +183,9 @@ def load_input(uow: UnitOfWork, *, now: datetime) -> PlanningInput:
 
     def coords(code: str) -> tuple[float, float] | None:
         a = airports.get(code)
-        return (a.latitude, a.longitude) if a is not None and a.latitude is not None else None
+        if a is None or a.latitude is None or a.longitude is None:
+            return None
+        return (a.latitude, a.longitude)
 
     flights = {
         f.id: solver.Flight(
@@ -204,139 +200,7 @@ def load_input(uow: UnitOfWork, *, now: datetime) -> PlanningInput:
         for f in flights_rows
     }
     rule_rows = rule_facts(uow, {st.country for st in stops})
-
-    people = s.execute(
-        sa.select(
-            Person.id,
-            Person.case_number,
-            Person.custody_status,
-            Person.order_status,
-            Person.legal_hold_reason,
-            Person.hold_until,
-            Person.nationality,
-            Person.facility_id,
-            Person.medical_need,
-            Person.family_group,
-            Person.risk_level,
-            Person.priority,
-        )
-        .where(Person.custody_status != CustodyStatus.REMOVED.value)
-        .order_by(Person.id)
-    ).all()
-    cols = list(zip(*people, strict=True)) if people else [()] * 12
-    (
-        pid,
-        case,
-        custody,
-        order,
-        hold_reason,
-        hold_until,
-        nationality,
-        facility_id,
-        medical,
-        family,
-        risk,
-        priority,
-    ) = cols
-    person_id = np.array(pid, np.int64)
-
-    docs = s.execute(
-        sa.select(
-            TravelDocument.person_id,
-            TravelDocument.doc_type,
-            TravelDocument.issuing_country,
-            TravelDocument.expires_on,
-            TravelDocument.status,
-        )
-    ).all()
-    vers = s.execute(
-        sa.select(
-            NationalityVerification.person_id,
-            NationalityVerification.country,
-            NationalityVerification.result,
-            NationalityVerification.verified_on,
-            NationalityVerification.id,
-        )
-    ).all()
-    countries = sorted(
-        set(nationality)
-        | {d[2] for d in docs}
-        | {v[1] for v in vers}
-        | {st.country for st in stops}
-        | set(rule_rows)
-    )
-    country_index = _index(countries)
-    facility_links = s.execute(sa.select(FacilityAirport)).scalars().all()
-    airport_codes = sorted(
-        {st.airport for st in stops}
-        | {f.departure_airport for f in flights_rows}
-        | {link.airport for link in facility_links}
-    )
-    airport_index = _index(airport_codes)
-    facility_ids = sorted({link.facility_id for link in facility_links})
-    facility_index = _index(facility_ids)
-    facility_hours = np.full((len(facility_ids), len(airport_codes)), np.inf)
-    for link in facility_links:
-        facility_hours[facility_index[link.facility_id], airport_index[link.airport]] = link.transfer_hours
-
-    family_codes = _index(sorted({f for f in family if f}))
-    hold = np.array(
-        [
-            HOLD_NONE
-            if not (reason and reason.strip())
-            else (HOLD_INDEFINITE if until is None else until.toordinal())
-            for reason, until in zip(hold_reason, hold_until, strict=True)
-        ],
-        np.int64,
-    )
-    people_table = PeopleTable(
-        person_id=person_id,
-        in_custody=np.array([c == CustodyStatus.IN_CUSTODY.value for c in custody], bool),
-        final_order=np.array([o == "FINAL" for o in order], bool),
-        hold_until=hold,
-        claimed_country=encode(nationality, country_index),
-        facility=np.array([facility_index.get(f, NO_INDEX) for f in facility_id], np.int32),
-        medical_need=encode(medical, _index(MEDICAL_NEEDS)).astype(np.int8),
-        family=np.array([family_codes[f] if f else NO_INDEX for f in family], np.int32),
-    )
-
-    def rows_of(ids: Any) -> tuple[np.ndarray, np.ndarray]:
-        ids = np.array(ids, np.int64)
-        pos = np.searchsorted(person_id, ids)
-        pos = np.minimum(pos, max(len(person_id) - 1, 0))
-        known = (person_id[pos] == ids) if len(person_id) else np.zeros(len(ids), bool)
-        return pos.astype(np.int32), known
-
-    d_cols = list(zip(*docs, strict=True)) if docs else [()] * 5
-    d_row, d_known = rows_of(d_cols[0])
-    documents = DocumentsTable(
-        person=d_row[d_known],
-        doc_type=encode(d_cols[1], _index(DOCUMENT_TYPES)).astype(np.int8)[d_known],
-        issuing_country=encode(d_cols[2], country_index)[d_known],
-        expires_on=_ordinal(d_cols[3])[d_known],
-        valid=np.array([v == "VALID" for v in d_cols[4]], bool)[d_known],
-    )
-    v_cols = list(zip(*vers, strict=True)) if vers else [()] * 5
-    v_row, v_known = rows_of(v_cols[0])
-    verifications = VerificationsTable(
-        person=v_row[v_known],
-        country=encode(v_cols[1], country_index)[v_known],
-        result=encode(v_cols[2], _index(VERIFICATION_RESULTS)).astype(np.int8)[v_known],
-        verified_on=_ordinal(v_cols[3])[v_known],
-        sequence=np.array(v_cols[4], np.int64)[v_known],
-    )
-    stops_table = StopsTable(
-        stop_id=np.array([st.stop_id for st in stops], np.int64),
-        flight_id=np.array([st.flight_id for st in stops], np.int64),
-        country=encode((st.country for st in stops), country_index),
-        departure_airport=encode(
-            (flight_by_id[st.flight_id].departure_airport for st in stops), airport_index
-        ),
-        departure_us=np.array([epoch_us(st.departure_utc) for st in stops], np.int64),
-        medical_slots=np.array([flight_by_id[st.flight_id].medical_slots for st in stops], np.int32),
-        wheelchair_slots=np.array([flight_by_id[st.flight_id].wheelchair_slots for st in stops], np.int32),
-    )
-
+    people = load_planning_people(uow)
     draft_plan_id = current_draft_plan_id(uow)
     draft: dict[int, int] = {}
     frozen: dict[int, int] = {}
@@ -347,33 +211,25 @@ def load_input(uow: UnitOfWork, *, now: datetime) -> PlanningInput:
             )
         ):
             (frozen if is_frozen else draft)[person] = stop
-    stop_row = {st.stop_id: i for i, st in enumerate(stops)}
-    sent = [
-        (p, stop_row[st])
-        for st, people in manifests.sent_manifest_people(uow, flight_by_id).items()
-        if st in stop_row
-        for p in people
-    ]
-    s_rows, s_known = rows_of([p for p, _ in sent])
-    tables = EligibilityTables(
-        countries=tuple(countries),
-        airports=tuple(airport_codes),
-        people=people_table,
-        documents=documents,
-        verifications=verifications,
-        facility_hours=facility_hours,
-        stops=stops_table,
-        rules=RulesTable.build(countries, rule_rows),
-        sent_person=s_rows[s_known],
-        sent_stop=np.array([r for _, r in sent], np.int32)[s_known],
+    sent = {
+        (person, stop)
+        for stop, on_manifest in manifests.sent_manifest_people(uow, flight_by_id).items()
+        for person in on_manifest
+    }
+    tables = encode_tables(
+        people.facts,
+        [stop_facts(flight_by_id[st.flight_id], st.stop_id, st.country) for st in stops],
+        rule_rows,
+        sent_manifest=sent,
+        airports=[f.departure_airport for f in flights_rows],
     )
     return PlanningInput(
         now=now,
         tables=tables,
-        case_number=np.array(case, object),
-        priority=np.array(priority, np.int8),
-        risk_level=np.array(risk, object),
-        family_group=np.array([f or None for f in family], object),
+        case_number=np.array(people.case_number, object),
+        priority=np.array(people.priority, np.int8),
+        risk_level=np.array(people.risk_level, object),
+        family_group=np.array([f or None for f in people.facts.family_group], object),
         stops=stops,
         flights=flights,
         rules=rule_rows,
@@ -484,7 +340,7 @@ def prepare_problem(
 
 
 @dataclass
-class PlanOutcome:
+class ComputedPlan:
     """What a plan run produced, before it is stored (plain data)."""
 
     data: PlanningInput
@@ -514,7 +370,7 @@ def _exclusions(
             continue
         person = in_problem.get(pid)
         if person is not None and person.eligible_stops:
-            detail = {
+            detail: dict[str, Any] = {
                 "stops": [
                     {"stop": stop_code.get(b.stop, str(b.stop)), "binding": binding_names(b.binding)}
                     for b in blocks.get(pid, ())
@@ -544,7 +400,7 @@ def compute_plan(
     progress: Progress | None = None,
     should_stop: ShouldStop | None = None,
     with_advice: bool = False,
-) -> PlanOutcome:
+) -> ComputedPlan:
     """Eligibility + solve + explanations, all in memory (no database). Progress 0.05 → 0.95."""
     report = progress or (lambda _f, _m: None)
     timings: dict[str, float] = {}
@@ -570,7 +426,7 @@ def compute_plan(
     if with_advice and not plan.stopped:
         report(0.92, "looking for flights that could be cancelled")
         advice = consolidation_advice(problem, plan, settings.cost_per_flight_hour, time_limit=10.0)
-    return PlanOutcome(data, problem, plan, eligible_people, exclusions, timings, advice, flagged)
+    return ComputedPlan(data, problem, plan, eligible_people, exclusions, timings, advice, flagged)
 
 
 # ---------------------------------------------------------------- store
@@ -617,9 +473,9 @@ class PlanSummary:
         return "\n".join(lines)
 
 
-def store_plan(uow: UnitOfWork, actor: Actor, outcome: PlanOutcome, settings_used: dict) -> PlanSummary:
+def store_plan(uow: UnitOfWork, actor: Actor, outcome: ComputedPlan, settings_used: dict) -> PlanSummary:
     """Store ``outcome`` as the new draft plan (the previous one is SUPERSEDED), with one audit
-    event for the run and one per person whose assignment changed. Caller commits."""
+    event for the run and one per person whose assignment changed; commits."""
     authorize(uow, actor, _OFFICER, "plan.store")
     s = uow.session
     data, plan = outcome.data, outcome.plan
@@ -675,7 +531,7 @@ def store_plan(uow: UnitOfWork, actor: Actor, outcome: PlanOutcome, settings_use
         )
     s.flush()
     manifests.check_frozen_flights(uow, actor, plan_run_id=run.id)
-    stop_label = {st.stop_id: f"{st.flight_code}/{st.airport}" for st in data.stops}
+    stop_label: dict[int | None, str] = {st.stop_id: f"{st.flight_code}/{st.airport}" for st in data.stops}
     row_of = {int(p): i for i, p in enumerate(data.tables.people.person_id.tolist())}
     entries = [
         audit.AuditEntry(
@@ -709,6 +565,7 @@ def store_plan(uow: UnitOfWork, actor: Actor, outcome: PlanOutcome, settings_use
             change["reason"] = outcome.exclusions.get(pid, ("?", {}))[0]
         entries.append(audit.AuditEntry(actor.username, "assignment.change", "person", str(pid), change))
     audit.record_many(uow, entries)
+    uow.commit()
     return PlanSummary(
         plan_run_id=run.id,
         status=plan.status.value,
@@ -736,7 +593,7 @@ def store_plan(uow: UnitOfWork, actor: Actor, outcome: PlanOutcome, settings_use
 
 
 def run_plan(
-    session_factory: Any,
+    ctx: AppContext,
     actor: Actor,
     settings: Settings,
     *,
@@ -746,18 +603,18 @@ def run_plan(
     now: datetime | None = None,
 ) -> PlanSummary:
     """Officer and above: solve and store a new draft plan (see the module docstring for the
-    three transactions). ``session_factory`` is the application's; each step opens its own unit
-    of work. Returns the stored run's summary. The whole run holds the plan lock (lease = time limit
-    + ``settings.plan_lock_margin``); while another run holds it, raises ``Conflict`` naming who
-    has been planning since when."""
+    three transactions, each a unit of work of ``ctx``; ``settings`` are the solver's, usually
+    ``ctx.settings``). Returns the stored run's summary. The whole run holds the plan lock
+    (lease = time limit + ``settings.plan_lock_margin``); while another run holds it, raises
+    ``Conflict`` naming who has been planning since when."""
     report = progress or (lambda _f, _m: None)
     now = now or utc_now()
     # One plan run at a time (planner.persistence.locks): a second officer is told who is planning since when.
     lease = (time_limit or settings.time_limit) + settings.plan_lock_margin
-    with LeaseLock(session_factory, PLAN_LOCK, actor.username, lease_seconds=lease):
+    with LeaseLock(ctx.session_factory, PLAN_LOCK, actor.username, lease_seconds=lease):
         started = time.perf_counter()
         report(0.0, "loading people, documents, verifications and flights")
-        with UnitOfWork(session_factory, write=False) as uow:
+        with ctx.uow(write=False) as uow:
             authorize(uow, actor, _OFFICER, "plan.run")
             data = load_input(uow, now=now)
         load_seconds = time.perf_counter() - started
@@ -767,7 +624,7 @@ def run_plan(
         outcome.timings = {"load": load_seconds, **outcome.timings}
         report(0.95, "storing the plan")
         t_store = time.perf_counter()
-        with UnitOfWork(session_factory) as uow:
+        with ctx.uow() as uow:
             summary = store_plan(
                 uow,
                 actor,
@@ -779,7 +636,6 @@ def run_plan(
                     "now": now.isoformat(),
                 },
             )
-            uow.commit()
         summary.timings["store"] = time.perf_counter() - t_store
         summary.timings["total"] = time.perf_counter() - started
         report(1.0, "plan stored")
@@ -814,13 +670,15 @@ def assignments_for_export(uow: UnitOfWork, actor: Actor) -> list[dict[str, Any]
 __all__ = [
     "CAPACITY",
     "NO_FLIGHT_TO_COUNTRY",
-    "PlanOutcome",
+    "REASON_TEXT",
+    "ComputedPlan",
     "PlanSummary",
     "PlanningInput",
     "assignments_for_export",
     "compute_plan",
     "load_input",
     "prepare_problem",
+    "reason_text",
     "run_plan",
     "store_plan",
 ]

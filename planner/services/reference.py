@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from planner.domain.eligibility.scalar import CountryRuleFacts
+from planner.domain.eligibility import CountryRuleFacts
 from planner.domain.enums import DocumentType
 from planner.persistence import audit
 from planner.persistence.models import Airport, CountryRule
@@ -69,7 +69,7 @@ def default_country_rule(country: str) -> CountryRule:
 
 
 def seed_reference_data(uow: UnitOfWork, actor: Actor) -> SeedReport:
-    """Insert shipped airports and country rules that the database lacks; never overwrite."""
+    """Insert shipped airports and country rules that the database lacks; never overwrite. Commits."""
     session = uow.session
     have_airports = set(session.execute(sa.select(Airport.iata)).scalars())
     have_rules = set(session.execute(sa.select(CountryRule.country)).scalars())
@@ -88,6 +88,7 @@ def seed_reference_data(uow: UnitOfWork, actor: Actor) -> SeedReport:
             for r in new_rules
         ],
     )
+    uow.commit()
     return SeedReport(len(new_airports), len(new_rules))
 
 

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 
 from planner.domain.enums import CustodyStatus, Role
 from planner.persistence import audit
+from planner.persistence.context import AppContext
 from planner.persistence.models import NationalityVerification, Person, TravelDocument, utc_now
 from planner.persistence.uow import UnitOfWork, run_in_transaction
 from planner.services.auth import Actor, authorize
@@ -79,8 +80,9 @@ def anonymise_expired(
     dry_run: bool = False,
     now: datetime | None = None,
 ) -> RetentionReport:
-    """Admin: anonymise every qualifying person (see the module docstring) inside ``uow``; the
-    caller commits. ``dry_run`` only counts. Raises ``ValueError`` for negative ``days``."""
+    """Admin: anonymise every qualifying person (see the module docstring) inside ``uow``;
+    commits. ``dry_run`` only counts (nothing written, nothing committed). Raises ``ValueError``
+    for negative ``days``."""
     authorize(uow, actor, Role.ADMIN, "retention.apply")
     if days < 0:
         raise ValueError("days must be zero or more")
@@ -169,21 +171,23 @@ def anonymise_expired(
             .values(reference="")
         )
     audit.record_many(uow, entries, returning=False)
+    uow.commit()
     log.info("retention: %d people anonymised (cutoff %s)", len(ids), cutoff.isoformat())
     return report
 
 
 def apply_retention(
-    session_factory: object,
+    ctx: AppContext,
     actor: Actor,
     *,
     days: int,
     dry_run: bool = False,
     now: datetime | None = None,
 ) -> RetentionReport:
-    """``anonymise_expired`` in its own transaction, committed (retried when the database is busy)."""
+    """``anonymise_expired`` in its own transaction of ``ctx``, committed (the whole transaction
+    retried when the database is busy)."""
     return run_in_transaction(
-        session_factory,  # type: ignore[arg-type]
+        ctx.session_factory,
         lambda uow: anonymise_expired(uow, actor, days=days, dry_run=dry_run, now=now),
     )
 

@@ -26,6 +26,8 @@ def initialize(ctx: AppContext, *, admin: str | None, password: str | None) -> I
     """Create or migrate the database; with ``admin`` and an empty user table, add the first admin.
 
     Safe to run again: migrations are idempotent, reference rows are only added when missing.
+    Several transactions (migrations, then reference data and the admin, each committed by its
+    service), hence the ``AppContext``.
     """
     before, after = upgrade_to_head(ctx.engine)
     with ctx.uow() as uow:
@@ -33,6 +35,5 @@ def initialize(ctx: AppContext, *, admin: str | None, password: str | None) -> I
         created = False
         if admin is not None:
             created = users.bootstrap_admin(uow, username=admin, password=password or "")
-        uow.commit()
     log.info("database at %s (was %s); reference %s; admin created: %s", after, before, seeded, created)
     return InitReport(before, after, seeded.airports_added, seeded.rules_added, created)

@@ -9,6 +9,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -108,16 +109,18 @@ def create_user(
     password: str,
     display_name: str = "",
 ) -> Actor:
-    """Admin only. Creates the account; the caller commits."""
+    """Admin only. Creates the account; commits."""
     authorize(uow, actor, Role.ADMIN, "user.add")
     parsed_role = _validate_new_user(username, password, role)
     user = _insert_user(uow, actor, username, display_name, parsed_role, password)
+    uow.commit()
     return Actor(user.username, parsed_role, user.display_name)
 
 
 def bootstrap_admin(uow: UnitOfWork, *, username: str, password: str) -> bool:
     """Create the first admin of an empty user table. Returns False when ``username`` is already
-    an admin (nothing to do); refuses when other users exist (add users as an admin instead)."""
+    an admin (nothing to do); refuses when other users exist (add users as an admin instead).
+    Commits when it created the admin."""
     existing = uow.session.execute(sa.select(User).where(User.username == username)).scalar_one_or_none()
     if existing is not None and existing.role == Role.ADMIN.value:
         return False
@@ -125,11 +128,13 @@ def bootstrap_admin(uow: UnitOfWork, *, username: str, password: str) -> bool:
         raise Conflict("the database has users already; an admin adds more with 'user add'")
     parsed_role = _validate_new_user(username, password, Role.ADMIN.value)
     _insert_user(uow, SYSTEM, username, username, parsed_role, password)
+    uow.commit()
     return True
 
 
 def authenticate(uow: UnitOfWork, username: str, password: str, *, now: datetime | None = None) -> Actor:
-    """Check a password. Every attempt is audited and committed in ``uow``.
+    """Check a password. Every attempt is audited and committed in ``uow``; a failure goes through
+    ``audit.refuse`` (anything pending is rolled back; the event and the failure count commit).
 
     After ``FAILURES_BEFORE_LOCK`` consecutive failures the account locks for a delay that
     doubles with each further failure; attempts while locked are refused unchecked.
@@ -137,8 +142,10 @@ def authenticate(uow: UnitOfWork, username: str, password: str, *, now: datetime
     now = now or utc_now()
     user = uow.session.execute(sa.select(User).where(User.username == username)).scalar_one_or_none()
 
-    def refuse(action: str, message: str, changes: dict | None = None) -> AuthenticationFailed:
-        audit.record(
+    def refuse(
+        action: str, message: str, changes: dict | None = None, *, also: audit.AlsoWrite | None = None
+    ) -> NoReturn:
+        audit.refuse(
             uow,
             audit.AuditEntry(
                 actor=username or "?",
@@ -147,28 +154,23 @@ def authenticate(uow: UnitOfWork, username: str, password: str, *, now: datetime
                 entity_id=username,
                 changes=changes or {},
             ),
+            AuthenticationFailed(message),
+            also=also,
         )
-        uow.commit()
-        return AuthenticationFailed(message)
 
     if user is None or not user.active:
         # Spend the same time as a real check so user names cannot be probed by timing.
         _verify_quietly(_dummy_hash(), password)
-        raise refuse("login.failure", "wrong user name or password", {"reason": "unknown user"})
+        refuse("login.failure", "wrong user name or password", {"reason": "unknown user"})
     if user.locked_until is not None and user.locked_until > now:
-        raise refuse(
+        refuse(
             "login.locked",
             f"account {username} is locked until {user.locked_until:%Y-%m-%d %H:%M:%S} UTC "
             "after repeated failed logins",
         )
     if not _verify_quietly(user.password_hash, password):
-        user.failed_logins += 1
-        delay = lock_delay(user.failed_logins)
-        user.locked_until = now + delay if delay else None
-        changes = {"failed_logins": user.failed_logins}
-        if delay:
-            changes["locked_seconds"] = int(delay.total_seconds())
-        raise refuse("login.failure", "wrong user name or password", changes)
+        changes, count_failure = _failed_login(user, now)
+        refuse("login.failure", "wrong user name or password", changes, also=count_failure)
     if PASSWORD_HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = PASSWORD_HASHER.hash(password)
     user.failed_logins = 0
@@ -179,6 +181,22 @@ def authenticate(uow: UnitOfWork, username: str, password: str, *, now: datetime
     )
     uow.commit()
     return Actor(user.username, Role(user.role), user.display_name)
+
+
+def _failed_login(user: User, now: datetime) -> tuple[dict, audit.AlsoWrite]:
+    """The audit changes of one more failed login of ``user`` and the write that counts it (and
+    locks the account once ``lock_delay`` says so), to run after ``audit.refuse``'s rollback."""
+    failed_logins = user.failed_logins + 1
+    delay = lock_delay(failed_logins)
+    locked_until = now + delay if delay else None
+    changes: dict = {"failed_logins": failed_logins}
+    if delay:
+        changes["locked_seconds"] = int(delay.total_seconds())
+
+    def count_failure(_uow: UnitOfWork) -> None:
+        user.failed_logins, user.locked_until = failed_logins, locked_until
+
+    return changes, count_failure
 
 
 def _verify_quietly(password_hash: str, password: str) -> bool:
@@ -301,8 +319,8 @@ def update_user(
     Refuses (``StaleVersion``, a ``Conflict`` naming who changed it and when) when the account
     changed since ``expected_version`` was read, and (``InvalidInput``) demoting or deactivating
     the last active admin. Audited as ``user.update`` with ``{field: [old, new]}``; the version
-    goes up by one. The caller commits. Nothing changes (no event, same version) when every value
-    equals the current one.
+    goes up by one; commits. Nothing changes (no event, same version) when every value equals the
+    current one.
     """
     authorize(uow, actor, Role.ADMIN, "user.update")
     errors = []
@@ -323,12 +341,11 @@ def update_user(
             f"user {username} was changed by {audit.last_change(uow, 'user', username)} "
             f"(version {user.version}, you edited version {expected_version}); reload and try again"
         )
+    new_name = user.display_name if display_name is None else display_name
+    new_role = user.role if role is None else role
+    new_active = user.active if active is None else bool(active)
     old = {"display_name": user.display_name, "role": user.role, "active": user.active}
-    new = {
-        "display_name": old["display_name"] if display_name is None else display_name,
-        "role": old["role"] if role is None else role,
-        "active": old["active"] if active is None else bool(active),
-    }
+    new = {"display_name": new_name, "role": new_role, "active": new_active}
     changes = audit.changed_fields(old, new)
     if not changes:
         return _row(user)
@@ -339,10 +356,11 @@ def update_user(
             f"{username} is the last active admin; make another user an admin first, "
             "or nobody could manage users any more"
         )
-    user.display_name, user.role, user.active = new["display_name"], new["role"], new["active"]
+    user.display_name, user.role, user.active = new_name, new_role, new_active
     user.version += 1
     uow.session.flush()
     _audit_user_change(uow, actor, "user.update", username, changes)
+    uow.commit()
     return _row(user)
 
 
@@ -363,7 +381,7 @@ def _clear_lock(user: User) -> dict:
 
 def reset_password(uow: UnitOfWork, actor: Actor, username: str, new_password: str) -> UserRow:
     """Admin only. Sets a new password (Argon2id) and clears failed logins and any lock.
-    Audited as ``user.password_reset`` (never the password or its hash). The caller commits."""
+    Audited as ``user.password_reset`` (never the password or its hash); commits."""
     authorize(uow, actor, Role.ADMIN, "user.reset_password")
     _check_new_password(new_password)
     password_hash = PASSWORD_HASHER.hash(new_password)
@@ -373,12 +391,13 @@ def reset_password(uow: UnitOfWork, actor: Actor, username: str, new_password: s
     user.version += 1
     uow.session.flush()
     _audit_user_change(uow, actor, "user.password_reset", username, changes)
+    uow.commit()
     return _row(user)
 
 
 def unlock_user(uow: UnitOfWork, actor: Actor, username: str) -> UserRow:
     """Admin only. Clears failed logins and any lock; audited as ``user.unlock`` (no event when
-    there was nothing to clear). The caller commits."""
+    there was nothing to clear); commits."""
     authorize(uow, actor, Role.ADMIN, "user.unlock")
     user = _locked_user(uow, username)
     changes = _clear_lock(user)
@@ -386,16 +405,18 @@ def unlock_user(uow: UnitOfWork, actor: Actor, username: str) -> UserRow:
         user.version += 1
         uow.session.flush()
         _audit_user_change(uow, actor, "user.unlock", username, changes)
+        uow.commit()
     return _row(user)
 
 
 def change_own_password(
     uow: UnitOfWork, actor: Actor, old_password: str, new_password: str, *, now: datetime | None = None
 ) -> None:
-    """Any signed-in user changes their own password; the caller commits.
+    """Any signed-in user changes their own password; commits.
 
-    A wrong current password counts as a failed login (same lock rules as ``authenticate``) and
-    is audited and committed in ``uow`` before ``AuthenticationFailed`` is raised.
+    A wrong current password counts as a failed login (same lock rules as ``authenticate``): it
+    goes through ``audit.refuse`` (the count and the event are committed, nothing else) and
+    ``AuthenticationFailed`` is raised.
     """
     authorize(uow, actor, Role.OFFICER, "user.change_own_password")
     now = now or utc_now()
@@ -410,17 +431,16 @@ def change_own_password(
             "after repeated failed logins"
         )
     if not _verify_quietly(user.password_hash, old_password):
-        user.failed_logins += 1
-        delay = lock_delay(user.failed_logins)
-        user.locked_until = now + delay if delay else None
-        changes: dict = {"failed_logins": user.failed_logins}
-        if delay:
-            changes["locked_seconds"] = int(delay.total_seconds())
-        _audit_user_change(uow, actor, "user.password_change_failed", user.username, changes)
-        uow.commit()
-        raise AuthenticationFailed("the current password is wrong")
+        failure, count_failure = _failed_login(user, now)
+        audit.refuse(
+            uow,
+            audit.AuditEntry(actor.username, "user.password_change_failed", "user", user.username, failure),
+            AuthenticationFailed("the current password is wrong"),
+            also=count_failure,
+        )
     user.password_hash = PASSWORD_HASHER.hash(new_password)
     changes = {"password": ["(old)", "(new)"], **_clear_lock(user)}
     user.version += 1
     uow.session.flush()
     _audit_user_change(uow, actor, "user.password_change", user.username, changes)
+    uow.commit()

@@ -155,7 +155,7 @@ def test_bench_all_manifests_of_800_flights(ctx: AppContext, officer: Actor, tmp
     marks: list[tuple[float, float]] = []
     t0 = time.perf_counter()
     report = render_all_manifests(
-        ctx.uow,
+        ctx,
         officer,
         tmp_path / "out",
         now=T0,
@@ -173,6 +173,6 @@ def test_bench_all_manifests_of_800_flights(ctx: AppContext, officer: Actor, tmp
     assert len(report.files) == FLIGHTS and not report.skipped
     assert report.seconds < 180
     # Nothing changed: a second run only re-renders.
-    again = render_all_manifests(ctx.uow, officer, tmp_path / "again", now=T0, workers=WORKERS)
+    again = render_all_manifests(ctx, officer, tmp_path / "again", now=T0, workers=WORKERS)
     assert again.prepared == 0
     print(f"second run (nothing to prepare): {again.seconds:.1f} s")

@@ -70,7 +70,7 @@ def _measure(people: int, flights: int, out: multiprocessing.Queue) -> None:
     admin = Actor("admin", Role.ADMIN)
     now = utc_now()
     started = time.perf_counter()
-    summary = planning.run_plan(ctx.session_factory, admin, settings, time_limit=TIME_LIMIT, now=now)
+    summary = planning.run_plan(ctx, admin, settings, time_limit=TIME_LIMIT, now=now)
     total = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # The same instance through the naive Boolean-per-pair model.

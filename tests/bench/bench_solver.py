@@ -66,6 +66,23 @@ def test_bench_naive_vs_aggregated_10k() -> None:
     assert validate(prob, naive) == []
 
 
+@pytest.mark.bench
+def test_bench_good_enough_stops_early() -> None:
+    """The instance of ``tests/unit/solver/test_run_control.py::test_good_enough_plan_stops_early…``
+    (3,000 people, 60 flights, demo escorts) with a 30 s limit: a plan within ``primary_gap`` of its
+    bound ends the search, so the solve should take well under the limit (it used to be asserted under
+    15 s in the unit test; the figure depends on the machine, hence reported here)."""
+    prob = synthetic_problem(3000, 60, seed=4, escorts="demo")
+    opts = SolveOptions(time_limit=30.0, num_workers=2)
+    plan = solve(prob, opts)
+    print(
+        f"\ngood enough stops early: solve {plan.seconds:.2f}s of {opts.time_limit:.0f}s "
+        f"(load avg {os.getloadavg()[0]:.1f}) gap {100 * plan.gap:.3f}% {plan.status}"
+    )
+    assert validate(prob, plan) == []
+    assert not plan.stopped and plan.gap <= opts.primary_gap
+
+
 REAL_PROBLEM = Path(os.environ.get("SOLVER_BENCH_PROBLEM", "/tmp/demo100k_problem.pkl"))
 
 
@@ -103,7 +120,7 @@ def make_real_problem(
         with ctx.uow() as uow:
             demo.generate_demo(uow, admin, people=people, flights=flights, seed=seed)
             uow.commit()
-        summary = planning.run_plan(ctx.session_factory, admin, settings, time_limit=time_limit)
+        summary = planning.run_plan(ctx, admin, settings, time_limit=time_limit)
         print(summary.text())
         with ctx.uow(write=False) as uow:
             data = planning.load_input(uow, now=utc_now())

@@ -47,7 +47,6 @@ DEMO_TABLES = (
 def generate(ctx: AppContext, actor: Actor, *, people: int, flights: int, seed: int = 3, **kw) -> DemoReport:
     with ctx.uow() as uow:
         report = generate_demo(uow, actor, people=people, flights=flights, seed=seed, now=NOW, **kw)
-        uow.commit()
     return report
 
 

@@ -45,7 +45,6 @@ from tests.conftest import add_user
 def demo_ctx(ctx: AppContext, admin: Actor) -> AppContext:
     with ctx.uow() as uow:
         demo.generate_demo(uow, admin, people=400, flights=6, seed=5)
-        uow.commit()
     return ctx
 
 
@@ -225,7 +224,6 @@ def test_stale_version_is_refused_naming_who_and_when(
     line = ",".join("" if row[name] is None else str(row[name]) for name in header)
     with three.uow() as uow:
         run_import(RosterImporter, uow, admin, f"{','.join(header)}\n{line}\n".encode())
-        uow.commit()
     with pytest.raises(
         StaleVersion, match=r"changed by admin at .* UTC \(person\.update\) .*version 3, yours 2"
     ):
@@ -402,8 +400,7 @@ def test_write_sessions_interleaved_on_postgresql(pg_ctx: AppContext, admin: Act
 def test_the_planner_respects_a_legal_hold_set_here(ctx: AppContext, officer: Actor, admin: Actor) -> None:
     with ctx.uow() as uow:
         demo.generate_demo(uow, admin, people=120, flights=6, seed=5, now=NOW)
-        uow.commit()
-    first = planning.run_plan(ctx.session_factory, officer, ctx.settings, time_limit=20, now=NOW)
+    first = planning.run_plan(ctx, officer, ctx.settings, time_limit=20, now=NOW)
     with ctx.uow(write=False) as uow:
         case = uow.session.execute(
             sa.select(Person.case_number)
@@ -417,7 +414,7 @@ def test_the_planner_respects_a_legal_hold_set_here(ctx: AppContext, officer: Ac
         ctx, officer, case, {"legal_hold_reason": "Court stay", "legal_hold_until": None}, version=version
     )
 
-    second = planning.run_plan(ctx.session_factory, officer, ctx.settings, time_limit=20, now=NOW)
+    second = planning.run_plan(ctx, officer, ctx.settings, time_limit=20, now=NOW)
     with ctx.uow(write=False) as uow:
         s = uow.session
         person_id = s.execute(sa.select(Person.id).where(Person.case_number == case)).scalar_one()

@@ -23,12 +23,11 @@ from tests.conftest import add_user
 def demo_ctx(ctx: AppContext, admin: Actor) -> AppContext:
     with ctx.uow() as uow:
         demo.generate_demo(uow, admin, people=800, flights=10, seed=7)
-        uow.commit()
     return ctx
 
 
 def _plan(ctx: AppContext, actor: Actor) -> planning.PlanSummary:
-    return planning.run_plan(ctx.session_factory, actor, ctx.settings, time_limit=10)
+    return planning.run_plan(ctx, actor, ctx.settings, time_limit=10)
 
 
 def _assignments(ctx: AppContext, run_id: int) -> dict[int, int]:
@@ -154,9 +153,9 @@ def test_changes_between_runs_match_the_stored_assignments(demo_ctx: AppContext,
 
 def test_consolidation_advice_for_the_current_plan(demo_ctx: AppContext, admin: Actor) -> None:
     with pytest.raises(NotFound):
-        plan_results.consolidation(demo_ctx.session_factory, admin, demo_ctx.settings, time_limit=5)
+        plan_results.consolidation(demo_ctx, admin, demo_ctx.settings, time_limit=5)
     summary = _plan(demo_ctx, admin)
-    advice = plan_results.consolidation(demo_ctx.session_factory, admin, demo_ctx.settings, time_limit=10)
+    advice = plan_results.consolidation(demo_ctx, admin, demo_ctx.settings, time_limit=10)
     assert advice.plan_run_id == summary.plan_run_id
     assert advice.cancellable, "the demo has under-used flights"
     assert advice.total_saved == pytest.approx(sum(c.cost_saved for c in advice.cancellable))
@@ -183,4 +182,4 @@ def test_unknown_run_and_unknown_user_are_refused(ctx: AppContext, admin: Actor)
         with ctx.uow() as uow, pytest.raises(PermissionDenied):
             call(uow)
     with pytest.raises(PermissionDenied):
-        plan_results.consolidation(ctx.session_factory, stranger, ctx.settings)
+        plan_results.consolidation(ctx, stranger, ctx.settings)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from planner.domain.eligibility.scalar import CountryRuleFacts
+from planner.domain.eligibility import CountryRuleFacts
 from planner.persistence.context import AppContext
 from planner.services.reference import default_country_rule, rule_facts
 

@@ -46,7 +46,6 @@ def _account(ctx: AppContext, username: str, actor: Actor | None = None) -> user
 def _update(ctx: AppContext, actor: Actor, username: str, **kwargs) -> users.UserRow:
     with ctx.uow() as uow:
         row = users.update_user(uow, actor, username, **kwargs)
-        uow.commit()
     return row
 
 
@@ -169,7 +168,6 @@ def test_reset_password_sets_argon2id_and_clears_the_lock(ctx: AppContext) -> No
     _lock(ctx, "olivia")
     with ctx.uow() as uow:
         row = users.reset_password(uow, admin_actor(), "olivia", NEW_PASSWORD)
-        uow.commit()
     assert (row.failed_logins, row.locked_until, row.version) == (0, None, 2)
     with ctx.uow(write=False) as uow:
         stored = uow.session.execute(sa.select(User.password_hash).where(User.username == "olivia")).scalar()
@@ -194,7 +192,6 @@ def test_unlock_lets_the_user_sign_in_again(ctx: AppContext) -> None:
     assert not _can_log_in(ctx, "olivia", USER_PASSWORD)
     with ctx.uow() as uow:
         row = users.unlock_user(uow, admin_actor(), "olivia")
-        uow.commit()
     assert row.locked_until is None and row.failed_logins == 0
     assert _last_event(ctx, "user.unlock")[2]["failed_logins"] == [FAILURES_BEFORE_LOCK, 0]
     assert _can_log_in(ctx, "olivia", USER_PASSWORD)
@@ -206,7 +203,6 @@ def test_any_user_changes_their_own_password(ctx: AppContext) -> None:
     officer = add_user(ctx, "olivia", Role.OFFICER)
     with ctx.uow() as uow:
         users.change_own_password(uow, officer, USER_PASSWORD, NEW_PASSWORD)
-        uow.commit()
     assert _last_event(ctx, "user.password_change")[:2] == ("olivia", "olivia")
     assert _can_log_in(ctx, "olivia", NEW_PASSWORD)
     assert not _can_log_in(ctx, "olivia", USER_PASSWORD)
@@ -230,14 +226,12 @@ def test_changing_own_password_checks_the_old_one_and_counts_failures(ctx: AppCo
     later = now + timedelta(minutes=5)
     with ctx.uow() as uow:
         users.change_own_password(uow, officer, USER_PASSWORD, NEW_PASSWORD, now=later)
-        uow.commit()
     assert _account(ctx, "olivia").failed_logins == 0
 
 
 def test_admin_changes_own_password(ctx: AppContext) -> None:
     with ctx.uow() as uow:
         users.change_own_password(uow, admin_actor(), ADMIN_PASSWORD, NEW_PASSWORD)
-        uow.commit()
     assert _can_log_in(ctx, "admin", NEW_PASSWORD)
 
 

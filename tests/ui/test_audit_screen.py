@@ -16,8 +16,9 @@ from planner.persistence.context import AppContext
 from planner.persistence.models import AuditEvent
 from planner.services.auth import Actor
 from tests.integration.test_audit_chain import _drop_triggers
-from ui import background
+from ui import operations
 from ui.main_window import MainWindow
+from ui.operations import Change
 from ui.screens.audit import NO_DATE, PAGE_SIZE, AuditScreen
 from ui.screens.users import UsersScreen
 
@@ -28,7 +29,7 @@ EXTRA_EVENTS = 450
 def _finish_background_work(qtbot):
     """Let queries started by a test report back before its widgets are deleted."""
     yield
-    qtbot.waitUntil(lambda: not background._running, timeout=10000)
+    qtbot.waitUntil(lambda: not operations.busy(), timeout=10000)
 
 
 @pytest.fixture
@@ -227,7 +228,7 @@ def test_the_window_shows_audit_to_officers_and_users_to_admins_only(
     row = next(r for r in range(window.nav.count()) if window.nav.item(r).text() == UsersScreen.title)
     assert "Needs the admin role" in window.nav.item(row).toolTip()
 
-    screen.on_data_changed("people")  # visible: reloads at once
+    screen.on_data_changed(Change.PEOPLE)  # visible: reloads at once
     _wait_idle(qtbot, screen)
     assert screen.model.rowCount() == PAGE_SIZE
     admin_window = MainWindow(logged, admin)

@@ -25,6 +25,7 @@ from planner.services import flights
 from planner.services.auth import Actor
 from planner.services.flights import FlightInput
 from ui.main_window import MainWindow
+from ui.operations import Change
 from ui.screens.dashboard import DashboardScreen
 
 NOW = utc_now().replace(microsecond=0)
@@ -124,15 +125,15 @@ def test_refreshes_on_relevant_changes_only(qtbot, office: AppContext, admin: Ac
     first = screen.snapshot
     with office.uow() as uow:
         flights.cancel_flight(uow, admin, "RF0902", expected_version=1)
-    screen.on_data_changed("audit")
+    screen.on_data_changed(Change.AUDIT)
     assert screen.snapshot is first  # not a topic the dashboard shows
-    screen.on_data_changed("flights")
+    screen.on_data_changed(Change.FLIGHTS)
     qtbot.waitUntil(lambda: screen.snapshot is not first, timeout=TIMEOUT)
     assert "RF0902" not in [f.code for f in screen.snapshot.upcoming]
 
     screen.hide()  # hidden: remember, refresh on the next activate
     before = screen.snapshot
-    screen.on_data_changed("plan")
+    screen.on_data_changed(Change.PLAN)
     assert screen._stale and screen.snapshot is before
     screen.show()
     screen.activate()

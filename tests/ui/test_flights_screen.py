@@ -27,6 +27,7 @@ from planner.persistence.models import (
 from planner.services import flights
 from planner.services.auth import Actor
 from ui.main_window import SCREENS, MainWindow
+from ui.operations import Change
 from ui.screens.flights import COLUMNS, FlightEditorDialog, FlightsScreen, local_to_utc
 
 NOW = utc_now().replace(microsecond=0)
@@ -189,7 +190,7 @@ def test_new_flight_with_validation_in_the_dialog(qtbot, office: AppContext, adm
 
     with qtbot.waitSignal(screen.data_changed, timeout=TIMEOUT) as changed:
         _save_in(qtbot, dialog)
-    assert changed.args == ["flights"]
+    assert changed.args == [Change.FLIGHTS]
     _wait_reloaded(qtbot, screen, lambda: screen.model.rowCount() == before + 1)
     created = screen.selected()
     assert created is not None and created.code == "RF0900"

@@ -14,6 +14,7 @@ from planner.services.auth import Actor
 from tests.conftest import ADMIN_PASSWORD
 from ui.login import LoginDialog
 from ui.main_window import MainWindow
+from ui.operations import Change
 from ui.people_model import PAGE_SIZE, PLACEHOLDER
 from ui.screens.people import PeopleScreen
 
@@ -143,7 +144,7 @@ def test_a_new_plan_refreshes_the_open_detail_not_the_list(
     window.reload = lambda: queries.append("ids")  # type: ignore[method-assign]
     original = window.show_person
     window.show_person = lambda person_id: (details.append(person_id), original(person_id))  # type: ignore[method-assign]
-    window.on_data_changed("plan")  # the list shows no plan data: only the detail's "why" changes
+    window.on_data_changed(Change.PLAN)  # the list shows no plan data: only the detail's "why" changes
     assert queries == [] and details == [window.model.person_id(0)]
-    window.on_data_changed("people")
+    window.on_data_changed(Change.PEOPLE)
     assert queries == ["ids"]

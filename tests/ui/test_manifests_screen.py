@@ -35,7 +35,8 @@ from planner.persistence.models import (
 from planner.services import planning
 from planner.services.auth import Actor
 from planner.services.manifests import workflow as manifests
-from ui import background
+from ui import operations
+from ui.operations import Change
 from ui.screens.manifests import NEEDS_SUPERVISOR, ManifestsScreen, parse_printed_hash
 
 WAIT = 20_000
@@ -47,7 +48,7 @@ def demo_ctx(ctx: AppContext, admin: Actor) -> AppContext:
     with ctx.uow() as uow:
         demo.generate_demo(uow, admin, people=300, flights=8, seed=11)
         uow.commit()
-    planning.run_plan(ctx.session_factory, admin, ctx.settings, time_limit=5)
+    planning.run_plan(ctx, admin, ctx.settings, time_limit=5)
     return ctx
 
 
@@ -56,7 +57,7 @@ def screens(qtbot, ctx: AppContext):
     """Screens made by the test; at the end, their background work finishes before they go."""
     made: list[ManifestsScreen] = []
     yield made
-    qtbot.waitUntil(lambda: not background._running, timeout=WAIT)
+    qtbot.waitUntil(lambda: not operations.busy(), timeout=WAIT)
     for screen in made:
         screen.close()
         screen.deleteLater()
@@ -112,7 +113,7 @@ def _prepare(qtbot, screen: ManifestsScreen, revision: int = 1) -> None:
     qtbot.waitUntil(screen.prepare_action.isEnabled, timeout=WAIT)
     with qtbot.waitSignal(screen.data_changed, timeout=WAIT) as changed:
         screen.prepare_action.trigger()
-    assert changed.args == ["manifests"]
+    assert changed.args == [Change.MANIFESTS]
     _wait_newest(qtbot, screen, "DRAFT", revision)
 
 
@@ -184,7 +185,7 @@ def test_officer_prepares_previews_saves_prints_but_cannot_approve_or_sign(
     assert {r.manifest for r in screen.flights.records()} == {"none"}
     code = _target(screen)
     _select(qtbot, screen, code)
-    assert "no manifest yet" in screen.preview_message.text()
+    assert "no manifest yet" in screen.preview.message.text()
     for action in (screen.approve_action, screen.sign_action):
         assert not action.isEnabled() and action.toolTip() == NEEDS_SUPERVISOR
     assert not screen.save_action.isEnabled() and "preview" in screen.save_action.toolTip()
@@ -195,15 +196,15 @@ def test_officer_prepares_previews_saves_prints_but_cannot_approve_or_sign(
     assert "manifest.prepare" in _actions(demo_ctx)
     assert screen._flight.manifest == "DRAFT rev 1"
     # The preview shows the rendered page.
-    assert screen.pdf_document.status() == QPdfDocument.Status.Ready
-    assert screen.pdf_document.pageCount() >= 1
-    assert screen.preview_stack.currentWidget() is screen.pdf_view
-    assert screen.page_count.text() == f"of {screen.pdf_document.pageCount()}"
+    assert screen.preview.pdf_document.status() == QPdfDocument.Status.Ready
+    assert screen.preview.pdf_document.pageCount() >= 1
+    assert screen.preview.stack.currentWidget() is screen.preview.pdf_view
+    assert screen.preview.page_count.text() == f"of {screen.preview.pdf_document.pageCount()}"
     # Still refused for the officer, with the reason.
     for action in (screen.approve_action, screen.sign_action):
         assert not action.isEnabled() and action.toolTip() == NEEDS_SUPERVISOR
     assert not screen.paxlst_action.isEnabled() and "approved" in screen.paxlst_action.toolTip()
-    screen.approve()  # a stray shortcut does nothing
+    screen.workflow.approve()  # a stray shortcut does nothing
     assert screen.confirm_box is None
 
     # Preparing again with an unchanged plan writes nothing new.
@@ -233,15 +234,15 @@ def test_officer_prepares_previews_saves_prints_but_cannot_approve_or_sign(
     monkeypatch.setattr(screen, "_choose_printer", choose)
     with qtbot.waitSignal(screen.status_message, timeout=WAIT) as message:
         screen.print_action.trigger()
-    assert f"Sent {screen.pdf_document.pageCount()} page(s)" in message.args[0]
+    assert f"Sent {screen.preview.pdf_document.pageCount()} page(s)" in message.args[0]
     assert printed.read_bytes().startswith(b"%PDF")
 
     # Page navigation and zoom.
-    if screen.pdf_document.pageCount() > 1:
-        screen.next_page.click()
-        qtbot.waitUntil(lambda: screen.page_box.value() == 2, timeout=WAIT)
-    screen.zoom_step(1)
-    assert screen.zoom.currentData() == 1.25
+    if screen.preview.pdf_document.pageCount() > 1:
+        screen.preview.next_page.click()
+        qtbot.waitUntil(lambda: screen.preview.page_box.value() == 2, timeout=WAIT)
+    screen.preview.zoom_step(1)
+    assert screen.preview.zoom.currentData() == 1.25
 
     qtmodeltester.check(screen.flights, force_py=True)
     qtmodeltester.check(screen.revisions, force_py=True)
@@ -349,8 +350,11 @@ def test_supervisor_signs_with_a_pkcs12_key(
     assert screen._newest().pades_signed
     # The preview is the stored signed file, and it opens.
     assert b"/ETSI.CAdES.detached" in screen._pdf[2]
-    assert screen.pdf_document.status() == QPdfDocument.Status.Ready and screen.pdf_document.pageCount() >= 1
-    assert "PAdES signed" in screen.preview_label.text()
+    assert (
+        screen.preview.pdf_document.status() == QPdfDocument.Status.Ready
+        and screen.preview.pdf_document.pageCount() >= 1
+    )
+    assert "PAdES signed" in screen.preview.label.text()
     assert _actions(demo_ctx).count("manifest.sign") == 1
 
 
@@ -436,7 +440,7 @@ def test_filter_by_status_and_sorting(qtbot, make_screen, demo_ctx: AppContext, 
     assert screen.flights.rowCount() == total - 1 and code not in {r.code for r in screen.flights.records()}
     screen.status_filter.setCurrentIndex(screen.status_filter.findData("SIGNED"))
     assert screen.flights.rowCount() == 0
-    qtbot.waitUntil(lambda: "Select a flight" in screen.preview_message.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: "Select a flight" in screen.preview.message.text(), timeout=WAIT)
     assert (
         not screen.prepare_action.isEnabled() and screen.prepare_action.toolTip() == "Select a flight first"
     )

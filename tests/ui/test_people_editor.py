@@ -17,6 +17,7 @@ from planner.persistence.context import AppContext
 from planner.persistence.models import AuditEvent, Person, utc_now
 from planner.services import people
 from planner.services.auth import Actor
+from ui.operations import Change
 from ui.people_model import COLUMNS, PLACEHOLDER
 from ui.screens.people import PeopleScreen
 from ui.screens.person_editor import PersonEditorDialog
@@ -116,7 +117,7 @@ def test_edit_a_person_in_the_dialog(qtbot, office: AppContext, officer: Actor) 
     with qtbot.waitSignal(screen.data_changed, timeout=TIMEOUT) as changed:
         dialog.submit()
         qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=TIMEOUT)
-    assert changed.args == ["people"]
+    assert changed.args == [Change.PEOPLE]
     assert dialog.saved is not None and dialog.saved.version == 2
     qtbot.waitUntil(lambda: _cell(screen, 0, "priority") == "1", timeout=TIMEOUT)
     assert (_cell(screen, 0, "legal_hold"), _cell(screen, 0, "risk_level")) == ("Court stay", "HIGH")

@@ -16,6 +16,7 @@ from planner.services import planning
 from planner.services.auth import Actor
 from tests.conftest import add_user
 from ui.main_window import MainWindow
+from ui.operations import Change
 from ui.screens.plan import PlanScreen
 
 WAIT = 20_000
@@ -41,7 +42,7 @@ def _run(qtbot, screen: PlanScreen) -> None:
     previous = screen._current.id if screen._current else None
     with qtbot.waitSignal(screen.data_changed, timeout=WAIT) as changed:
         screen.run_button.click()
-    assert changed.args == ["plan"]
+    assert changed.args == [Change.PLAN]
     qtbot.waitUntil(lambda: not screen.running, timeout=WAIT)
     _wait_shown(qtbot, screen, previous)
 
@@ -185,7 +186,7 @@ def conflicting_plan_job(progress, should_stop, settings, actor, time_limit):
     with ctx.uow(write=False) as uow:
         data = planning.load_input(uow, now=utc_now())
     outcome = planning.compute_plan(data, settings, time_limit=time_limit)
-    planning.run_plan(ctx.session_factory, Actor("oscar", Role.OFFICER), settings, time_limit=time_limit)
+    planning.run_plan(ctx, Actor("oscar", Role.OFFICER), settings, time_limit=time_limit)
     with ctx.uow() as uow:
         planning.store_plan(uow, actor, outcome, {})
 
@@ -240,7 +241,7 @@ def test_f5_runs_and_esc_cancels_in_the_window(qtbot, demo_ctx, officer) -> None
         qtbot.keyClick(screen.time_limit, Qt.Key.Key_F5)
         assert screen.running
         qtbot.keyClick(screen.time_limit, Qt.Key.Key_Escape)
-        assert screen._plan_task is None or screen._plan_task.should_stop()
+        assert screen._plan_task is None or screen._plan_task.cancel_requested
     assert "stopped early" in screen.progress.format()
 
 

@@ -19,8 +19,9 @@ from planner.persistence.models import AuditEvent, User, utc_now
 from planner.services import users
 from planner.services.auth import Actor
 from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD
-from ui import background
+from ui import operations
 from ui.main_window import MainWindow
+from ui.operations import Change
 from ui.screens.audit import AuditScreen
 from ui.screens.users import (
     AddUserDialog,
@@ -37,7 +38,7 @@ NEW_PASSWORD = "fresh-password-42"
 def _finish_background_work(qtbot):
     """Let service calls started by a test report back before its widgets are deleted."""
     yield
-    qtbot.waitUntil(lambda: not background._running, timeout=10000)
+    qtbot.waitUntil(lambda: not operations.busy(), timeout=10000)
 
 
 def _screen(qtbot, ctx: AppContext, actor: Actor) -> UsersScreen:
@@ -160,7 +161,7 @@ def test_edit_changes_role_and_active(qtbot, ctx: AppContext, admin: Actor, offi
     dialog.active.setChecked(False)
     with qtbot.waitSignal(screen.data_changed, timeout=5000) as changed:
         dialog.ok_button.click()
-    assert changed.args == ["users"]
+    assert changed.args == [Change.USERS]
     qtbot.waitUntil(lambda: screen.model.record(screen.model.row_of("olivia")).version == 2, timeout=5000)
     row = screen.model.record(screen.model.row_of("olivia"))
     assert (row.display_name, row.role, row.active) == ("Olivia Stone", "supervisor", False)

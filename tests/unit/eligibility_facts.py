@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from planner.domain.eligibility.scalar import (
+from planner.domain.eligibility import (
     CountryRuleFacts,
     DocumentFacts,
     PersonFacts,
@@ -202,3 +202,16 @@ country_rules = st.fixed_dictionaries(
 )
 
 VERIFICATION_RESULTS = [r.value for r in VerificationResult]
+
+
+@st.composite
+def instances(
+    draw: st.DrawFn,
+) -> tuple[list[PersonFacts], list[StopFacts], dict[str, CountryRuleFacts], set[tuple[int, int]]]:
+    """A few people, stops, every country's rule and some (person_id, stop_id) pairs on sent manifests."""
+    people = [draw(people_facts(100 + i)) for i in range(draw(st.integers(1, 8)))]
+    stops = [draw(stops_facts(10 + i)) for i in range(draw(st.integers(1, 5)))]
+    rules = draw(country_rules)
+    pairs = [(p.person_id, s.stop_id) for p in people for s in stops]
+    sent = draw(st.sets(st.sampled_from(pairs), max_size=4)) if pairs else set()
+    return people, stops, rules, sent

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.domain.eligibility import check_people
 from planner.domain.eligibility import matrix as em
-from planner.domain.eligibility.scalar import check_people
 from planner.domain.enums import ReasonCode as R
 from tests.unit.eligibility_facts import (
     DEPARTURE,
@@ -21,24 +21,14 @@ from tests.unit.eligibility_facts import (
     day_near,
     document_lists,
     facility_hours,
+    instances,
     mostly,
     passport,
-    people_facts,
     person,
     rule,
     stop,
     stops_facts,
 )
-
-
-@st.composite
-def instances(draw: st.DrawFn):
-    people = [draw(people_facts(100 + i)) for i in range(draw(st.integers(1, 8)))]
-    stops = [draw(stops_facts(10 + i)) for i in range(draw(st.integers(1, 5)))]
-    rules = draw(country_rules)
-    pairs = [(p.person_id, s.stop_id) for p in people for s in stops]
-    sent = draw(st.sets(st.sampled_from(pairs), max_size=4)) if pairs else set()
-    return people, stops, rules, sent
 
 
 def expected_pairs(people, stops, rules, sent, now) -> set[tuple[int, int]]:

@@ -2,19 +2,18 @@
 millions of events), with filters, a detail pane showing each change as old → new, and a
 "Verify chain" button that recomputes every hash in the background.
 
-Threading: GUI thread only; every query runs through ``Screen.run`` (a pool thread with its own
+Threading: GUI thread only; every query runs as a ``ui.operations.Operation`` (a pool thread with its own
 unit of work) and comes back as plain ``AuditRow`` / ``ChainReport`` data.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
-import shiboken6
-from PySide6.QtCore import QDate, QItemSelection, QItemSelectionModel, Qt, QTimer
+from PySide6.QtCore import QDate, QItemSelection, QItemSelectionModel, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QAction, QFontDatabase, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,14 +34,17 @@ from PySide6.QtWidgets import (
 from planner.domain.enums import Role
 from planner.persistence.audit import ChainReport
 from planner.persistence.context import AppContext
+from planner.persistence.uow import UnitOfWork
 from planner.services import audit_log
 from planner.services.audit_log import AuditFacets, AuditRow
 from planner.services.auth import Actor
-from ui.background import Task, run_in_background
 from ui.errors import show_error
+from ui.operations import Change, Operation
 from ui.record_model import RecordTableModel
 from ui.screens.base import Screen
 from ui.tables import table_view
+
+T = TypeVar("T")
 
 PAGE_SIZE = 200
 FILTER_DELAY_MS = 300
@@ -238,6 +240,7 @@ class AuditScreen(Screen):
             self.actor_filter.lineEdit(),
             self.entity_filter.lineEdit(),
         ):
+            assert line is not None  # the combo boxes are editable: they have a line edit
             line.textChanged.connect(self._debounce.start)
         for date_edit in (self.since_filter, self.until_filter):
             date_edit.dateChanged.connect(self.reload)
@@ -250,8 +253,10 @@ class AuditScreen(Screen):
         combo.setObjectName(name)
         combo.setEditable(True)
         combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        combo.lineEdit().setPlaceholderText(placeholder)
-        combo.lineEdit().setClearButtonEnabled(True)
+        line = combo.lineEdit()
+        assert line is not None  # set by setEditable(True)
+        line.setPlaceholderText(placeholder)
+        line.setClearButtonEnabled(True)
         return combo
 
     def _date_edit(self, name: str, tooltip: str) -> QDateEdit:
@@ -281,7 +286,7 @@ class AuditScreen(Screen):
             self._load_facets()
             self.reload()
 
-    def on_data_changed(self, topic: str) -> None:
+    def on_data_changed(self, change: Change) -> None:
         # Every change anywhere writes an audit event.
         if not self._loaded:
             return
@@ -294,7 +299,7 @@ class AuditScreen(Screen):
 
     @staticmethod
     def _day_start(day: QDate) -> datetime:
-        return datetime.combine(day.toPython(), time(0, 0), tzinfo=UTC)
+        return datetime(day.year(), day.month(), day.day(), tzinfo=UTC)
 
     def current_filter(self) -> dict[str, Any]:
         """The filter keywords for ``audit_log.list_events``."""
@@ -327,16 +332,19 @@ class AuditScreen(Screen):
         def fill(facets: AuditFacets) -> None:
             for combo, values in ((self.actor_filter, facets.actors), (self.entity_filter, facets.entities)):
                 text = combo.currentText()
-                combo.blockSignals(True)
-                combo.clear()
-                combo.addItems(values)
-                combo.setEditText(text)
-                combo.blockSignals(False)
+                # Its line edit too: its textChanged starts the filter debounce, whose reload
+                # would throw away the pages loaded meanwhile although the filter is unchanged.
+                line = combo.lineEdit()
+                assert line is not None  # the combo is editable
+                with QSignalBlocker(combo), QSignalBlocker(line):
+                    combo.clear()
+                    combo.addItems(values)
+                    combo.setEditText(text)
 
         def failed(exc: BaseException, details: str) -> None:
             show_error(self, "Could not read the audit log", exc, details)
 
-        self._run(lambda uow: audit_log.facets(uow, self.actor), fill, failed)
+        self._read(lambda uow: audit_log.facets(uow, self.actor), fill, failed)
 
     # ------------------------------------------------------------ paging (background)
 
@@ -376,20 +384,16 @@ class AuditScreen(Screen):
                 self._update_buttons()
             show_error(self, "Could not read the audit log", exc, details)
 
-        self._run(work, done, failed)
+        self._read(work, done, failed)
 
-    def _run(self, work, on_done, on_error) -> Task:
-        """Like ``Screen.run`` (read-only unit of work) but with the caller's error handler, and
-        no callback once the screen has been deleted."""
-
-        def job(_task: Task) -> Any:
-            with self.ctx.uow(write=False) as uow:
-                return work(uow)
-
-        def alive(fn):  # the screen may be gone (window closed) when a slow query returns
-            return lambda *args: fn(*args) if shiboken6.isValid(self) else None
-
-        return run_in_background(job, alive(on_done), alive(on_error))
+    def _read(
+        self,
+        work: Callable[[UnitOfWork], T],
+        on_done: Callable[[T], None],
+        on_error: Callable[[BaseException, str], None],
+    ) -> None:
+        """Run the query ``work(uow)`` as an ``Operation`` with the caller's error handler."""
+        Operation(self).success(on_done).failure(on_error).run_in_uow(self.ctx, work)
 
     def _page_arrived(self, rows: list[AuditRow]) -> None:
         self._loading = False
@@ -481,7 +485,7 @@ class AuditScreen(Screen):
             self.verdict.setText("The check could not run.")
             show_error(self, "Could not verify the chain", exc, details)
 
-        self._run(lambda uow: audit_log.verify(uow, self.actor), self._verified, failed)
+        self._read(lambda uow: audit_log.verify(uow, self.actor), self._verified, failed)
 
     def _verify_finished(self) -> None:
         self.busy.hide()

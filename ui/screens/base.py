@@ -2,26 +2,22 @@
 
 A screen is a ``QWidget`` with a title, the least role that may open it, and ``activate()``
 called each time it is shown (refresh there, in the background). Screens call planner services
-only through ``self.run(...)`` (background thread, results back on the GUI thread) and tell the
-window about data they changed with ``data_changed.emit(topic)`` so other screens can refresh.
+only through ``ui.operations.Operation`` (off the GUI thread, results back on it); an operation
+that wrote announces what it changed (a ``Change``) through ``announce_change``, which emits
+``data_changed`` so the window can tell every screen (``on_data_changed``).
 
 Threading: every method runs on the GUI thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from planner.domain.enums import ROLE_INCLUDES, Role
 from planner.persistence.context import AppContext
-from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor
-from ui.background import Task, run_in_background
-from ui.errors import show_error
+from ui.operations import Change
 
 
 class Screen(QWidget):
@@ -29,8 +25,8 @@ class Screen(QWidget):
     title = "Screen"
     #: The least role that may open the screen.
     required_role = Role.OFFICER
-    #: Emitted with a topic ("people", "flights", "plan", "manifests", "audit", "users") after a change.
-    data_changed = Signal(str)
+    #: Emitted with a ``Change`` after a write (by this screen or a dialog it owns).
+    data_changed = Signal(object)
     #: Emitted to show a short message in the status bar.
     status_message = Signal(str)
 
@@ -49,28 +45,9 @@ class Screen(QWidget):
     def activate(self) -> None:
         """Called when the screen becomes visible. Default: nothing."""
 
-    def on_data_changed(self, topic: str) -> None:
-        """Called when another screen changed data. Default: nothing."""
+    def announce_change(self, change: Change) -> None:
+        """Tell the window (and through it every screen) that ``change`` was written."""
+        self.data_changed.emit(change)
 
-    # ------------------------------------------------------------ background helpers
-
-    def run(
-        self,
-        work: Callable[[UnitOfWork], Any],
-        on_done: Callable[[Any], None],
-        *,
-        write: bool = False,
-        error_title: str = "The action failed",
-    ) -> Task:
-        """Run ``work(uow)`` off the GUI thread in a new unit of work (committed by ``work`` itself
-        when it writes); ``on_done(result)`` runs on the GUI thread (not after this screen was
-        deleted); errors become a dialog."""
-
-        def job(_task: Task) -> Any:
-            with self.ctx.uow(write=write) as uow:
-                return work(uow)
-
-        # ``owner``: the callbacks are skipped once this screen is gone (window closed meanwhile).
-        return run_in_background(
-            job, on_done, lambda exc, details: show_error(self, error_title, exc, details), owner=self
-        )
+    def on_data_changed(self, change: Change) -> None:
+        """Called when a screen changed data (this one included). Default: nothing."""

@@ -2,7 +2,7 @@
 departures with notice cut-offs and manifest status, the not-placed-by-reason table and warnings.
 
 Threading: GUI thread only. The snapshot is computed by ``planner.services.dashboard.dashboard``
-off the GUI thread (``Screen.run``) each time the screen is shown, and when another screen reports
+off the GUI thread (an ``Operation``) each time the screen is shown, and when another screen reports
 a change to plans, flights, people or manifests (at once when visible, otherwise on next show).
 """
 
@@ -39,6 +39,7 @@ from planner.services import dashboard as dashboard_service
 from planner.services.auth import Actor
 from planner.services.dashboard import Dashboard
 from planner.services.flights import FlightRow
+from ui.operations import Change, Operation
 from ui.record_model import RecordTableModel
 from ui.screens.base import Screen
 from ui.tables import table_view
@@ -48,7 +49,8 @@ GOOD = QColor("#3c8d40")
 LOW = QColor("#e69138")
 TARGET = QColor("#b00020")
 ERROR_TEXT = QColor("#a40000")
-TOPICS = ("plan", "flights", "people", "manifests")
+#: The changes the dashboard shows.
+SHOWN_CHANGES = Change.PLAN | Change.FLIGHTS | Change.PEOPLE | Change.MANIFESTS
 
 
 def percent(value: float | None) -> str:
@@ -220,8 +222,8 @@ class DashboardScreen(Screen):
         self._loaded = True
         self.reload()
 
-    def on_data_changed(self, topic: str) -> None:
-        if topic not in TOPICS:
+    def on_data_changed(self, change: Change) -> None:
+        if not change & SHOWN_CHANGES:
             return
         self._stale = True
         if self._loaded and self.isVisible():
@@ -233,11 +235,9 @@ class DashboardScreen(Screen):
         generation = self._generation
         self._stale = False
         self.plan_label.setText("Refreshing…")
-        self.run(
-            lambda uow: dashboard_service.dashboard(uow, self.actor),
-            lambda snapshot: self._show(generation, snapshot),
-            error_title="Could not load the dashboard",
-        )
+        Operation(self, "Could not load the dashboard").success(
+            lambda snapshot: self._show(generation, snapshot)
+        ).run_in_uow(self.ctx, lambda uow: dashboard_service.dashboard(uow, self.actor))
 
     # ------------------------------------------------------------ display
 

@@ -7,7 +7,7 @@ version; ``ui.stale_reload``), and a refused cancel refreshes the table so the n
 current version. Other refusals (an approved manifest, a cancelled flight) are only reported.
 
 Threading: GUI thread only. Every service call (list, airports, save, cancel) runs off the GUI
-thread through ``Screen.run`` / ``run_in_background``; results come back as plain dataclasses.
+thread as ``ui.operations.Operation``s; results come back as plain dataclasses.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from PySide6.QtCore import QDateTime, QModelIndex, QStringListModel, Qt, QTime, QTimeZone
+from PySide6.QtCore import QDate, QDateTime, QModelIndex, QStringListModel, Qt, QTime, QTimeZone
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -46,8 +46,8 @@ from planner.persistence.uow import UnitOfWork
 from planner.services import flights
 from planner.services.auth import Actor
 from planner.services.flights import AirportChoice, FlightInput, FlightRow, SaveResult
-from ui.background import Task, run_in_background
 from ui.errors import show_error
+from ui.operations import Change, Operation
 from ui.record_model import RecordTableModel
 from ui.screens.base import Screen
 from ui.stale_reload import EditorDialogMixin
@@ -337,7 +337,8 @@ class FlightEditorDialog(EditorDialogMixin, QDialog):
 
     def set_local_time(self, naive: datetime) -> None:
         """Set the editor to a wall-clock time of the departure airport's zone."""
-        self.departure.setDateTime(QDateTime(naive.date(), QTime(naive.hour, naive.minute), QTimeZone.utc()))
+        day = QDate(naive.year, naive.month, naive.day)
+        self.departure.setDateTime(QDateTime(day, QTime(naive.hour, naive.minute), QTimeZone.utc()))
 
     def local_time(self) -> datetime:
         qt = self.departure.dateTime()
@@ -436,11 +437,11 @@ class FlightEditorDialog(EditorDialogMixin, QDialog):
         self.show_messages([])
         self.messages.setText("Saving…")
 
-        def work(_task: Task) -> SaveResult:
-            with self.ctx.uow() as uow:
-                return flights.save_flight(uow, self.actor, data, expected_version=version)
-
-        run_in_background(work, self._saved, self._failed, owner=self)
+        Operation(self).success(self._saved).failure(self._failed).run_in_uow(
+            self.ctx,
+            lambda uow: flights.save_flight(uow, self.actor, data, expected_version=version),
+            write=True,
+        )
 
     def _saved(self, result: SaveResult) -> None:
         self.buttons.setEnabled(True)
@@ -573,8 +574,8 @@ class FlightsScreen(Screen):
         self._loaded = True
         self.reload()
 
-    def on_data_changed(self, topic: str) -> None:
-        if topic in ("flights", "plan", "manifests") and self._loaded:
+    def on_data_changed(self, change: Change) -> None:
+        if change & (Change.FLIGHTS | Change.PLAN | Change.MANIFESTS) and self._loaded:
             self.reload()
 
     # ------------------------------------------------------------ loading and filtering
@@ -591,12 +592,15 @@ class FlightsScreen(Screen):
                 flights.airport_choices(uow, self.actor),
             )
 
-        self.run(work, lambda result: self._show(generation, *result), error_title="Could not load flights")
+        Operation(self, "Could not load flights").success(
+            lambda result: self._show(generation, *result)
+        ).run_in_uow(self.ctx, work)
 
     def _show(self, generation: int, rows: list[FlightRow], airports: list[AirportChoice]) -> None:
         if generation != self._generation:
             return
-        selected = self._select_after_load or (self.selected().code if self.selected() else None)
+        current = self.selected()
+        selected = self._select_after_load or (current.code if current else None)
         self._select_after_load = None
         self._rows, self._airports = rows, airports
         self._apply_filter()
@@ -679,7 +683,7 @@ class FlightsScreen(Screen):
         self._select_after_load = result.flight.code
         self.reload()
         if result.created or result.changes:
-            self.data_changed.emit("flights")
+            self.announce_change(Change.FLIGHTS)
 
     def _ask(self, title: str, text: str) -> bool:
         box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
@@ -711,7 +715,6 @@ class FlightsScreen(Screen):
             self.status_message.emit(f"Flight {result.code} cancelled ({row.placed} placed people affected)")
             self._select_after_load = result.code
             self.reload()
-            self.data_changed.emit("flights")
 
         def failed(exc: BaseException, details: str) -> None:
             show_error(self, f"Flight {code} was not cancelled", exc, details)
@@ -719,11 +722,11 @@ class FlightsScreen(Screen):
                 self._select_after_load = code
                 self.reload()
 
-        def work(_task: Task) -> FlightRow:
-            with self.ctx.uow() as uow:
-                return flights.cancel_flight(uow, self.actor, code, expected_version=version)
-
-        self._cancel_task = run_in_background(work, done, failed, owner=self)
+        Operation(self).success(done).failure(failed).changes(Change.FLIGHTS).run_in_uow(
+            self.ctx,
+            lambda uow: flights.cancel_flight(uow, self.actor, code, expected_version=version),
+            write=True,
+        )
 
 
 __all__ = ["FlightEditorDialog", "FlightsScreen", "FlightsTableModel", "local_to_utc"]

@@ -7,9 +7,10 @@ checked again (SHA-256) when importing, so a file changed in between is refused.
 
 Keys: Ctrl+O choose a file, Ctrl+D check (dry run), Ctrl+I import, Esc cancel.
 
-Threading: every method runs on the GUI thread. Reading, checking and importing run on the thread
-pool through ``run_in_background`` (each in its own unit of work); only paths, bytes, reports and
-row-error tuples cross threads. Filtering a long error list also runs there.
+Threading: every method runs on the GUI thread. Checking and importing run in a child process
+(``Operation.run_in_process``; a 100,000-row file never holds the window's interpreter lock);
+only paths, reports and row-error tuples cross. Filtering a long error list and saving the errors
+run on the thread pool (``Operation.run_in_thread``).
 """
 
 from __future__ import annotations
@@ -40,9 +41,8 @@ from planner.entrypoints.jobs import ImportOutcome, import_job
 from planner.persistence.context import AppContext
 from planner.services.auth import Actor
 from planner.services.imports import KINDS, ImportCancelled, ImportReport, RowError
-from ui.background import Task, run_in_background
 from ui.errors import show_error
-from ui.process_runner import ProcessTask, run_in_process
+from ui.operations import Change, Operation, TaskControl
 from ui.record_model import RecordTableModel
 from ui.screens.base import Screen
 from ui.tables import table_view
@@ -119,8 +119,13 @@ KIND_LABELS = {
     "roster": "Roster (people)",
     "verification": "Verification list",
 }
-#: The topic other screens refresh on after an import of each kind.
-KIND_TOPIC = {"facilities": "people", "flights": "flights", "roster": "people", "verification": "people"}
+#: What an import of each kind changes (announced with ``Change.AUDIT``; other screens refresh).
+KIND_CHANGE = {
+    "facilities": Change.PEOPLE,
+    "flights": Change.FLIGHTS,
+    "roster": Change.PEOPLE,
+    "verification": Change.PEOPLE,
+}
 #: Most error rows shown at once (copy and CSV export take every matching error).
 ERROR_DISPLAY_LIMIT = 10_000
 FILTER_DELAY_MS = 200
@@ -152,7 +157,7 @@ class ImportScreen(Screen):
     def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(ctx, actor, parent)
         self.setAcceptDrops(True)
-        self._task: ProcessTask | None = None
+        self._task: Operation[ImportOutcome] | None = None
         self._task_is_import = False
         self._checked: tuple[str, str, str] | None = None  # kind, path, sha256 of a clean dry run
         self._errors: list[RowError] = []
@@ -400,18 +405,17 @@ class ImportScreen(Screen):
         self.progress.setValue(0)
         self.progress.setFormat("Checking…" if dry_run else "Importing…")
         # A child process: a 100,000-row file never holds this window's GIL.
-        self._task = run_in_process(
-            import_job,
-            (self.ctx.settings, self.actor, kind, path, dry_run, expected),
-            lambda outcome: self._finished(outcome, kind, path),
-            self._failed,
-            self._progress,
-            owner=self,
+        self._task = (
+            Operation[ImportOutcome](self)
+            .success(lambda outcome: self._finished(outcome, kind, path))
+            .failure(self._failed)
+            .progress(self._progress)
+            .run_in_process(import_job, (self.ctx.settings, self.actor, kind, path, dry_run, expected))
         )
         self._update_actions()
 
     def _progress(self, fraction: float, message: str) -> None:
-        if self._task is None or self._task.should_stop():
+        if self._task is None or self._task.cancel_requested:
             return
         self.progress.setValue(round(1000 * fraction))
         self.progress.setFormat(f"{message} — %p%" if message else "%p%")
@@ -431,8 +435,7 @@ class ImportScreen(Screen):
             self.progress.setFormat("Imported")
             self.status_message.emit(f"Imported {report.source}: {report.counts()}")
             if report.changes:
-                self.data_changed.emit(KIND_TOPIC.get(kind, "people"))
-                self.data_changed.emit("audit")
+                self.announce_change(KIND_CHANGE.get(kind, Change.PEOPLE) | Change.AUDIT)
         self._show_report(report, rejected=outcome.rejected)
         self._update_actions()
 
@@ -498,10 +501,8 @@ class ImportScreen(Screen):
         if not needle or len(errors) < 2000:
             shown([e for e in errors if _matches(e, needle)] if needle else errors)
             return
-        run_in_background(
-            lambda _task: [e for e in errors if _matches(e, needle)],
-            shown,
-            lambda exc, details: show_error(self, "Could not filter the errors", exc, details),
+        Operation(self, "Could not filter the errors").success(shown).run_in_thread(
+            lambda _task: [e for e in errors if _matches(e, needle)]
         )
 
     def _selected_or_shown(self) -> list[RowError]:
@@ -530,15 +531,13 @@ class ImportScreen(Screen):
                 return
         errors, target = list(self._filtered), str(path)
 
-        def work(_task: Task) -> int:
+        def work(_task: TaskControl) -> int:
             Path(target).write_text(errors_csv(errors), encoding="utf-8")
             return len(errors)
 
-        run_in_background(
-            work,
-            lambda n: self.status_message.emit(f"Saved {n:,} errors to {target}"),
-            lambda exc, details: show_error(self, "Could not save the errors", exc, details),
-        )
+        Operation(self, "Could not save the errors").success(
+            lambda n: self.status_message.emit(f"Saved {n:,} errors to {target}")
+        ).run_in_thread(work)
 
 
 __all__ = ["EXPECTED_COLUMNS", "ImportScreen", "errors_csv", "expected_columns_text"]

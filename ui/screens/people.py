@@ -3,7 +3,7 @@ documents, verification history, family, the plan's decision and "why", and the 
 "Edit…" (Ctrl+E, Enter or double-click) opens the person editor
 (:mod:`ui.screens.person_editor`); after a save the row and the detail are read again.
 
-Threading: GUI thread only; queries run through ``Screen.run`` / ``run_in_background``.
+Threading: GUI thread only; queries run as ``ui.operations.Operation``s.
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ from PySide6.QtWidgets import (
 
 from planner.domain.enums import CustodyStatus, Role
 from planner.persistence.context import AppContext
+from planner.persistence.uow import UnitOfWork
 from planner.services import people
 from planner.services.auth import Actor
 from planner.services.people import PeopleFilter, PersonDetail, PersonRow
-from ui.background import Task, run_in_background
 from ui.errors import show_error
+from ui.operations import Change, Operation
 from ui.people_model import PeopleTableModel
 from ui.record_model import RecordTableModel
 from ui.screens.base import Screen
@@ -198,12 +199,12 @@ class PeopleScreen(Screen):
         self.edit_button = QPushButton("Edit…", self)
         self.edit_button.setObjectName("editPerson")
         self.edit_button.clicked.connect(self.edit_action.trigger)
-        self.edit_action.changed.connect(
-            lambda: (
-                self.edit_button.setEnabled(self.edit_action.isEnabled()),
-                self.edit_button.setToolTip(self.edit_action.toolTip()),
-            )
-        )
+
+        def follow_edit_action() -> None:
+            self.edit_button.setEnabled(self.edit_action.isEnabled())
+            self.edit_button.setToolTip(self.edit_action.toolTip())
+
+        self.edit_action.changed.connect(follow_edit_action)
 
         filters = QHBoxLayout()
         filters.addWidget(self.search, 3)
@@ -241,12 +242,12 @@ class PeopleScreen(Screen):
             self._load_nationalities()
             self.reload()
 
-    def on_data_changed(self, topic: str) -> None:
+    def on_data_changed(self, change: Change) -> None:
         if not self._loaded or self._own_change:
             return
-        if topic == "people":
+        if change & Change.PEOPLE:
             self.reload()
-        elif topic == "plan":
+        elif change & Change.PLAN:
             # The list shows no plan data: only the open detail ("Plan & why") changes. Re-running
             # the 100,000-row query here would only compete with the window for the interpreter.
             self._refresh_detail()
@@ -277,13 +278,12 @@ class PeopleScreen(Screen):
         sort_by, descending = self._sort
         self.count_label.setText("Searching…")
 
-        def work(_task: Task) -> list[int]:
-            with self.ctx.uow(write=False) as uow:
-                return people.person_ids(
-                    uow, self.actor, people_filter, sort_by=sort_by, descending=descending
-                )
+        def work(uow: UnitOfWork) -> list[int]:
+            return people.person_ids(uow, self.actor, people_filter, sort_by=sort_by, descending=descending)
 
-        run_in_background(work, lambda ids: self._show_ids(generation, ids), self._query_failed, owner=self)
+        Operation(self).success(lambda ids: self._show_ids(generation, ids)).failure(
+            self._query_failed
+        ).run_in_uow(self.ctx, work)
 
     def _show_ids(self, generation: int, ids: list[int]) -> None:
         if generation != self._query_generation:
@@ -297,18 +297,16 @@ class PeopleScreen(Screen):
         show_error(self, "Could not load people", exc, details)
 
     def _request_rows(self, ids: Sequence[int], deliver: Callable[[dict[int, PersonRow]], None]) -> None:
-        def work(_task: Task) -> dict[int, PersonRow]:
-            with self.ctx.uow(write=False) as uow:
-                return people.people_rows(uow, self.actor, ids)
-
-        run_in_background(work, deliver, self._query_failed, owner=self)
+        Operation(self).success(deliver).failure(self._query_failed).run_in_uow(
+            self.ctx, lambda uow: people.people_rows(uow, self.actor, ids)
+        )
 
     def _load_nationalities(self) -> None:
         def fill(codes: list[str]) -> None:
             for code in codes:
                 self.nationality.addItem(code, code)
 
-        self.run(lambda uow: people.nationalities(uow, self.actor), fill)
+        Operation(self).success(fill).run_in_uow(self.ctx, lambda uow: people.nationalities(uow, self.actor))
 
     def _sort_changed(self, key: str, descending: bool) -> None:
         self._sort = (key, descending)
@@ -329,10 +327,8 @@ class PeopleScreen(Screen):
             if generation == self._detail_generation:
                 self.detail.show_detail(detail)
 
-        self.run(
-            lambda uow: people.person_detail(uow, self.actor, person_id),
-            shown,
-            error_title="Could not load the person",
+        Operation(self, "Could not load the person").success(shown).run_in_uow(
+            self.ctx, lambda uow: people.person_detail(uow, self.actor, person_id)
         )
 
     # ------------------------------------------------------------ editing
@@ -393,6 +389,6 @@ class PeopleScreen(Screen):
         self.show_person(person_id)
         self._own_change = True  # the row is refreshed here: no need to re-run the whole query
         try:
-            self.data_changed.emit("people")
+            self.announce_change(Change.PEOPLE)
         finally:
             self._own_change = False

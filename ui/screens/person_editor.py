@@ -7,7 +7,7 @@ refusals are listed in the dialog, which stays open until a save succeeds. When 
 changed the person meanwhile (``StaleVersion``), the message names who and when and a Reload
 button re-reads the current record (its new version) into the dialog (``ui.stale_reload``).
 
-Threading: GUI thread only; the database is reached through ``run_in_background`` only.
+Threading: GUI thread only; the database is reached through ``ui.operations.Operation`` only.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from planner.persistence.uow import UnitOfWork
 from planner.services import people
 from planner.services.auth import Actor
 from planner.services.people import EditablePerson
-from ui.background import Task, run_in_background
 from ui.errors import show_error
+from ui.operations import Operation
 from ui.stale_reload import EditorDialogMixin
 
 
@@ -231,11 +231,11 @@ class PersonEditorDialog(EditorDialogMixin, QDialog):
         self.buttons.setEnabled(False)
         self.show_messages(["Saving…"])
 
-        def work(_task: Task) -> EditablePerson:
-            with self.ctx.uow() as uow:
-                return people.update_person(uow, self.actor, case_number, changes, expected_version=version)
-
-        run_in_background(work, self._saved, self._failed, owner=self)
+        Operation(self).success(self._saved).failure(self._failed).run_in_uow(
+            self.ctx,
+            lambda uow: people.update_person(uow, self.actor, case_number, changes, expected_version=version),
+            write=True,
+        )
 
     def _saved(self, person: EditablePerson) -> None:
         self.buttons.setEnabled(True)

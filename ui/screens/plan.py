@@ -8,34 +8,25 @@ while focus is inside this screen).
 Threading: every method runs on the GUI thread. The solver runs in a child process
 (``planner.entrypoints.jobs.plan_job``), which also reads what the screen shows first after a run (history,
 loads, the first unplaced, the changes), so a finished run needs no heavy query in this process.
-Other queries run on the thread pool through ``run_in_background`` / ``Screen.run``; only ids and
-plain dataclasses come back. Results that arrive after a newer request was made are dropped
+Other queries run on the thread pool (``ui.operations.Operation``); only ids and plain
+dataclasses come back. Results that arrive after a newer request was made are dropped
 (generation counters).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import QEvent, QModelIndex, QRect, Qt
-from PySide6.QtGui import QColor, QFontDatabase, QKeyEvent
+from PySide6.QtCore import QEvent, QModelIndex, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QMessageBox,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSpinBox,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -55,12 +46,22 @@ from planner.services.plan_results import (
     reason_text,
 )
 from planner.services.planning import PlanSummary
-from ui.background import Task, run_in_background
 from ui.errors import show_error
-from ui.process_runner import ProcessTask, run_in_process
-from ui.record_model import RecordTableModel
+from ui.operations import Change, Operation, TaskControl
 from ui.screens.base import Screen
-from ui.tables import table_view
+from ui.screens.plan_widgets import (
+    ExplanationDialog,
+    LoadFactorDelegate,
+    advice_model,
+    changes_model,
+    flight_loads_model,
+    history_model,
+    number_text,
+    plan_table,
+    reasons_model,
+    set_widths,
+    unplaced_model,
+)
 
 #: Most unplaced people listed at once (filter by reason to see the rest of a large list).
 UNPLACED_LIMIT = 5000
@@ -70,90 +71,6 @@ CHANGES_LIMIT = 5000
 DIFF_CACHE_SIZE = 20
 #: Progress updates per second passed on from the solver (it may report far more often).
 PROGRESS_HZ = 20.0
-RIGHT = Qt.AlignmentFlag.AlignRight
-
-
-def _number(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
-    return f"{value:,}"
-
-
-def _percent(value: Any) -> str:
-    return "" if value is None else f"{100 * value:.0f} %"
-
-
-def _money(value: Any) -> str:
-    return "" if value is None else f"{value:,.0f}"
-
-
-def load_colour(factor: float) -> QColor:
-    """Red under half full, amber under 80 %, green from 80 % (audits count < 80 % as under-used)."""
-    if factor >= 0.8:
-        return QColor("#81c784")
-    if factor >= 0.5:
-        return QColor("#ffcc80")
-    return QColor("#ef9a9a")
-
-
-class LoadFactorDelegate(QStyledItemDelegate):
-    """Paints a cell's load factor (the row record's ``load_factor``) as a coloured bar with the
-    percentage on top. GUI thread only."""
-
-    def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        text, opt.text = opt.text, ""
-        widget = opt.widget
-        style = widget.style() if widget is not None else None
-        if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
-        record = index.data(Qt.ItemDataRole.UserRole)
-        factor = float(getattr(record, "load_factor", 0.0) or 0.0)
-        bar = opt.rect.adjusted(3, 4, -3, -4)
-        painter.save()
-        painter.fillRect(
-            QRect(bar.left(), bar.top(), round(bar.width() * min(factor, 1.0)), bar.height()),
-            load_colour(factor),
-        )
-        painter.setPen(opt.palette.color(opt.palette.ColorRole.Text))
-        painter.drawText(
-            opt.rect.adjusted(6, 0, -6, 0),
-            int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight),
-            text,
-        )
-        painter.restore()
-
-
-def _table(model: RecordTableModel, name: str) -> QTableView:
-    return table_view(model, name, single_selection=True)  # rows come pre-ordered
-
-
-def _widths(view: QTableView, widths: tuple[int, ...]) -> None:
-    for column, width in enumerate(widths):
-        view.setColumnWidth(column, width)
-
-
-class ExplanationDialog(QDialog):
-    """Shows ``explain.explain(...).text()`` for one person (read-only, selectable)."""
-
-    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("explanationDialog")
-        self.setWindowTitle(title)
-        self.text = QPlainTextEdit(self)
-        self.text.setObjectName("explanationText")
-        self.text.setReadOnly(True)
-        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.text.setPlainText(text)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.text)
-        layout.addWidget(buttons)
-        self.resize(760, 420)
 
 
 class PlanScreen(Screen):
@@ -164,8 +81,8 @@ class PlanScreen(Screen):
     def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(ctx, actor, parent)
         self._loaded = False
-        self._plan_task: ProcessTask | None = None
-        self._advice_task: Task | None = None
+        self._plan_task: Operation[PlanOutcome | PlanSummary] | None = None
+        self._advice_task: Operation[Consolidation] | None = None
         self._advice_generation = 0
         self._view_generation = 0
         self._runs: list[PlanRunRow] = []
@@ -249,14 +166,9 @@ class PlanScreen(Screen):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.summary[key] = value
             form.addRow(f"{label}:", value)
-        self.reasons = RecordTableModel(
-            [("reason", "Not placed because"), ("people", "People"), ("meaning", "Meaning")],
-            self,
-            formatters={"people": _number},
-            alignments={"people": RIGHT},
-        )
-        self.reasons_view = _table(self.reasons, "reasonsTable")
-        _widths(self.reasons_view, (230, 80))
+        self.reasons = reasons_model(self)
+        self.reasons_view = plan_table(self.reasons, "reasonsTable")
+        set_widths(self.reasons_view, (230, 80))
         self.reasons_view.setToolTip("Double-click a reason to list those people")
         self.reasons_view.doubleClicked.connect(self._reason_chosen)
         layout = QVBoxLayout(page)
@@ -267,41 +179,10 @@ class PlanScreen(Screen):
 
     def _build_flights(self) -> QWidget:
         page = QWidget()
-        self.flights = RecordTableModel(
-            [
-                ("code", "Flight"),
-                ("departure_utc", "Departure"),
-                ("stops", "Stops"),
-                ("seats", "Seats"),
-                ("placed", "Placed"),
-                ("load_factor", "Load factor"),
-                ("escorts_used", "Escorts used"),
-                ("escorts_available", "Escorts"),
-                ("medical_used", "Medical used"),
-                ("medical_available", "Medical"),
-                ("wheelchair_used", "Wheelchair used"),
-                ("wheelchair_available", "Wheelchair"),
-                ("status", "Status"),
-            ],
-            self,
-            formatters={"load_factor": _percent, "escorts_used": _number},
-            alignments={
-                k: RIGHT
-                for k in (
-                    "seats",
-                    "placed",
-                    "escorts_used",
-                    "escorts_available",
-                    "medical_used",
-                    "medical_available",
-                    "wheelchair_used",
-                    "wheelchair_available",
-                )
-            },
-        )
-        self.flights_view = _table(self.flights, "flightsTable")
+        self.flights = flight_loads_model(self)
+        self.flights_view = plan_table(self.flights, "flightsTable")
         self.flights_view.setItemDelegateForColumn(5, LoadFactorDelegate(self.flights_view))
-        _widths(self.flights_view, (80, 160, 110, 55, 60, 150, 95, 65, 100, 70, 115, 85))
+        set_widths(self.flights_view, (80, 160, 110, 55, 60, 150, 95, 65, 100, 70, 115, 85))
         self.flights_total = QLabel("")
         self.flights_total.setObjectName("flightsTotal")
         layout = QVBoxLayout(page)
@@ -318,20 +199,9 @@ class PlanScreen(Screen):
         self.unplaced_count.setObjectName("unplacedCount")
         self.explain_button = QPushButton("Explain…")
         self.explain_button.setObjectName("explainPerson")
-        self.unplaced = RecordTableModel(
-            [
-                ("case_number", "Case number"),
-                ("name", "Name"),
-                ("nationality", "Nationality"),
-                ("priority", "Priority"),
-                ("reason", "Reason"),
-                ("detail", "Detail"),
-            ],
-            self,
-            alignments={"priority": RIGHT},
-        )
-        self.unplaced_view = _table(self.unplaced, "unplacedTable")
-        _widths(self.unplaced_view, (110, 260, 90, 65, 220))
+        self.unplaced = unplaced_model(self)
+        self.unplaced_view = plan_table(self.unplaced, "unplacedTable")
+        set_widths(self.unplaced_view, (110, 260, 90, 65, 220))
         self.unplaced_view.setToolTip("Double-click (or Enter) to see why the person was not placed")
         self.unplaced_view.doubleClicked.connect(lambda index: self.explain_row(index.row()))
         self.unplaced_view.activated.connect(lambda index: self.explain_row(index.row()))
@@ -361,19 +231,9 @@ class PlanScreen(Screen):
             self.change_filter.addItem(label, kind)
         self.changes_label = QLabel("")
         self.changes_label.setObjectName("changesLabel")
-        self.changes = RecordTableModel(
-            [
-                ("kind", "Change"),
-                ("case_number", "Case number"),
-                ("name", "Name"),
-                ("from_stop", "From"),
-                ("to_stop", "To"),
-                ("reason", "Reason (dropped)"),
-            ],
-            self,
-        )
-        self.changes_view = _table(self.changes, "changesTable")
-        _widths(self.changes_view, (80, 110, 260, 130, 130))
+        self.changes = changes_model(self)
+        self.changes_view = plan_table(self.changes, "changesTable")
+        set_widths(self.changes_view, (80, 110, 260, 130, 130))
         self.change_filter.currentIndexChanged.connect(lambda _i: self._show_changes())
         top = QHBoxLayout()
         top.addWidget(QLabel("Show:"))
@@ -406,20 +266,9 @@ class PlanScreen(Screen):
         )
         self.advice_total.setObjectName("adviceTotal")
         self.advice_total.setWordWrap(True)
-        self.advice = RecordTableModel(
-            [
-                ("code", "Flight"),
-                ("departure_utc", "Departure"),
-                ("hours", "Flight hours"),
-                ("cost_saved", "Cost saved"),
-                ("people", "People to move"),
-            ],
-            self,
-            formatters={"cost_saved": _money, "hours": lambda v: f"{v:.2f}"},
-            alignments={"hours": RIGHT, "cost_saved": RIGHT, "people": RIGHT},
-        )
-        self.advice_view = _table(self.advice, "adviceTable")
-        _widths(self.advice_view, (90, 150, 100, 110))
+        self.advice = advice_model(self)
+        self.advice_view = plan_table(self.advice, "adviceTable")
+        set_widths(self.advice_view, (90, 150, 100, 110))
         self.advice_button.clicked.connect(self.find_cancellable)
         self.advice_cancel.clicked.connect(self.cancel_advice)
         top = QHBoxLayout()
@@ -436,30 +285,9 @@ class PlanScreen(Screen):
 
     def _build_history(self) -> QWidget:
         page = QWidget()
-        self.history = RecordTableModel(
-            [
-                ("id", "Run"),
-                ("started_at", "When"),
-                ("created_by", "Who"),
-                ("status", "Status"),
-                ("placed", "Placed"),
-                ("objective", "Objective"),
-                ("bound", "Bound"),
-                ("gap", "Gap"),
-                ("seconds", "Seconds"),
-            ],
-            self,
-            formatters={
-                "objective": _number,
-                "bound": _number,
-                "placed": _number,
-                "gap": lambda v: "" if v is None else f"{100 * v:.2f} %",
-                "seconds": lambda v: "" if v is None else f"{v:.1f}",
-            },
-            alignments={k: RIGHT for k in ("id", "placed", "objective", "bound", "gap", "seconds")},
-        )
-        self.history_view = _table(self.history, "historyTable")
-        _widths(self.history_view, (60, 150, 110, 100, 80, 90, 90, 80))
+        self.history = history_model(self)
+        self.history_view = plan_table(self.history, "historyTable")
+        set_widths(self.history_view, (60, 150, 110, 100, 80, 90, 90, 80))
         self.history_view.setToolTip("Double-click a run to show it")
         self.history_view.doubleClicked.connect(
             lambda index: self.show_run(self.history.record(index.row()).id)
@@ -475,9 +303,9 @@ class PlanScreen(Screen):
             self._loaded = True
             self.reload_runs()
 
-    def on_data_changed(self, topic: str) -> None:
-        # "plan" comes from this screen, which has shown the new run already.
-        if topic in ("people", "flights") and self._loaded:
+    def on_data_changed(self, change: Change) -> None:
+        # PLAN comes from this screen, which has shown the new run already.
+        if change & (Change.PEOPLE | Change.FLIGHTS) and self._loaded:
             self.reload_runs(keep=self._current.id if self._current else None)
 
     @property
@@ -567,13 +395,13 @@ class PlanScreen(Screen):
         self.progress.setFormat("Starting…")
 
         # A child process: the solver and the bulk database work never hold this window's GIL.
-        self._plan_task = run_in_process(
-            self.plan_job,
-            (ctx.settings, actor, limit),
-            self._plan_done,
-            self._plan_failed,
-            self._plan_progress,
-            owner=self,
+        self._plan_task = (
+            Operation[PlanOutcome | PlanSummary](self)
+            .success(self._plan_done)
+            .failure(self._plan_failed)
+            .progress(self._plan_progress)
+            .changes(Change.PLAN)
+            .run_in_process(self.plan_job, (ctx.settings, actor, limit))
         )
         self.status_message.emit(f"Planning (at most {limit:.0f} s)…")
         self._update_actions()
@@ -589,7 +417,7 @@ class PlanScreen(Screen):
     def _plan_progress(self, fraction: float, message: str) -> None:
         if self._plan_task is None:
             return
-        if not self._plan_task.should_stop():
+        if not self._plan_task.cancel_requested:
             self.progress.setFormat(f"{message} — %p%" if message else "%p%")
         self.progress.setValue(round(1000 * max(fraction, self._last_progress)))
         self._last_progress = max(fraction, self._last_progress)
@@ -610,7 +438,6 @@ class PlanScreen(Screen):
             self._runs_shown(results.runs, summary.plan_run_id, results)
         else:
             self.reload_runs(keep=summary.plan_run_id)
-        self.data_changed.emit("plan")
 
     def _plan_failed(self, exc: BaseException, details: str) -> None:
         self._plan_task = None
@@ -632,7 +459,7 @@ class PlanScreen(Screen):
             box.finished.connect(lambda result: self._conflict_answered(box, result))
             self.conflict_box = box
             self.reload_runs()
-            self.data_changed.emit("plan")
+            self.announce_change(Change.PLAN)
             box.open()
             return
         self.progress.setFormat("The plan run failed")
@@ -655,8 +482,8 @@ class PlanScreen(Screen):
             self._loading.discard("runs")
             self._runs_shown(runs, keep)
 
-        self.run(
-            lambda uow: plan_results.plan_runs(uow, self.actor), shown, error_title="Could not load plans"
+        Operation(self, "Could not load plans").success(shown).run_in_uow(
+            self.ctx, lambda uow: plan_results.plan_runs(uow, self.actor)
         )
 
     def _runs_shown(
@@ -742,14 +569,16 @@ class PlanScreen(Screen):
         if results is not None:
             flights_shown(results.loads)
         else:
-            self.run(lambda uow: plan_results.flight_loads(uow, self.actor, run_id), flights_shown)
+            Operation(self).success(flights_shown).run_in_uow(
+                self.ctx, lambda uow: plan_results.flight_loads(uow, self.actor, run_id)
+            )
         if results is not None:
-            diff_shown(results.diff)  # type: ignore[arg-type]
+            diff_shown(results.diff)
         elif run_id in self._diffs:
             diff_shown(self._diffs[run_id])
         else:
-            self.run(
-                lambda uow: plan_results.plan_diff(uow, self.actor, run_id, limit=CHANGES_LIMIT), diff_shown
+            Operation(self).success(diff_shown).run_in_uow(
+                self.ctx, lambda uow: plan_results.plan_diff(uow, self.actor, run_id, limit=CHANGES_LIMIT)
             )
         if results is not None and results.unplaced_limit >= min(UNPLACED_LIMIT, run.not_placed):
             self._load_unplaced(results.unplaced[:UNPLACED_LIMIT])
@@ -771,8 +600,8 @@ class PlanScreen(Screen):
         share = f" ({run.placed / run.eligible:.1%} of the eligible)" if run.eligible else ""
         s["placed"].setText(f"{run.placed:,}{share}")
         s["not_placed"].setText(f"{run.not_placed:,}")
-        s["objective"].setText(_number(run.objective))
-        s["bound"].setText(_number(run.bound))
+        s["objective"].setText(number_text(run.objective))
+        s["bound"].setText(number_text(run.bound))
         gap = "" if run.gap is None else f"{100 * run.gap:.3f} %"
         s["gap"].setText(gap + (" (proven optimal)" if run.gap == 0 else ""))
         limit = f" of {run.time_limit:.0f} s allowed" if run.time_limit else ""
@@ -821,10 +650,9 @@ class PlanScreen(Screen):
         if rows is not None and reason is None:
             shown(rows)
             return
-        self.run(
+        Operation(self, "Could not load the people not placed").success(shown).run_in_uow(
+            self.ctx,
             lambda uow: plan_results.unplaced(uow, self.actor, run.id, reason=reason, limit=UNPLACED_LIMIT),
-            shown,
-            error_title="Could not load the people not placed",
         )
 
     def _explain_selected(self) -> None:
@@ -844,10 +672,8 @@ class PlanScreen(Screen):
             dialog.finished.connect(lambda _r: setattr(self, "explanation", None))
             dialog.open()
 
-        self.run(
-            lambda uow: explain.explain(uow, self.actor, record.case_number),
-            shown,
-            error_title="Could not explain",
+        Operation(self, "Could not explain").success(shown).run_in_uow(
+            self.ctx, lambda uow: explain.explain(uow, self.actor, record.case_number)
         )
 
     # ------------------------------------------------------------ changes
@@ -881,9 +707,9 @@ class PlanScreen(Screen):
         self.advice_progress.setValue(0)
         self.advice_progress.setFormat("Starting…")
 
-        def work(task: Task) -> Consolidation:
+        def work(task: TaskControl) -> Consolidation:
             return plan_results.consolidation(
-                ctx.session_factory, actor, ctx.settings, time_limit=limit, progress=task.report_progress
+                ctx, actor, ctx.settings, time_limit=limit, progress=task.report_progress
             )
 
         def progress(fraction: float, message: str) -> None:
@@ -927,7 +753,13 @@ class PlanScreen(Screen):
             self._update_actions()
             show_error(self, "Could not find flights to cancel", exc, details)
 
-        self._advice_task = run_in_background(work, done, failed, progress)
+        self._advice_task = (
+            Operation[Consolidation](self)
+            .success(done)
+            .failure(failed)
+            .progress(progress)
+            .run_in_thread(work)
+        )
         self._update_actions()
 
     def cancel_advice(self) -> None:

@@ -7,7 +7,7 @@ service's refusals (last admin, stale version, wrong current password) inside th
 stale-version refusal (``StaleVersion``: someone else saved the account, named with the time) the
 edit dialog offers Reload, which reads the account as now stored (``ui.stale_reload``).
 Threading: GUI thread only; service calls (Argon2id hashing included) run on the thread pool
-through ``run_in_background`` with their own unit of work, committed there.
+through ``ui.operations.Operation``, each in its own unit of work.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
@@ -40,8 +39,8 @@ from planner.persistence.uow import UnitOfWork
 from planner.services import users
 from planner.services.auth import Actor
 from planner.services.users import MIN_PASSWORD_LENGTH, USERNAME_PATTERN, UserRow
-from ui.background import Task, run_in_background
 from ui.errors import show_error
+from ui.operations import Change, Operation
 from ui.record_model import RecordTableModel, format_value
 from ui.screens.base import Screen
 from ui.stale_reload import StaleReloadMixin
@@ -57,11 +56,6 @@ COLUMNS = [
 ]
 COLUMN_WIDTHS = (150, 240, 110, 70, 110)
 ERROR_STYLE = "color:#a50e0e;"
-
-
-def _alive(widget: QWidget, fn: Callable[..., None]) -> Callable[..., None]:
-    """``fn`` unless ``widget`` was deleted meanwhile (a background result arriving late)."""
-    return lambda *args: fn(*args) if shiboken6.isValid(widget) else None
 
 
 def is_locked(row: UserRow, now: datetime | None = None) -> bool:
@@ -106,12 +100,12 @@ class UsersTableModel(RecordTableModel):
 # ---------------------------------------------------------------- dialogs
 
 
-class ServiceDialog(QDialog):
-    """A form whose OK runs one service call in the background; refusals show in the dialog.
+class AccountFormDialog(QDialog):
+    """A form whose OK runs one service call as an ``Operation``; refusals show in the dialog.
 
     Subclasses fill ``self.form``, and implement ``problems()`` (local checks, one message each)
-    and ``work()`` (returns ``fn(uow)``; the dialog commits after it). ``result_value`` holds what
-    the service returned once the dialog is accepted."""
+    and ``work()`` (returns ``fn(uow)``, a service call that commits). ``result_value`` holds what the service returned once
+    the dialog is accepted; the operation announces ``Change.USERS`` to the screen that owns it."""
 
     ok_text = "OK"
 
@@ -177,13 +171,9 @@ class ServiceDialog(QDialog):
         self.message.setStyleSheet("")
         self.message.setText("Saving…")
 
-        def job(_task: Task) -> Any:
-            with self.ctx.uow() as uow:
-                result = fn(uow)
-                uow.commit()
-                return result
-
-        run_in_background(job, _alive(self, self._done), _alive(self, self._failed))
+        Operation(self).success(self._done).failure(self._failed).changes(Change.USERS).run_in_uow(
+            self.ctx, fn, write=True
+        )
 
     def _done(self, result: Any) -> None:
         self.result_value = result
@@ -214,7 +204,7 @@ def _role_combo(parent: QWidget, current: str = Role.OFFICER.value) -> QComboBox
     return combo
 
 
-class AddUserDialog(ServiceDialog):
+class AddUserDialog(AccountFormDialog):
     ok_text = "Add user"
 
     def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
@@ -251,7 +241,7 @@ class AddUserDialog(ServiceDialog):
         )
 
 
-class EditUserDialog(StaleReloadMixin, ServiceDialog):
+class EditUserDialog(StaleReloadMixin, AccountFormDialog):
     """Role, display name and active of one account, saved with the ``row.version`` read; after a
     stale-version refusal Reload reads the account as now stored into the form (and ``row``)."""
 
@@ -314,7 +304,7 @@ class EditUserDialog(StaleReloadMixin, ServiceDialog):
         self.save_button.setEnabled(True)
 
 
-class ResetPasswordDialog(ServiceDialog):
+class ResetPasswordDialog(AccountFormDialog):
     ok_text = "Reset password"
 
     def __init__(self, ctx: AppContext, actor: Actor, username: str, parent: QWidget | None = None) -> None:
@@ -335,7 +325,7 @@ class ResetPasswordDialog(ServiceDialog):
         return lambda uow: users.reset_password(uow, actor, username, password)
 
 
-class ChangePasswordDialog(ServiceDialog):
+class ChangePasswordDialog(AccountFormDialog):
     """Any signed-in user changes their own password (File ▸ Change my password…)."""
 
     ok_text = "Change password"
@@ -378,7 +368,7 @@ class UsersScreen(Screen):
 
     def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(ctx, actor, parent)
-        self.dialog: ServiceDialog | None = None
+        self.dialog: AccountFormDialog | None = None
         self.buttons: dict[QAction, QPushButton] = {}
         self.model = UsersTableModel(self)
         self.table = table_view(
@@ -406,7 +396,7 @@ class UsersScreen(Screen):
         layout.addWidget(self.table)
         self._update_actions()
 
-    def _action(self, text: str, shortcut: str, slot: Callable[[], None], name: str) -> QAction:
+    def _action(self, text: str, shortcut: str, slot: Callable[[], object], name: str) -> QAction:
         action = QAction(text, self)
         action.setShortcut(QKeySequence(shortcut))
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)  # only while this screen shows
@@ -440,10 +430,8 @@ class UsersScreen(Screen):
                 self.select_user(keep)
             self._update_actions()
 
-        self.run(
-            lambda uow: users.list_accounts(uow, self.actor),
-            _alive(self, shown),
-            error_title="Could not list users",
+        Operation(self, "Could not list users").success(shown).run_in_uow(
+            self.ctx, lambda uow: users.list_accounts(uow, self.actor)
         )
 
     # ------------------------------------------------------------ selection
@@ -486,24 +474,23 @@ class UsersScreen(Screen):
 
     # ------------------------------------------------------------ actions
 
-    def _open(self, dialog: ServiceDialog, done_message: Callable[[Any], str]) -> ServiceDialog:
+    def _open(self, dialog: AccountFormDialog, done_message: Callable[[Any], str]) -> AccountFormDialog:
         self.dialog = dialog
 
         def finished(result: int) -> None:
             if result == QDialog.DialogCode.Accepted:
                 self.status_message.emit(done_message(dialog.result_value))
-                self.data_changed.emit("users")
             self.reload()
 
         dialog.finished.connect(finished)
         dialog.open()
         return dialog
 
-    def add_user(self) -> ServiceDialog:
+    def add_user(self) -> AccountFormDialog:
         dialog = AddUserDialog(self.ctx, self.actor, self)
         return self._open(dialog, lambda actor: f"User {actor.username} added ({actor.role.value})")
 
-    def edit_user(self) -> ServiceDialog | None:
+    def edit_user(self) -> AccountFormDialog | None:
         row = self.selected_user()
         if row is None:
             return None
@@ -511,7 +498,7 @@ class UsersScreen(Screen):
             EditUserDialog(self.ctx, self.actor, row, self), lambda r: f"User {r.username} saved"
         )
 
-    def reset_password(self) -> ServiceDialog | None:
+    def reset_password(self) -> AccountFormDialog | None:
         row = self.selected_user()
         if row is None:
             return None
@@ -526,14 +513,10 @@ class UsersScreen(Screen):
             return
         username = row.username
 
-        def work(uow: UnitOfWork) -> UserRow:
-            result = users.unlock_user(uow, self.actor, username)
-            uow.commit()
-            return result
-
         def done(result: UserRow) -> None:
             self.status_message.emit(f"User {result.username} unlocked")
-            self.data_changed.emit("users")
             self.reload()
 
-        self.run(work, _alive(self, done), write=True, error_title="Could not unlock the user")
+        Operation(self, "Could not unlock the user").success(done).changes(Change.USERS).run_in_uow(
+            self.ctx, lambda uow: users.unlock_user(uow, self.actor, username), write=True
+        )

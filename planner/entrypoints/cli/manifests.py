@@ -42,7 +42,6 @@ def cmd_manifest(ctx: AppContext, args: argparse.Namespace) -> int:
     actor = login(ctx)
     with ctx.uow() as uow:
         info = manifests.manifest_for_print(uow, actor, args.target)
-        uow.commit()
     with ctx.uow(write=False) as uow:
         pdf = manifests.manifest_pdf(uow, actor, args.target, revision=info.revision)
     write_whole(args.out, pdf)
@@ -60,7 +59,6 @@ def cmd_approve(ctx: AppContext, args: argparse.Namespace) -> int:
     actor = login(ctx)
     with ctx.uow() as uow:
         info = manifests.approve_manifest(uow, actor, args.flight)
-        uow.commit()
     print(f"{info.flight_code} revision {info.revision} APPROVED ({info.person_count} persons, frozen, sent)")
     return 0
 
@@ -89,7 +87,6 @@ def cmd_sign(ctx: AppContext, args: argparse.Namespace) -> int:
         p12_password = _p12_password()
     with ctx.uow() as uow:
         info = manifests.sign_manifest(uow, actor, args.flight, p12=p12, p12_password=p12_password)
-        uow.commit()
     print(
         f"{info.flight_code} revision {info.revision} SIGNED by {info.signed_by}"
         + (" with a PAdES signature" if info.pades_signed else "")
@@ -103,7 +100,6 @@ def cmd_paxlst(ctx: AppContext, args: argparse.Namespace) -> int:
     actor = login(ctx)
     with ctx.uow() as uow:
         text = manifests.export_paxlst(uow, actor, args.flight, sender=ctx.settings.paxlst_sender)
-        uow.commit()
     write_whole(args.out, text.encode("ascii"))
     print(f"PAXLST for {args.flight} -> {args.out}")
     return 0

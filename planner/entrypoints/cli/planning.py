@@ -29,7 +29,7 @@ def cmd_plan(ctx: AppContext, args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
         summary = planning.run_plan(
-            ctx.session_factory,
+            ctx,
             actor,
             ctx.settings,
             time_limit=args.time_limit,

@@ -47,7 +47,7 @@ def cmd_retention_apply(ctx: AppContext, args: argparse.Namespace) -> int:
         raise InvalidInput("--days must be zero or more")
     actor = login(ctx)
     days = ctx.settings.retention_days if args.days is None else args.days
-    report = retention.apply_retention(ctx.session_factory, actor, days=days, dry_run=args.dry_run)
+    report = retention.apply_retention(ctx, actor, days=days, dry_run=args.dry_run)
     print(report.summary())
     return 0
 

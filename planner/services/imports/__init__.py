@@ -9,7 +9,7 @@ or the per-kind functions ``import_roster`` / ``import_verification`` / ``import
 ``planner.services.imports.framework.run_import``: admin only; every error found in one pass; any error raises
 ``ImportRejected`` (an ``InvalidInput``) whose ``report`` holds the counts and every
 ``RowError(line, column, message)``; a dry run returns the ``ImportReport`` and writes nothing;
-otherwise the changes are made in ``uow`` and the caller commits.
+otherwise the changes are made in ``uow`` and committed (the service commits its own write).
 """
 
 from __future__ import annotations
@@ -27,13 +27,12 @@ from planner.services.imports.framework import (
     Importer,
     ImportRejected,
     ImportReport,
-    Progress,
-    StopCheck,
     run_import,
 )
 from planner.services.imports.reader import RowError
 from planner.services.imports.roster import RosterImporter
 from planner.services.imports.verification import VerificationImporter
+from solver.callbacks import Progress, ShouldStop
 
 #: Import kinds in the order a fresh database needs them.
 IMPORTERS: dict[str, type[Importer]] = {
@@ -54,7 +53,7 @@ def import_file(
     name: str | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
-    should_stop: StopCheck | None = None,
+    should_stop: ShouldStop | None = None,
 ) -> ImportReport:
     """Import ``source`` (a path, or the file's bytes with ``name``) as ``kind`` (see ``KINDS``)."""
     try:

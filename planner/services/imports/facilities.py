@@ -23,10 +23,9 @@ from planner.services.imports.framework import (
     ErrorSink,
     Importer,
     Outcome,
-    Progress,
     Row,
-    StopCheck,
 )
+from solver.callbacks import Progress, ShouldStop
 
 MAX_TRANSFER_HOURS = 240.0
 FACILITY_CODE = f.code(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", "a facility code (letters, digits, _ . -)")
@@ -109,7 +108,7 @@ class FacilitiesImporter(Importer):
         self.details = {"facilities_created": len(self.inserts), "facilities_updated": len(self.updates)}
         return outcomes
 
-    def apply(self, progress: Progress, should_stop: StopCheck) -> None:
+    def apply(self, progress: Progress, should_stop: ShouldStop) -> None:
         session = self.session
         for code, new, airports in self.inserts:
             facility = Facility(code=code, name=new["name"], city=new["city"])

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from planner.domain import fields as f
 from planner.domain.enums import FlightStatus, ManifestStatus
+from planner.domain.flight_fields import ESCORTS, FLIGHT_CODE, FLIGHT_FIELDS, SEATS, SLOTS
 from planner.persistence.audit import changed_fields
 from planner.persistence.bulk import bulk_update
 from planner.persistence.models import Airport, Assignment, Flight, FlightStop, Manifest
@@ -29,27 +30,12 @@ from planner.services.imports.framework import (
     ErrorSink,
     Importer,
     Outcome,
-    Progress,
     Row,
-    StopCheck,
 )
+from solver.callbacks import Progress, ShouldStop
 
-FLIGHT_FIELDS = (
-    "carrier",
-    "aircraft",
-    "departure_airport",
-    "departure_utc",
-    "seats",
-    "escort_officers",
-    "medical_slots",
-    "wheelchair_slots",
-    "status",
-)
-#: Capacity ranges of a flight, shared with the flight editor's service.
-SEATS = f.integer(0, 1000)
-ESCORTS = f.integer(0, 2000)
-SLOTS = f.integer(0, 1000)
-FLIGHT_CODE = f.code(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", "a flight id (letters, digits, _ . -)")
+#: The columns compared with the database (and audited): the flight's own fields and its status.
+COMPARED = (*FLIGHT_FIELDS, "status")
 
 
 class FlightsImporter(Importer):
@@ -70,7 +56,7 @@ class FlightsImporter(Importer):
         #: code -> (id, version, comparable fields)
         self.existing: dict[str, tuple[int, int, dict[str, Any]]] = {}
         for row in s.execute(sa.select(table)).mappings():
-            values = {name: row[name] for name in FLIGHT_FIELDS}
+            values = {name: row[name] for name in COMPARED}
             values["stops"] = ";".join(a for _i, _s, a in self.stops[row["id"]])
             self.existing[row["code"]] = (row["id"], row["version"], values)
         self.locked: dict[int, str] = {
@@ -129,7 +115,7 @@ class FlightsImporter(Importer):
         for row in rows:
             v = row.values
             code = v["flight_id"]
-            new = {name: v[name] for name in FLIGHT_FIELDS if name != "departure_utc"}
+            new = {name: v[name] for name in COMPARED if name != "departure_utc"}
             new["departure_utc"] = v["departure_time"]
             new["stops"] = ";".join(v["stops"])
             existing = self.existing.get(code)
@@ -161,11 +147,11 @@ class FlightsImporter(Importer):
         self.details = {"flights_created": len(self.inserts), "flights_updated": len(self.updates)}
         return outcomes
 
-    def apply(self, progress: Progress, should_stop: StopCheck) -> None:
+    def apply(self, progress: Progress, should_stop: ShouldStop) -> None:
         session = self.session
         stop_table = FlightStop.__table__
         for code, new, stops in self.inserts:
-            flight = Flight(code=code, **{k: new[k] for k in FLIGHT_FIELDS})
+            flight = Flight(code=code, **{k: new[k] for k in COMPARED})
             session.add(flight)
             session.flush()
             session.execute(
@@ -178,7 +164,7 @@ class FlightsImporter(Importer):
             session,
             Flight.__table__,
             [
-                {"id": fid, "version": version + 1, **{k: new[k] for k in FLIGHT_FIELDS}}
+                {"id": fid, "version": version + 1, **{k: new[k] for k in COMPARED}}
                 for _code, fid, version, new, _stops, _changes in self.updates
             ],
             guard_version=True,

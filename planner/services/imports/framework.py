@@ -12,7 +12,7 @@
 6. any error -> ``ImportRejected`` (an ``InvalidInput``: exit 2) carrying the full ``ImportReport``,
    with nothing written; a dry run -> the report, nothing written;
 7. otherwise ``Importer.apply`` writes with bulk statements and the audit events (changed fields
-   old -> new) are appended. The caller commits: the whole file is one transaction.
+   old -> new) are appended, and the unit of work is committed: the whole file is one transaction.
 
 ``progress(fraction, message)`` is called now and then; ``should_stop()`` is polled and a true
 answer raises ``ImportCancelled`` (nothing is committed).
@@ -23,7 +23,7 @@ from __future__ import annotations
 import gc
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,17 +33,15 @@ import sqlalchemy as sa
 
 from planner.domain.enums import Role
 from planner.domain.errors import InvalidInput, PlannerError
-from planner.domain.fields import CONTROL_CHARS, FieldError, Parser
+from planner.domain.fields import Column, RowError, parse_record
 from planner.persistence import audit
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
 from planner.services.imports import reader
-from planner.services.imports.reader import RowError
+from solver.callbacks import Progress, ShouldStop
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
-StopCheck = Callable[[], bool]
 Outcome = Literal["new", "updated", "unchanged"]
 
 #: Rows between two progress calls / cancellation polls.
@@ -62,17 +60,6 @@ class ImportRejected(InvalidInput):
 
 class ImportCancelled(PlannerError):
     """``should_stop()`` asked to stop; nothing was committed."""
-
-
-@dataclass(frozen=True)
-class Column:
-    """One CSV column: ``parse`` turns non-empty stripped text into a value (``None``: keep the
-    text); an empty optional field becomes ``None``; ``max_length`` limits the text."""
-
-    name: str
-    parse: Parser | None = None
-    required: bool = True
-    max_length: int = 200
 
 
 @dataclass(slots=True)
@@ -198,7 +185,7 @@ class Importer(ABC):
         """Compare valid rows with the database; one outcome per row; remember what to write."""
 
     @abstractmethod
-    def apply(self, progress: Progress, should_stop: StopCheck) -> None:
+    def apply(self, progress: Progress, should_stop: ShouldStop) -> None:
         """Write what ``plan`` found (bulk statements); queue audit events in ``self.events``."""
 
     # ---- helpers for subclasses
@@ -211,7 +198,7 @@ class Importer(ABC):
         statement: Any,
         rows: Sequence[Mapping[str, Any]],
         progress: Progress,
-        should_stop: StopCheck,
+        should_stop: ShouldStop,
         message: str,
     ) -> None:
         """Write ``rows`` in batches of ``WRITE_BATCH``: ``statement`` is an SQLAlchemy statement
@@ -242,48 +229,9 @@ def _read_source(source: Path | str | bytes) -> bytes:
 
 
 def _parse_record(record: reader.Record, columns: Sequence[Column], errors: ErrorSink) -> Row | None:
-    values: dict[str, Any] = {}
-    raw = record.values
-    ok = True
-    check_controls = CONTROL_CHARS.search("".join(raw.values())) is not None
-    for column in columns:
-        text = raw[column.name].strip()
-        if check_controls and (bad := CONTROL_CHARS.search(text)):
-            errors.add(record.line, column.name, f"control character U+{ord(bad.group()):04X} is not allowed")
-            ok = False
-            continue
-        if not text:
-            if column.required:
-                errors.add(record.line, column.name, "is required")
-                ok = False
-            values[column.name] = None
-            continue
-        if len(text) > column.max_length:
-            errors.add(
-                record.line, column.name, f"is {len(text)} characters long (at most {column.max_length})"
-            )
-            ok = False
-            continue
-        if column.parse is None:
-            values[column.name] = text
-            continue
-        try:
-            values[column.name] = column.parse(text)
-        except FieldError as exc:
-            errors.add(record.line, column.name, str(exc))
-            ok = False
-    return Row(record.line, values) if ok else None
-
-
-def parse_fields(raw: Mapping[str, str], columns: Sequence[Column]) -> tuple[dict[str, Any], list[str]]:
-    """Parse one record given as text per column name exactly as a file's row is parsed (control
-    characters, required, length, the column's parser), for editors that share an import's field
-    rules. Returns the typed values and one ``column: message`` per problem; the values are
-    complete only when there is no problem. A column missing from ``raw`` counts as empty."""
-    errors: list[RowError] = []
-    record = reader.Record(0, {column.name: raw.get(column.name, "") for column in columns})
-    row = _parse_record(record, columns, ErrorSink(errors))
-    return (row.values if row else {}), [f"{e.column}: {e.message}" for e in errors]
+    """The record's typed values by ``columns`` (``planner.domain.fields.parse_record``)."""
+    values = parse_record(record.line, record.values, columns, errors.errors)
+    return Row(record.line, values) if values is not None else None
 
 
 @contextmanager
@@ -296,7 +244,7 @@ def bulk_mode(uow: UnitOfWork) -> Iterator[None]:
     sqlite = uow.dialect == "sqlite"
     connection = uow.session.connection()
     if sqlite:
-        previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        previous = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
         connection.exec_driver_sql("PRAGMA cache_size=-131072")
     try:
         yield
@@ -324,30 +272,33 @@ def run_import(
     name: str | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
-    should_stop: StopCheck | None = None,
+    should_stop: ShouldStop | None = None,
 ) -> ImportReport:
     """Validate ``source`` (a path or the file's bytes) and, unless ``dry_run``, apply it in ``uow``.
 
     ``name`` is the file name used in messages (default: the path as given). Raises
     ``PermissionDenied`` for non-admins, ``InvalidInput`` for an unreadable file,
     ``ImportRejected`` (with the report) when any row is invalid, ``ImportCancelled`` on request.
-    Does not commit: the caller commits the unit of work (nothing is pending after a dry run).
+    Commits ``uow`` when it wrote the file (never after a dry run or a rejection).
     """
     kind = importer_class.kind
     authorize(uow, actor, Role.ADMIN, f"import {kind}")
     source_name = name or (str(source) if not isinstance(source, bytes) else f"{kind}.csv")
     with bulk_mode(uow):
-        return _pipeline(
+        report = _pipeline(
             importer_class(uow, actor, source_name),
             source,
             dry_run,
             progress or _quiet,
             should_stop or _never,
         )
+    if not dry_run:
+        uow.commit()
+    return report
 
 
 def _pipeline(
-    importer: Importer, source: Path | str | bytes, dry_run: bool, progress: Progress, should_stop: StopCheck
+    importer: Importer, source: Path | str | bytes, dry_run: bool, progress: Progress, should_stop: ShouldStop
 ) -> ImportReport:
     """Steps 2–7 of the module docstring (``run_import`` has authorised the actor)."""
     kind, source_name, uow = importer.kind, importer.source, importer.uow

@@ -21,6 +21,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from planner.domain.fields import RowError
+
 #: (byte-order mark, codec, name shown to the user); longest marks first.
 _BOMS: tuple[tuple[bytes, str, str], ...] = (
     (codecs.BOM_UTF8, "utf-8", "UTF-8 with BOM"),
@@ -32,20 +34,6 @@ _NO_BOM_CANDIDATES: tuple[tuple[str, str], ...] = (("utf-8", "UTF-8"), ("gb18030
 _WHITESPACE = re.compile(r"\s+")
 #: Most lines reported for an undecodable file (each bad line costs a decode attempt).
 MAX_DECODE_ERRORS = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """One problem: ``line`` is the physical line (1 = header), ``column`` a column name or
-    ``header`` / ``encoding`` / ``row`` for problems that belong to no single field."""
-
-    line: int
-    column: str
-    message: str
-
-    def format(self, source: str) -> str:
-        """``FILE:LINE: column: message`` — the form the command line prints."""
-        return f"{source}:{self.line}: {self.column}: {self.message}"
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,25 @@ Rules beyond the field formats (DESIGN.md, "CSV files"):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Sequence
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
 from planner.domain import fields as f
-from planner.domain.enums import CustodyStatus, MedicalNeed, OrderStatus, RiskLevel, Sex
+from planner.domain.enums import OrderStatus, Sex
+from planner.domain.person_fields import (
+    CUSTODY_STATUS,
+    FAMILY_GROUP,
+    HOLD_UNTIL,
+    HOLD_WITHOUT_REASON,
+    LEGAL_HOLD,
+    MEDICAL_NEED,
+    PRIORITY,
+    RISK_LEVEL,
+    mixed_family_message,
+)
 from planner.persistence.audit import changed_fields
 from planner.persistence.bulk import bulk_insert, bulk_update
 from planner.persistence.models import Facility, Person, utc_now
@@ -30,10 +41,9 @@ from planner.services.imports.framework import (
     ErrorSink,
     Importer,
     Outcome,
-    Progress,
     Row,
-    StopCheck,
 )
+from solver.callbacks import Progress, ShouldStop
 
 #: Person attributes compared and audited (the facility as ``facility_code``).
 PERSON_FIELDS = (
@@ -58,32 +68,8 @@ PERSON_FIELDS = (
 )
 _TEXT_DEFAULT_EMPTY = ("given_names", "native_name", "place_of_birth")
 
-# Columns of the fields an officer may also change one person at a time
-# (``planner.services.people.update_person`` parses its input with these same columns).
-RISK_LEVEL = Column("risk_level", f.enum(RiskLevel))
-MEDICAL_NEED = Column("medical_need", f.enum(MedicalNeed))
-FAMILY_GROUP = Column(
-    "family_group",
-    f.code(r"[A-Za-z0-9][A-Za-z0-9_.\-/]*", "a family group id (letters, digits, _ . - /)"),
-    required=False,
-    max_length=32,
-)
-LEGAL_HOLD = Column("legal_hold", required=False)
-HOLD_UNTIL = Column("hold_until", f.iso_date, required=False)
-PRIORITY = Column("priority", f.integer(1, 5))
-CUSTODY_STATUS = Column("custody_status", f.enum(CustodyStatus))
-#: The message for an end date without a reason (a hold needs a reason; it may be open-ended).
-HOLD_WITHOUT_REASON = "a hold end date needs a legal_hold reason"
-
-
-def mixed_family_message(group: str, where_by_nationality: Mapping[str, Sequence[str]]) -> str:
-    """The error for family group ``group`` whose members (described by where they are, e.g.
-    ``line 7`` or ``A123456789 in the database``) have more than one nationality."""
-    described = "; ".join(
-        f"{nat}: {', '.join(where[:5])}{' …' if len(where) > 5 else ''}"
-        for nat, where in sorted(where_by_nationality.items())
-    )
-    return f"family group {group} mixes nationalities ({described}); a family travels together"
+# The columns of the fields an officer may also change one person at a time live in
+# ``planner.domain.person_fields`` (``planner.services.people.update_person`` parses with them).
 
 
 class RosterImporter(Importer):
@@ -205,7 +191,7 @@ class RosterImporter(Importer):
         out["facility_id"] = self.facility_ids[code] if code is not None else None
         return out
 
-    def apply(self, progress: Progress, should_stop: StopCheck) -> None:
+    def apply(self, progress: Progress, should_stop: ShouldStop) -> None:
         now = utc_now()
         inserts = [
             {**self._db_values(v), "created_at": now, "updated_at": now, "version": 1} for v in self.inserts

@@ -39,10 +39,9 @@ from planner.services.imports.framework import (
     ErrorSink,
     Importer,
     Outcome,
-    Progress,
     Row,
-    StopCheck,
 )
+from solver.callbacks import Progress, ShouldStop
 
 DOCUMENT_COLUMNS = ("document_type", "document_number", "document_issued", "document_expires")
 DOCUMENT_NUMBER = f.code(r"[A-Za-z0-9][A-Za-z0-9\-/]*", "a document number (letters, digits, - /)")
@@ -237,7 +236,7 @@ class VerificationImporter(Importer):
         }
         return outcomes
 
-    def apply(self, progress: Progress, should_stop: StopCheck) -> None:
+    def apply(self, progress: Progress, should_stop: ShouldStop) -> None:
         now = utc_now()
         importer = self.actor.username
         verifications = [
@@ -303,8 +302,8 @@ class VerificationImporter(Importer):
         for case, key, new in self.new_documents:
             created = {k: [None, v.isoformat()] for k, v in new.items() if v is not None}
             documents[key] = (case, "created", created)
-        for case, key, _did, _version, _new, changes in self.changed_documents:
-            documents[key] = (case, "updated", changes)
+        for case, key, _did, _version, _new, document_changes in self.changed_documents:
+            documents[key] = (case, "updated", document_changes)
         rows = {row.line: row for row, _pid in self.new_verifications}
         for values in verifications:
             v = rows[values["source_line"]].values

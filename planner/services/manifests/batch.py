@@ -1,15 +1,17 @@
 """All manifests at once: the current revision of every PLANNED flight with people, as PDFs in a folder.
 
 :func:`render_all_manifests` is the one manifest service that owns its transactions (it is given
-``open_uow``, e.g. ``AppContext.uow``), because holding a write lock for minutes of rendering would
-block every other writer:
+the ``AppContext`` and opens each with ``ctx.uow``), because holding a write lock for minutes of
+rendering would block every other writer:
 
 1. one write unit of work (committed): for each PLANNED flight, build the content from the current
    plan in bulk; where the newest revision no longer matches, prepare a new DRAFT revision exactly as
    :func:`planner.services.manifests.workflow.prepare_manifest` would (an older never-approved DRAFT is
    superseded; each revision is audited). Flights the workflow would refuse (people the manifest may
    not carry, additions after the cut-off) are skipped, listed in the report and audited in one
-   ``manifest.batch.refused`` event; their newest stored revision, if any, is not written either.
+   ``manifest.batch.refused`` event committed with the other flights' revisions (a partial
+   refusal: not ``audit.refuse``, which would roll those back); their newest stored revision, if
+   any, is not written either.
 2. rendering from the stored content, without any database lock, in ``workers`` processes (spawned,
    so it is safe from a GUI worker thread). A PAdES-signed revision is written as its stored file.
 
@@ -24,7 +26,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,6 +37,7 @@ import sqlalchemy as sa
 from planner.domain.enums import FlightStatus, ManifestStatus, Role
 from planner.files import replaced_whole
 from planner.persistence import audit
+from planner.persistence.context import AppContext
 from planner.persistence.models import Flight, Manifest, ManifestSignature
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
@@ -43,11 +45,10 @@ from planner.services.current_plan import current_draft_plan_id
 from planner.services.manifests import workflow
 from planner.services.manifests.build import build_contents
 from planner.services.manifests.content import content_sha256
+from solver.callbacks import Progress, ShouldStop
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
-StopCheck = Callable[[], bool]
 
 #: Share of the progress bar for step 1 (preparing revisions).
 PREPARE_SHARE = 0.1
@@ -161,18 +162,18 @@ def _prepare_all(uow: UnitOfWork, actor: Actor, now: datetime) -> tuple[list[int
 
 
 def render_all_manifests(
-    open_uow: Callable[..., UnitOfWork],
+    ctx: AppContext,
     actor: Actor,
     out_dir: str | Path,
     *,
     now: datetime | None = None,
     progress: Progress | None = None,
-    should_stop: StopCheck | None = None,
+    should_stop: ShouldStop | None = None,
     workers: int | None = None,
 ) -> BatchReport:
     """Officer+: write the current revision of every PLANNED flight with people to ``out_dir``.
 
-    ``open_uow(write=...)`` opens a unit of work (``AppContext.uow``). ``workers`` processes render
+    Two transactions of ``ctx`` (step 1 committed here, step 2 read-only). ``workers`` processes render
     (default: the number of CPUs, at most 4; 1 renders in this process). See the module doc.
     """
     started = time.perf_counter()
@@ -183,7 +184,7 @@ def render_all_manifests(
     target.mkdir(parents=True, exist_ok=True)
 
     progress(0.0, "preparing manifests")
-    with open_uow() as uow:
+    with ctx.uow() as uow:
         authorize(uow, actor, Role.OFFICER, "write all manifests")
         ids, prepared, skipped = _prepare_all(uow, actor, now)
         flights = uow.session.execute(
@@ -192,7 +193,7 @@ def render_all_manifests(
         uow.commit()
     progress(PREPARE_SHARE, f"{prepared} new revisions; rendering {len(ids)} manifests")
 
-    with open_uow(write=False) as uow:
+    with ctx.uow(write=False) as uow:
         rows = (
             uow.session.execute(
                 sa.select(Manifest.id, Flight.code, Manifest.revision, Manifest.status, Manifest.content_json)
@@ -234,11 +235,11 @@ def render_all_manifests(
 
     workers = workers if workers is not None else min(4, os.cpu_count() or 1)
     if workers <= 1 or len(jobs) <= 1:
-        for _code, content_json, path in jobs:
+        for _code, content_json, job_path in jobs:
             if should_stop():
                 cancelled = True
                 break
-            files.append(Path(_render_job(content_json, path)))
+            files.append(Path(_render_job(content_json, job_path)))
             tick()
     else:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:

@@ -29,14 +29,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from planner.domain.eligibility.scalar import (
-    CountryRuleFacts,
-    DocumentFacts,
-    PersonFacts,
-    StopFacts,
-    VerificationFacts,
-    check_person,
-)
+from planner.domain.eligibility import CountryRuleFacts, StopFacts, check_person, reason_label
 from planner.domain.enums import DocumentStatus, ManifestStatus, ReasonCode, VerificationResult
 from planner.persistence.models import (
     Airport,
@@ -49,11 +42,8 @@ from planner.persistence.models import (
     TravelDocument,
 )
 from planner.persistence.uow import UnitOfWork
+from planner.services.eligibility_facts import CHUNK, person_facts_of, rows_in, rule_facts, stop_facts
 from planner.services.manifests.content import ManifestContent, ManifestRow, StopSection
-from planner.services.reference import rule_facts
-
-#: Ids per ``IN (…)`` list (well under SQLite's and PostgreSQL's parameter limits).
-CHUNK = 900
 
 #: Rules not re-checked when a manifest is prepared (see the module doc).
 _NOT_RECHECKED = frozenset({ReasonCode.FACILITY_CANNOT_REACH, ReasonCode.AFTER_NOTICE_CUTOFF})
@@ -78,13 +68,6 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
     values = sorted(set(ids))
     for start in range(0, len(values), CHUNK):
         yield values[start : start + CHUNK]
-
-
-def _rows_in(uow: UnitOfWork, entity: type, column: sa.ColumnElement, ids: Iterable[int]) -> list:
-    out: list = []
-    for chunk in _chunks(ids):
-        out.extend(uow.session.execute(sa.select(entity).where(column.in_(chunk))).scalars().all())
-    return out
 
 
 def planned_people(
@@ -121,19 +104,19 @@ def build_contents(
     session = uow.session
     flight_ids = [f.id for f in flights]
     stops_by_flight: dict[int, list[FlightStop]] = defaultdict(list)
-    for stop in _rows_in(uow, FlightStop, FlightStop.flight_id, flight_ids):
+    for stop in rows_in(uow, FlightStop, FlightStop.flight_id, flight_ids):
         stops_by_flight[stop.flight_id].append(stop)
     airports = {a.iata: a for a in session.execute(sa.select(Airport)).scalars()}
     rules = rule_facts(uow, {a.country for a in airports.values()})
     all_stop_ids = [s.id for stops in stops_by_flight.values() for s in stops]
     assigned = planned_people(uow, plan_run_id, all_stop_ids)
     person_ids = {pid for rows in assigned.values() for pid, _ in rows}
-    people = {p.id: p for p in _rows_in(uow, Person, Person.id, person_ids)}
+    people = {p.id: p for p in rows_in(uow, Person, Person.id, person_ids)}
     documents: dict[int, list[TravelDocument]] = defaultdict(list)
-    for doc in _rows_in(uow, TravelDocument, TravelDocument.person_id, person_ids):
+    for doc in rows_in(uow, TravelDocument, TravelDocument.person_id, person_ids):
         documents[doc.person_id].append(doc)
     verifications: dict[int, list[NationalityVerification]] = defaultdict(list)
-    for ver in _rows_in(uow, NationalityVerification, NationalityVerification.person_id, person_ids):
+    for ver in rows_in(uow, NationalityVerification, NationalityVerification.person_id, person_ids):
         verifications[ver.person_id].append(ver)
     family_place = _family_places(uow, people.values(), assigned)
 
@@ -147,15 +130,7 @@ def build_contents(
             airport = airports[stop.airport]
             country = airport.country
             rule = rules[country]
-            facts = StopFacts(
-                flight_id=flight.id,
-                stop_id=stop.id,
-                departure_airport=flight.departure_airport,
-                departure_utc=flight.departure_utc,
-                country=country,
-                medical_slots=flight.medical_slots,
-                wheelchair_slots=flight.wheelchair_slots,
-            )
+            facts = stop_facts(flight, stop.id, country)
             rows: list[ManifestRow] = []
             for person_id, _frozen in assigned.get(stop.id, []):
                 person = people[person_id]
@@ -164,7 +139,7 @@ def build_contents(
                 if reasons:
                     problems.append(
                         f"{person.case_number} (stop {stop.sequence} {stop.airport}): "
-                        + ", ".join(r.value for r in reasons)
+                        + ", ".join(reason_label(r) for r in reasons)
                     )
                 if person.family_group:
                     places = family_place.get(person.family_group, set())
@@ -232,6 +207,7 @@ def _family_places(
             )
         ).all()
         for pid, group in rows:
+            assert group is not None  # selected by family_group IN (…)
             places[group].add(stop_of.get(pid))
     # Members on stops outside the flights being built count as elsewhere too.
     return places
@@ -245,19 +221,8 @@ def _recheck(
     rule: CountryRuleFacts,
     now: datetime,
 ) -> tuple[ReasonCode, ...]:
-    facts = PersonFacts(
-        person_id=person.id,
-        custody_status=person.custody_status,
-        order_status=person.order_status,
-        nationality=person.nationality,
-        legal_hold_reason=person.legal_hold_reason,
-        hold_until=person.hold_until,
-        medical_need=person.medical_need,
-        family_group=person.family_group,
-        documents=tuple(DocumentFacts(d.doc_type, d.issuing_country, d.expires_on, d.status) for d in docs),
-        verifications=tuple(VerificationFacts(v.country, v.result, v.verified_on, v.id or 0) for v in vers),
-    )
-    reasons = check_person(facts, stop, rule, now=now, on_sent_manifest=True)
+    """Rules 1–6 and 8 for ``person`` at ``stop`` as the facts stand at ``now``."""
+    reasons = check_person(person_facts_of(person, docs, vers), stop, rule, now=now, on_sent_manifest=True)
     return tuple(r for r in reasons if r not in _NOT_RECHECKED)
 
 

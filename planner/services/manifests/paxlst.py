@@ -227,6 +227,8 @@ def write_paxlst(
             _unoa(content.carrier, "carrier"),
         ),
     ]
+    origin_zone: str | None
+    origin_time: datetime | None
     origin, origin_zone, origin_time = (
         content.departure_airport,
         content.departure_timezone,
@@ -279,7 +281,7 @@ def parse_paxlst(text: str) -> list[Segment]:
     if text.startswith("UNA"):
         if len(text) < 9:
             raise EdifactSyntaxError("truncated UNA service string advice")
-        comp, elem, _decimal, release, rep, term = text[3:9]
+        comp, elem, _decimal, release, rep, term = tuple(text[3:9])
         pos = 9
     segments: list[Segment] = []
     n = len(text)

@@ -74,7 +74,7 @@ try:  # optional: Arabic shaping and bidi reordering
     import arabic_reshaper
     from bidi import get_display
 
-    _RESHAPERS = (
+    _RESHAPERS: tuple[Any, ...] = (
         arabic_reshaper.ArabicReshaper(configuration={"delete_harakat": False}),
         arabic_reshaper.ArabicReshaper(configuration={"delete_harakat": False, "support_ligatures": False}),
     )
@@ -308,7 +308,7 @@ def _flight_block(content: ManifestContent, fonts: _Fonts, st: _Styles) -> list[
         return Paragraph(escape(text), st.small)
 
     stops = "  →  ".join(f"{s.sequence}. {_markup(_stop_label(s), fonts)}" for s in content.stops) or "–"
-    data = [
+    data: list[list[Any]] = [
         [
             label("Flight"),
             p(f"<b>{_markup(content.flight_code, fonts)}</b>"),
@@ -711,7 +711,7 @@ class _ManifestCanvas(Canvas):
 
     def showPage(self) -> None:  # noqa: N802 - ReportLab API
         self._pending.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # ReportLab's private API, not in its stubs
 
     def save(self) -> None:
         pages = len(self._pending)

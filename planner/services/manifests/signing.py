@@ -43,8 +43,6 @@ def _signature_box(pdf: bytes) -> tuple[int, tuple[int, int, int, int]]:
     try:
         from pypdf import PdfReader
     except ImportError:  # pragma: no cover - pypdf is a test dependency
-        PdfReader = None  # noqa: N806
-    if PdfReader is None:
         return -1, (*FALLBACK_ORIGIN, FALLBACK_ORIGIN[0] + BOX_WIDTH, FALLBACK_ORIGIN[1] + BOX_HEIGHT)
     reader = PdfReader(BytesIO(pdf))
     last = len(reader.pages) - 1

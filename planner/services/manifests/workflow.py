@@ -1,7 +1,10 @@
 """Manifest workflow: prepare (DRAFT) -> approve (APPROVED, frozen, sent) -> sign (SIGNED); revisions.
 
 Every function takes ``(uow, actor, …)``, calls :func:`planner.services.auth.authorize` first and works inside
-the caller's unit of work; the caller commits. Flights are named by ``Flight.code`` (``RF0001``).
+the caller's unit of work; a function that writes commits it when it succeeds (the caller never
+commits). Flights are named by ``Flight.code`` (``RF0001``). Reads and the PAXLST export live in
+:mod:`~planner.services.manifests.revisions` and :mod:`~planner.services.manifests.paxlst_export`
+and are re-exported here.
 
 Lifecycle per flight (revision numbers 1, 2, … per flight):
 
@@ -25,8 +28,9 @@ Lifecycle per flight (revision numbers 1, 2, … per flight):
   free seats (the people of the sent manifest stay frozen in place; rule 9 still closes a stop once
   its cut-off has passed). The revision in force stays in force until the next one is approved.
 
-Refusals (``ManifestRefused``, exit 1) are audited: the unit of work is rolled back, a
-``manifest.<action>.refused`` event is written and committed, and nothing else is. They are:
+Refusals (``ManifestRefused``, exit 1) are audited through ``revisions.refuse_transition``
+(``audit.refuse``): the unit of work is rolled back, a ``manifest.<action>.refused`` event is
+written and committed, and nothing else is. They are:
 the plan changed since the draft (approve), the flight changed since approval (sign,
 :func:`check_frozen_flights`), an addition after the notice cut-off (prepare, approve: nobody who was
 not on the sent manifest of a stop may be added once ``departure - notice_days`` has passed; a
@@ -47,17 +51,16 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime
 from io import BytesIO
+from typing import Any
 
 import sqlalchemy as sa
 
-from planner.domain.eligibility.scalar import CountryRuleFacts, StopFacts, notice_cutoff
+from planner.domain.eligibility import CountryRuleFacts, notice_cutoff
 from planner.domain.enums import FlightStatus, ManifestStatus, Role
-from planner.domain.errors import InvalidInput, NotFound, PlannerError
+from planner.domain.errors import InvalidInput, NotFound
 from planner.persistence import audit
 from planner.persistence.models import (
     Airport,
@@ -67,12 +70,11 @@ from planner.persistence.models import (
     Manifest,
     ManifestSignature,
     Person,
-    User,
-    utc_now,
 )
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
 from planner.services.current_plan import current_draft_plan_id
+from planner.services.eligibility_facts import stop_facts
 from planner.services.manifests.build import (
     BuiltManifest,
     build_contents,
@@ -80,148 +82,36 @@ from planner.services.manifests.build import (
     planned_people,
     sent_revision,
 )
-from planner.services.manifests.content import (
-    ManifestContent,
-    content_from_json,
-    content_sha256,
-    content_to_json,
-)
-from planner.services.manifests.paxlst import PaxlstError, transliterate, write_paxlst
+from planner.services.manifests.content import ManifestContent, content_sha256, content_to_json
+from planner.services.manifests.paxlst_export import PAXLST_SENDER, export_paxlst
 from planner.services.manifests.pdf import render_manifest_pdf
+from planner.services.manifests.revisions import (
+    ACTIVE,
+    IN_FORCE,
+    HashCheck,
+    ManifestInfo,
+    ManifestRefused,
+    _display,
+    _flight,
+    _info,
+    _latest,
+    _now,
+    _record,
+    _revisions,
+    _set_content,
+    check_manifest_hash,
+    current_manifest,
+    frozen_flight_ids,
+    list_manifests,
+    manifest_content,
+    manifest_pdf,
+    refuse_transition,
+    sent_manifest_people,
+    stored_content,
+)
 from planner.services.reference import rule_facts
 
 log = logging.getLogger(__name__)
-
-#: PAXLST interchange sender (UNB/UNG, NAD+MS).
-PAXLST_SENDER = "CHARTER PLANNER"
-
-ACTIVE = (ManifestStatus.DRAFT.value, ManifestStatus.APPROVED.value, ManifestStatus.SIGNED.value)
-IN_FORCE = (ManifestStatus.APPROVED.value, ManifestStatus.SIGNED.value)
-
-
-class ManifestRefused(PlannerError):
-    """The workflow refused a transition; the refusal is audited. ``details`` lists the reasons."""
-
-    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.details: list[str] = list(details)
-
-
-@dataclass(frozen=True)
-class ManifestInfo:
-    """One manifest revision as the window and the CLI show it (plain data, thread-safe)."""
-
-    manifest_id: int
-    flight_code: str
-    revision: int
-    status: str
-    sha256: str
-    person_count: int
-    prepared_by: str
-    prepared_at: datetime
-    approved_by: str | None
-    approved_at: datetime | None
-    signed_by: str | None
-    signed_at: datetime | None
-    pades_signed: bool
-    #: True when this call wrote a new revision (False: an existing one was returned).
-    created: bool = False
-
-
-@dataclass(frozen=True)
-class HashCheck:
-    """Answer of :func:`check_manifest_hash`. ``verdict`` is ``current``, ``superseded`` or ``unknown``;
-    ``current`` covers the newest revision and an approved/signed one still in force."""
-
-    verdict: str
-    flight_code: str
-    revision: int | None
-    status: str | None
-    message: str
-
-    @property
-    def known(self) -> bool:
-        return self.verdict != "unknown"
-
-
-# ---------------------------------------------------------------------------------------------
-# helpers
-
-
-def _now(now: datetime | None) -> datetime:
-    if now is None:
-        return utc_now()
-    if now.utcoffset() is None:
-        raise ValueError("now must be timezone-aware")
-    return now
-
-
-def _flight(uow: UnitOfWork, flight_code: str) -> Flight:
-    flight = uow.session.execute(sa.select(Flight).where(Flight.code == flight_code)).scalar_one_or_none()
-    if flight is None:
-        raise NotFound(f"no flight {flight_code}")
-    return flight
-
-
-def _revisions(uow: UnitOfWork, flight_id: int) -> list[Manifest]:
-    """All revisions of a flight, newest first."""
-    return list(
-        uow.session.execute(
-            sa.select(Manifest).where(Manifest.flight_id == flight_id).order_by(Manifest.revision.desc())
-        ).scalars()
-    )
-
-
-def _latest(uow: UnitOfWork, flight_id: int) -> Manifest | None:
-    revisions = _revisions(uow, flight_id)
-    return revisions[0] if revisions else None
-
-
-def _display(uow: UnitOfWork, actor: Actor) -> str:
-    name = uow.session.execute(
-        sa.select(User.display_name).where(User.username == actor.username)
-    ).scalar_one_or_none()
-    return name or actor.display_name or actor.username
-
-
-def _has_signature(uow: UnitOfWork, manifest_id: int) -> bool:
-    return (
-        uow.session.execute(
-            sa.select(ManifestSignature.manifest_id).where(ManifestSignature.manifest_id == manifest_id)
-        ).scalar_one_or_none()
-        is not None
-    )
-
-
-def _info(uow: UnitOfWork, manifest: Manifest, flight_code: str, *, created: bool = False) -> ManifestInfo:
-    content = content_from_json(manifest.content_json)
-    return ManifestInfo(
-        manifest_id=manifest.id,
-        flight_code=flight_code,
-        revision=manifest.revision,
-        status=manifest.status,
-        sha256=manifest.sha256,
-        person_count=content.person_count,
-        prepared_by=manifest.prepared_by,
-        prepared_at=manifest.prepared_at,
-        approved_by=manifest.approved_by,
-        approved_at=manifest.approved_at,
-        signed_by=manifest.signed_by,
-        signed_at=manifest.signed_at,
-        pades_signed=_has_signature(uow, manifest.id),
-        created=created,
-    )
-
-
-def stored_content(manifest: Manifest) -> ManifestContent:
-    """The revision's content with its status and lifecycle metadata as they stand in the row."""
-    return content_from_json(manifest.content_json)
-
-
-def _set_content(manifest: Manifest, content: ManifestContent) -> None:
-    manifest.content_json = content_to_json(content)
-    manifest.status = content.status
-    manifest.version += 1
 
 
 def _stamp(
@@ -229,47 +119,17 @@ def _stamp(
 ) -> ManifestContent:
     """Record that ``actor`` ``step``-ed (``"approved"`` / ``"signed"``) the revision at ``now``: the
     display name in the stored content (what the PDF shows) and the user name on the row."""
-    content = dataclasses.replace(
-        stored_content(manifest),
-        status=status.value,
-        **{f"{step}_by": _display(uow, actor), f"{step}_at": now},
-    )
+    stamped: dict[str, Any] = {f"{step}_by": _display(uow, actor), f"{step}_at": now}
+    content = dataclasses.replace(stored_content(manifest), status=status.value, **stamped)
     _set_content(manifest, content)
     setattr(manifest, f"{step}_by", actor.username)
     setattr(manifest, f"{step}_at", now)
     return content
 
 
-def _refuse(
-    uow: UnitOfWork, actor: Actor, action: str, flight_code: str, message: str, details: Sequence[str] = ()
-) -> ManifestRefused:
-    """Roll back, audit the refusal in its own commit, and return the error to raise."""
-    uow.rollback()
-    audit.record(
-        uow,
-        audit.AuditEntry(
-            actor=actor.username,
-            action=f"manifest.{action}.refused",
-            entity="flight",
-            entity_id=flight_code,
-            changes={"reason": message, "details": list(details)[:200]},
-        ),
-    )
-    uow.commit()
-    log.warning("manifest %s refused for %s: %s", action, flight_code, message)
-    return ManifestRefused(message, details)
-
-
 def _cutoff(flight: Flight, country: str, rules: dict[str, CountryRuleFacts]) -> datetime:
     """Rule 9's notice cut-off of the flight's stop in ``country`` (``rules`` from ``rule_facts``)."""
-    facts = StopFacts(
-        flight_id=flight.id,
-        stop_id=0,
-        departure_airport=flight.departure_airport,
-        departure_utc=flight.departure_utc,
-        country=country,
-    )
-    return notice_cutoff(facts, rules[country])
+    return notice_cutoff(stop_facts(flight, 0, country), rules[country])
 
 
 def stop_cutoffs(uow: UnitOfWork, flight: Flight) -> list[tuple[int, str, datetime]]:
@@ -317,26 +177,6 @@ def _build_one(
     )[flight.id]
 
 
-def _record(
-    uow: UnitOfWork, actor: Actor, action: str, manifest: Manifest, flight_code: str, **changes: object
-) -> None:
-    audit.record(
-        uow,
-        audit.AuditEntry(
-            actor=actor.username,
-            action=action,
-            entity="manifest",
-            entity_id=str(manifest.id),
-            changes={
-                "flight": flight_code,
-                "revision": manifest.revision,
-                "sha256": manifest.sha256,
-                **changes,
-            },
-        ),
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # workflow
 
@@ -348,9 +188,16 @@ def prepare_manifest(
 
     Raises ``NotFound`` (no such flight), ``InvalidInput`` (no current plan; flight not PLANNED) or
     ``ManifestRefused`` (people the manifest may not carry; additions after the notice cut-off).
+    Commits a new revision.
     """
     authorize(uow, actor, Role.OFFICER, f"prepare the manifest of {flight_code}")
-    now = _now(now)
+    info = _prepare(uow, actor, flight_code, _now(now))
+    uow.commit()
+    return info
+
+
+def _prepare(uow: UnitOfWork, actor: Actor, flight_code: str, now: datetime) -> ManifestInfo:
+    """``prepare_manifest`` without the role check and the commit (for callers that write more)."""
     flight = _flight(uow, flight_code)
     if flight.status != FlightStatus.PLANNED:
         raise InvalidInput(f"flight {flight_code} is {flight.status}: its manifest can no longer change")
@@ -361,27 +208,43 @@ def prepare_manifest(
             return _info(uow, latest, flight_code)
     revision = (latest.revision + 1) if latest is not None else 1
     built = _build_one(uow, flight, revision, now, _display(uow, actor))
+    _refuse_unless_carriable(
+        uow,
+        actor,
+        "prepare",
+        flight,
+        built,
+        now,
+        f"the current plan puts people on {flight_code} whom the manifest may not carry; re-plan or "
+        "remove them",
+    )
+    return _insert_revision(uow, actor, flight, built, latest, now)
+
+
+def _refuse_unless_carriable(
+    uow: UnitOfWork,
+    actor: Actor,
+    action: str,
+    flight: Flight,
+    built: BuiltManifest,
+    now: datetime,
+    problems_message: str,
+) -> None:
+    """The checks ``prepare`` and ``approve`` share: refuse ``action`` (audited) when ``built``
+    carries people it may not carry (``problems_message``) or adds people after a stop's notice
+    cut-off."""
     if built.problems:
-        raise _refuse(
-            uow,
-            actor,
-            "prepare",
-            flight_code,
-            f"the current plan puts people on {flight_code} whom the manifest may not carry; re-plan or "
-            "remove them",
-            built.problems,
-        )
+        refuse_transition(uow, actor, action, flight.code, problems_message, built.problems)
     late = late_additions(uow, flight, built.content, now)
     if late:
-        raise _refuse(
+        refuse_transition(
             uow,
             actor,
-            "prepare",
-            flight_code,
-            f"{len(late)} addition(s) to {flight_code} after the notice cut-off",
+            action,
+            flight.code,
+            f"{len(late)} addition(s) to {flight.code} after the notice cut-off",
             late,
         )
-    return _insert_revision(uow, actor, flight, built, latest, now)
 
 
 def _insert_revision(
@@ -440,7 +303,7 @@ def approve_manifest(
 
     Refused (audited) when the current plan no longer gives the draft's content, when the plan now
     puts people on the flight the manifest may not carry, or when the draft adds people after a
-    stop's notice cut-off. ``InvalidInput`` when there is no draft to approve.
+    stop's notice cut-off. ``InvalidInput`` when there is no draft to approve. Commits.
     """
     authorize(uow, actor, Role.SUPERVISOR, f"approve the manifest of {flight_code}")
     now = _now(now)
@@ -454,32 +317,16 @@ def approve_manifest(
         raise InvalidInput(f"flight {flight_code} is {flight.status}")
     built = _build_one(uow, flight, latest.revision, now, latest.prepared_by)
     if content_sha256(built.content) != latest.sha256:
-        raise _refuse(
+        refuse_transition(
             uow,
             actor,
             "approve",
             flight_code,
             f"the plan for {flight_code} changed since revision {latest.revision} was prepared: prepare it again",
         )
-    if built.problems:
-        raise _refuse(
-            uow,
-            actor,
-            "approve",
-            flight_code,
-            f"{flight_code} carries people it may not carry",
-            built.problems,
-        )
-    late = late_additions(uow, flight, built.content, now)
-    if late:
-        raise _refuse(
-            uow,
-            actor,
-            "approve",
-            flight_code,
-            f"{len(late)} addition(s) to {flight_code} after the notice cut-off",
-            late,
-        )
+    _refuse_unless_carriable(
+        uow, actor, "approve", flight, built, now, f"{flight_code} carries people it may not carry"
+    )
 
     for older in _revisions(uow, flight.id)[1:]:
         if older.status in IN_FORCE:
@@ -497,6 +344,7 @@ def approve_manifest(
         frozen_assignments=frozen,
         sent=True,
     )
+    uow.commit()
     return _info(uow, latest, flight_code)
 
 
@@ -505,7 +353,7 @@ def _freeze(uow: UnitOfWork, built: BuiltManifest) -> int:
     stop_ids = list(built.stop_ids.values())
     if plan is None or not stop_ids:
         return 0
-    result = uow.session.execute(
+    result: sa.CursorResult[Any] = uow.session.execute(  # type: ignore[assignment]  # DML: a CursorResult
         sa.update(Assignment)
         .where(Assignment.plan_run_id == plan, Assignment.flight_stop_id.in_(stop_ids))
         .values(frozen=True)
@@ -528,6 +376,7 @@ def sign_manifest(
     PAdES signature with a visible field and is stored in ``manifest_signature``. Refused (audited)
     when the flight's people in the current plan differ from the approved revision (a change needs a
     new revision). ``InvalidInput`` when there is nothing approved to sign or the key cannot be read.
+    Commits.
     """
     authorize(uow, actor, Role.SUPERVISOR, f"sign the manifest of {flight_code}")
     now = _now(now)
@@ -541,7 +390,7 @@ def sign_manifest(
         raise InvalidInput(f"revision {latest.revision} of {flight_code} is already signed")
     changed = _frozen_drift(uow, flight, latest)
     if changed:
-        raise _refuse(
+        refuse_transition(
             uow,
             actor,
             "sign",
@@ -585,6 +434,7 @@ def sign_manifest(
         )
     uow.session.flush()
     _record(uow, actor, "manifest.sign", latest, flight_code, **extra)
+    uow.commit()
     return _info(uow, latest, flight_code)
 
 
@@ -617,7 +467,8 @@ def _frozen_drift(
 def check_frozen_flights(uow: UnitOfWork, actor: Actor, *, plan_run_id: int | None = None) -> None:
     """Guard for whoever writes plans: refuse (audited, ``ManifestRefused``) when the plan
     ``plan_run_id`` (default: the current plan) changes the people of a flight whose newest revision is
-    APPROVED or SIGNED. Call it after inserting a plan's assignments and before committing."""
+    APPROVED or SIGNED. Call it after inserting a plan's assignments and before committing: a
+    guard, it never commits (a refusal rolls the plan back and commits only its audit event)."""
     authorize(uow, actor, Role.OFFICER, "change planned flights")
     flights = uow.session.execute(
         sa.select(Flight, Manifest)
@@ -631,7 +482,7 @@ def check_frozen_flights(uow: UnitOfWork, actor: Actor, *, plan_run_id: int | No
             continue
         problems.extend(f"{flight.code} {p}" for p in _frozen_drift(uow, flight, manifest, plan_run_id))
     if problems:
-        raise _refuse(
+        refuse_transition(
             uow,
             actor,
             "change",
@@ -654,7 +505,8 @@ def remove_from_manifest(
 
     The only way to change a frozen flight's people (removals are allowed after the cut-off). Whole
     families only: ``InvalidInput`` when a listed person is not on the flight, when a family member
-    on the flight is not listed too, or when ``reason`` is blank.
+    on the flight is not listed too, or when ``reason`` is blank. Commits the removal with the
+    new revision (a refusal of the revision rolls the removal back too).
     """
     authorize(uow, actor, Role.OFFICER, f"remove people from the manifest of {flight_code}")
     if not reason.strip():
@@ -693,7 +545,9 @@ def remove_from_manifest(
             changes={"removed": sorted(wanted), "reason": reason, "plan_run": plan},
         ),
     )
-    return prepare_manifest(uow, actor, flight_code, now=now)
+    info = _prepare(uow, actor, flight_code, _now(now))
+    uow.commit()
+    return info
 
 
 def reopen_manifest(
@@ -712,7 +566,7 @@ def reopen_manifest(
     ``manifest.reopen.refused``) when the flight has no manifest, its newest revision is a DRAFT
     (already open), the flight is not PLANNED, or the notice cut-off of every stop has passed (nobody
     could be added; take people off instead). Audited as ``manifest.reopen`` (entity flight, with the
-    reason and the revision numbers) plus the ``manifest.prepare`` of the new draft.
+    reason and the revision numbers) plus the ``manifest.prepare`` of the new draft. Commits.
     """
     authorize(uow, actor, Role.OFFICER, f"reopen the manifest of {flight_code}")
     if not reason.strip():
@@ -721,11 +575,11 @@ def reopen_manifest(
     flight = _flight(uow, flight_code)
     latest = _latest(uow, flight.id)
     if latest is None:
-        raise _refuse(
+        refuse_transition(
             uow, actor, "reopen", flight_code, f"{flight_code} has no manifest: it is open to the planner"
         )
     if latest.status not in IN_FORCE:
-        raise _refuse(
+        refuse_transition(
             uow,
             actor,
             "reopen",
@@ -734,7 +588,7 @@ def reopen_manifest(
             "not approved",
         )
     if flight.status != FlightStatus.PLANNED:
-        raise _refuse(
+        refuse_transition(
             uow,
             actor,
             "reopen",
@@ -743,7 +597,7 @@ def reopen_manifest(
         )
     cutoffs = stop_cutoffs(uow, flight)
     if not any(now < cutoff for _, _, cutoff in cutoffs):
-        raise _refuse(
+        refuse_transition(
             uow,
             actor,
             "reopen",
@@ -788,6 +642,7 @@ def reopen_manifest(
             },
         ),
     )
+    uow.commit()
     return info
 
 
@@ -795,11 +650,14 @@ def manifest_for_print(
     uow: UnitOfWork, actor: Actor, flight_code: str, *, now: datetime | None = None
 ) -> ManifestInfo:
     """Officer+: what ``manifest FLIGHT --out`` prints — :func:`prepare_manifest` while the flight is
-    PLANNED and a current plan exists, otherwise the newest stored revision (``NotFound`` if none)."""
+    PLANNED and a current plan exists (committing a new revision), otherwise the newest stored
+    revision (``NotFound`` if none)."""
     authorize(uow, actor, Role.OFFICER, f"prepare the manifest of {flight_code}")
     flight = _flight(uow, flight_code)
     if flight.status == FlightStatus.PLANNED and current_draft_plan_id(uow) is not None:
-        return prepare_manifest(uow, actor, flight_code, now=now)
+        info = _prepare(uow, actor, flight_code, _now(now))
+        uow.commit()
+        return info
     latest = _latest(uow, flight.id)
     if latest is None:
         raise NotFound(
@@ -809,200 +667,10 @@ def manifest_for_print(
     return _info(uow, latest, flight_code)
 
 
-# ---------------------------------------------------------------------------------------------
-# reads
-
-
-def list_manifests(uow: UnitOfWork, actor: Actor, flight_code: str) -> list[ManifestInfo]:
-    """Officer+: every revision of the flight, newest first."""
-    authorize(uow, actor, Role.OFFICER, f"read the manifests of {flight_code}")
-    flight = _flight(uow, flight_code)
-    return [_info(uow, m, flight_code) for m in _revisions(uow, flight.id)]
-
-
-def current_manifest(uow: UnitOfWork, actor: Actor, flight_code: str) -> ManifestInfo | None:
-    """Officer+: the newest revision of the flight, or None."""
-    authorize(uow, actor, Role.OFFICER, f"read the manifest of {flight_code}")
-    latest = _latest(uow, _flight(uow, flight_code).id)
-    return _info(uow, latest, flight_code) if latest else None
-
-
-def manifest_content(
-    uow: UnitOfWork, actor: Actor, flight_code: str, *, revision: int | None = None
-) -> ManifestContent:
-    """Officer+: the stored content of a revision (default the newest); ``NotFound`` when absent."""
-    authorize(uow, actor, Role.OFFICER, f"read the manifest of {flight_code}")
-    return stored_content(_revision(uow, flight_code, revision))
-
-
-def _revision(uow: UnitOfWork, flight_code: str, revision: int | None) -> Manifest:
-    flight = _flight(uow, flight_code)
-    revisions = _revisions(uow, flight.id)
-    for m in revisions:
-        if revision is None or m.revision == revision:
-            return m
-    raise NotFound(
-        f"{flight_code} has no manifest" + (f" revision {revision}" if revision is not None else "")
-    )
-
-
-def manifest_pdf(uow: UnitOfWork, actor: Actor, flight_code: str, *, revision: int | None = None) -> bytes:
-    """Officer+: the PDF of a revision (default the newest). A PAdES-signed revision returns the
-    stored signed file byte for byte; any other is rendered from the stored content (deterministic)."""
-    authorize(uow, actor, Role.OFFICER, f"read the manifest of {flight_code}")
-    manifest = _revision(uow, flight_code, revision)
-    stored = uow.session.get(ManifestSignature, manifest.id)
-    if stored is not None:
-        return stored.pdf
-    buffer = BytesIO()
-    render_manifest_pdf(stored_content(manifest), buffer)
-    return buffer.getvalue()
-
-
-def check_manifest_hash(uow: UnitOfWork, actor: Actor, flight_code: str, sha256: str) -> HashCheck:
-    """Officer+: is a printed copy with ``sha256`` the current revision, a superseded one, or unknown?"""
-    authorize(uow, actor, Role.OFFICER, f"check a manifest of {flight_code}")
-    digest = sha256.strip().lower()
-    flight = _flight(uow, flight_code)
-    if not re.fullmatch(r"[0-9a-f]{64}", digest):
-        raise InvalidInput("the hash must be 64 hexadecimal digits")
-    revisions = _revisions(uow, flight.id)
-    for index, m in enumerate(revisions):
-        if m.sha256 != digest:
-            continue
-        if index == 0:
-            return HashCheck(
-                "current",
-                flight_code,
-                m.revision,
-                m.status,
-                f"current revision {m.revision} of {flight_code} ({m.status})",
-            )
-        if m.status in IN_FORCE:
-            return HashCheck(
-                "current",
-                flight_code,
-                m.revision,
-                m.status,
-                f"revision {m.revision} of {flight_code} ({m.status}) is still in force; "
-                f"draft revision {revisions[0].revision} awaits approval",
-            )
-        newest = revisions[0]
-        return HashCheck(
-            "superseded",
-            flight_code,
-            m.revision,
-            m.status,
-            f"SUPERSEDED: revision {m.revision} of {flight_code}; the current one is revision {newest.revision} ({newest.status})",
-        )
-    return HashCheck(
-        "unknown", flight_code, None, None, f"UNKNOWN: no revision of {flight_code} has this hash"
-    )
-
-
-def export_paxlst(
-    uow: UnitOfWork,
-    actor: Actor,
-    flight_code: str,
-    *,
-    sender: str = PAXLST_SENDER,
-    now: datetime | None = None,
-) -> str:
-    """Officer+: the PAXLST interchange of the revision in force (APPROVED or SIGNED; the carrier gets
-    only what was approved). ``InvalidInput`` without one, or when ``sender`` (the office's party
-    id, ``Settings.paxlst_sender``) is not UNOA text. Interchange reference ``M<id>R<revision>``;
-    recipient the carrier's name in UNOA. Audited as ``manifest.paxlst``."""
-    authorize(uow, actor, Role.OFFICER, f"export the PAXLST of {flight_code}")
-    now = _now(now)
-    flight = _flight(uow, flight_code)
-    in_force = next((m for m in _revisions(uow, flight.id) if m.status in IN_FORCE), None)
-    if in_force is None:
-        raise InvalidInput(f"{flight_code} has no approved manifest: approve it before sending PAXLST")
-    content = stored_content(in_force)
-    reference = f"M{in_force.id}R{in_force.revision}"[:14]
-    recipient = transliterate(flight.carrier)[:35] or "CARRIER"
-    try:
-        text = write_paxlst(content, sender=sender, recipient=recipient, interchange_ref=reference, now=now)
-    except PaxlstError as exc:
-        raise InvalidInput(f"PAXLST of {flight_code}: {exc}") from None
-    _record(
-        uow,
-        actor,
-        "manifest.paxlst",
-        in_force,
-        flight_code,
-        interchange_ref=reference,
-        persons=content.person_count,
-    )
-    return text
-
-
-def frozen_flight_ids(uow: UnitOfWork) -> set[int]:
-    """Flights whose newest manifest revision is APPROVED or SIGNED: the planner may not change
-    who is on them (a new revision is needed). No role check: a helper for the planning service."""
-    newest = (
-        sa.select(Manifest.flight_id, sa.func.max(Manifest.revision).label("revision"))
-        .group_by(Manifest.flight_id)
-        .subquery()
-    )
-    query = (
-        sa.select(Manifest.flight_id)
-        .join(newest, (newest.c.flight_id == Manifest.flight_id) & (newest.c.revision == Manifest.revision))
-        .where(Manifest.status.in_(IN_FORCE))
-    )
-    return set(uow.session.execute(query).scalars())
-
-
-def sent_manifest_people(
-    uow: UnitOfWork, flight_ids: Iterable[int] | None = None
-) -> dict[int, frozenset[int]]:
-    """For rule 9 (``on_sent_manifest``): flight stop id -> person ids on the manifest last sent
-    (newest revision ever approved) of each flight in ``flight_ids`` (default: every flight). No
-    role check: a helper for the planning service, which has checked the role already."""
-    query = sa.select(Manifest).where(Manifest.approved_at.is_not(None))
-    if flight_ids is not None:
-        query = query.where(Manifest.flight_id.in_(list(flight_ids)))
-    newest: dict[int, Manifest] = {}
-    for m in uow.session.execute(query).scalars():
-        if m.flight_id not in newest or m.revision > newest[m.flight_id].revision:
-            newest[m.flight_id] = m
-    if not newest:
-        return {}
-    stop_of = {
-        (fid, seq): sid
-        for sid, fid, seq in uow.session.execute(
-            sa.select(FlightStop.id, FlightStop.flight_id, FlightStop.sequence).where(
-                FlightStop.flight_id.in_(list(newest))
-            )
-        ).all()
-    }
-    by_stop = {
-        (fid, seq): cases
-        for fid, m in newest.items()
-        for seq, cases in case_numbers_by_stop(m.content_json).items()
-    }
-    wanted = {c for cases in by_stop.values() for c in cases}
-    ids: dict[str, int] = {}
-    values = sorted(wanted)
-    for start in range(0, len(values), 900):
-        ids.update(
-            {
-                c: pid
-                for c, pid in uow.session.execute(
-                    sa.select(Person.case_number, Person.id).where(
-                        Person.case_number.in_(values[start : start + 900])
-                    )
-                ).all()
-            }
-        )
-    return {
-        stop_of[key]: frozenset(ids[c] for c in cases if c in ids)
-        for key, cases in by_stop.items()
-        if key in stop_of
-    }
-
-
 __all__ = [
+    "ACTIVE",
+    "IN_FORCE",
+    "PAXLST_SENDER",
     "HashCheck",
     "ManifestInfo",
     "ManifestRefused",
@@ -1011,6 +679,7 @@ __all__ = [
     "check_manifest_hash",
     "current_manifest",
     "export_paxlst",
+    "frozen_flight_ids",
     "list_manifests",
     "manifest_content",
     "manifest_for_print",
@@ -1021,4 +690,5 @@ __all__ = [
     "sent_manifest_people",
     "sign_manifest",
     "stop_cutoffs",
+    "stored_content",
 ]

@@ -64,7 +64,6 @@ def do_import(
     """Import and commit (a dry run commits nothing pending anyway)."""
     with ctx.uow() as uow:
         report = import_file(uow, actor, kind, data, name=name or f"{kind}.csv", dry_run=dry_run, **kw)
-        uow.commit()
     return report
 
 

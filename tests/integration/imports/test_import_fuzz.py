@@ -23,7 +23,8 @@ ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "gb18030"]
 
 
 def attempt(ctx: AppContext, actor: Actor, kind: str, data: bytes) -> None:
-    """Import ``data``; on rejection commit anyway (a careless caller) and prove nothing was pending."""
+    """Import ``data``; on rejection commit anyway (a careless caller) and prove nothing was
+    pending. A clean import commits itself (the service commits its own write)."""
     before = snapshot(ctx)
     with ctx.uow() as uow:
         try:
@@ -37,7 +38,8 @@ def attempt(ctx: AppContext, actor: Actor, kind: str, data: bytes) -> None:
             uow.commit()
         else:
             assert report.rows == report.new + report.updated + report.unchanged
-            # leaving the block rolls the clean import back, keeping the fixture database as it was
+            assert report.written == bool(report.changes)
+            return
     assert snapshot(ctx) == before
 
 

@@ -50,7 +50,7 @@ def test_batch_prepares_and_renders_every_flight_with_people(
     _two_flights(ctx)
     seen: list[float] = []
     report = render_all_manifests(
-        ctx.uow, officer, tmp_path / "out", now=T0, progress=lambda f, _m: seen.append(f), workers=1
+        ctx, officer, tmp_path / "out", now=T0, progress=lambda f, _m: seen.append(f), workers=1
     )
     assert [p.name for p in report.files] == ["RF0001_rev1.pdf", "RF0002_rev1.pdf"]
     assert (report.prepared, report.cancelled, report.skipped) == (2, False, {})
@@ -58,7 +58,7 @@ def test_batch_prepares_and_renders_every_flight_with_people(
     text = PdfReader(report.files[1]).pages[0].extract_text()
     assert all(c in text for c in ("A10000003", "A10000004", "A10000005"))
     # Again: nothing new to prepare, the same files.
-    again = render_all_manifests(ctx.uow, officer, tmp_path / "out", now=T0, workers=1)
+    again = render_all_manifests(ctx, officer, tmp_path / "out", now=T0, workers=1)
     assert again.prepared == 0 and len(again.files) == 2
     with ctx.uow(write=False) as uow:
         assert uow.session.execute(sa.select(sa.func.count()).select_from(Manifest)).scalar_one() == 2
@@ -69,7 +69,7 @@ def test_batch_skips_refused_flights_audited_and_stops_on_cancel(
 ) -> None:
     world = _two_flights(ctx)
     world.plan({"A10000001": 1, "A10000009": 1, "A10000003": 9})
-    report = render_all_manifests(ctx.uow, officer, tmp_path, now=T0, workers=1)
+    report = render_all_manifests(ctx, officer, tmp_path, now=T0, workers=1)
     assert list(report.skipped) == ["RF0001"] and "LEGAL_HOLD" in report.skipped["RF0001"][0]
     assert [p.name for p in report.files] == ["RF0002_rev1.pdf"]
     with ctx.uow(write=False) as uow:
@@ -79,7 +79,7 @@ def test_batch_skips_refused_flights_audited_and_stops_on_cancel(
     world.plan({"A10000001": 1, "A10000002": 1, "A10000003": 9})
     calls = iter([False, True])
     cancelled = render_all_manifests(
-        ctx.uow, officer, tmp_path / "c", now=T0, should_stop=lambda: next(calls, True), workers=1
+        ctx, officer, tmp_path / "c", now=T0, should_stop=lambda: next(calls, True), workers=1
     )
     assert cancelled.cancelled and len(cancelled.files) == 1
     assert not list((tmp_path / "c").glob("*.part"))

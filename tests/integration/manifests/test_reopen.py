@@ -74,14 +74,12 @@ def _approved(ctx: AppContext, officer: Actor, supervisor: Actor, *, sign: bool 
         manifests.approve_manifest(uow, supervisor, "RF0001", now=T0)
         if sign:
             manifests.sign_manifest(uow, supervisor, "RF0001", now=T0)
-        uow.commit()
     return world
 
 
 def _reopen(ctx: AppContext, actor: Actor, *, reason: str = "free seats", now=T0) -> manifests.ManifestInfo:
     with ctx.uow() as uow:
         info = manifests.reopen_manifest(uow, actor, "RF0001", reason=reason, now=now)
-        uow.commit()
     return info
 
 
@@ -99,7 +97,7 @@ def _facility(ctx: AppContext) -> int:
 
 
 def _run_plan(ctx: AppContext, actor: Actor) -> planning.PlanSummary:
-    return planning.run_plan(ctx.session_factory, actor, ctx.settings, time_limit=10, now=T0)
+    return planning.run_plan(ctx, actor, ctx.settings, time_limit=10, now=T0)
 
 
 def _placed(ctx: AppContext, world: World) -> dict[str, tuple[int, bool]]:
@@ -129,7 +127,6 @@ def test_reopen_lets_the_planner_fill_free_seats_then_the_next_revision_is_appro
     with ctx.uow() as uow:
         rev1 = manifests.prepare_manifest(uow, officer, "RF0001", now=T0)
         manifests.approve_manifest(uow, supervisor, "RF0001", now=T0)
-        uow.commit()
     sent = _placed(ctx, world)
     assert all(frozen for _, frozen in sent.values()) and len(sent) == 6
 
@@ -163,12 +160,10 @@ def test_reopen_lets_the_planner_fill_free_seats_then_the_next_revision_is_appro
     # Prepared and approved as usual: revision 3 in force, revisions 1 and 2 superseded.
     with ctx.uow() as uow:
         rev3 = manifests.prepare_manifest(uow, officer, "RF0001", now=T0 + timedelta(hours=1))
-        uow.commit()
     assert (rev3.revision, rev3.status, rev3.person_count) == (3, "DRAFT", 7)
     assert _statuses(ctx) == {1: "APPROVED", 2: "SUPERSEDED", 3: "DRAFT"}
     with ctx.uow() as uow:
         approved = manifests.approve_manifest(uow, supervisor, "RF0001", now=T0 + timedelta(hours=2))
-        uow.commit()
     assert (approved.revision, approved.status) == (3, "APPROVED")
     assert _statuses(ctx) == {1: "SUPERSEDED", 2: "SUPERSEDED", 3: "APPROVED"}
     assert _placed(ctx, world)[late] == (1, True)
@@ -203,11 +198,9 @@ def test_a_signed_flight_reopens_and_an_unchanged_draft_can_be_approved_again(
     # Nobody added: preparing returns the reopened draft; approving it closes the flight again.
     with ctx.uow() as uow:
         same = manifests.prepare_manifest(uow, officer, "RF0001", now=T0)
-        uow.commit()
     assert (same.revision, same.created, same.sha256) == (2, False, draft.sha256)
     with ctx.uow() as uow:
         manifests.approve_manifest(uow, supervisor, "RF0001", now=T0)
-        uow.commit()
     assert _statuses(ctx) == {1: "SUPERSEDED", 2: "APPROVED"}
 
 
@@ -219,12 +212,10 @@ def test_reopen_refused_unless_the_newest_revision_is_approved(
         _reopen(ctx, officer)
     with ctx.uow() as uow:
         manifests.prepare_manifest(uow, officer, "RF0001", now=T0)
-        uow.commit()
     with pytest.raises(ManifestRefused, match="already open: its newest revision 1 is DRAFT"):
         _reopen(ctx, officer)
     with ctx.uow() as uow:
         manifests.approve_manifest(uow, supervisor, "RF0001", now=T0)
-        uow.commit()
     _reopen(ctx, officer)
     with pytest.raises(ManifestRefused, match="already open: its newest revision 2 is DRAFT"):
         _reopen(ctx, officer)
@@ -278,7 +269,6 @@ def test_reopen_refused_once_every_cutoff_has_passed_allowed_while_one_is_ahead(
     with ctx.uow() as uow:
         rev3 = manifests.prepare_manifest(uow, officer, "RF0001", now=between)
         manifests.approve_manifest(uow, supervisor, "RF0001", now=between)
-        uow.commit()
     assert (rev3.revision, rev3.person_count) == (3, 7)
     assert _statuses(ctx) == {1: "SUPERSEDED", 2: "SUPERSEDED", 3: "APPROVED"}
 

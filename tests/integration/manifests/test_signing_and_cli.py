@@ -82,12 +82,10 @@ def test_pades_signature_validates_and_is_stored(ctx: AppContext, officer: Actor
     with ctx.uow() as uow:
         manifests.prepare_manifest(uow, officer, "RF0001", now=T0)
         manifests.approve_manifest(uow, supervisor, "RF0001", now=T0)
-        uow.commit()
     with ctx.uow() as uow, pytest.raises(InvalidInput, match="PKCS#12"):
         manifests.sign_manifest(uow, supervisor, "RF0001", p12=p12, p12_password=b"wrong", now=T0)
     with ctx.uow() as uow:
         info = manifests.sign_manifest(uow, supervisor, "RF0001", p12=p12, p12_password=P12_PASSWORD, now=T0)
-        uow.commit()
     assert info.status == "SIGNED" and info.pades_signed
     with ctx.uow(write=False) as uow:
         pdf = manifests.manifest_pdf(uow, officer, "RF0001")
@@ -175,7 +173,6 @@ def test_cli_manifest_approve_sign_check_paxlst(
     _as(monkeypatch, "olivia")
     with ctx.uow() as uow:
         manifests.prepare_manifest(uow, world_actor("olivia"), "RF0001", now=T0)
-        uow.commit()
     _as(monkeypatch, "sam")
     assert cli.run(["--db", cli_db, "approve", "RF0001"]) == 0
     capsys.readouterr()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from planner.domain.eligibility.scalar import CountryRuleFacts, StopFacts
+from planner.domain.eligibility import CountryRuleFacts, StopFacts
 from planner.persistence.models import Airport, Flight, FlightStop
 from planner.persistence.uow import UnitOfWork
 from planner.services.reference import rule_facts

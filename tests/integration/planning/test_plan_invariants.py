@@ -5,7 +5,8 @@
 - families travel whole on one stop or not at all;
 - seats, escorts, medical and wheelchair slots and country caps hold on every flight;
 - everybody considered is either placed or has a reason, never both; a CAPACITY reason only for
-  people eligible somewhere, any other reason only for people eligible nowhere;
+  people eligible somewhere, any other reason only for people eligible nowhere, and a rule's code
+  (any rule of ``planner.domain.eligibility.registry``) only where that rule fails at some stop;
 - the audit chain still verifies.
 """
 
@@ -25,7 +26,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from planner.domain.eligibility.scalar import check_people
+from planner.domain.eligibility import RULES, check_people
 from planner.domain.enums import Role
 from planner.persistence import audit
 from planner.persistence.context import AppContext, build_context
@@ -41,7 +42,7 @@ from planner.persistence.models import (
     TravelDocument,
     utc_now,
 )
-from planner.services import explain, planning
+from planner.services import eligibility_facts, planning
 from planner.services.auth import Actor
 from planner.settings import Settings
 from tests.conftest import create_pg_database, drop_pg_database
@@ -255,7 +256,7 @@ def _check(ctx) -> None:
         }
         stops, rules = stops_and_rules(uow)
         flights = {f.id: f for f in s.execute(sa.select(Flight)).scalars()}
-        facts = explain.person_facts(uow, list(considered))
+        facts = eligibility_facts.load_person_facts(uow, list(considered))
         verdicts = {
             stop_id: check_people(list(facts.values()), stop, rules[stop.country], now=NOW)
             for stop_id, stop in stops.items()
@@ -277,6 +278,11 @@ def _check(ctx) -> None:
             assert eligible_somewhere, f"person {person}: CAPACITY but eligible nowhere"
         else:
             assert not eligible_somewhere, f"person {person}: {reason} but eligible somewhere"
+        # A rule's code as the headline: that rule (whichever the registry holds) fails somewhere.
+        if reason in RULES.texts:
+            assert any(reason in verdicts[stop][person] for stop in stops), (
+                f"person {person}: headline {reason} fails at no stop"
+            )
     # Families whole.
     family_stops: dict[str, set[int | None]] = defaultdict(set)
     for person, (group, _risk, _medical) in considered.items():
@@ -316,13 +322,13 @@ def _check(ctx) -> None:
 def test_every_plan_keeps_the_promises(request: pytest.FixtureRequest, backend: str, world: World) -> None:
     with _fresh_database(request, backend) as ctx:
         _populate(ctx, world)
-        first = planning.run_plan(ctx.session_factory, ADMIN, ctx.settings, time_limit=5, now=NOW)
+        first = planning.run_plan(ctx, ADMIN, ctx.settings, time_limit=5, now=NOW)
         event(f"placed: {'some' if first.placed else 'none'}")
         event(
             f"reasons: {'CAPACITY' if first.not_placed_by_reason.get(planning.CAPACITY) else 'no CAPACITY'}"
         )
         _check(ctx)
         # A second run over unchanged data keeps every promise too, and moves nobody.
-        summary = planning.run_plan(ctx.session_factory, ADMIN, ctx.settings, time_limit=5, now=NOW)
+        summary = planning.run_plan(ctx, ADMIN, ctx.settings, time_limit=5, now=NOW)
         assert (summary.moves, summary.added, summary.dropped) == (0, 0, 0)
         _check(ctx)

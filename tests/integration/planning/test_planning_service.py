@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 import solver
 from planner.demo import generate as demo
-from planner.domain.eligibility.scalar import check_people
+from planner.domain.eligibility import check_people
 from planner.domain.enums import Role
 from planner.domain.errors import Conflict, NotFound, PermissionDenied
 from planner.entrypoints.cli import main as cli
@@ -25,7 +25,7 @@ from planner.persistence.models import (
     PlanRun,
     utc_now,
 )
-from planner.services import explain, planning
+from planner.services import eligibility_facts, explain, planning
 from planner.services.auth import Actor
 from tests.conftest import ADMIN_PASSWORD, add_user
 from tests.integration.planning.facts import stops_and_rules
@@ -37,12 +37,11 @@ NOW = utc_now().replace(microsecond=0)
 def demo_ctx(ctx: AppContext, admin: Actor) -> AppContext:
     with ctx.uow() as uow:
         demo.generate_demo(uow, admin, people=600, flights=12, seed=3, now=NOW)
-        uow.commit()
     return ctx
 
 
 def _plan(ctx: AppContext, actor: Actor, **kwargs) -> planning.PlanSummary:
-    return planning.run_plan(ctx.session_factory, actor, ctx.settings, time_limit=20, now=NOW, **kwargs)
+    return planning.run_plan(ctx, actor, ctx.settings, time_limit=20, now=NOW, **kwargs)
 
 
 def _current_assignments(ctx: AppContext) -> dict[int, int]:
@@ -77,7 +76,7 @@ def _check_every_assignment_is_eligible(ctx: AppContext, assignments: dict[int, 
                         )
                     ).scalars()
                 )
-            facts = explain.person_facts(uow, family_ids)
+            facts = eligibility_facts.load_person_facts(uow, family_ids)
             stop = stops[stop_id]
             verdicts = check_people(list(facts.values()), stop, rules[stop.country], now=NOW)
             for person in people:
@@ -197,7 +196,7 @@ def test_cancel_returns_the_best_plan_found(demo_ctx: AppContext, admin: Actor) 
 
 def test_planning_needs_a_signed_in_officer(demo_ctx: AppContext) -> None:
     with pytest.raises(PermissionDenied):
-        planning.run_plan(demo_ctx.session_factory, Actor("ghost", Role.ADMIN), demo_ctx.settings, now=NOW)
+        planning.run_plan(demo_ctx, Actor("ghost", Role.ADMIN), demo_ctx.settings, now=NOW)
 
 
 def test_explain_placed_and_unplaced_people(demo_ctx: AppContext, admin: Actor) -> None:
@@ -283,10 +282,8 @@ def test_approved_flights_are_frozen_and_ineligible_frozen_people_are_flagged_no
     on_flight = {p for p, st in before.items() if st in stops}
     with demo_ctx.uow() as uow:
         manifests.prepare_manifest(uow, admin, code, now=NOW)
-        uow.commit()
     with demo_ctx.uow() as uow:
         manifests.approve_manifest(uow, admin, code, now=NOW)
-        uow.commit()
     victim = min(on_flight)
     with demo_ctx.uow() as uow:
         uow.session.execute(sa.update(Person).where(Person.id == victim).values(custody_status="RELEASED"))

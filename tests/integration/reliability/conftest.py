@@ -12,7 +12,6 @@ def fill_demo(ctx: AppContext, *, people: int = 120, flights: int = 4, seed: int
     """Synthetic people and flights (committed)."""
     with ctx.uow() as uow:
         demo.generate_demo(uow, admin_actor(), people=people, flights=flights, seed=seed)
-        uow.commit()
 
 
 def admin() -> Actor:

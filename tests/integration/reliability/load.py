@@ -76,12 +76,10 @@ def prepare(ctx: AppContext) -> None:
     admin = admin_actor()
     with ctx.uow() as uow:
         demo.generate_demo(uow, admin, people=3_000, flights=30, seed=2)
-        uow.commit()
     with ctx.uow() as uow:
         import_file(uow, admin, "facilities", synth.facilities_csv().encode(), name="f.csv")
         roster = synth.to_csv(synth.ROSTER_HEADER, synth.roster_rows(ROSTER_ROWS, seed=1))
         import_file(uow, admin, "roster", roster.encode(), name="r.csv")
-        uow.commit()
 
 
 def _flight_input(ctx: AppContext, code: str) -> tuple[flights.FlightInput, int]:
@@ -132,7 +130,6 @@ def _import_roster(ctx: AppContext, iteration: int, counts: Counter[str]) -> boo
         r["priority"] = str(1 + (int(r["priority"]) + iteration) % 5)
     with ctx.uow() as uow:
         report = import_file(uow, admin_actor(), "roster", synth.to_csv(synth.ROSTER_HEADER, rows).encode())
-        uow.commit()
     counts["rows_updated"] += report.updated
     return report.updated > 0
 
@@ -157,7 +154,7 @@ def _worker(role: str, index: int, settings: Settings, seconds: float, codes: li
                     counts["unchanged"] += 1
                     continue
             else:
-                planning.run_plan(ctx.session_factory, admin_actor(), settings, time_limit=2.0)
+                planning.run_plan(ctx, admin_actor(), settings, time_limit=2.0)
             counts["ok"] += 1
         except Conflict as exc:
             counts["conflict"] += 1

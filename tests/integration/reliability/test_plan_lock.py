@@ -37,9 +37,7 @@ def test_second_plan_run_is_told_who_is_planning(ctx: AppContext) -> None:
 
     def olivia_plans() -> None:
         try:
-            results["olivia"] = planning.run_plan(
-                ctx.session_factory, olivia, _settings(ctx), progress=progress
-            )
+            results["olivia"] = planning.run_plan(ctx, olivia, _settings(ctx), progress=progress)
         except Exception as exc:  # pragma: no cover - reported by the assertion below
             results["olivia"] = exc
 
@@ -48,14 +46,14 @@ def test_second_plan_run_is_told_who_is_planning(ctx: AppContext) -> None:
     assert olivia_has_lock.wait(30)
     try:
         with pytest.raises(Conflict, match=r"olivia has been planning since \d{4}-\d\d-\d\d \d\d:\d\d"):
-            planning.run_plan(ctx.session_factory, oscar, _settings(ctx))
+            planning.run_plan(ctx, oscar, _settings(ctx))
     finally:
         oscar_done.set()
         thread.join(60)
     assert isinstance(results["olivia"], planning.PlanSummary)
     assert lock_holder(ctx.session_factory, PLAN_LOCK) is None  # released
     # and now oscar may plan
-    planning.run_plan(ctx.session_factory, oscar, _settings(ctx))
+    planning.run_plan(ctx, oscar, _settings(ctx))
     with ctx.uow(write=False) as uow:
         assert uow.session.execute(sa.select(sa.func.count()).select_from(PlanRun)).scalar_one() == 2
 
@@ -72,9 +70,7 @@ def test_simultaneous_runs_exactly_one_plans(ctx: AppContext) -> None:
     def run(actor) -> None:
         start.wait(30)
         try:
-            outcomes[actor.username] = planning.run_plan(
-                ctx.session_factory, actor, _settings(ctx), progress=slow_progress
-            )
+            outcomes[actor.username] = planning.run_plan(ctx, actor, _settings(ctx), progress=slow_progress)
         except Exception as exc:
             outcomes[actor.username] = exc
 
@@ -100,7 +96,7 @@ def test_lock_released_when_the_run_fails(ctx: AppContext) -> None:
         raise RuntimeError("solver crashed")
 
     with pytest.raises(RuntimeError):
-        planning.run_plan(ctx.session_factory, olivia, _settings(ctx), progress=boom)
+        planning.run_plan(ctx, olivia, _settings(ctx), progress=boom)
     assert lock_holder(ctx.session_factory, PLAN_LOCK) is None
     with ctx.uow(write=False) as uow:
         assert uow.session.get(AppLock, PLAN_LOCK) is None

@@ -53,7 +53,7 @@ def test_retention_anonymises_audits_and_is_idempotent(ctx: AppContext) -> None:
     aggregates = _aggregates(ctx)
     admin = admin_actor()
 
-    dry = retention.apply_retention(ctx.session_factory, admin, days=365, dry_run=True)
+    dry = retention.apply_retention(ctx, admin, days=365, dry_run=True)
     expected = sum(1 for i in range(20) if people[i]["custody_status"] != "IN_CUSTODY")
     assert dry.anonymised == expected == 15 and dry.documents == 15 and dry.verifications == 15
     with ctx.uow(write=False) as uow:
@@ -62,7 +62,7 @@ def test_retention_anonymises_audits_and_is_idempotent(ctx: AppContext) -> None:
             == 0
         )
 
-    done = retention.apply_retention(ctx.session_factory, admin, days=365)
+    done = retention.apply_retention(ctx, admin, days=365)
     assert done.anonymised == 15 and not done.dry_run
     assert _aggregates(ctx) == aggregates  # counts by nationality, custody and sex kept
 
@@ -101,7 +101,7 @@ def test_retention_anonymises_audits_and_is_idempotent(ctx: AppContext) -> None:
             assert "ANONYMISED" not in event.changes_json and "P1000" not in event.changes_json
         assert audit.verify_chain(uow).ok
 
-    again = retention.apply_retention(ctx.session_factory, admin, days=365)
+    again = retention.apply_retention(ctx, admin, days=365)
     assert again.anonymised == 0
     with ctx.uow(write=False) as uow:
         count = sa.select(sa.func.count()).where(AuditEvent.action == "person.anonymise")
@@ -119,7 +119,7 @@ def test_retention_is_admin_only_and_cli_works(ctx: AppContext, monkeypatch, cap
     _load(ctx)
     officer = add_user(ctx, "olivia", Role.OFFICER)
     with pytest.raises(PermissionDenied):
-        retention.apply_retention(ctx.session_factory, officer, days=0)
+        retention.apply_retention(ctx, officer, days=0)
     monkeypatch.setenv("CHARTER_USER", "admin")
     monkeypatch.setenv("CHARTER_PASSWORD", ADMIN_PASSWORD)
     db = ctx.settings.database

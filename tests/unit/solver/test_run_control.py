@@ -71,8 +71,9 @@ def test_good_enough_plan_stops_early_and_replan_of_unchanged_data_stays_put():
     opts = SolveOptions(time_limit=30.0, num_workers=2)
     first = solve(prob, opts)
     assert validate(prob, first) == []
-    assert first.gap <= opts.primary_gap
-    assert first.seconds < 15.0  # stops once the gap is proven, not at the time limit
+    # stops on its own once the gap is proven (not cancelled); how long that takes is reported by
+    # tests/bench/bench_solver.py::test_bench_good_enough_stops_early, not asserted here
+    assert not first.stopped and first.gap <= opts.primary_gap
     people = tuple(replace(p, draft_stop=first.assignment.get(p.id)) for p in prob.people)
     again = replace(prob, people=people)
     plan = solve(again, opts)
@@ -237,3 +238,32 @@ def test_status_reports_the_primary_objective_and_the_tie_breakers_apart(monkeyp
     assert plan.gap == 0.0 and plan.status is SolveStatus.OPTIMAL
     assert plan.earliness >= settled.earliness and plan.stats["earliness_gap"] > 1e-3
     assert plan.stats["moves_bound"] == plan.moves == 0
+
+
+def test_stop_watcher_interrupts_once_when_asked() -> None:
+    import threading
+    import time
+
+    from solver.callbacks import StopWatcher
+
+    asked = threading.Event()
+    interrupts: list[int] = []
+    with StopWatcher(asked.is_set, lambda: interrupts.append(1), poll_seconds=0.01) as watcher:
+        asked.set()
+        give_up = time.monotonic() + 10.0  # only guards against a hang
+        while not interrupts and time.monotonic() < give_up:
+            time.sleep(0.01)
+    assert interrupts == [1] and watcher.stopped
+
+
+def test_stop_watcher_leaves_a_run_alone_unless_asked() -> None:
+    import time
+
+    from solver.callbacks import StopWatcher
+
+    interrupts: list[int] = []
+    with StopWatcher(None, lambda: interrupts.append(1)) as unwatched:
+        pass
+    with StopWatcher(lambda: False, lambda: interrupts.append(1), poll_seconds=0.01) as watched:
+        time.sleep(0.05)  # several polls
+    assert interrupts == [] and not unwatched.stopped and not watched.stopped

@@ -1,0 +1,28 @@
+"""The Manifests screen, as a package (like Anki's ``aqt/browser``): ``screen`` (the screen),
+``models`` (its two tables), ``dialogs``, ``preview`` (the PDF preview), ``workflow`` (the
+workflow actions) and ``output`` (files, printing, the batch). Which action is enabled, and why
+not, is the pure ``planner.services.manifests.actions``."""
+
+from planner.services.manifests.actions import NEEDS_SUPERVISOR
+from ui.screens.manifests.dialogs import (
+    HashCheckDialog,
+    RemovePeopleDialog,
+    ReopenDialog,
+    SignDialog,
+    approval_text,
+    parse_printed_hash,
+)
+from ui.screens.manifests.models import FlightManifestRow
+from ui.screens.manifests.screen import ManifestsScreen
+
+__all__ = [
+    "NEEDS_SUPERVISOR",
+    "FlightManifestRow",
+    "HashCheckDialog",
+    "ManifestsScreen",
+    "RemovePeopleDialog",
+    "ReopenDialog",
+    "SignDialog",
+    "approval_text",
+    "parse_printed_hash",
+]
