@@ -49,8 +49,13 @@ class Settings:
     #: The office's party id in PAXLST interchanges (UNB/UNG sender, NAD+MS reporting party; the
     #: carrier or border agency assigns it).  Env: CHARTER_PAXLST_SENDER
     paxlst_sender: str = "CHARTER PLANNER"
+    #: Minutes before the scheduled departure from which ``depart`` is accepted.  Env: CHARTER_DEPART_MARGIN_MINUTES
+    depart_margin_minutes: int = 60
     #: SQLCipher key of an encrypted SQLite file (never logged or shown).  Env: CHARTER_DB_KEY
     db_key: str = field(default="", repr=False)
+    #: Reserves per flight as a share of its seats (ceil(fraction x seats) people, whole families;
+    #: recorded with each plan run).  Env: CHARTER_RESERVE_FRACTION
+    reserve_fraction: float = 0.10
 
     @property
     def database(self) -> str:
@@ -73,7 +78,9 @@ _ENV_NAMES = {
     "log_level": "CHARTER_LOG_LEVEL",
     "plan_lock_margin": "CHARTER_PLAN_LOCK_MARGIN",
     "paxlst_sender": "CHARTER_PAXLST_SENDER",
+    "depart_margin_minutes": "CHARTER_DEPART_MARGIN_MINUTES",
     "db_key": "CHARTER_DB_KEY",
+    "reserve_fraction": "CHARTER_RESERVE_FRACTION",
 }
 
 

@@ -1,4 +1,4 @@
-"""Domain vocabulary: the enumerations of DESIGN.md as ``str`` enums.
+"""Domain vocabulary: the enumerations of docs/design.md as ``str`` enums.
 
 Values are stored as plain strings in the database (CHECK constraints guard them), so the
 same code works on SQLite and PostgreSQL without native enum types.
@@ -86,7 +86,7 @@ class ManifestStatus(StrEnum):
 
 
 class ReasonCode(StrEnum):
-    """Why a person may not be placed on a flight stop (DESIGN.md, Eligibility), in rule order.
+    """Why a person may not be placed on a flight stop (docs/design.md, Eligibility), in rule order.
 
     Values are stored in the database: never change one. Each member has exactly one rule in
     ``planner.domain.eligibility.registry.RULES`` at the same position, which is also its bit in the
@@ -103,6 +103,19 @@ class ReasonCode(StrEnum):
     NO_WHEELCHAIR_CAPACITY = "NO_WHEELCHAIR_CAPACITY"
     AFTER_NOTICE_CUTOFF = "AFTER_NOTICE_CUTOFF"
     FAMILY_MEMBER_INELIGIBLE = "FAMILY_MEMBER_INELIGIBLE"
+
+
+class StrikeReason(StrEnum):
+    """Why a listed person was struck off a flight (issue #12). Stored in ``strike_off.reason``:
+    never change a value. ``OTHER`` needs a note."""
+
+    LEGAL_STAY = "LEGAL_STAY"
+    MEDICAL_UNFIT = "MEDICAL_UNFIT"
+    NO_SHOW = "NO_SHOW"
+    REFUSED_BY_RECEIVING_STATE = "REFUSED_BY_RECEIVING_STATE"
+    DOCUMENT_PROBLEM = "DOCUMENT_PROBLEM"
+    DISRUPTIVE = "DISRUPTIVE"
+    OTHER = "OTHER"
 
 
 def enum_values(enum: type[StrEnum]) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""SQLModel tables for every entity of DESIGN.md.
+"""SQLModel tables for every entity of docs/design.md.
 
 Conventions:
 - Integer surrogate keys; the domain's natural keys (case number, flight code, username,
@@ -28,6 +28,7 @@ from planner.domain.enums import (
     RiskLevel,
     Role,
     Sex,
+    StrikeReason,
     VerificationResult,
     enum_values,
 )
@@ -210,6 +211,11 @@ class Flight(SQLModel, table=True):
     wheelchair_slots: int = 0
     status: str = Field(default=FlightStatus.PLANNED.value, max_length=16)
     version: int = Field(default=1)
+    #: Doors closed (``close``): every listed person boarded or struck off; set once.
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_by: str | None = Field(default=None, max_length=64)
+    #: When the flight left (``depart``); status is then DEPARTED.
+    departed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class FlightStop(SQLModel, table=True):
@@ -344,3 +350,58 @@ class AppLock(SQLModel, table=True):
     token: str = Field(max_length=36)
     acquired_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class StrikeOff(SQLModel, table=True):
+    """A person struck off a flight's list, with a coded reason (``StrikeReason``; OTHER has a note).
+
+    Append-only: one row per person per strike (a family struck together gives one row per
+    member). ``manifest_revision`` is the in-force revision the person was listed on when struck
+    (None when struck from the plan before any manifest was approved).
+    """
+
+    __tablename__ = "strike_off"
+    __table_args__ = (_check_in("reason", enum_values(StrikeReason), "reason"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    flight_id: int = Field(foreign_key="flight.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    stop_sequence: int
+    reason: str = Field(max_length=32)
+    note: str = Field(default="", max_length=1000)
+    struck_by: str = Field(max_length=64)
+    struck_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    manifest_revision: int | None = None
+
+
+class Boarding(SQLModel, table=True):
+    """A person boarded a flight at a pickup ``airport`` (once per flight and person)."""
+
+    __table_args__ = (sa.UniqueConstraint("flight_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    flight_id: int = Field(foreign_key="flight.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    airport: str = Field(foreign_key="airport.iata", max_length=3)
+    boarded_by: str = Field(max_length=64)
+    boarded_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CustodyEvent(SQLModel, table=True):
+    """Custody history: a person's custody status changed (e.g. IN_CUSTODY → REMOVED on a
+    departed flight, ``flight_id`` naming it). Append-only."""
+
+    __tablename__ = "custody_event"
+    __table_args__ = (
+        _check_in("from_status", enum_values(CustodyStatus), "from_status"),
+        _check_in("to_status", enum_values(CustodyStatus), "to_status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    from_status: str = Field(max_length=16)
+    to_status: str = Field(max_length=16)
+    flight_id: int | None = Field(default=None, foreign_key="flight.id", index=True)
+    changed_at: datetime = Field(sa_type=UTCDateTime)
+    changed_by: str = Field(max_length=64)
+    note: str = Field(default="", max_length=1000)

@@ -6,24 +6,34 @@ Three transactions, so the database is never locked while the solver thinks:
 1. read everything (read-only unit of work),
 2. solve (no database),
 3. store (write unit of work) — refused with ``Conflict`` when another plan was stored since
-   step 1, so two officers never overwrite each other's plan unseen.
+   step 1, so two officers never overwrite each other's plan unseen. When any planning input
+   changed since step 1 (an audited change after the newest audit event read in step 1, see
+   ``planner.services.input_changes``), the plan is checked against the data as it stands (read
+   under the audit chain's lock, so nothing changes meanwhile): stored, with a note, if it still
+   keeps every rule, family and capacity there; otherwise refused (audited, ``InputsChanged``),
+   after which :func:`run_plan` loads and solves again (at most ``RESOLVES`` times). Refused
+   (audited) when the solver found no valid plan (INFEASIBLE, UNKNOWN): the previous draft is kept.
 
 People with custody status REMOVED have left and take no part (not even in their family's rule);
 everybody else is considered, and every person not placed gets an exclusion with a reason.
+Departed and cancelled flights are not planned; their people leave planning (REMOVED) or come
+back to it. People frozen on a PLANNED flight whose departure time has passed are *held* there
+(stored unchanged, never placed elsewhere) until the departure is recorded or the flight is
+cancelled. A person whose family is frozen on an approved flight they cannot join is left out with
+``FAMILY_ON_FROZEN_FLIGHT`` (the family stays as it is).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-import itertools
 import json
 import logging
-import math
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import sqlalchemy as sa
@@ -35,22 +45,18 @@ from planner.domain.eligibility import (
     NO_FLIGHT_CODE,
     NO_FLIGHT_TO_COUNTRY,
     REASON_CODES,
-    CountryRuleFacts,
-    EligibilityTables,
     EligiblePairs,
     ReasonSummary,
     decode_reasons,
-    encode_tables,
     evaluate_with_reasons,
 )
-from planner.domain.enums import FlightStatus, MedicalNeed, Role
+from planner.domain.enums import MedicalNeed, Role
 from planner.domain.errors import Conflict, NotFound
 from planner.persistence import audit
 from planner.persistence.bulk import bulk_insert
 from planner.persistence.context import AppContext
 from planner.persistence.locks import PLAN_LOCK, LeaseLock
 from planner.persistence.models import (
-    Airport,
     Assignment,
     Flight,
     FlightStop,
@@ -62,9 +68,16 @@ from planner.persistence.models import (
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
 from planner.services.current_plan import DRAFT, SUPERSEDED, current_draft_plan_id
-from planner.services.eligibility_facts import load_planning_people, stop_facts
+from planner.services.input_changes import describe, lock_and_list_changes
 from planner.services.manifests import workflow as manifests
-from planner.services.reference import rule_facts
+from planner.services.plan_input import (
+    BLOCK_OVERHEAD_HOURS,
+    CRUISE_KMH,
+    PlanningInput,
+    StopInfo,
+    flight_hours,
+    load_input,
+)
 from planner.settings import Settings
 from solver.callbacks import Progress, ShouldStop
 from solver.consolidate import consolidation_advice
@@ -74,13 +87,22 @@ log = logging.getLogger(__name__)
 
 
 CAPACITY = "CAPACITY"
+#: A person eligible only on flights they were struck off (``strike_off``).
+STRUCK_OFF = "STRUCK_OFF"
+FAMILY_ON_FROZEN_FLIGHT = "FAMILY_ON_FROZEN_FLIGHT"
+#: How many times :func:`run_plan` loads and solves again when the data changed while it solved.
+RESOLVES = 2
 #: The words for every headline reason a plan run records: the eligibility rules' own
 #: (``planner.domain.eligibility.registry``) plus the planner's.
 REASON_TEXT: dict[str, str] = {
     CAPACITY: "eligible, but every compatible flight is full (seats, escorts, slots or country cap)",
     NO_FLIGHT_TO_COUNTRY: "no planned flight goes to the person's country",
+    FAMILY_ON_FROZEN_FLIGHT: "family is on a flight whose manifest is approved; reopen the flight for "
+    "additions or strike the family off",
     **eligibility.REASON_TEXT,
     "INELIGIBLE_AT_EVERY_STOP": "ineligible at every stop for a combination of rules (see the explanation)",
+    STRUCK_OFF: "struck off the only flight that could take them (see the struck-off report); planned "
+    "again when another flight can",
 }
 
 
@@ -90,154 +112,10 @@ def reason_text(reason: str) -> str:
 
 
 _OFFICER = Role.OFFICER
-#: Cruise speed and fixed overhead used to estimate flight hours from great-circle distance.
-CRUISE_KMH, BLOCK_OVERHEAD_HOURS = 800.0, 0.75
 
 
-# ---------------------------------------------------------------- loaded data
-
-
-@dataclass(frozen=True)
-class StopInfo:
-    stop_id: int
-    flight_id: int
-    flight_code: str
-    sequence: int
-    airport: str
-    country: str
-    departure_utc: datetime
-
-
-@dataclass
-class PlanningInput:
-    """Everything one plan run needs, as plain data (safe to hand to another thread)."""
-
-    now: datetime
-    tables: EligibilityTables
-    case_number: np.ndarray  # object[N]
-    priority: np.ndarray  # int8[N]
-    risk_level: np.ndarray  # object[N]
-    family_group: np.ndarray  # object[N] (None = no family)
-    stops: list[StopInfo]
-    flights: dict[int, solver.Flight]
-    rules: dict[str, CountryRuleFacts]
-    draft: dict[int, int]  # person id -> stop id in the current draft plan (unfrozen)
-    frozen: dict[int, int]  # person id -> stop id, frozen by an approved manifest
-    draft_plan_id: int | None
-    frozen_flights: set[int] = field(default_factory=set)  # newest manifest approved/signed
-
-
-def flight_hours(departure: tuple[float, float] | None, stops: list[tuple[float, float] | None]) -> float:
-    """Estimated block hours: great-circle legs at ``CRUISE_KMH`` plus ``BLOCK_OVERHEAD_HOURS`` per
-    leg; 0 when coordinates are unknown."""
-    points = [departure, *stops]
-    if any(p is None for p in points):
-        return 0.0
-    hours = 0.0
-    for (lat1, lon1), (lat2, lon2) in itertools.pairwise(points):  # type: ignore[misc]
-        p1, p2, dl = math.radians(lat1), math.radians(lat2), math.radians(lon2 - lon1)
-        cos_angle = math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2) * math.cos(dl)
-        km = 6371.0 * math.acos(max(-1.0, min(1.0, cos_angle)))
-        hours += km / CRUISE_KMH + BLOCK_OVERHEAD_HOURS
-    return round(hours, 2)
-
-
-def load_input(uow: UnitOfWork, *, now: datetime) -> PlanningInput:
-    """Read the planning data in a handful of bulk queries (no per-person query)."""
-    s = uow.session
-    airports = {a.iata: a for a in s.execute(sa.select(Airport)).scalars()}
-    flights_rows = (
-        s.execute(
-            sa.select(Flight)
-            .where(Flight.status == FlightStatus.PLANNED.value, Flight.departure_utc > now)
-            .order_by(Flight.departure_utc, Flight.id)
-        )
-        .scalars()
-        .all()
-    )
-    flight_by_id = {f.id: f for f in flights_rows}
-    stop_rows = (
-        s.execute(
-            sa.select(FlightStop)
-            .where(FlightStop.flight_id.in_(list(flight_by_id)) if flight_by_id else sa.false())
-            .order_by(FlightStop.flight_id, FlightStop.sequence)
-        )
-        .scalars()
-        .all()
-    )
-    stops = [
-        StopInfo(
-            st.id,
-            st.flight_id,
-            flight_by_id[st.flight_id].code,
-            st.sequence,
-            st.airport,
-            airports[st.airport].country,
-            flight_by_id[st.flight_id].departure_utc,
-        )
-        for st in stop_rows
-    ]
-    stops_of_flight: dict[int, list[str]] = defaultdict(list)
-    for st in stops:
-        stops_of_flight[st.flight_id].append(st.airport)
-
-    def coords(code: str) -> tuple[float, float] | None:
-        a = airports.get(code)
-        if a is None or a.latitude is None or a.longitude is None:
-            return None
-        return (a.latitude, a.longitude)
-
-    flights = {
-        f.id: solver.Flight(
-            id=f.id,
-            seats=f.seats,
-            escort_officers=f.escort_officers,
-            medical_slots=f.medical_slots,
-            wheelchair_slots=f.wheelchair_slots,
-            departure=f.departure_utc.timestamp(),
-            hours=flight_hours(coords(f.departure_airport), [coords(a) for a in stops_of_flight[f.id]]),
-        )
-        for f in flights_rows
-    }
-    rule_rows = rule_facts(uow, {st.country for st in stops})
-    people = load_planning_people(uow)
-    draft_plan_id = current_draft_plan_id(uow)
-    draft: dict[int, int] = {}
-    frozen: dict[int, int] = {}
-    if draft_plan_id is not None:
-        for person, stop, is_frozen in s.execute(
-            sa.select(Assignment.person_id, Assignment.flight_stop_id, Assignment.frozen).where(
-                Assignment.plan_run_id == draft_plan_id
-            )
-        ):
-            (frozen if is_frozen else draft)[person] = stop
-    sent = {
-        (person, stop)
-        for stop, on_manifest in manifests.sent_manifest_people(uow, flight_by_id).items()
-        for person in on_manifest
-    }
-    tables = encode_tables(
-        people.facts,
-        [stop_facts(flight_by_id[st.flight_id], st.stop_id, st.country) for st in stops],
-        rule_rows,
-        sent_manifest=sent,
-        airports=[f.departure_airport for f in flights_rows],
-    )
-    return PlanningInput(
-        now=now,
-        tables=tables,
-        case_number=np.array(people.case_number, object),
-        priority=np.array(people.priority, np.int8),
-        risk_level=np.array(people.risk_level, object),
-        family_group=np.array([f or None for f in people.facts.family_group], object),
-        stops=stops,
-        flights=flights,
-        rules=rule_rows,
-        draft=draft,
-        frozen=frozen,
-        draft_plan_id=draft_plan_id,
-        frozen_flights=manifests.frozen_flight_ids(uow) & set(flight_by_id),
-    )
+class InputsChanged(Conflict):
+    """Planning inputs changed while the plan was computed; the store was refused (audited)."""
 
 
 # ---------------------------------------------------------------- problem and solve
@@ -248,9 +126,15 @@ def _open_stops(stops: np.ndarray, closed: np.ndarray) -> tuple[int, ...]:
 
 
 def build_problem(
-    data: PlanningInput, pairs_person: np.ndarray, pairs_stop_row: np.ndarray, escort_load: dict[str, float]
+    data: PlanningInput,
+    pairs_person: np.ndarray,
+    pairs_stop_row: np.ndarray,
+    escort_load: dict[str, float],
+    blocked: dict[int, int] | None = None,
 ) -> solver.Problem:
-    """People with an eligible stop, a draft stop or a frozen stop become solver people."""
+    """People with an eligible stop, a draft stop or a frozen stop become solver people, except the
+    held (see :class:`PlanningInput`) and those whose family is frozen on a stop they may not join:
+    those are left out and listed in ``blocked`` (person id -> the family's frozen stop id)."""
     stop_ids = data.tables.stops.stop_id
     order = np.argsort(pairs_person, kind="stable")
     person_sorted, stop_sorted = pairs_person[order], stop_ids[pairs_stop_row[order]]
@@ -267,17 +151,27 @@ def build_problem(
     rows = set(np.flatnonzero(np.diff(starts) > 0).tolist())
     row_of_id = {int(p): i for i, p in enumerate(person_ids.tolist())}
     rows |= {row_of_id[p] for p in (*data.draft, *data.frozen) if p in row_of_id}
+    family_stop = _frozen_family_stops(data, row_of_id, known_stops)
     people = []
     for row in sorted(rows):
         pid = int(person_ids[row])
+        if pid in data.held:
+            continue
         frozen = data.frozen.get(pid)
         draft = data.draft.get(pid)
+        eligible = tuple(
+            sid
+            for sid in _open_stops(stop_sorted[starts[row] : starts[row + 1]], closed_stops)
+            if sid not in data.struck.get(pid, ())
+        )
+        if frozen not in known_stops and family_stop.get(data.family_group[row], -1) not in (-1, *eligible):
+            continue  # their family is frozen where they may not go: listed in ``blocked`` below
         people.append(
             solver.Person(
                 id=pid,
                 priority=int(data.priority[row]),
                 escort_load=escort_load[data.risk_level[row]],
-                eligible_stops=_open_stops(stop_sorted[starts[row] : starts[row + 1]], closed_stops),
+                eligible_stops=eligible,
                 needs_medical=bool(medical[row] == medical_escort),
                 needs_wheelchair=bool(medical[row] == wheelchair),
                 family=data.family_group[row],
@@ -294,7 +188,35 @@ def build_problem(
         )
         for st in data.stops
     )
+    if blocked is not None and family_stop:
+        blocked.update(_blocked(data, {p.id for p in people}, family_stop, known_stops))
     return solver.Problem(people=tuple(people), flights=tuple(data.flights.values()), stops=stops)
+
+
+def _blocked(
+    data: PlanningInput, in_problem: set[int], family_stop: dict[str, int], known_stops: set[int]
+) -> dict[int, int]:
+    """Members of the families of ``family_stop`` who are neither frozen, held nor in the problem:
+    person id -> their family's frozen stop."""
+    person_ids = data.tables.people.person_id
+    out: dict[int, int] = {}
+    for row in np.flatnonzero(np.isin(data.family_group, list(family_stop))).tolist():
+        pid = int(person_ids[row])
+        if pid not in in_problem and pid not in data.held and data.frozen.get(pid) not in known_stops:
+            out[pid] = family_stop[data.family_group[row]]
+    return out
+
+
+def _frozen_family_stops(
+    data: PlanningInput, row_of_id: dict[int, int], known_stops: set[int]
+) -> dict[str, int]:
+    """family group -> the stop its frozen members are on (families with a frozen member only)."""
+    out: dict[str, int] = {}
+    for pid, stop in sorted(data.frozen.items()):
+        row = row_of_id.get(pid)
+        if row is not None and stop in known_stops and data.family_group[row]:
+            out.setdefault(data.family_group[row], stop)
+    return out
 
 
 def frozen_but_ineligible(data: PlanningInput, pairs: EligiblePairs) -> list[int]:
@@ -317,17 +239,18 @@ def frozen_but_ineligible(data: PlanningInput, pairs: EligiblePairs) -> list[int
 
 
 def _prepare(
-    data: PlanningInput, settings: Settings, timings: dict[str, float] | None = None
-) -> tuple[solver.Problem, int, ReasonSummary, list[int]]:
+    data: PlanningInput, escort_load: dict[str, float], timings: dict[str, float] | None = None
+) -> tuple[solver.Problem, int, ReasonSummary, list[int], dict[int, int]]:
     t0 = time.perf_counter()
     pairs, reasons = evaluate_with_reasons(data.tables, now=data.now)
     t1 = time.perf_counter()
-    problem = build_problem(data, pairs.person, pairs.stop, settings.escort_load())
+    blocked: dict[int, int] = {}
+    problem = build_problem(data, pairs.person, pairs.stop, escort_load, blocked)
     eligible_people = len(np.unique(pairs.person))
     if timings is not None:
         timings["eligibility"] = t1 - t0
         timings["build"] = time.perf_counter() - t1
-    return problem, eligible_people, reasons, frozen_but_ineligible(data, pairs)
+    return problem, eligible_people, reasons, frozen_but_ineligible(data, pairs), blocked
 
 
 def prepare_problem(
@@ -335,7 +258,7 @@ def prepare_problem(
 ) -> tuple[solver.Problem, int]:
     """Eligibility (vectorised) and the solver problem for ``data``: ``(problem, people eligible for
     at least one stop)``. Fills ``timings["eligibility"]`` and ``timings["build"]`` when given."""
-    problem, eligible_people, _reasons, _flagged = _prepare(data, settings, timings)
+    problem, eligible_people, _reasons, _flagged, _blocked = _prepare(data, settings.escort_load(), timings)
     return problem, eligible_people
 
 
@@ -351,22 +274,41 @@ class ComputedPlan:
     timings: dict[str, float] = field(default_factory=dict)
     advice: Any = None
     frozen_ineligible: list[int] = field(default_factory=list)
+    blocked: dict[int, int] = field(default_factory=dict)  # person id -> their family's frozen stop
+    escort_load: dict[str, float] = field(default_factory=dict)  # the settings' escort load per risk
 
 
 def _exclusions(
-    data: PlanningInput, problem: solver.Problem, plan: solver.Plan, reasons: ReasonSummary
+    data: PlanningInput,
+    problem: solver.Problem,
+    plan: solver.Plan,
+    reasons: ReasonSummary,
+    blocked: dict[int, int] | None = None,
 ) -> dict[int, tuple[str, dict]]:
     """A reason for everybody not placed: CAPACITY (with the binding resources per stop) for the
-    eligible; otherwise the headline rule (the first that fails at every stop to the person's
-    countries, else at some), with the rules failing at every / some stop as detail."""
+    eligible; FAMILY_ON_FROZEN_FLIGHT for ``blocked``; otherwise the headline rule (the first that
+    fails at every stop to the person's countries, else at some), with the rules failing at every /
+    some stop as detail. Held people (``data.held``) stay where they are and need none."""
     in_problem = {p.id: p for p in problem.people}
     blocks = explain_unplaced(problem, plan)
     stop_code = {st.stop_id: f"{st.flight_code}/{st.airport}" for st in data.stops}
     headline = reasons.headline_codes()
     binding_names = functools.cache(lambda binding: [r.value for r in binding])
     out: dict[int, tuple[str, dict]] = {}
+    stop_info = {st.stop_id: st for st in data.stops}
     for row, pid in enumerate(data.tables.people.person_id.tolist()):
-        if pid in plan.assignment:
+        if pid in plan.assignment or pid in data.held:
+            continue
+        if blocked and pid in blocked:
+            info = stop_info[blocked[pid]]
+            out[pid] = (
+                FAMILY_ON_FROZEN_FLIGHT,
+                {
+                    "flight": info.flight_code,
+                    "stop": stop_code[info.stop_id],
+                    "family": data.family_group[row],
+                },
+            )
             continue
         person = in_problem.get(pid)
         if person is not None and person.eligible_stops:
@@ -381,6 +323,10 @@ def _exclusions(
         code = int(headline[row])
         if code == NO_FLIGHT_CODE:
             out[pid] = (NO_FLIGHT_TO_COUNTRY, {})
+            continue
+        if code < 0 and pid in data.struck:  # eligible only where they were struck off
+            flights = sorted({stop_info[s].flight_code for s in data.struck[pid] if s in stop_info})
+            out[pid] = (STRUCK_OFF, {"flights": flights})
             continue
         reason = REASON_CODES[code].value if code >= 0 else "FROZEN_ELSEWHERE"
         detail = {
@@ -405,7 +351,8 @@ def compute_plan(
     report = progress or (lambda _f, _m: None)
     timings: dict[str, float] = {}
     report(0.05, "checking eligibility")
-    problem, eligible_people, reasons, flagged = _prepare(data, settings, timings)
+    escort_load = settings.escort_load()
+    problem, eligible_people, reasons, flagged, blocked = _prepare(data, escort_load, timings)
     report(0.15, f"{eligible_people:,} people eligible; solving")
 
     def solver_progress(fraction: float, message: str) -> None:
@@ -420,13 +367,37 @@ def compute_plan(
     )
     timings["solve"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    exclusions = _exclusions(data, problem, plan, reasons)
+    exclusions = _exclusions(data, problem, plan, reasons, blocked)
     timings["explain"] = time.perf_counter() - t2
     advice = None
     if with_advice and not plan.stopped:
         report(0.92, "looking for flights that could be cancelled")
         advice = consolidation_advice(problem, plan, settings.cost_per_flight_hour, time_limit=10.0)
-    return ComputedPlan(data, problem, plan, eligible_people, exclusions, timings, advice, flagged)
+    return ComputedPlan(
+        data, problem, plan, eligible_people, exclusions, timings, advice, flagged, blocked, escort_load
+    )
+
+
+def still_valid_on_current_data(uow: UnitOfWork, outcome: ComputedPlan) -> ComputedPlan | None:
+    """``outcome``'s plan over the data as it stands now (read in ``uow``): a new ``ComputedPlan``
+    with the current data's problem and exclusions when the plan keeps every rule, family, frozen
+    place and capacity there (``solver.validate``), else None (it must be computed again)."""
+    fresh = load_input(uow, now=outcome.data.now)
+    if fresh.draft_plan_id != outcome.data.draft_plan_id:
+        return None
+    problem, eligible, reasons, flagged, blocked = _prepare(fresh, outcome.escort_load)
+    if solver.validate(problem, outcome.plan):
+        return None
+    exclusions = _exclusions(fresh, problem, outcome.plan, reasons, blocked)
+    return dataclasses.replace(
+        outcome,
+        data=fresh,
+        problem=problem,
+        eligible_people=eligible,
+        exclusions=exclusions,
+        frozen_ineligible=flagged,
+        blocked=blocked,
+    )
 
 
 # ---------------------------------------------------------------- store
@@ -473,15 +444,73 @@ class PlanSummary:
         return "\n".join(lines)
 
 
+_NO_PLAN = (solver.SolveStatus.INFEASIBLE, solver.SolveStatus.UNKNOWN, solver.SolveStatus.MODEL_INVALID)
+
+
+def _refuse_store(uow: UnitOfWork, actor: Actor, error: Conflict, details: dict[str, Any]) -> NoReturn:
+    audit.refuse(
+        uow,
+        audit.AuditEntry(
+            actor.username, "plan.store.refused", "plan_run", "*", {"reason": str(error), **details}
+        ),
+        error,
+    )
+
+
+def _checked(uow: UnitOfWork, actor: Actor, outcome: ComputedPlan) -> tuple[ComputedPlan, list[str]]:
+    """Refuse (audited) a plan the solver did not complete, and one whose inputs changed since they
+    were read unless it still holds on the current data (then that outcome, with a note)."""
+    data, plan = outcome.data, outcome.plan
+    if plan.status in _NO_PLAN:
+        _refuse_store(
+            uow,
+            actor,
+            Conflict(
+                f"the solver found no valid plan ({plan.status.value}"
+                + (f": {'; '.join(plan.messages)}" if plan.messages else "")
+                + "); the previous draft plan is kept"
+            ),
+            {"status": plan.status.value},
+        )
+    notes: list[str] = []
+    changes = lock_and_list_changes(uow, data.input_mark)
+    if changes:
+        fresh = still_valid_on_current_data(uow, outcome)
+        if fresh is None:
+            who = sorted({c.actor for c in changes})
+            _refuse_store(
+                uow,
+                actor,
+                InputsChanged(
+                    f"the data changed while the plan was computed ({describe(changes)}) and the plan no "
+                    "longer holds; it was not stored: run it again"
+                ),
+                {"changes": [c.text() for c in changes[:50]], "by": who, "since_event": data.input_mark},
+            )
+        outcome, data = fresh, fresh.data
+        notes.append(
+            f"the data changed while the plan was computed ({describe(changes, limit=3)}); the plan was "
+            "checked against the current data and still holds (run it again for the best plan)"
+        )
+    return outcome, notes
+
+
 def store_plan(uow: UnitOfWork, actor: Actor, outcome: ComputedPlan, settings_used: dict) -> PlanSummary:
     """Store ``outcome`` as the new draft plan (the previous one is SUPERSEDED), with one audit
-    event for the run and one per person whose assignment changed; commits."""
+    event for the run and one per person whose assignment changed; commits.
+
+    Refused, the previous draft kept: ``Conflict`` when another plan was stored since the data was
+    read; audited ``Conflict`` when the solver found no valid plan; audited ``InputsChanged`` when
+    planning inputs changed since the data was read and the plan no longer holds on the current
+    data (naming what changed and who)."""
     authorize(uow, actor, _OFFICER, "plan.store")
     s = uow.session
     data, plan = outcome.data, outcome.plan
     current = current_draft_plan_id(uow)
     if current != data.draft_plan_id:
         raise Conflict("another plan was stored while this one was computed; run the plan again")
+    outcome, notes = _checked(uow, actor, outcome)
+    data = outcome.data
     if current is not None:
         s.execute(sa.update(PlanRun).where(PlanRun.id == current).values(status=SUPERSEDED))
     reasons = Counter(reason for reason, _ in outcome.exclusions.values())
@@ -505,14 +534,20 @@ def store_plan(uow: UnitOfWork, actor: Actor, outcome: ComputedPlan, settings_us
     )
     s.add(run)
     s.flush()
-    previous = {**data.draft, **data.frozen}
-    if plan.assignment:
+    previous = data.previous or {**data.draft, **data.frozen}
+    assignment = {**plan.assignment, **data.held}
+    if assignment:
         bulk_insert(
             s,
             Assignment.__table__,
             [
-                {"plan_run_id": run.id, "person_id": pid, "flight_stop_id": sid, "frozen": pid in data.frozen}
-                for pid, sid in plan.assignment.items()
+                {
+                    "plan_run_id": run.id,
+                    "person_id": pid,
+                    "flight_stop_id": sid,
+                    "frozen": pid in data.frozen or pid in data.held,
+                }
+                for pid, sid in assignment.items()
             ],
         )
     if outcome.exclusions:
@@ -550,8 +585,8 @@ def store_plan(uow: UnitOfWork, actor: Actor, outcome: ComputedPlan, settings_us
         )
     ]
     moved = added = dropped = 0
-    for pid in sorted(set(previous) | set(plan.assignment)):
-        before, after = previous.get(pid), plan.assignment.get(pid)
+    for pid in sorted(set(previous) | set(assignment)):
+        before, after = previous.get(pid), assignment.get(pid)
         if before == after:
             continue
         if before is None:
@@ -588,8 +623,26 @@ def store_plan(uow: UnitOfWork, actor: Actor, outcome: ComputedPlan, settings_us
             "review it (explain) and remove them with a new manifest revision"
             for pid in outcome.frozen_ineligible
             if pid in row_of
-        ],
+        ]
+        + data.held_notes
+        + _blocked_notes(data, outcome.blocked, row_of)
+        + notes,
     )
+
+
+def _blocked_notes(data: PlanningInput, blocked: dict[int, int], row_of: dict[int, int]) -> list[str]:
+    """One warning per family whose frozen flight a newcomer cannot join."""
+    per_family: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for pid, stop in sorted(blocked.items()):
+        row = row_of[pid]
+        per_family[(data.family_group[row], stop)].append(str(data.case_number[row]))
+    flight_of = {st.stop_id: st.flight_code for st in data.stops}
+    return [
+        f"family {family} is on {flight_of[stop]} whose manifest is approved, but {', '.join(cases)} "
+        f"cannot join them: reopen {flight_of[stop]} for additions or strike the family off "
+        f"(charter-planner strike {flight_of[stop]} CASE --reason CODE)"
+        for (family, stop), cases in sorted(per_family.items())
+    ]
 
 
 def run_plan(
@@ -613,29 +666,39 @@ def run_plan(
     lease = (time_limit or settings.time_limit) + settings.plan_lock_margin
     with LeaseLock(ctx.session_factory, PLAN_LOCK, actor.username, lease_seconds=lease):
         started = time.perf_counter()
-        report(0.0, "loading people, documents, verifications and flights")
-        with ctx.uow(write=False) as uow:
-            authorize(uow, actor, _OFFICER, "plan.run")
-            data = load_input(uow, now=now)
-        load_seconds = time.perf_counter() - started
-        outcome = compute_plan(
-            data, settings, time_limit=time_limit, progress=progress, should_stop=should_stop
-        )
-        outcome.timings = {"load": load_seconds, **outcome.timings}
-        report(0.95, "storing the plan")
-        t_store = time.perf_counter()
-        with ctx.uow() as uow:
-            summary = store_plan(
-                uow,
-                actor,
-                outcome,
-                {
-                    "time_limit": time_limit or settings.time_limit,
-                    "seed": settings.seed,
-                    "escort_load": settings.escort_load(),
-                    "now": now.isoformat(),
-                },
+        for attempt in range(RESOLVES + 1):
+            t_load = time.perf_counter()
+            report(0.0, "loading people, documents, verifications and flights")
+            with ctx.uow(write=False) as uow:
+                authorize(uow, actor, _OFFICER, "plan.run")
+                data = load_input(uow, now=now)
+            load_seconds = time.perf_counter() - t_load
+            outcome = compute_plan(
+                data, settings, time_limit=time_limit, progress=progress, should_stop=should_stop
             )
+            outcome.timings = {"load": load_seconds, **outcome.timings}
+            report(0.95, "storing the plan")
+            t_store = time.perf_counter()
+            try:
+                with ctx.uow() as uow:
+                    summary = store_plan(
+                        uow,
+                        actor,
+                        outcome,
+                        {
+                            "time_limit": time_limit or settings.time_limit,
+                            "seed": settings.seed,
+                            "escort_load": settings.escort_load(),
+                            "reserve_fraction": settings.reserve_fraction,
+                            "now": now.isoformat(),
+                        },
+                    )
+                break
+            except InputsChanged as exc:
+                if attempt == RESOLVES or (should_stop is not None and should_stop()):
+                    raise
+                log.info("plan run: %s; computing it again", exc)
+                report(0.0, "the data changed meanwhile; computing the plan again")
         summary.timings["store"] = time.perf_counter() - t_store
         summary.timings["total"] = time.perf_counter() - started
         report(1.0, "plan stored")
@@ -668,14 +731,21 @@ def assignments_for_export(uow: UnitOfWork, actor: Actor) -> list[dict[str, Any]
 
 
 __all__ = [
+    "BLOCK_OVERHEAD_HOURS",
     "CAPACITY",
+    "CRUISE_KMH",
+    "FAMILY_ON_FROZEN_FLIGHT",
     "NO_FLIGHT_TO_COUNTRY",
     "REASON_TEXT",
+    "RESOLVES",
     "ComputedPlan",
+    "InputsChanged",
     "PlanSummary",
     "PlanningInput",
+    "StopInfo",
     "assignments_for_export",
     "compute_plan",
+    "flight_hours",
     "load_input",
     "prepare_problem",
     "reason_text",

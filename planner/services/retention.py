@@ -11,6 +11,11 @@ and they are not anonymised yet. For each, in one transaction:
 - travel-document numbers become ``ANON`` + the document id; verification references are cleared;
 - ``anonymised_at`` is set, the version bumped.
 
+Never touched (counted as *skipped*): people listed (as passengers or reserves) on a manifest in
+force (APPROVED or SIGNED) of a flight that has not departed, and people placed by the current plan
+on a flight that has not departed — their case numbers are what the manifests, the receiving
+countries and the planner's frozen-flight guard refer to (issue #12).
+
 Nationality, sex, facility, risk, custody status, plan history and counts stay, so aggregate
 figures are unchanged. One audit event ``person.anonymise`` per person names only the record id
 and which fields were replaced (no personal data). Running it again changes nothing (idempotent).
@@ -21,18 +26,29 @@ append-only and hash-protected by design.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from planner.domain.enums import CustodyStatus, Role
+from planner.domain.enums import CustodyStatus, FlightStatus, ManifestStatus, Role
 from planner.persistence import audit
 from planner.persistence.context import AppContext
-from planner.persistence.models import NationalityVerification, Person, TravelDocument, utc_now
+from planner.persistence.models import (
+    Assignment,
+    Flight,
+    FlightStop,
+    Manifest,
+    NationalityVerification,
+    Person,
+    TravelDocument,
+    utc_now,
+)
 from planner.persistence.uow import UnitOfWork, run_in_transaction
 from planner.services.auth import Actor, authorize
+from planner.services.current_plan import current_draft_plan_id
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +74,55 @@ class RetentionReport:
     documents: int
     verifications: int
     dry_run: bool
+    #: Qualifying people left untouched: on a manifest in force or placed on a flight not departed.
+    skipped: int = 0
 
     def summary(self) -> str:
         verb = "would be anonymised" if self.dry_run else "anonymised"
+        skipped = (
+            f"; {self.skipped:,} skipped: still on a manifest in force or placed on a flight not yet departed"
+            if self.skipped
+            else ""
+        )
         return (
             f"{self.anonymised:,} people released or removed before {self.cutoff:%Y-%m-%d} {verb} "
-            f"({self.documents:,} documents, {self.verifications:,} verification references)"
+            f"({self.documents:,} documents, {self.verifications:,} verification references){skipped}"
         )
+
+
+def still_needed(uow: UnitOfWork) -> set[int]:
+    """Ids of the people retention must not touch (see the module docstring)."""
+    s = uow.session
+    cases: set[str] = set()
+    for content_json in s.execute(
+        sa.select(Manifest.content_json)
+        .join(Flight, Flight.id == Manifest.flight_id)
+        .where(
+            Manifest.status.in_([ManifestStatus.APPROVED.value, ManifestStatus.SIGNED.value]),
+            Flight.status != FlightStatus.DEPARTED.value,
+        )
+    ).scalars():
+        for stop in json.loads(content_json).get("stops", []):
+            cases.update(r["case_number"] for r in (*stop.get("rows", []), *stop.get("reserves", [])))
+    ids: set[int] = set()
+    values = sorted(cases)
+    for start in range(0, len(values), 900):
+        ids.update(
+            s.execute(
+                sa.select(Person.id).where(Person.case_number.in_(values[start : start + 900]))
+            ).scalars()
+        )
+    plan = current_draft_plan_id(uow)
+    if plan is not None:
+        ids.update(
+            s.execute(
+                sa.select(Assignment.person_id)
+                .join(FlightStop, FlightStop.id == Assignment.flight_stop_id)
+                .join(Flight, Flight.id == FlightStop.flight_id)
+                .where(Assignment.plan_run_id == plan, Flight.status != FlightStatus.DEPARTED.value)
+            ).scalars()
+        )
+    return ids
 
 
 def pseudonym(person_id: int) -> str:
@@ -103,6 +161,9 @@ def anonymise_expired(
         .scalars()
         .all()
     )
+    needed = still_needed(uow)
+    skipped = sum(1 for p in people if p.id in needed)
+    people = [p for p in people if p.id not in needed]
     ids = [p.id for p in people]
     doc_count: dict[int, int] = {}
     ver_count: dict[int, int] = {}
@@ -122,11 +183,21 @@ def anonymise_expired(
             ).all()
         )
     report = RetentionReport(
-        days, cutoff, len(ids), sum(doc_count.values()), sum(ver_count.values()), dry_run
+        days, cutoff, len(ids), sum(doc_count.values()), sum(ver_count.values()), dry_run, skipped
     )
     if dry_run or not ids:
         return report
     entries: list[audit.AuditEntry] = []
+    if skipped:
+        entries.append(
+            audit.AuditEntry(
+                actor.username,
+                "retention.skipped",
+                "person",
+                "*",
+                {"skipped": skipped, "retention_days": days},
+            )
+        )
     for person in people:
         replaced = [
             f for f in REPLACED_FIELDS if f != "legal_hold_reason" or person.legal_hold_reason is not None
@@ -192,4 +263,11 @@ def apply_retention(
     )
 
 
-__all__ = ["ANONYMISED_NAME", "RetentionReport", "anonymise_expired", "apply_retention", "pseudonym"]
+__all__ = [
+    "ANONYMISED_NAME",
+    "RetentionReport",
+    "anonymise_expired",
+    "apply_retention",
+    "pseudonym",
+    "still_needed",
+]

@@ -485,9 +485,10 @@ def test_render_all_manifests_with_progress_and_cancel(
     assert not list(again.glob("*.part"))
 
 
-def test_take_a_person_off_an_approved_flight(qtbot, demo_ctx, officer, supervisor, make_screen) -> None:
-    """An officer takes somebody off an approved flight: the dialog asks who and why, the next
-    revision is prepared without them, and the change is audited."""
+def test_strike_a_person_off_an_approved_flight(qtbot, demo_ctx, officer, supervisor, make_screen) -> None:
+    """An officer strikes somebody off an approved flight ("Take people off…" became "Strike
+    off…"): the dialog asks who and the coded reason (OTHER needs a note), the next revision is
+    prepared without them, the result names who came off, and the strike is audited."""
     boss = make_screen(demo_ctx, supervisor)
     code = _target(boss)
     _select(qtbot, boss, code)
@@ -503,27 +504,32 @@ def test_take_a_person_off_an_approved_flight(qtbot, demo_ctx, officer, supervis
 
     screen = make_screen(demo_ctx, officer)
     _select(qtbot, screen, code)
-    qtbot.waitUntil(screen.remove_action.isEnabled, timeout=WAIT)
-    screen.remove_dialog = None
-    screen.remove_action.trigger()
+    qtbot.waitUntil(screen.strike_action.isEnabled, timeout=WAIT)
+    assert screen.strike_action.text() == "Strike off…"
+    screen.strike_dialog = None
+    screen.strike_action.trigger()
     qtbot.waitUntil(
-        lambda: screen.remove_dialog is not None and screen.remove_dialog.isVisible(), timeout=WAIT
+        lambda: screen.strike_dialog is not None and screen.strike_dialog.isVisible(), timeout=WAIT
     )
-    dialog = screen.remove_dialog
-    dialog.buttons.accepted.emit()  # nothing selected: the dialog says so and stays open
-    assert dialog.isVisible() and "Select at least one" in dialog.message.text()
-    row = next(n for n, r in enumerate(dialog.model.records()) if r["case_number"] == single)
+    dialog = screen.strike_dialog
+    assert not dialog.strike_button.isEnabled() and "Select the person" in dialog.hint.text()
+    row = dialog.model.row_of(single)
     dialog.table.selectRow(row)
-    dialog.buttons.accepted.emit()  # no reason yet
-    assert dialog.isVisible() and "reason" in dialog.message.text()
-    dialog.reason.setText("court stay granted")
+    assert "travels alone" in dialog.together.text()
+    dialog.reason.setCurrentIndex(dialog.reason.findData("OTHER"))
+    assert not dialog.strike_button.isEnabled() and "needs a note" in dialog.hint.text()
+    dialog.note.setText("court stay granted")
+    assert dialog.strike_button.isEnabled()
     with qtbot.waitSignal(screen.data_changed, timeout=WAIT):
-        dialog.buttons.accepted.emit()
+        dialog.strike_button.click()
+    qtbot.waitUntil(lambda: screen.strike_result_box is not None, timeout=WAIT)
+    assert single in screen.strike_result_box.text()
+    screen.strike_result_box.close()
     _wait_newest(qtbot, screen, "DRAFT", 2)
     with demo_ctx.uow(write=False) as uow:
         cases = {r.case_number for s in manifests.manifest_content(uow, officer, code).stops for r in s.rows}
-    assert single not in cases and len(cases) == content.person_count - 1
-    assert "manifest.remove_people" in _actions(demo_ctx)
+    assert single not in cases
+    assert "departure.strike" in _actions(demo_ctx)
 
 
 def test_reopen_an_approved_flight_for_additions(qtbot, demo_ctx, officer, supervisor, make_screen) -> None:

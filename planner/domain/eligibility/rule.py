@@ -101,6 +101,14 @@ FamilyCheck = Callable[
 # ---------------------------------------------------------------- vectorised side
 
 
+def _memoised(memo: dict[str, Any], key: str, compute: Callable[[], T]) -> T:
+    """``memo[key]``, computed by ``compute()`` the first time."""
+    if key not in memo:
+        memo[key] = compute()
+    value: T = memo[key]
+    return value
+
+
 class Evaluation:
     """One evaluation of ``tables`` at ``now_us`` (microseconds since the epoch): the arrays several
     rules derive, computed on first use, plus ``memo`` for a rule's own derived arrays."""
@@ -112,10 +120,7 @@ class Evaluation:
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """``compute()`` once per evaluation under ``key``."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        value: T = self._memo[key]
-        return value
+        return _memoised(self._memo, key, compute)
 
     @cached_property
     def latest(self) -> tuple[IntArray, IntArray, IntArray]:
@@ -160,10 +165,7 @@ class CountryView:
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """``compute()`` once per country under ``key``."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        value: T = self._memo[key]
-        return value
+        return _memoised(self._memo, key, compute)
 
     def _latest_is(self, result: VerificationResult) -> BoolArray:
         person, country, results = self.evaluation.latest

@@ -1,4 +1,4 @@
-"""The ten eligibility rules of DESIGN.md as pure functions over plain facts (no database).
+"""The ten eligibility rules of docs/design.md as pure functions over plain facts (no database).
 
 ``check_person`` evaluates rules 1–9 for one person × one flight stop and returns every failed
 rule's ``ReasonCode`` in rule order (the order of ``registry.RULES``, which is the declaration order

@@ -18,7 +18,17 @@ from collections.abc import Callable, Sequence
 
 from planner import __version__
 from planner.domain.errors import AuthenticationFailed, PlannerError
-from planner.entrypoints.cli import audit, demo, imports, manifests, planning, reliability, setup, users
+from planner.entrypoints.cli import (
+    audit,
+    demo,
+    departure,
+    imports,
+    manifests,
+    planning,
+    reliability,
+    setup,
+    users,
+)
 from planner.entrypoints.cli.common import Parser, require_current_schema
 from planner.persistence.context import build_context
 from planner.settings import Settings, load_settings
@@ -26,7 +36,7 @@ from planner.settings import Settings, load_settings
 log = logging.getLogger(__name__)
 
 #: The command groups in the order their commands are added (``reliability`` extends ``init``).
-COMMAND_GROUPS = (setup, users, demo, audit, imports, planning, manifests, reliability)
+COMMAND_GROUPS = (setup, users, demo, audit, imports, planning, manifests, departure, reliability)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,10 +1,13 @@
-"""Manifest commands of the CLI (DESIGN.md, issue 5)::
+"""Manifest commands of the CLI (docs/design.md, issue 5)::
 
     manifest FLIGHT_ID --out FILE.pdf          current revision (prepares a DRAFT when the plan changed)
     manifest check FLIGHT_ID --hash HEX        current / superseded (exit 0) / unknown (exit 1)
     approve FLIGHT_ID                          supervisor only
     sign FLIGHT_ID [--p12 FILE]                supervisor only; password from CHARTER_P12_PASSWORD or prompt
     paxlst FLIGHT_ID --out FILE.edi            the approved revision, for the carrier
+    manifest FLIGHT_ID --as-flown --out FILE.pdf   who boarded, struck-off list (after departure)
+    handover FLIGHT_ID --stop IATA --out FILE.pdf  handover receipt of a stop (after close)
+    boarding-cards FLIGHT_ID --out FILE.pdf        one card per listed passenger (approved revision)
 
 ``manifest`` takes either the word ``check`` or a flight id as its first argument.
 """
@@ -39,6 +42,8 @@ def cmd_manifest(ctx: AppContext, args: argparse.Namespace) -> int:
         raise InvalidInput("manifest FLIGHT_ID needs --out FILE.pdf")
     if args.hash:
         raise InvalidInput("--hash belongs to 'manifest check FLIGHT_ID --hash HEX'")
+    if args.as_flown:
+        return _as_flown(ctx, args)
     actor = login(ctx)
     with ctx.uow() as uow:
         info = manifests.manifest_for_print(uow, actor, args.target)
@@ -50,6 +55,45 @@ def cmd_manifest(ctx: AppContext, args: argparse.Namespace) -> int:
         + (" (new)" if info.created else "")
         + f", {info.person_count} persons, SHA-256 {info.sha256} -> {args.out}"
     )
+    return 0
+
+
+def _as_flown(ctx: AppContext, args: argparse.Namespace) -> int:
+    from planner.services.manifests import flown
+
+    actor = login(ctx)
+    with ctx.uow() as uow:
+        result = flown.as_flown_manifest(uow, actor, args.target)
+    write_whole(args.out, result.pdf)
+    print(
+        f"{result.flight_code} as flown (based on revision {result.based_on_revision}): {result.persons} "
+        f"boarded, {result.struck} struck off, SHA-256 {result.sha256} -> {args.out}"
+    )
+    return 0
+
+
+def cmd_handover(ctx: AppContext, args: argparse.Namespace) -> int:
+    from planner.services.manifests import flown
+
+    actor = login(ctx)
+    with ctx.uow() as uow:
+        result = flown.handover_receipt(uow, actor, args.flight, args.stop)
+    write_whole(args.out, result.pdf)
+    print(
+        f"{result.flight_code} handover receipt for {result.stop}: {result.persons} persons, "
+        f"SHA-256 {result.sha256} -> {args.out}"
+    )
+    return 0
+
+
+def cmd_boarding_cards(ctx: AppContext, args: argparse.Namespace) -> int:
+    from planner.services.manifests import boarding_cards
+
+    actor = login(ctx)
+    with ctx.uow(write=False) as uow:
+        pdf, count = boarding_cards.boarding_cards_pdf(uow, actor, args.flight)
+    write_whole(args.out, pdf)
+    print(f"{args.flight}: {count} boarding cards -> {args.out}")
     return 0
 
 
@@ -106,7 +150,8 @@ def cmd_paxlst(ctx: AppContext, args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``manifest``, ``approve``, ``sign`` and ``paxlst`` to the CLI's sub-parsers."""
+    """Add ``manifest``, ``approve``, ``sign``, ``paxlst``, ``handover`` and ``boarding-cards`` to the
+    CLI's sub-parsers."""
     p = subparsers.add_parser(
         "manifest",
         help="write a flight's manifest PDF, or check a printed copy's hash",
@@ -116,6 +161,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("flight", nargs="?", metavar="FLIGHT_ID", help="flight id (after 'check')")
     p.add_argument("--out", metavar="FILE.pdf", help="where to write the PDF")
     p.add_argument("--hash", metavar="HEX", help="SHA-256 printed on the copy (with 'check')")
+    p.add_argument(
+        "--as-flown",
+        action="store_true",
+        help="the as-flown manifest of a departed flight: who boarded, and the struck-off list",
+    )
     p.set_defaults(func=cmd_manifest)
 
     p = subparsers.add_parser("approve", help="approve a flight's draft manifest (supervisor)")
@@ -133,3 +183,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("flight", metavar="FLIGHT_ID")
     p.add_argument("--out", required=True, metavar="FILE.edi")
     p.set_defaults(func=cmd_paxlst)
+
+    p = subparsers.add_parser(
+        "handover", help="write the handover receipt of one stop of a closed or departed flight"
+    )
+    p.add_argument("flight", metavar="FLIGHT_ID")
+    p.add_argument("--stop", required=True, metavar="IATA", help="the stop's airport")
+    p.add_argument("--out", required=True, metavar="FILE.pdf")
+    p.set_defaults(func=cmd_handover)
+
+    p = subparsers.add_parser(
+        "boarding-cards", help="write one boarding card per listed passenger (barcode of the case number)"
+    )
+    p.add_argument("flight", metavar="FLIGHT_ID")
+    p.add_argument("--out", required=True, metavar="FILE.pdf")
+    p.set_defaults(func=cmd_boarding_cards)

@@ -6,8 +6,12 @@ Rules beyond the field formats:
 - ``departure_time`` is ISO 8601 with a UTC offset; it is stored in UTC.
 - Capacities are 0–1000 seats (escorts 0–2000); medical and wheelchair slots do not exceed seats.
 - A flight whose manifest is APPROVED or SIGNED cannot be changed by import (an identical row is
-  fine: unchanged). A stop that plan assignments refer to cannot be removed (re-plan first);
-  stops that stay keep their identity when reordered.
+  fine: unchanged), except to cancel it: status CANCELLED alone is accepted (its people go back to
+  planning; the event names the manifest in force). A stop that plan assignments refer to cannot be
+  removed (re-plan first); stops that stay keep their identity when reordered.
+- Status DEPARTED is refused unless the flight is DEPARTED already (re-importing the same file
+  changes nothing): a departure is recorded by ``charter-planner depart FLIGHT``, which records
+  who boarded.
 Audited as ``flight.create`` / ``flight.update`` (stops as ``AAA;BBB``).
 """
 
@@ -120,12 +124,20 @@ class FlightsImporter(Importer):
             new["stops"] = ";".join(v["stops"])
             existing = self.existing.get(code)
             if existing is None:
+                if new["status"] == FlightStatus.DEPARTED.value:
+                    errors.add(row.line, "status", self._departed_message(code))
                 self.inserts.append((code, new, v["stops"]))
                 outcomes.append("new")
                 continue
             fid, version, old = existing
             changes = changed_fields(old, new)
-            if changes and fid in self.locked:
+            departing = new["status"] == FlightStatus.DEPARTED.value != old["status"]
+            if departing:
+                errors.add(row.line, "status", self._departed_message(code))
+            cancelling = set(changes) == {"status"} and new["status"] == FlightStatus.CANCELLED.value
+            if changes and fid in self.locked and cancelling:
+                changes = {**changes, "in_force_manifest": [self.locked[fid], None]}
+            elif changes and fid in self.locked and not departing:
                 errors.add(
                     row.line,
                     "flight_id",
@@ -146,6 +158,13 @@ class FlightsImporter(Importer):
             outcomes.append("updated" if changes else "unchanged")
         self.details = {"flights_created": len(self.inserts), "flights_updated": len(self.updates)}
         return outcomes
+
+    @staticmethod
+    def _departed_message(code: str) -> str:
+        return (
+            f"flight {code} cannot be marked DEPARTED by import: record the departure with "
+            f"'charter-planner depart {code}' (it records who boarded)"
+        )
 
     def apply(self, progress: Progress, should_stop: ShouldStop) -> None:
         session = self.session

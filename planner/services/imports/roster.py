@@ -1,6 +1,6 @@
 """Roster import: people inserted or updated by case number.
 
-Rules beyond the field formats (DESIGN.md, "CSV files"):
+Rules beyond the field formats (docs/design.md, "CSV files"):
 - ``facility_code`` must name a facility in the database (import facilities first); empty means
   no facility. ``date_of_birth`` is not in the future; ``order_date`` is not before birth;
   ``hold_until`` needs a ``legal_hold`` reason.

@@ -3,7 +3,7 @@
 Pure reads, in bulk (a handful of queries for any number of flights), used by the manifest
 workflow (:mod:`planner.services.manifests.workflow`) and the batch (:mod:`planner.services.manifests.batch`).
 
-Per row (DESIGN.md, Manifests):
+Per row (docs/design.md, Manifests):
 
 - the document is the VALID one of a type the stop's country accepts, issued by that country, with
   the latest expiry (ties: the highest id);
@@ -16,6 +16,10 @@ Besides the content, a build lists *problems*: people the manifest may not carry
 (rules 1–6 and 8 re-checked at the time of preparing; rule 7 is the planner's business and rule 9 is
 checked against the sent manifest by the workflow) and family groups split across stops or flights.
 A manifest with problems is never prepared or approved.
+
+Each stop also lists its ranked **reserves** (:func:`planner.services.reserves.reserves_for_flights`
+for the same plan at the same ``now``), as rows like the passengers' in rank order; they are
+eligible by construction and are never frozen.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from planner.persistence.models import (
 from planner.persistence.uow import UnitOfWork
 from planner.services.eligibility_facts import CHUNK, person_facts_of, rows_in, rule_facts, stop_facts
 from planner.services.manifests.content import ManifestContent, ManifestRow, StopSection
+from planner.services.reserves import FlightReserves, reserves_for_flights
 
 #: Rules not re-checked when a manifest is prepared (see the module doc).
 _NOT_RECHECKED = frozenset({ReasonCode.FACILITY_CANNOT_REACH, ReasonCode.AFTER_NOTICE_CUTOFF})
@@ -53,8 +58,9 @@ _NOT_RECHECKED = frozenset({ReasonCode.FACILITY_CANNOT_REACH, ReasonCode.AFTER_N
 class BuiltManifest:
     """The content for one flight plus what the database ids behind it are.
 
-    ``person_ids`` maps case number -> person id; ``stop_ids`` maps stop sequence -> flight stop id;
-    ``problems`` are one-line messages (empty when the manifest may be prepared).
+    ``person_ids`` maps case number -> person id (passengers); ``stop_ids`` maps stop sequence ->
+    flight stop id; ``problems`` are one-line messages (empty when the manifest may be prepared);
+    ``reserve_ids`` maps the reserves' case numbers -> person ids.
     """
 
     flight_id: int
@@ -62,6 +68,7 @@ class BuiltManifest:
     person_ids: dict[str, int] = field(default_factory=dict)
     stop_ids: dict[int, int] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
+    reserve_ids: dict[str, int] = field(default_factory=dict)
 
 
 def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
@@ -110,7 +117,9 @@ def build_contents(
     rules = rule_facts(uow, {a.country for a in airports.values()})
     all_stop_ids = [s.id for stops in stops_by_flight.values() for s in stops]
     assigned = planned_people(uow, plan_run_id, all_stop_ids)
+    reserves = reserves_for_flights(uow, flights, now=now, plan_run_id=plan_run_id)
     person_ids = {pid for rows in assigned.values() for pid, _ in rows}
+    person_ids |= {pid for r in reserves.values() for u in r.units for pid in u.person_ids}
     people = {p.id: p for p in rows_in(uow, Person, Person.id, person_ids)}
     documents: dict[int, list[TravelDocument]] = defaultdict(list)
     for doc in rows_in(uow, TravelDocument, TravelDocument.person_id, person_ids):
@@ -126,6 +135,7 @@ def build_contents(
         sections: list[StopSection] = []
         problems: list[str] = []
         case_to_id: dict[str, int] = {}
+        reserve_ids: dict[str, int] = {}
         for stop in sorted(stops_by_flight.get(flight.id, []), key=lambda s: s.sequence):
             airport = airports[stop.airport]
             country = airport.country
@@ -164,6 +174,15 @@ def build_contents(
                     country=country,
                     rows=tuple(rows),
                     timezone=airport.timezone,
+                    reserves=_reserve_rows(
+                        reserves[flight.id],
+                        stop.sequence,
+                        people,
+                        documents,
+                        verifications,
+                        rule,
+                        reserve_ids,
+                    ),
                 )
             )
         content = ManifestContent(
@@ -186,8 +205,32 @@ def build_contents(
             person_ids=case_to_id,
             stop_ids={s.sequence: s.id for s in stops_by_flight.get(flight.id, [])},
             problems=tuple(dict.fromkeys(problems)),
+            reserve_ids=reserve_ids,
         )
     return built
+
+
+def _reserve_rows(
+    reserves: FlightReserves,
+    sequence: int,
+    people: dict[int, Person],
+    documents: dict[int, list[TravelDocument]],
+    verifications: dict[int, list[NationalityVerification]],
+    rule: CountryRuleFacts,
+    reserve_ids: dict[str, int],
+) -> tuple[ManifestRow, ...]:
+    """The manifest rows of stop ``sequence``'s reserves in rank order (members of a family together)."""
+    stop = reserves.stop(sequence)
+    if stop is None:
+        return ()
+    rows: list[ManifestRow] = []
+    for unit in stop.units:
+        for pid in unit.person_ids:
+            row = _row(people[pid], documents[pid], verifications[pid], stop.country, rule)
+            if row is not None:  # eligible reserves always have a document; defensive
+                rows.append(row)
+                reserve_ids[row.case_number] = pid
+    return tuple(rows)
 
 
 def _family_places(
@@ -280,6 +323,13 @@ def sent_revision(uow: UnitOfWork, flight_id: int) -> Manifest | None:
 
 
 def case_numbers_by_stop(content_json: str) -> dict[int, set[str]]:
-    """stop sequence -> case numbers, read straight from a stored ``content_json``."""
+    """stop sequence -> case numbers (passengers), read straight from a stored ``content_json``."""
     data = json.loads(content_json)
     return {s["sequence"]: {r["case_number"] for r in s["rows"]} for s in data.get("stops", [])}
+
+
+def reserve_case_numbers_by_stop(content_json: str) -> dict[int, set[str]]:
+    """stop sequence -> case numbers listed as reserves, from a stored ``content_json`` (a revision
+    stored before reserves existed has none)."""
+    data = json.loads(content_json)
+    return {s["sequence"]: {r["case_number"] for r in s.get("reserves", ())} for s in data.get("stops", [])}

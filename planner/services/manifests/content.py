@@ -7,7 +7,9 @@ What the hash covers (``content_sha256``)
 -----------------------------------------
 Everything that says *who flies where and on what papers*: the flight (code, carrier, aircraft,
 departure airport, departure time in UTC, departure time zone), the revision number, every stop
-(sequence, airport, name, country, time zone, arrival time) and every field of every row.
+(sequence, airport, name, country, time zone, arrival time) and every field of every row — the
+passengers and, per stop, the ranked **reserves** (people who may board only if a listed passenger
+is struck off; the receiving country receives them with the manifest).
 
 What it deliberately does **not** cover: ``status`` and the lifecycle metadata (prepared / approved /
 signed by and at). Approval and signature are attestations *about* the hashed content, recorded in
@@ -17,7 +19,9 @@ checked against the database whatever state it was printed in. A change of peopl
 means a new revision, hence a new hash (the revision number is inside the hash too).
 
 Canonical form: stops sorted by sequence, rows of a stop sorted by case number (so the order a query
-returned them in does not matter), dates as ISO ``YYYY-MM-DD``, the departure as ISO UTC with a ``Z``,
+returned them in does not matter), reserves in rank order (the order is part of what they say), a
+stop's ``reserves`` key present only when it has reserves (so a manifest without reserves — every
+revision stored before reserves existed — hashes exactly as it always did), dates as ISO ``YYYY-MM-DD``, the departure as ISO UTC with a ``Z``,
 strings exactly as stored (no case folding, no Unicode normalisation), absent values as JSON ``null``;
 serialised with :func:`planner.persistence.audit.canonical_json` (sorted keys, no spaces, UTF-8) and
 prefixed with a format tag, so the serialisation can evolve without colliding with old hashes.
@@ -93,7 +97,8 @@ class StopSection:
     """Stop ``sequence`` (1, 2, …) of the flight; ``country`` (ISO alpha-3) is the receiving country.
 
     ``timezone`` (IANA) and ``arrival_utc`` (timezone-aware) are optional; PAXLST uses them for the
-    scheduled arrival (``DTM+232``) when present.
+    scheduled arrival (``DTM+232``) when present. ``reserves`` are the stop's ranked reserves (rank 1
+    first); they are not passengers: PAXLST and the totals leave them out.
     """
 
     sequence: int
@@ -103,9 +108,11 @@ class StopSection:
     rows: tuple[ManifestRow, ...] = ()
     timezone: str | None = None
     arrival_utc: datetime | None = None
+    reserves: tuple[ManifestRow, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rows", tuple(self.rows))
+        object.__setattr__(self, "reserves", tuple(self.reserves))
         if self.timezone is not None:
             _check_zone(self.timezone)
         if self.arrival_utc is not None and self.arrival_utc.utcoffset() is None:
@@ -117,7 +124,8 @@ class ManifestContent:
     """A manifest revision's content plus its lifecycle metadata (see the module doc for the hash).
 
     Invariants checked on construction: ``departure_utc`` is timezone-aware, ``departure_timezone``
-    is a known IANA zone, stop sequences are unique, and no case number appears twice.
+    is a known IANA zone, stop sequences are unique, and no case number appears twice (passengers
+    and reserves together).
     """
 
     flight_code: str
@@ -148,15 +156,20 @@ class ManifestContent:
             raise ValueError(f"duplicate stop sequence in {sequences}")
         seen: set[str] = set()
         for stop in self.stops:
-            for row in stop.rows:
+            for row in (*stop.rows, *stop.reserves):
                 if row.case_number in seen:
                     raise ValueError(f"case number {row.case_number} appears twice on the manifest")
                 seen.add(row.case_number)
 
     @property
     def person_count(self) -> int:
-        """Number of people on the whole flight."""
+        """Number of people on the whole flight (passengers; reserves are not counted)."""
         return sum(len(s.rows) for s in self.stops)
+
+    @property
+    def reserve_count(self) -> int:
+        """Number of reserves listed over all stops."""
+        return sum(len(s.reserves) for s in self.stops)
 
     @property
     def departure_local(self) -> datetime:
@@ -189,7 +202,23 @@ def _row_dict(row: ManifestRow) -> dict[str, Any]:
     return out
 
 
-def _hashed_dict(content: ManifestContent) -> dict[str, Any]:
+def _stop_dict(stop: StopSection) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "sequence": stop.sequence,
+        "airport": stop.airport,
+        "airport_name": stop.airport_name,
+        "country": stop.country,
+        "timezone": stop.timezone,
+        "arrival_utc": _iso_utc(stop.arrival_utc),
+        "rows": [_row_dict(r) for r in sorted(stop.rows, key=lambda r: r.case_number)],
+    }
+    if stop.reserves:
+        out["reserves"] = [_row_dict(r) for r in stop.reserves]
+    return out
+
+
+def hashed_dict(content: ManifestContent) -> dict[str, Any]:
+    """The part of ``content`` the hash covers, as plain JSON-able data (see the module doc)."""
     return {
         "format": CANONICAL_FORMAT,
         "flight_code": content.flight_code,
@@ -200,24 +229,13 @@ def _hashed_dict(content: ManifestContent) -> dict[str, Any]:
         "departure_airport_name": content.departure_airport_name,
         "departure_utc": _iso_utc(content.departure_utc),
         "departure_timezone": content.departure_timezone,
-        "stops": [
-            {
-                "sequence": stop.sequence,
-                "airport": stop.airport,
-                "airport_name": stop.airport_name,
-                "country": stop.country,
-                "timezone": stop.timezone,
-                "arrival_utc": _iso_utc(stop.arrival_utc),
-                "rows": [_row_dict(r) for r in sorted(stop.rows, key=lambda r: r.case_number)],
-            }
-            for stop in content.stops
-        ],
+        "stops": [_stop_dict(stop) for stop in content.stops],
     }
 
 
 def canonical_bytes(content: ManifestContent) -> bytes:
     """The bytes the manifest hash is computed over (UTF-8 canonical JSON; see the module doc)."""
-    return canonical_json(_hashed_dict(content)).encode("utf-8")
+    return canonical_json(hashed_dict(content)).encode("utf-8")
 
 
 def content_sha256(content: ManifestContent) -> str:
@@ -247,7 +265,7 @@ def parse_qr_payload(text: str) -> tuple[str, int, str]:
 
 def content_to_json(content: ManifestContent) -> str:
     """Full JSON of ``content`` (hashed part plus status and lifecycle metadata), for storage."""
-    data = _hashed_dict(content)
+    data = hashed_dict(content)
     data.update(
         {
             "status": content.status,
@@ -272,30 +290,31 @@ def _parse_date(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
 
 
+def _parse_row(data: dict[str, Any]) -> ManifestRow:
+    values = dict(data)
+    for name in ("date_of_birth", "document_expires", "verified_on"):
+        values[name] = _parse_date(values[name])
+    return ManifestRow(**values)
+
+
 def content_from_json(text: str) -> ManifestContent:
     """Inverse of :func:`content_to_json`; the result hashes to the same value as the original."""
     data = json.loads(text)
     if data.get("format") != CANONICAL_FORMAT:
         raise ValueError(f"unsupported manifest content format {data.get('format')!r}")
-    stops = []
-    for s in data["stops"]:
-        rows = []
-        for r in s["rows"]:
-            values = dict(r)
-            for name in ("date_of_birth", "document_expires", "verified_on"):
-                values[name] = _parse_date(values[name])
-            rows.append(ManifestRow(**values))
-        stops.append(
-            StopSection(
-                sequence=s["sequence"],
-                airport=s["airport"],
-                airport_name=s["airport_name"],
-                country=s["country"],
-                rows=tuple(rows),
-                timezone=s["timezone"],
-                arrival_utc=_parse_utc(s["arrival_utc"]),
-            )
+    stops = [
+        StopSection(
+            sequence=s["sequence"],
+            airport=s["airport"],
+            airport_name=s["airport_name"],
+            country=s["country"],
+            rows=tuple(_parse_row(r) for r in s["rows"]),
+            timezone=s["timezone"],
+            arrival_utc=_parse_utc(s["arrival_utc"]),
+            reserves=tuple(_parse_row(r) for r in s.get("reserves", ())),  # absent before reserves existed
         )
+        for s in data["stops"]
+    ]
     departure = _parse_utc(data["departure_utc"])
     assert departure is not None
     return ManifestContent(

@@ -9,12 +9,14 @@ from planner.domain.errors import InvalidInput
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
 from planner.services.manifests.paxlst import PaxlstError, transliterate, write_paxlst
+from planner.services.manifests.recheck import listed_but_unfit, refusal_message
 from planner.services.manifests.revisions import (
     IN_FORCE,
     _flight,
     _now,
     _record,
     _revisions,
+    refuse_transition,
     stored_content,
 )
 
@@ -33,13 +35,18 @@ def export_paxlst(
     """Officer+: the PAXLST interchange of the revision in force (APPROVED or SIGNED; the carrier gets
     only what was approved). ``InvalidInput`` without one, or when ``sender`` (the office's party
     id, ``Settings.paxlst_sender``) is not UNOA text. Interchange reference ``M<id>R<revision>``;
-    recipient the carrier's name in UNOA. Audited as ``manifest.paxlst``; commits that event."""
+    recipient the carrier's name in UNOA. Audited as ``manifest.paxlst``; commits that event.
+    Refused (audited ``manifest.paxlst.refused``, ``ManifestRefused``) when somebody listed may no
+    longer fly as the facts stand at ``now`` (:mod:`~planner.services.manifests.recheck`)."""
     authorize(uow, actor, Role.OFFICER, f"export the PAXLST of {flight_code}")
     now = _now(now)
     flight = _flight(uow, flight_code)
     in_force = next((m for m in _revisions(uow, flight.id) if m.status in IN_FORCE), None)
     if in_force is None:
         raise InvalidInput(f"{flight_code} has no approved manifest: approve it before sending PAXLST")
+    unfit = listed_but_unfit(uow, flight, in_force, now)
+    if unfit:
+        refuse_transition(uow, actor, "paxlst", flight_code, refusal_message(flight_code, len(unfit)), unfit)
     content = stored_content(in_force)
     reference = f"M{in_force.id}R{in_force.revision}"[:14]
     recipient = transliterate(flight.carrier)[:35] or "CARRIER"

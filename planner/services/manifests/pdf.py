@@ -3,55 +3,36 @@
 Layout (A4 landscape): a page header with the flight and revision; on page 1 a flight block
 (carrier, aircraft, departure airport and local time with its zone, stops); one section per stop
 with one table row per person (the table header repeats on every page, long names wrap inside
-their cell) and the stop's totals; then the flight totals and the signature blocks. Every footer
-carries "Page n of N", the manifest's SHA-256 and a QR code with ``CHARTER-MANIFEST|flight|revision|hash``
-(see :mod:`planner.services.manifests.content`). A DRAFT watermark is drawn while the status is DRAFT
-(and a SUPERSEDED one on a superseded revision).
+their cell) and the stop's totals, then the stop's **reserves** in a separate, clearly marked
+section ("RESERVES — may board only if a listed passenger is struck off", numbered by rank; members
+of one family share a rank); then the flight totals (passengers only) and the signature blocks.
+Every footer carries "Page n of N", the manifest's SHA-256 and a QR code with
+``CHARTER-MANIFEST|flight|revision|hash`` (see :mod:`planner.services.manifests.content`). A DRAFT
+watermark is drawn while the status is DRAFT (and a SUPERSEDED one on a superseded revision).
 
-Fonts: the TrueType fonts in ``resources/fonts`` are embedded as subsets; every character is set
-in the first font that has a glyph for it (DejaVu Sans for Latin, Cyrillic, Greek, Arabic; Droid
-Sans Fallback for CJK). Right-to-left text (Arabic, Hebrew) is shaped with ``arabic_reshaper``
-(contextual presentation forms, lam-alef ligatures) and put in visual order with ``python-bidi``
-before layout, so it reads correctly; the PDF's text layer then holds the presentation forms in
-visual order (see :func:`display_text`). Limitation: a right-to-left text that wraps onto two lines
-inside its cell is reordered as one line (its first visual line holds the end of the name). Without
-those two packages the letters are drawn unjoined in logical order and a warning is logged.
-
-The output is deterministic: the same content renders to the same bytes (ReportLab's invariant mode).
+Fonts, scripts and the page furniture are shared with the other departure documents
+(:mod:`planner.services.manifests.pdf_common`). The output is deterministic: the same content
+renders to the same bytes (ReportLab's invariant mode).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape
 
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
-    BaseDocTemplate,
     CondPageBreak,
     Flowable,
-    Frame,
     KeepTogether,
-    PageTemplate,
     Paragraph,
     Spacer,
     Table,
@@ -66,55 +47,50 @@ from planner.services.manifests.content import (
     content_sha256,
     qr_payload,
 )
-from resources import resource_path
+from planner.services.manifests.pdf_common import (
+    CELL_LEADING,
+    CELL_SIZE,
+    DOCUMENT_LABELS,
+    FONT_FILES,
+    HEAD_BG,
+    INK,
+    MARGIN_X,
+    MEDICAL_LABELS,
+    PAGE_SIZE,
+    RESERVE_BG,
+    RESERVE_INK,
+    RULE,
+    ZEBRA,
+    Fonts,
+    Furniture,
+    SectionMarker,
+    Styles,
+    build_document,
+    cell,
+    display_text,
+    fmt_date,
+    fmt_local,
+    fmt_utc,
+    load_fonts,
+    make_styles,
+)
+from planner.services.manifests.pdf_common import markup as _markup
 
 log = logging.getLogger(__name__)
 
-try:  # optional: Arabic shaping and bidi reordering
-    import arabic_reshaper
-    from bidi import get_display
-
-    _RESHAPERS: tuple[Any, ...] = (
-        arabic_reshaper.ArabicReshaper(configuration={"delete_harakat": False}),
-        arabic_reshaper.ArabicReshaper(configuration={"delete_harakat": False, "support_ligatures": False}),
-    )
-except ImportError:  # pragma: no cover - depends on the installation
-    _RESHAPERS = ()
-    get_display = None
-
-PAGE_SIZE = landscape(A4)
-MARGIN_X = 12 * mm
-MARGIN_TOP = 17 * mm
-MARGIN_BOTTOM = 24 * mm
-QR_SIZE = 18 * mm
-
-#: Font role -> file in ``resources/fonts``; characters the regular/bold font lacks fall back to ``cjk``.
-FONT_FILES = {
-    "regular": "DejaVuSans.ttf",
-    "bold": "DejaVuSans-Bold.ttf",
-    "cjk": "DroidSansFallbackFull.ttf",
-}
-
-INK = colors.HexColor("#1a1a1a")
-RULE = colors.HexColor("#8c8c8c")
-HEAD_BG = colors.HexColor("#dfe4ea")
-ZEBRA = colors.HexColor("#f4f5f7")
-MUTED = colors.HexColor("#555555")
-
-DOCUMENT_LABELS = {
-    "PASSPORT": "Passport",
-    "TRAVEL_DOCUMENT": "Travel document",
-    "EMERGENCY_TRAVEL_DOCUMENT": "Emergency travel doc.",
-    "LAISSEZ_PASSER": "Laissez-passer",
-}
-MEDICAL_LABELS = {"NONE": "–", "MEDICAL_ESCORT": "Medical escort", "WHEELCHAIR": "Wheelchair"}
+_Fonts = Fonts
+_Styles = Styles
+_cell = cell
+_fmt_date = fmt_date
+_fmt_utc = fmt_utc
+_SectionMarker = SectionMarker
 
 # (header, width in points); the widths add up to the frame width (A4 landscape less margins).
 COLUMNS: tuple[tuple[str, float], ...] = (
-    ("No.", 19),
+    ("No.", 26),
     ("Case number", 56),
     ("Family name", 80),
-    ("Given names", 91),
+    ("Given names", 84),
     ("Native name", 78),
     ("Sex", 20),
     ("Date of birth", 46),
@@ -128,171 +104,7 @@ COLUMNS: tuple[tuple[str, float], ...] = (
 )
 
 
-# ---------------------------------------------------------------------------------------------
-# Fonts
-
-
-@dataclass(frozen=True)
-class _Fonts:
-    regular: str
-    bold: str
-    cjk: str
-    regular_cmap: frozenset[int]
-    bold_cmap: frozenset[int]
-    cjk_cmap: frozenset[int]
-
-
-_FONT_LOCK = threading.Lock()
-_FONT_CACHE: dict[Path, _Fonts] = {}
-
-
-def _fonts(font_dir: Path | None) -> _Fonts:
-    """Register the manifest fonts from ``font_dir`` (default ``resources/fonts``) once per directory."""
-    directory = (font_dir or resource_path("fonts")).resolve()
-    with _FONT_LOCK:
-        cached = _FONT_CACHE.get(directory)
-        if cached is not None:
-            return cached
-        suffix = "" if not _FONT_CACHE else f"-{len(_FONT_CACHE)}"
-        names: dict[str, str] = {}
-        cmaps: dict[str, frozenset[int]] = {}
-        for role, filename in FONT_FILES.items():
-            path = directory / filename
-            if not path.is_file():
-                raise FileNotFoundError(f"manifest font {path} is missing")
-            name = f"CharterManifest-{role}{suffix}"
-            font = TTFont(name, str(path))
-            pdfmetrics.registerFont(font)
-            names[role] = name
-            cmaps[role] = frozenset(font.face.charToGlyph)
-        pdfmetrics.registerFontFamily(
-            names["regular"],
-            normal=names["regular"],
-            bold=names["bold"],
-            italic=names["regular"],
-            boldItalic=names["bold"],
-        )
-        fonts = _Fonts(
-            regular=names["regular"],
-            bold=names["bold"],
-            cjk=names["cjk"],
-            regular_cmap=cmaps["regular"],
-            bold_cmap=cmaps["bold"],
-            cjk_cmap=cmaps["cjk"],
-        )
-        _FONT_CACHE[directory] = fonts
-        log.debug("registered manifest fonts from %s", directory)
-        return fonts
-
-
-def _is_rtl_char(char: str) -> bool:
-    code = ord(char)
-    return 0x0590 <= code <= 0x08FF or 0xFB1D <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFF
-
-
-_warned_no_shaping = False
-
-
-def display_text(text: str, cmap: frozenset[int] | None = None) -> str:
-    """``text`` as drawn: right-to-left runs shaped and in visual order; other text unchanged.
-
-    ``cmap`` (code points the font has) picks the ligature-free shaping when a ligature has no glyph.
-    """
-    global _warned_no_shaping
-    if not any(_is_rtl_char(c) for c in text):
-        return text
-    if not _RESHAPERS or get_display is None:
-        if not _warned_no_shaping:
-            log.warning("arabic_reshaper / python-bidi not installed: right-to-left names are not shaped")
-            _warned_no_shaping = True
-        return text
-    shaped = text
-    for reshaper in _RESHAPERS:
-        shaped = reshaper.reshape(text)
-        if cmap is None or all(ord(c) in cmap for c in shaped):
-            break
-    return get_display(shaped)
-
-
-def _markup(text: str, fonts: _Fonts, *, bold: bool = False) -> str:
-    """Paragraph markup for ``text``: shaped (RTL), XML-escaped, runs the base font lacks in the CJK font."""
-    base_cmap = fonts.bold_cmap if bold else fonts.regular_cmap
-    text = display_text(text, base_cmap)
-    if all(ord(c) in base_cmap for c in text):
-        return escape(text)
-    parts: list[str] = []
-    run: list[str] = []
-    run_cjk = False
-    for char in text:
-        code = ord(char)
-        is_cjk = code not in base_cmap and code in fonts.cjk_cmap
-        if run and is_cjk != run_cjk:
-            parts.append(_run(run, run_cjk, fonts))
-            run = []
-        run_cjk = is_cjk
-        run.append(char)
-    if run:
-        parts.append(_run(run, run_cjk, fonts))
-    return "".join(parts)
-
-
-def _run(chars: list[str], cjk: bool, fonts: _Fonts) -> str:
-    text = escape("".join(chars))
-    return f'<font face="{fonts.cjk}">{text}</font>' if cjk else text
-
-
-# ---------------------------------------------------------------------------------------------
-# Styles
-
-
-@dataclass(frozen=True)
-class _Styles:
-    cell: ParagraphStyle
-    cell_bold: ParagraphStyle
-    head: ParagraphStyle
-    title: ParagraphStyle
-    h2: ParagraphStyle
-    body: ParagraphStyle
-    small: ParagraphStyle
-    right: ParagraphStyle
-
-
-def _styles(fonts: _Fonts) -> _Styles:
-    cell = ParagraphStyle("cell", fontName=fonts.regular, fontSize=7, leading=8.4, textColor=INK)
-    return _Styles(
-        cell=cell,
-        cell_bold=ParagraphStyle("cell_bold", parent=cell, fontName=fonts.bold),
-        head=ParagraphStyle("head", parent=cell, fontName=fonts.bold, fontSize=6.8, leading=8),
-        title=ParagraphStyle("title", fontName=fonts.bold, fontSize=14, leading=17, textColor=INK),
-        h2=ParagraphStyle(
-            "h2", fontName=fonts.bold, fontSize=10.5, leading=13, textColor=INK, spaceBefore=2, spaceAfter=3
-        ),
-        body=ParagraphStyle("body", fontName=fonts.regular, fontSize=8.5, leading=11, textColor=INK),
-        small=ParagraphStyle("small", fontName=fonts.regular, fontSize=7.5, leading=9.5, textColor=MUTED),
-        right=ParagraphStyle("right", parent=cell, alignment=TA_RIGHT),
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Formatting helpers
-
-
-def _fmt_date(value: Any) -> str:
-    return value.isoformat() if value is not None else "–"
-
-
-def _fmt_local(content: ManifestContent) -> str:
-    local = content.departure_local
-    offset = local.strftime("%z")
-    offset = f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({content.departure_timezone}, {offset})"
-
-
-def _fmt_utc(value: Any) -> str:
-    return f"{value:%Y-%m-%d %H:%M} UTC" if value is not None else ""
-
-
-def _stop_label(stop: StopSection) -> str:
+def stop_label(stop: StopSection) -> str:
     return f"{stop.airport} {stop.airport_name} ({stop.country})"
 
 
@@ -300,14 +112,23 @@ def _stop_label(stop: StopSection) -> str:
 # Story
 
 
-def _flight_block(content: ManifestContent, fonts: _Fonts, st: _Styles) -> list[Flowable]:
+def flight_block(
+    content: ManifestContent,
+    fonts: Fonts,
+    st: Styles,
+    *,
+    title: str = "Passenger manifest — return charter flight",
+    persons_label: str = "Persons",
+) -> list[Flowable]:
+    """Page 1's title and flight block (carrier, aircraft, revision, departure, stops)."""
+
     def p(text: str, style: ParagraphStyle = st.body) -> Paragraph:
         return Paragraph(text, style)
 
     def label(text: str) -> Paragraph:
         return Paragraph(escape(text), st.small)
 
-    stops = "  →  ".join(f"{s.sequence}. {_markup(_stop_label(s), fonts)}" for s in content.stops) or "–"
+    stops = "  →  ".join(f"{s.sequence}. {_markup(stop_label(s), fonts)}" for s in content.stops) or "–"
     data: list[list[Any]] = [
         [
             label("Flight"),
@@ -326,10 +147,10 @@ def _flight_block(content: ManifestContent, fonts: _Fonts, st: _Styles) -> list[
                 f"{_markup(content.departure_airport_name, fonts)}"
             ),
             label("Local time"),
-            p(f"<b>{escape(_fmt_local(content))}</b>"),
+            p(f"<b>{escape(fmt_local(content.departure_utc, content.departure_timezone))}</b>"),
             label("UTC"),
             p(escape(_fmt_utc(content.departure_utc))),
-            label("Persons"),
+            label(persons_label),
             p(f"<b>{content.person_count}</b>"),
         ],
         [label("Stops"), p(stops), "", "", "", "", "", ""],
@@ -353,37 +174,13 @@ def _flight_block(content: ManifestContent, fonts: _Fonts, st: _Styles) -> list[
             ]
         )
     )
-    title = Paragraph("Passenger manifest — return charter flight", st.title)
-    return [title, Spacer(1, 4), table, Spacer(1, 8)]
-
-
-CELL_SIZE = 7.0
-CELL_LEADING = 8.4
-CELL_PADDING = 5.0  # left + right padding of the people table
-
-
-def _cell(lines: Sequence[str], width: float, fonts: _Fonts, st: _Styles, *, bold: bool = False) -> Any:
-    """A table cell: a plain string when every line fits in ``width`` in the base font, else a Paragraph.
-
-    Plain strings are drawn by the table itself (fast, no wrapping); a Paragraph wraps long text
-    and switches font for characters the base font lacks (CJK).
-    """
-    font, cmap = (fonts.bold, fonts.bold_cmap) if bold else (fonts.regular, fonts.regular_cmap)
-    shown = [display_text(line, cmap) for line in lines]
-    if all(
-        all(ord(c) in cmap for c in line)
-        and pdfmetrics.stringWidth(line, font, CELL_SIZE) <= width - CELL_PADDING
-        for line in shown
-    ):
-        return "\n".join(shown)
-    markup = "<br/>".join(_markup(line, fonts, bold=bold) for line in lines)
-    return Paragraph(markup, st.cell_bold if bold else st.cell)
+    return [Paragraph(escape(title), st.title), Spacer(1, 4), table, Spacer(1, 8)]
 
 
 _WIDTH = {name: width for name, width in COLUMNS}
 
 
-def _row_cells(index: int, row: ManifestRow, fonts: _Fonts, st: _Styles) -> list[Any]:
+def _row_cells(index: int | str, row: ManifestRow, fonts: _Fonts, st: _Styles) -> list[Any]:
     doc_label = DOCUMENT_LABELS.get(row.document_type, row.document_type)
     verification = [row.verification_reference or "–"]
     if row.verified_on is not None:
@@ -406,10 +203,22 @@ def _row_cells(index: int, row: ManifestRow, fonts: _Fonts, st: _Styles) -> list
     ]
 
 
-def _people_table(stop: StopSection, fonts: _Fonts, st: _Styles) -> Table:
+def people_table(
+    rows: Sequence[ManifestRow],
+    fonts: Fonts,
+    st: Styles,
+    *,
+    numbers: Sequence[str] | None = None,
+    first_header: str = "No.",
+    shade: Any = None,
+) -> Table:
+    """One row per person (the manifest's columns); ``numbers`` label the rows (default 1, 2, …),
+    ``first_header`` heads that column and ``shade`` (a colour) tints the header and every other row."""
+    labels = list(numbers) if numbers is not None else [str(i) for i in range(1, len(rows) + 1)]
     header = [Paragraph(escape(name), st.head) for name, _ in COLUMNS]
+    header[0] = Paragraph(escape(first_header), st.head)
     data: list[list[Any]] = [header]
-    data.extend(_row_cells(i, row, fonts, st) for i, row in enumerate(stop.rows, start=1))
+    data.extend(_row_cells(label, row, fonts, st) for label, row in zip(labels, rows, strict=True))
     table = Table(data, colWidths=[w for _, w in COLUMNS], repeatRows=1, hAlign="LEFT")
     style: list[tuple[Any, ...]] = [
         ("FONT", (0, 0), (-1, -1), fonts.regular, CELL_SIZE, CELL_LEADING),
@@ -418,7 +227,7 @@ def _people_table(stop: StopSection, fonts: _Fonts, st: _Styles) -> Table:
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
         ("ALIGN", (0, 1), (0, -1), "RIGHT"),
-        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+        ("BACKGROUND", (0, 0), (-1, 0), shade or HEAD_BG),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
         ("BOX", (0, 0), (-1, -1), 0.6, RULE),
         ("INNERGRID", (0, 0), (-1, -1), 0.25, RULE),
@@ -426,9 +235,9 @@ def _people_table(stop: StopSection, fonts: _Fonts, st: _Styles) -> Table:
         ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, shade or ZEBRA]),
     ]
-    for i, row in enumerate(stop.rows, start=1):
+    for i, row in enumerate(rows, start=1):
         if row.risk_level == "HIGH":
             style.append(("FONT", (11, i), (11, i), fonts.bold, CELL_SIZE, CELL_LEADING))
     table.setStyle(TableStyle(style))
@@ -436,7 +245,9 @@ def _people_table(stop: StopSection, fonts: _Fonts, st: _Styles) -> Table:
 
 
 @dataclass(frozen=True)
-class _Totals:
+class Totals:
+    """Per-stop or per-flight counts (persons, sex, risk, medical needs, family groups)."""
+
     persons: int
     sex: Counter[str]
     risk: Counter[str]
@@ -444,7 +255,7 @@ class _Totals:
     families: int
 
     @classmethod
-    def of(cls, rows: Sequence[ManifestRow]) -> _Totals:
+    def of(cls, rows: Sequence[ManifestRow]) -> Totals:
         return cls(
             persons=len(rows),
             sex=Counter(r.sex for r in rows),
@@ -482,7 +293,7 @@ TOTAL_HEADERS = (
 )
 
 
-def _totals_table(rows: list[tuple[str, _Totals]], fonts: _Fonts, st: _Styles, *, grand: bool) -> Table:
+def totals_table(rows: list[tuple[str, Totals]], fonts: _Fonts, st: _Styles, *, grand: bool) -> Table:
     data: list[list[Any]] = [[Paragraph("", st.head)] + [Paragraph(h, st.head) for h in TOTAL_HEADERS]]
     for label, totals in rows:
         data.append([Paragraph(_markup(label, fonts), st.cell), *totals.cells()])
@@ -543,39 +354,87 @@ def _signature_blocks(content: ManifestContent, fonts: _Fonts, st: _Styles) -> T
     return table
 
 
-class _SectionMarker(Flowable):
-    """Zero-size flowable recording, as it is drawn, which stop section the pages are in."""
+RESERVES_TITLE = "RESERVES — may board only if a listed passenger is struck off"
 
-    def __init__(self, section: list[str | None], label: str | None) -> None:
-        super().__init__()
-        self._section = section
-        self._label = label
-        self.width = self.height = 0
 
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        return 0, 0
+def reserve_ranks(rows: Sequence[ManifestRow]) -> list[str]:
+    """Rank labels of reserve rows in rank order: members of one family (consecutive rows with the
+    same family group) share their family's rank."""
+    labels: list[str] = []
+    rank = 0
+    previous: str | None = None
+    for row in rows:
+        if row.family_group is None or row.family_group != previous:
+            rank += 1
+        previous = row.family_group
+        labels.append(str(rank))
+    return labels
 
-    def draw(self) -> None:
-        self._section[0] = self._label
+
+def _reserves_section(
+    stop: StopSection, fonts: Fonts, st: Styles, section: list[str | None]
+) -> list[Flowable]:
+    """The stop's reserves after its passengers: a marked banner, then the ranked table."""
+    count = len(stop.reserves)
+    banner = Table(
+        [
+            [
+                Paragraph(
+                    f"<b>{escape(RESERVES_TITLE)}</b> — stop {stop.sequence} "
+                    f"{_markup(stop.airport, fonts)}: {count} reserve{'s' if count != 1 else ''}, "
+                    "in rank order (a family moves up together and shares its rank). "
+                    "Reserves are not passengers and are not counted in the totals.",
+                    ParagraphStyle("reserve_banner", parent=st.body, textColor=RESERVE_INK),
+                )
+            ]
+        ],
+        colWidths=[sum(w for _, w in COLUMNS)],
+        hAlign="LEFT",
+    )
+    banner.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), RESERVE_BG),
+                ("BOX", (0, 0), (-1, -1), 1.2, RESERVE_INK),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
+    return [
+        Spacer(1, 8),
+        CondPageBreak(35 * mm),
+        _SectionMarker(section, f"Stop {stop.sequence}: reserves"),
+        banner,
+        Spacer(1, 3),
+        people_table(
+            stop.reserves,
+            fonts,
+            st,
+            numbers=reserve_ranks(stop.reserves),
+            first_header="Rank",
+            shade=RESERVE_BG,
+        ),
+    ]
 
 
 def _story(content: ManifestContent, fonts: _Fonts, st: _Styles, section: list[str | None]) -> list[Flowable]:
     """The flowables of the document; ``section[0]`` tracks the stop being laid out (for page headers)."""
-    story: list[Flowable] = _flight_block(content, fonts, st)
-    per_stop: list[tuple[str, _Totals]] = []
+    story: list[Flowable] = flight_block(content, fonts, st)
+    per_stop: list[tuple[str, Totals]] = []
     for stop in content.stops:
         heading = Paragraph(
-            f"Stop {stop.sequence}: {_markup(_stop_label(stop), fonts)} — receiving country "
+            f"Stop {stop.sequence}: {_markup(stop_label(stop), fonts)} — receiving country "
             f"{escape(stop.country)} — {len(stop.rows)} person{'s' if len(stop.rows) != 1 else ''}",
             st.h2,
         )
-        totals = _Totals.of(stop.rows)
-        per_stop.append((f"Stop {stop.sequence}: {_stop_label(stop)}", totals))
+        totals = Totals.of(stop.rows)
+        per_stop.append((f"Stop {stop.sequence}: {stop_label(stop)}", totals))
         story.append(CondPageBreak(70 * mm))
-        story.append(_SectionMarker(section, f"Stop {stop.sequence}: {_stop_label(stop)}"))
+        story.append(_SectionMarker(section, f"Stop {stop.sequence}: {stop_label(stop)}"))
         story.append(heading)
         if stop.rows:
-            story.append(_people_table(stop, fonts, st))
+            story.append(people_table(stop.rows, fonts, st))
         else:
             story.append(Paragraph("Nobody is manifested for this stop.", st.body))
         story.append(Spacer(1, 4))
@@ -583,19 +442,21 @@ def _story(content: ManifestContent, fonts: _Fonts, st: _Styles, section: list[s
             KeepTogether(
                 [
                     Paragraph(f"Totals for stop {stop.sequence}", st.small),
-                    _totals_table([(_stop_label(stop), totals)], fonts, st, grand=False),
+                    totals_table([(stop_label(stop), totals)], fonts, st, grand=False),
                 ]
             )
         )
+        if stop.reserves:
+            story.extend(_reserves_section(stop, fonts, st, section))
         story.append(_SectionMarker(section, None))
         story.append(Spacer(1, 10))
     all_rows = [row for stop in content.stops for row in stop.rows]
-    flight_rows = [*per_stop, (f"Flight {content.flight_code} — total", _Totals.of(all_rows))]
+    flight_rows = [*per_stop, (f"Flight {content.flight_code} — total", Totals.of(all_rows))]
     story.append(
         KeepTogether(
             [
                 Paragraph("Flight totals", st.h2),
-                _totals_table(flight_rows, fonts, st, grand=True),
+                totals_table(flight_rows, fonts, st, grand=True),
                 Spacer(1, 12),
                 Paragraph("Approval and signature", st.h2),
                 Paragraph(
@@ -609,126 +470,6 @@ def _story(content: ManifestContent, fonts: _Fonts, st: _Styles, section: list[s
         )
     )
     return story
-
-
-# ---------------------------------------------------------------------------------------------
-# Page decoration
-
-
-@dataclass(frozen=True)
-class _PageInfo:
-    content: ManifestContent
-    sha256: str
-    qr: ImageReader
-    fonts: _Fonts
-    section: list[str | None]  # one cell: the stop section in progress, updated while drawing
-
-
-def _draw_watermark(canvas: Canvas, info: _PageInfo) -> None:
-    """Translucent DRAFT (or SUPERSEDED) across the page, drawn over the content so no cell hides it."""
-    status = info.content.status
-    if status not in (ManifestStatus.DRAFT, ManifestStatus.SUPERSEDED):
-        return
-    width, height = PAGE_SIZE
-    canvas.saveState()
-    canvas.setFillColor(colors.Color(0.75, 0.1, 0.1, alpha=0.12))
-    canvas.setFont(info.fonts.bold, 150 if status == ManifestStatus.DRAFT else 96)
-    canvas.translate(width / 2, height / 2 - 30)
-    canvas.rotate(28)
-    canvas.drawCentredString(0, 0, status)
-    canvas.restoreState()
-
-
-def _draw_header(canvas: Canvas, info: _PageInfo) -> None:
-    content, fonts = info.content, info.fonts
-    width, height = PAGE_SIZE
-    canvas.saveState()
-    y = height - MARGIN_TOP + 6 * mm
-    canvas.setFillColor(INK)
-    canvas.setFont(fonts.bold, 9)
-    title = f"Manifest {content.flight_code}"
-    canvas.drawString(MARGIN_X, y, title)
-    left_end = MARGIN_X + canvas.stringWidth(title, fonts.bold, 9)
-    if info.section[0]:
-        continued = display_text(f"{info.section[0]} (continued)", fonts.regular_cmap)
-        canvas.setFont(fonts.regular, 9)
-        canvas.drawString(left_end + 4 * mm, y, continued)
-        left_end += 4 * mm + canvas.stringWidth(continued, fonts.regular, 9)
-    local = content.departure_local
-    right = (
-        f"{content.carrier} · {content.departure_airport} {local:%Y-%m-%d %H:%M} {local.tzname()} · "
-        f"revision {content.revision} · {content.status}"
-    )
-    size = 9.0
-    while size > 6 and width - MARGIN_X - canvas.stringWidth(right, fonts.regular, size) < left_end + 4 * mm:
-        size -= 0.5
-    canvas.setFont(fonts.regular, size)
-    canvas.drawRightString(width - MARGIN_X, y, right)
-    canvas.setStrokeColor(RULE)
-    canvas.setLineWidth(0.6)
-    canvas.line(MARGIN_X, y - 2.5 * mm, width - MARGIN_X, y - 2.5 * mm)
-    canvas.restoreState()
-
-
-def _draw_footer(canvas: Canvas, info: _PageInfo, page: int, pages: int) -> None:
-    fonts = info.fonts
-    width, _ = PAGE_SIZE
-    canvas.saveState()
-    top = MARGIN_BOTTOM - 3 * mm
-    canvas.setStrokeColor(RULE)
-    canvas.setLineWidth(0.6)
-    canvas.line(MARGIN_X, top, width - MARGIN_X, top)
-    qr_x = width - MARGIN_X - QR_SIZE
-    qr_y = top - 1.5 * mm - QR_SIZE
-    canvas.drawImage(info.qr, qr_x, qr_y, QR_SIZE, QR_SIZE)
-    canvas.setFillColor(INK)
-    canvas.setFont(fonts.bold, 8)
-    canvas.drawString(MARGIN_X, top - 5 * mm, f"Page {page} of {pages}")
-    canvas.setFont(fonts.regular, 7)
-    canvas.setFillColor(MUTED)
-    canvas.drawString(
-        MARGIN_X + 28 * mm,
-        top - 5 * mm,
-        f"Flight {info.content.flight_code} · revision {info.content.revision} · {info.content.status}",
-    )
-    canvas.drawString(MARGIN_X, top - 9.5 * mm, f"SHA-256 {info.sha256}")
-    canvas.drawString(
-        MARGIN_X,
-        top - 13.5 * mm,
-        "Check a printed page: scan the QR code or compare the SHA-256 with the manifest record "
-        "(same value for draft, approved and signed copies of one revision).",
-    )
-    canvas.restoreState()
-
-
-class _ManifestCanvas(Canvas):
-    """Canvas that holds pages back until the end so each footer can say "Page n of N"."""
-
-    def __init__(self, *args: Any, page_info: _PageInfo, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._page_info = page_info
-        self._pending: list[dict[str, Any]] = []
-
-    def showPage(self) -> None:  # noqa: N802 - ReportLab API
-        self._pending.append(dict(self.__dict__))
-        self._startPage()  # type: ignore[attr-defined]  # ReportLab's private API, not in its stubs
-
-    def save(self) -> None:
-        pages = len(self._pending)
-        for number, state in enumerate(self._pending, start=1):
-            self.__dict__.update(state)
-            _draw_watermark(self, self._page_info)
-            _draw_footer(self, self._page_info, number, pages)
-            super().showPage()
-        super().save()
-
-
-def _qr_image(payload: str) -> ImageReader:
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=4, border=2)
-    qr.add_data(payload)
-    qr.make(fit=True)
-    image = qr.make_image(fill_color="black", back_color="white").get_image().convert("L")
-    return ImageReader(image)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -748,56 +489,56 @@ def render_manifest_pdf(
     ``FileNotFoundError`` if a font is missing; writes nothing to a path in that case.
     """
     started = time.perf_counter()
-    fonts = _fonts(Path(font_dir) if font_dir is not None else None)
-    st = _styles(fonts)
+    fonts = load_fonts(font_dir)
+    st = make_styles(fonts)
     digest = content_sha256(content)
-    info = _PageInfo(
-        content=content, sha256=digest, qr=_qr_image(qr_payload(content)), fonts=fonts, section=[None]
+    local = content.departure_local
+    status = content.status
+    furniture = Furniture(
+        fonts=fonts,
+        sha256=digest,
+        qr_payload=qr_payload(content),
+        header_title=f"Manifest {content.flight_code}",
+        header_right=(
+            f"{content.carrier} · {content.departure_airport} {local:%Y-%m-%d %H:%M} {local.tzname()} · "
+            f"revision {content.revision} · {status}"
+        ),
+        caption=f"Flight {content.flight_code} · revision {content.revision} · {status}",
+        note=(
+            "Check a printed page: scan the QR code or compare the SHA-256 with the manifest record "
+            "(same value for draft, approved and signed copies of one revision)."
+        ),
+        watermark=status if status in (ManifestStatus.DRAFT, ManifestStatus.SUPERSEDED) else None,
+        watermark_size=150 if status == ManifestStatus.DRAFT else 96,
     )
-    buffer = BytesIO()
-    doc = BaseDocTemplate(
-        buffer,
-        pagesize=PAGE_SIZE,
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
+    size = build_document(
+        _story(content, fonts, st, furniture.section),
+        out,
+        furniture,
         title=f"Manifest {content.flight_code} revision {content.revision}",
         author=content.prepared_by,
-        subject=f"SHA-256 {digest}",
-        creator="Charter Planner",
-        invariant=1,
-        initialFontName=fonts.regular,  # no unembedded Helvetica in the page resources
     )
-    frame = Frame(
-        doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body", leftPadding=0, rightPadding=0
-    )
-    doc.addPageTemplates(
-        [
-            PageTemplate(
-                id="manifest",
-                frames=[frame],
-                onPage=lambda canvas, _doc: _draw_header(canvas, info),
-            )
-        ]
-    )
-    doc.build(
-        _story(content, fonts, st, info.section),
-        canvasmaker=functools.partial(_ManifestCanvas, page_info=info),
-    )
-    data = buffer.getvalue()
-    if isinstance(out, str | Path):
-        Path(out).write_bytes(data)
-    else:
-        out.write(data)
     log.info(
-        "manifest %s rev %s: %d persons, %d bytes in %.3f s",
+        "manifest %s rev %s: %d persons, %d reserves, %d bytes in %.3f s",
         content.flight_code,
         content.revision,
         content.person_count,
-        len(data),
+        content.reserve_count,
+        size,
         time.perf_counter() - started,
     )
 
 
-__all__ = ["FONT_FILES", "render_manifest_pdf"]
+__all__ = [
+    "COLUMNS",
+    "FONT_FILES",
+    "RESERVES_TITLE",
+    "Totals",
+    "display_text",
+    "flight_block",
+    "people_table",
+    "render_manifest_pdf",
+    "reserve_ranks",
+    "stop_label",
+    "totals_table",
+]

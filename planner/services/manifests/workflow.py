@@ -59,7 +59,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from planner.domain.eligibility import CountryRuleFacts, notice_cutoff
-from planner.domain.enums import FlightStatus, ManifestStatus, Role
+from planner.domain.enums import CustodyStatus, FlightStatus, ManifestStatus, Role
 from planner.domain.errors import InvalidInput, NotFound
 from planner.persistence import audit
 from planner.persistence.models import (
@@ -80,11 +80,14 @@ from planner.services.manifests.build import (
     build_contents,
     case_numbers_by_stop,
     planned_people,
+    reserve_case_numbers_by_stop,
     sent_revision,
 )
 from planner.services.manifests.content import ManifestContent, content_sha256, content_to_json
 from planner.services.manifests.paxlst_export import PAXLST_SENDER, export_paxlst
 from planner.services.manifests.pdf import render_manifest_pdf
+from planner.services.manifests.recheck import listed_but_unfit
+from planner.services.manifests.recheck import refusal_message as unfit_message
 from planner.services.manifests.revisions import (
     ACTIVE,
     IN_FORCE,
@@ -146,11 +149,15 @@ def stop_cutoffs(uow: UnitOfWork, flight: Flight) -> list[tuple[int, str, dateti
 
 
 def late_additions(uow: UnitOfWork, flight: Flight, content: ManifestContent, now: datetime) -> list[str]:
-    """People on ``content`` who were not on the sent manifest of their stop although that stop's
-    notice cut-off has passed at ``now`` (one message per person; empty = nothing refused)."""
+    """People on ``content`` who were not on the sent manifest of their stop (as passengers or as
+    reserves) although that stop's notice cut-off has passed at ``now`` (one message per person;
+    empty = nothing refused)."""
     rules = rule_facts(uow, {stop.country for stop in content.stops})
     sent = sent_revision(uow, flight.id)
     sent_people = case_numbers_by_stop(sent.content_json) if sent is not None else {}
+    if sent is not None:  # a reserve the receiving country received may move up after the cut-off
+        for seq, cases in reserve_case_numbers_by_stop(sent.content_json).items():
+            sent_people.setdefault(seq, set()).update(cases)
     out: list[str] = []
     for stop in content.stops:
         cutoff = _cutoff(flight, stop.country, rules)
@@ -375,7 +382,9 @@ def sign_manifest(
     With ``p12`` (PKCS#12 bytes; ``p12_password`` may be None) the rendered SIGNED PDF also gets a
     PAdES signature with a visible field and is stored in ``manifest_signature``. Refused (audited)
     when the flight's people in the current plan differ from the approved revision (a change needs a
-    new revision). ``InvalidInput`` when there is nothing approved to sign or the key cannot be read.
+    new revision), and when somebody listed may no longer fly as the facts stand at ``now`` (a court
+    stay, a release, a split family …: :mod:`~planner.services.manifests.recheck`, naming each person,
+    the failed rule and the strike-off command). ``InvalidInput`` when there is nothing approved to sign or the key cannot be read.
     Commits.
     """
     authorize(uow, actor, Role.SUPERVISOR, f"sign the manifest of {flight_code}")
@@ -398,6 +407,9 @@ def sign_manifest(
             f"{flight_code} changed since revision {latest.revision} was approved: prepare a new revision",
             changed,
         )
+    unfit = listed_but_unfit(uow, flight, latest, now)
+    if unfit:
+        refuse_transition(uow, actor, "sign", flight_code, unfit_message(flight_code, len(unfit)), unfit)
     content = _stamp(uow, actor, latest, ManifestStatus.SIGNED, "signed", now)
     extra: dict[str, object] = {"status": ["APPROVED", "SIGNED"], "pades": False}
     if p12 is not None:
@@ -439,10 +451,16 @@ def sign_manifest(
 
 
 def _frozen_drift(
-    uow: UnitOfWork, flight: Flight, manifest: Manifest, plan_run_id: int | None = None
+    uow: UnitOfWork,
+    flight: Flight,
+    manifest: Manifest,
+    plan_run_id: int | None = None,
+    *,
+    ignore_removed: bool = False,
 ) -> list[str]:
     """How the people on ``flight`` in plan ``plan_run_id`` (default: the current plan) differ from
-    ``manifest``, per stop; [] = the same."""
+    ``manifest``, per stop; [] = the same. With ``ignore_removed``, listed people whose custody is
+    REMOVED (they have left: the planner no longer considers them) are not missed."""
     plan = plan_run_id if plan_run_id is not None else current_draft_plan_id(uow)
     stops = {
         s.id: s.sequence
@@ -459,6 +477,16 @@ def _frozen_drift(
         )
     planned = {(stops[sid], cases[pid]) for sid, rows in assigned.items() for pid, _ in rows}
     listed = {(seq, c) for seq, cs in case_numbers_by_stop(manifest.content_json).items() for c in cs}
+    if ignore_removed and listed - planned:
+        missing = sorted({c for _, c in listed - planned})
+        removed = set(
+            uow.session.execute(
+                sa.select(Person.case_number).where(
+                    Person.case_number.in_(missing), Person.custody_status == CustodyStatus.REMOVED.value
+                )
+            ).scalars()
+        )
+        listed = {(seq, c) for seq, c in listed if c not in removed}
     return [f"{c}: added to stop {seq} without a new revision" for seq, c in sorted(planned - listed)] + [
         f"{c}: taken off stop {seq} without a new revision" for seq, c in sorted(listed - planned)
     ]
@@ -468,19 +496,24 @@ def check_frozen_flights(uow: UnitOfWork, actor: Actor, *, plan_run_id: int | No
     """Guard for whoever writes plans: refuse (audited, ``ManifestRefused``) when the plan
     ``plan_run_id`` (default: the current plan) changes the people of a flight whose newest revision is
     APPROVED or SIGNED. Call it after inserting a plan's assignments and before committing: a
-    guard, it never commits (a refusal rolls the plan back and commits only its audit event)."""
+    guard, it never commits (a refusal rolls the plan back and commits only its audit event).
+    Only PLANNED flights count (a departed or cancelled flight has left planning), and listed people
+    whose custody is REMOVED take no part."""
     authorize(uow, actor, Role.OFFICER, "change planned flights")
     flights = uow.session.execute(
         sa.select(Flight, Manifest)
         .join(Manifest, Manifest.flight_id == Flight.id)
-        .where(Manifest.status.in_(IN_FORCE))
+        .where(Manifest.status.in_(IN_FORCE), Flight.status == FlightStatus.PLANNED.value)
     ).all()
     problems: list[str] = []
     for flight, manifest in flights:
         latest = _latest(uow, flight.id)
         if latest is None or latest.id != manifest.id:
             continue
-        problems.extend(f"{flight.code} {p}" for p in _frozen_drift(uow, flight, manifest, plan_run_id))
+        problems.extend(
+            f"{flight.code} {p}"
+            for p in _frozen_drift(uow, flight, manifest, plan_run_id, ignore_removed=True)
+        )
     if problems:
         refuse_transition(
             uow,

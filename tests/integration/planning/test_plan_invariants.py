@@ -7,7 +7,10 @@
 - everybody considered is either placed or has a reason, never both; a CAPACITY reason only for
   people eligible somewhere, any other reason only for people eligible nowhere, and a rule's code
   (any rule of ``planner.domain.eligibility.registry``) only where that rule fails at some stop;
-- the audit chain still verifies.
+- the audit chain still verifies;
+- after random strike-offs (any reason) and departures (board, close, depart) and a re-plan: nobody
+  REMOVED or on a departed flight is placed, nobody is placed again on a flight they were struck off,
+  families stay whole and struck families came off whole.
 """
 
 from __future__ import annotations
@@ -332,3 +335,357 @@ def test_every_plan_keeps_the_promises(request: pytest.FixtureRequest, backend: 
         summary = planning.run_plan(ctx, ADMIN, ctx.settings, time_limit=5, now=NOW)
         assert (summary.moves, summary.added, summary.dropped) == (0, 0, 0)
         _check(ctx)
+
+
+# ---------------------------------------------------------------- strike-offs and departures
+
+
+def _check_after_departure(ctx, now) -> None:
+    """After random strike-offs and departures: nobody REMOVED or on a departed flight is placed,
+    nobody is placed on a flight they were struck off, the placed are eligible where they are,
+    families stay whole, struck families came off whole, and the audit chain verifies."""
+    from planner.persistence.models import Boarding, StrikeOff
+    from planner.services.manifests import workflow as manifests
+
+    with ctx.uow(write=False) as uow:
+        s = uow.session
+        plan_id = planning.current_draft_plan_id(uow)
+        assignments = s.execute(
+            sa.select(Assignment.person_id, Assignment.flight_stop_id, Assignment.frozen).where(
+                Assignment.plan_run_id == plan_id
+            )
+        ).all()
+        placed = {pid: sid for pid, sid, _ in assignments}
+        frozen = {pid: bool(f) for pid, _, f in assignments}
+        excluded = set(
+            s.execute(
+                sa.select(PlanExclusion.person_id).where(PlanExclusion.plan_run_id == plan_id)
+            ).scalars()
+        )
+        status = dict(s.execute(sa.select(Person.id, Person.custody_status)).all())
+        family = dict(s.execute(sa.select(Person.id, Person.family_group)).all())
+        stops, rules = stops_and_rules(uow)
+        flights = {f.id: f for f in s.execute(sa.select(Flight)).scalars()}
+        struck = s.execute(sa.select(StrikeOff)).scalars().all()
+        boarded = set(s.execute(sa.select(Boarding.flight_id, Boarding.person_id)).all())
+        placed_ids = list(placed)
+        facts = eligibility_facts.load_person_facts(uow, placed_ids)
+        sent = manifests.sent_manifest_people(uow)
+        report = audit.verify_chain(uow)
+
+    assert set(placed).isdisjoint(excluded)
+    struck_pairs = {(x.person_id, x.flight_id) for x in struck}
+    for person, stop in placed.items():
+        flight = flights[stops[stop].flight_id]
+        assert status[person] != "REMOVED", f"person {person} was removed but is placed"
+        assert flight.status != "DEPARTED", f"person {person} placed on departed {flight.code}"
+        assert (person, flight.id) not in struck_pairs, f"person {person} placed again on {flight.code}"
+    # Placed people pass the rules where they are at ``now``; people frozen on an approved manifest
+    # are exempt from the transfer (rule 7) and notice (rule 9) rules, which move with the clock.
+    for person, stop in placed.items():
+        verdict = check_people(
+            [facts[person]],
+            stops[stop],
+            rules[stops[stop].country],
+            now=now,
+            on_sent_manifest={person} & sent.get(stop, frozenset()),
+        )[person]
+        if frozen[person]:
+            verdict = tuple(
+                r for r in verdict if r.value not in {"FACILITY_CANNOT_REACH", "AFTER_NOTICE_CUTOFF"}
+            )
+        assert verdict == (), f"person {person} placed on stop {stop} but fails {verdict}"
+    # Families whole in the plan.
+    family_stops: dict[str, set[int | None]] = defaultdict(set)
+    for person, group in family.items():
+        if group and status[person] != "REMOVED":
+            family_stops[group].add(placed.get(person))
+    assert all(len(where) == 1 for where in family_stops.values()), f"a family was split: {family_stops}"
+    # Struck families came off whole: no member of a struck person's family is on that flight.
+    for x in struck:
+        group = family.get(x.person_id)
+        members = {m for m, g in family.items() if group and g == group} | {x.person_id}
+        for member in members:
+            stop = placed.get(member)
+            assert stop is None or stops[stop].flight_id != x.flight_id, f"family of {x.person_id} split"
+            assert (x.flight_id, member) not in boarded or (member, x.flight_id) in struck_pairs
+    # Removed people boarded a departed flight.
+    for person, custody in status.items():
+        if custody == "REMOVED" and any(pid == person for _fid, pid in boarded):
+            assert any(flights[fid].status == "DEPARTED" for fid, pid in boarded if pid == person)
+    assert report.ok, report.message
+
+
+def _mostly_eligible(p: dict) -> dict:
+    """``p`` in custody under a final order, without a hold, with a passport and a confirmed
+    verification of their country (their other random papers kept)."""
+    return {
+        **p,
+        "custody": "IN_CUSTODY",
+        "order": "FINAL",
+        "hold_until": None,
+        "documents": [
+            {
+                "doc_type": "PASSPORT",
+                "issuing_country": p["nationality"],
+                "expires_in": 300,
+                "status": "VALID",
+            },
+            *p["documents"],
+        ],
+        "verifications": [{"country": p["nationality"], "result": "CONFIRMED", "days_ago": 1}],
+    }
+
+
+#: Worlds where most people can fly and every flight has seats: strikes and departures happen.
+departure_worlds = st.builds(
+    World,
+    flights=st.lists(
+        st.fixed_dictionaries(
+            {
+                "hub": st.sampled_from(HUBS),
+                "days_ahead": st.integers(2, 60),
+                "stops": st.lists(st.sampled_from(COUNTRIES), min_size=1, max_size=2, unique=True),
+                "seats": st.sampled_from([2, 3, 4, 6]),
+                "escorts": st.sampled_from([6, 12]),
+                "medical": st.integers(0, 1),
+                "wheelchair": st.integers(0, 1),
+            }
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    people=st.lists(
+        st.one_of(person(), person().map(_mostly_eligible), person().map(_mostly_eligible)),
+        min_size=2,
+        max_size=12,
+    ),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(world=departure_worlds, data=st.data())
+def test_strike_offs_and_departures_keep_the_promises(
+    request: pytest.FixtureRequest, backend: str, world: World, data: st.DataObject
+) -> None:
+    from planner.domain.enums import StrikeReason
+    from planner.domain.errors import PlannerError
+    from planner.services.departure.boarding import board, close
+    from planner.services.departure.depart import depart
+    from planner.services.departure.listing import DepartureRefused
+    from planner.services.departure.strike import strike
+    from planner.services.manifests import workflow as manifests
+
+    with _fresh_database(request, backend) as ctx:
+        _populate(ctx, world)
+        planning.run_plan(ctx, ADMIN, ctx.settings, time_limit=5, now=NOW)
+        with ctx.uow(write=False) as uow:
+            rows = uow.session.execute(
+                sa.select(Flight.code, Person.case_number)
+                .join(FlightStop, FlightStop.flight_id == Flight.id)
+                .join(Assignment, Assignment.flight_stop_id == FlightStop.id)
+                .where(Assignment.plan_run_id == planning.current_draft_plan_id(uow))
+                .order_by(Flight.code, Person.case_number)
+                .join(Person, Person.id == Assignment.person_id)
+            ).all()
+        if not rows:
+            event("nobody placed")
+            return
+        code = data.draw(st.sampled_from(sorted({c for c, _ in rows})), label="flight")
+        cases = [case for c, case in rows if c == code]
+        approved = False
+        if data.draw(st.booleans(), label="approve"):
+            try:
+                with ctx.uow() as uow:
+                    manifests.prepare_manifest(uow, ADMIN, code, now=NOW)
+                with ctx.uow() as uow:
+                    manifests.approve_manifest(uow, ADMIN, code, now=NOW)
+                approved = True
+            except PlannerError:
+                event("approval refused")
+        victims = data.draw(st.lists(st.sampled_from(cases), max_size=2, unique=True), label="strike")
+        for case in victims:
+            reason = data.draw(st.sampled_from(list(StrikeReason)), label="reason")
+            try:
+                with ctx.uow() as uow:
+                    strike(uow, ADMIN, code, case, reason.value, "random note", now=NOW)
+            except PlannerError as exc:  # already struck with the family, or a refused revision
+                event(f"strike refused: {type(exc).__name__}")
+        plan_at = NOW
+        if approved and data.draw(st.booleans(), label="depart"):
+            with ctx.uow(write=False) as uow:
+                flight = uow.session.execute(sa.select(Flight).where(Flight.code == code)).scalar_one()
+                departure = flight.departure_utc
+                from planner.services.departure.listing import in_force_revision, manifest_listing, struck_off
+
+                listed = manifest_listing(uow, flight, in_force_revision(uow, flight.id))  # type: ignore[arg-type]
+                gone = struck_off(uow, flight.id)
+                aboard = [e.case_number for pid, e in listed.items() if pid not in gone]
+            if aboard:
+                with ctx.uow() as uow:
+                    board(uow, ADMIN, code, aboard, now=departure - timedelta(hours=2))
+            try:
+                with ctx.uow() as uow:
+                    close(uow, ADMIN, code, now=departure - timedelta(hours=1))
+            except DepartureRefused as refused:
+                for line in refused.details:
+                    try:
+                        with ctx.uow() as uow:
+                            strike(
+                                uow,
+                                ADMIN,
+                                code,
+                                line.split(":")[0],
+                                "OTHER",
+                                "ineligible at close",
+                                now=departure - timedelta(hours=1),
+                            )
+                    except PlannerError:
+                        pass
+                with ctx.uow() as uow:
+                    close(uow, ADMIN, code, now=departure - timedelta(hours=1))
+            with ctx.uow() as uow:
+                depart(uow, ADMIN, code, now=departure)
+            plan_at = departure + timedelta(hours=1)
+            event("departed")
+        planning.run_plan(ctx, ADMIN, ctx.settings, time_limit=5, now=plan_at)
+        _check_after_departure(ctx, plan_at)
+
+
+# ---------------------------------------------------------------- frozen flights never stall planning
+
+
+def _frozen_assignments(ctx) -> dict[int, int]:
+    with ctx.uow(write=False) as uow:
+        return dict(
+            uow.session.execute(
+                sa.select(Assignment.person_id, Assignment.flight_stop_id).where(
+                    Assignment.plan_run_id == planning.current_draft_plan_id(uow), Assignment.frozen
+                )
+            ).all()
+        )
+
+
+def _join_family(ctx, member_id: int, group: str) -> int:
+    """A new, eligible member of ``group`` (a copy of ``member_id``'s nationality and facility)."""
+    with ctx.uow() as uow:
+        s = uow.session
+        member = s.get(Person, member_id)
+        assert member is not None
+        newcomer = Person(
+            case_number="A999999999",
+            family_name="NEWCOMER",
+            given_names="GIVEN",
+            sex="F",
+            date_of_birth=date(2015, 1, 1),
+            nationality=member.nationality,
+            facility_id=member.facility_id,
+            risk_level="LOW",
+            medical_need="NONE",
+            family_group=group,
+            order_status="FINAL",
+            priority=1,
+            custody_status="IN_CUSTODY",
+        )
+        s.add(newcomer)
+        s.flush()
+        s.add(
+            TravelDocument(
+                person_id=newcomer.id,
+                doc_type="PASSPORT",
+                number="NEW-1",
+                issuing_country=member.nationality,
+                expires_on=TODAY + timedelta(days=400),
+            )
+        )
+        s.add(
+            NationalityVerification(
+                person_id=newcomer.id, country=member.nationality, result="CONFIRMED", verified_on=TODAY
+            )
+        )
+        uow.commit()
+        return newcomer.id
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(world=departure_worlds, data=st.data())
+def test_frozen_flights_never_stall_or_collapse_the_plan(
+    request: pytest.FixtureRequest, backend: str, world: World, data: st.DataObject
+) -> None:
+    """Issue #12: after an approval, a newcomer to a frozen family, a departure time that passes
+    unrecorded, or a departure recorded behind the planner's back (flight DEPARTED, its people
+    REMOVED) never stops the next plan, never collapses it (INFEASIBLE) and never moves a frozen
+    person; a newcomer who cannot join is excluded as FAMILY_ON_FROZEN_FLIGHT."""
+    from planner.domain.errors import PlannerError
+    from planner.services.manifests import workflow as manifests
+
+    with _fresh_database(request, backend) as ctx:
+        _populate(ctx, world)
+        planning.run_plan(ctx, ADMIN, ctx.settings, time_limit=5, now=NOW)
+        with ctx.uow(write=False) as uow:
+            rows = uow.session.execute(
+                sa.select(Flight.code, Flight.departure_utc, Person.id, Person.family_group)
+                .join(FlightStop, FlightStop.flight_id == Flight.id)
+                .join(Assignment, Assignment.flight_stop_id == FlightStop.id)
+                .join(Person, Person.id == Assignment.person_id)
+                .where(Assignment.plan_run_id == planning.current_draft_plan_id(uow))
+                .order_by(Flight.code, Person.id)
+            ).all()
+        if not rows:
+            event("nobody placed")
+            return
+        code = data.draw(st.sampled_from(sorted({r[0] for r in rows})), label="flight")
+        try:
+            with ctx.uow() as uow:
+                manifests.prepare_manifest(uow, ADMIN, code, now=NOW)
+            with ctx.uow() as uow:
+                manifests.approve_manifest(uow, ADMIN, code, now=NOW)
+        except PlannerError:
+            event("approval refused")
+            return
+        on_flight = [(pid, group, departure) for c, departure, pid, group in rows if c == code]
+        frozen = _frozen_assignments(ctx)
+        what = data.draw(st.sampled_from(["newcomer", "time passes", "departed"]), label="what")
+        event(what)
+        plan_at, newcomer = NOW, None
+        if what == "newcomer":
+            pid, group, _ = on_flight[0]
+            newcomer = _join_family(ctx, pid, group or "NEWFAMILY")
+            if group is None:
+                with ctx.uow() as uow:
+                    uow.session.execute(
+                        sa.update(Person).where(Person.id == pid).values(family_group="NEWFAMILY")
+                    )
+                    uow.commit()
+        elif what == "time passes":
+            plan_at = on_flight[0][2] + timedelta(hours=1)
+        else:
+            plan_at = on_flight[0][2] + timedelta(hours=1)
+            with ctx.uow() as uow:
+                uow.session.execute(sa.update(Flight).where(Flight.code == code).values(status="DEPARTED"))
+                uow.session.execute(
+                    sa.update(Person)
+                    .where(Person.id.in_([pid for pid, _, _ in on_flight]))
+                    .values(custody_status="REMOVED")
+                )
+                uow.commit()
+
+        summary = planning.run_plan(ctx, ADMIN, ctx.settings, time_limit=5, now=plan_at)
+        assert summary.status not in ("INFEASIBLE", "UNKNOWN", "MODEL_INVALID")
+        after = _frozen_assignments(ctx)
+        if what == "departed":
+            assert not set(after) & {pid for pid, _, _ in on_flight}
+        else:
+            assert {p: s for p, s in after.items() if p in frozen} == frozen  # nobody frozen moved
+        if newcomer is not None:
+            with ctx.uow(write=False) as uow:
+                reason = uow.session.execute(
+                    sa.select(PlanExclusion.reason).where(
+                        PlanExclusion.plan_run_id == planning.current_draft_plan_id(uow),
+                        PlanExclusion.person_id == newcomer,
+                    )
+                ).scalar_one_or_none()
+            assert reason in (None, planning.FAMILY_ON_FROZEN_FLIGHT)
+            assert reason == planning.FAMILY_ON_FROZEN_FLIGHT or newcomer in after or reason is None
+        if what == "departed":  # (a blocked newcomer's family is split by design: it stays as approved)
+            _check_after_departure(ctx, plan_at)

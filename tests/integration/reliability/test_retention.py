@@ -128,3 +128,46 @@ def test_retention_is_admin_only_and_cli_works(ctx: AppContext, monkeypatch, cap
     assert cli.run(["--db", db, "retention", "apply", "--days", "5"]) == 0
     assert "30 people" in capsys.readouterr().out
     assert cli.run(["--db", db, "retention", "apply", "--days", "-1"]) == 2
+
+
+def test_retention_never_touches_people_on_manifests_in_force_or_flights_not_departed(
+    ctx: AppContext, monkeypatch
+) -> None:
+    """Issue #12, defect 5: released long ago but still listed on an approved manifest (or placed by
+    the current plan on a flight not departed): skipped and counted, so the next plan still runs."""
+    from planner.domain.enums import Role
+    from planner.persistence.models import Flight
+    from planner.services import planning
+    from planner.services.manifests import workflow as manifests
+    from tests.conftest import add_user
+    from tests.integration.manifests.world import T0, World
+
+    officer = add_user(ctx, "olivia", Role.OFFICER)
+    supervisor = add_user(ctx, "sam", Role.SUPERVISOR)
+    world = World(ctx).setup()
+    for case in ("A10000001", "A10000002", "A10000003"):
+        world.person(case, "CHN")
+    world.plan({"A10000001": 1, "A10000002": 1})
+    with ctx.uow() as uow:
+        manifests.prepare_manifest(uow, officer, "RF0001", now=T0)
+    with ctx.uow() as uow:
+        manifests.approve_manifest(uow, supervisor, "RF0001", now=T0)
+    world.plan({"A10000001": 1, "A10000002": 1, "A10000003": 1})  # a reopened flight's draft, say
+    long_ago = T0 - timedelta(days=400)
+    with ctx.uow() as uow:  # all three released long ago
+        uow.session.execute(sa.update(Person).values(custody_status="RELEASED", updated_at=long_ago))
+        uow.commit()
+
+    report = retention.apply_retention(ctx, admin_actor(), days=365, now=T0)  # anonymised them before
+    assert (report.anonymised, report.skipped) == (0, 3)
+    assert "3 skipped" in report.summary()
+    with ctx.uow(write=False) as uow:
+        assert set(uow.session.execute(sa.select(Person.case_number)).scalars()) == set(world.person_ids)
+    planning.run_plan(ctx, officer, ctx.settings, time_limit=5, now=T0)  # refused before the fix
+
+    # Once the flight has departed they are fair game.
+    with ctx.uow() as uow:
+        uow.session.execute(sa.update(Flight).values(status="DEPARTED"))
+        uow.commit()
+    report = retention.apply_retention(ctx, admin_actor(), days=365, now=T0)
+    assert (report.anonymised, report.skipped) == (3, 0)

@@ -1,12 +1,13 @@
 """The Manifests screen, as a package (like Anki's ``aqt/browser``): ``screen`` (the screen),
 ``models`` (its two tables), ``dialogs``, ``preview`` (the PDF preview), ``workflow`` (the
-workflow actions) and ``output`` (files, printing, the batch). Which action is enabled, and why
+workflow actions), ``output`` (files, printing, the batch), ``strike_dialog`` (strike-off with a
+coded reason), ``departure`` and ``departure_models`` (the departure view of a flight) and
+``struck_report`` (the struck-off report). Which action is enabled, and why
 not, is the pure ``planner.services.manifests.actions``."""
 
 from planner.services.manifests.actions import NEEDS_SUPERVISOR
 from ui.screens.manifests.dialogs import (
     HashCheckDialog,
-    RemovePeopleDialog,
     ReopenDialog,
     SignDialog,
     approval_text,
@@ -20,7 +21,6 @@ __all__ = [
     "FlightManifestRow",
     "HashCheckDialog",
     "ManifestsScreen",
-    "RemovePeopleDialog",
     "ReopenDialog",
     "SignDialog",
     "approval_text",

@@ -1,4 +1,4 @@
-"""The Manifests screen's dialogs: approval confirmation text, taking people off a flight,
+"""The Manifests screen's dialogs: approval confirmation text,
 reopening a flight for additions, signing, and checking a printed copy's hash. GUI thread only;
 service calls run after a dialog is accepted (the hash check runs its query as an ``Operation``)."""
 
@@ -8,7 +8,6 @@ import re
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -28,9 +27,7 @@ from planner.services.manifests import workflow as manifests
 from planner.services.manifests.content import QR_PREFIX, ManifestContent
 from planner.services.manifests.workflow import HashCheck, ManifestInfo
 from ui.operations import Operation
-from ui.record_model import RecordTableModel
 from ui.screens.manifests.models import FlightManifestRow, utc_text
-from ui.tables import table_view
 
 VERDICT_COLOURS = {"current": "#1b5e20", "superseded": "#b26a00", "unknown": "#b3261e"}
 
@@ -56,75 +53,6 @@ def approval_text(content: ManifestContent, flight: FlightManifestRow | None) ->
         f"manifest counts as sent to the receiving country ({countries}) for the notice cut-off.",
     ]
     return text, "\n".join(lines)
-
-
-class RemovePeopleDialog(QDialog):
-    """Choose people to take off a flight (whole families) and give the reason. The manifest's
-    next revision is prepared without them; after the notice cut-off this is the only change
-    allowed. GUI thread only; the service call runs after the dialog is accepted."""
-
-    def __init__(self, content: ManifestContent, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("removePeopleDialog")
-        self.setWindowTitle(f"Take people off {content.flight_code}")
-        self.resize(760, 480)
-        self.model = RecordTableModel(
-            [
-                ("case_number", "Case number"),
-                ("name", "Name"),
-                ("family_group", "Family"),
-                ("stop", "Stop"),
-            ],
-            self,
-        )
-        self.model.set_records(
-            [
-                {
-                    "case_number": row.case_number,
-                    "name": f"{row.family_name}, {row.given_names}",
-                    "family_group": row.family_group or "",
-                    "stop": f"{section.sequence}: {section.airport}",
-                }
-                for section in content.stops
-                for row in section.rows
-            ]
-        )
-        self.table = table_view(self.model, "removeTable", widths=(120, 260, 100), sort_column=0, parent=self)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.reason = QLineEdit(self)
-        self.reason.setObjectName("removeReason")
-        self.reason.setPlaceholderText("e.g. court stay granted 2026-12-01")
-        self.message = QLabel(
-            "Select everybody to take off (a family goes whole). A new DRAFT revision is prepared "
-            "without them; approve it to send it.",
-            self,
-        )
-        self.message.setWordWrap(True)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Take off the flight")
-        self.buttons.accepted.connect(self._accept_if_complete)
-        self.buttons.rejected.connect(self.reject)
-        form = QFormLayout()
-        form.addRow("Reason:", self.reason)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.message)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(form)
-        layout.addWidget(self.buttons)
-
-    def selected_case_numbers(self) -> list[str]:
-        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-        return [self.model.record(row)["case_number"] for row in rows]
-
-    def _accept_if_complete(self) -> None:
-        if not self.selected_case_numbers():
-            self.message.setText("Select at least one person.")
-        elif not self.reason.text().strip():
-            self.message.setText("Give the reason: it goes into the audit log.")
-        else:
-            self.accept()
 
 
 class ReopenDialog(QDialog):
@@ -342,7 +270,6 @@ class HashCheckDialog(QDialog):
 
 __all__ = [
     "HashCheckDialog",
-    "RemovePeopleDialog",
     "ReopenDialog",
     "SignDialog",
     "approval_text",

@@ -1,8 +1,9 @@
 """Manifests: every flight with people in the current plan and its manifest status; the revisions of
 the selected flight and a preview of the selected revision's PDF (QtPdf); the workflow actions —
-prepare a draft, approve, sign (optionally with a PAdES signature from a PKCS#12 file), take people
-off or reopen an approved flight for additions, save and print the PDF, export PAXLST, check a
-printed copy's hash, and render every manifest to a folder.
+prepare a draft, approve, sign (optionally with a PAdES signature from a PKCS#12 file), strike
+people off with a coded reason or reopen an approved flight for additions, save and print the PDF,
+export PAXLST, check a printed copy's hash, and render every manifest to a folder; the departure
+view of a flight (``departure.py``) and the struck-off report (``struck_report.py``).
 
 This module holds the screen (layout, loading, selection, action state); the workflow actions are
 in ``workflow.py``, files, printing and the batch in ``output.py``, the preview in ``preview.py``.
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -55,7 +57,8 @@ from planner.services.manifests.workflow import ManifestInfo
 from ui.errors import show_error
 from ui.operations import Change, Operation
 from ui.screens.base import Screen
-from ui.screens.manifests.dialogs import HashCheckDialog, RemovePeopleDialog, ReopenDialog, SignDialog
+from ui.screens.manifests.departure import DepartureDialog
+from ui.screens.manifests.dialogs import HashCheckDialog, ReopenDialog, SignDialog
 from ui.screens.manifests.models import (
     FLIGHT_SAMPLES,
     REVISION_SAMPLES,
@@ -67,6 +70,8 @@ from ui.screens.manifests.models import (
 )
 from ui.screens.manifests.output import ManifestOutput
 from ui.screens.manifests.preview import ManifestPreview
+from ui.screens.manifests.strike_dialog import StrikeDialog
+from ui.screens.manifests.struck_report import StruckReportDialog
 from ui.screens.manifests.workflow import ManifestWorkflow
 
 #: The changes that may change what this screen shows.
@@ -100,7 +105,10 @@ class ManifestsScreen(Screen):
         #: The last confirmation / sign / hash dialog opened (tests drive them).
         self.confirm_box: QMessageBox | None = None
         self.sign_dialog: SignDialog | None = None
-        self.remove_dialog: RemovePeopleDialog | None = None
+        self.strike_dialog: StrikeDialog | None = None
+        self.strike_result_box: QMessageBox | None = None
+        self.departure_dialog: DepartureDialog | None = None
+        self.report_dialog: StruckReportDialog | None = None
         self.reopen_dialog: ReopenDialog | None = None
         self.hash_dialog: HashCheckDialog | None = None
         self.last_batch: BatchReport | None = None
@@ -114,7 +122,7 @@ class ManifestsScreen(Screen):
         self.prepare_action = self._action("Prepare draft", "Ctrl+D", self.workflow.prepare)
         self.approve_action = self._action("Approve…", "Ctrl+Shift+A", self.workflow.approve)
         self.sign_action = self._action("Sign…", "Ctrl+Shift+S", self.workflow.sign)
-        self.remove_action = self._action("Take people off…", "Ctrl+Shift+T", self.workflow.remove_people)
+        self.strike_action = self._action("Strike off…", "Ctrl+Shift+T", self.workflow.strike_off)
         self.reopen_action = self._action("Reopen for additions…", "Ctrl+Shift+O", self.workflow.reopen)
         self.toolbar.addSeparator()
         self.save_action = self._action("Save PDF…", QKeySequence.StandardKey.Save, self.output.save_pdf)
@@ -123,18 +131,23 @@ class ManifestsScreen(Screen):
         self.toolbar.addSeparator()
         self.check_action = self._action("Check printed hash…", "Ctrl+H", self.workflow.check_hash)
         self.batch_action = self._action("Render all manifests…", "Ctrl+Shift+R", self.output.render_all)
+        self.toolbar.addSeparator()
+        self.departure_action = self._action("Departure…", "Ctrl+Shift+D", self.open_departure)
+        self.report_action = self._action("Struck-off report…", "Ctrl+Shift+K", self.open_struck_report)
         self.check_action.setToolTip("Is a printed copy current, superseded or unknown? (Ctrl+H)")
         #: The actions whose state ``_update_actions`` sets.
         self._actions: dict[ManifestAction, QAction] = {
             ManifestAction.PREPARE: self.prepare_action,
             ManifestAction.APPROVE: self.approve_action,
             ManifestAction.SIGN: self.sign_action,
-            ManifestAction.REMOVE_PEOPLE: self.remove_action,
+            ManifestAction.STRIKE: self.strike_action,
             ManifestAction.REOPEN: self.reopen_action,
             ManifestAction.SAVE_PDF: self.save_action,
             ManifestAction.PRINT: self.print_action,
             ManifestAction.EXPORT_PAXLST: self.paxlst_action,
             ManifestAction.RENDER_ALL: self.batch_action,
+            ManifestAction.DEPARTURE: self.departure_action,
+            ManifestAction.STRUCK_REPORT: self.report_action,
         }
 
         # Filters.
@@ -474,6 +487,31 @@ class ManifestsScreen(Screen):
             action.setEnabled(state.enabled)
             shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
             action.setToolTip(state.tooltip(f" ({shortcut})"))
+
+    # ------------------------------------------------------------ departure day
+
+    def open_departure(self) -> None:
+        """Open the departure view of the selected flight (a window of its own)."""
+        if not self.departure_action.isEnabled() or self._flight is None:
+            return
+        code = self._flight.code
+        dialog = self.departure_dialog
+        if dialog is not None and shiboken6.isValid(dialog) and dialog.isVisible() and dialog.code == code:
+            dialog.raise_()
+            dialog.activateWindow()
+            return
+        dialog = DepartureDialog(self, code)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.departure_dialog = dialog
+        dialog.show()
+        dialog.refresh()
+
+    def open_struck_report(self) -> None:
+        """Open the struck-off report (for the selected flight's period; every flight by default)."""
+        dialog = StruckReportDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.report_dialog = dialog
+        dialog.show()
 
     # ------------------------------------------------------------ seams the tests replace
 

@@ -1,5 +1,5 @@
-"""The Manifests screen's workflow actions: prepare a draft, take people off, reopen for
-additions, approve, sign, export PAXLST, check a printed hash. Each write runs as an
+"""The Manifests screen's workflow actions: prepare a draft, strike people off with a coded
+reason (also from the departure view), reopen for additions, approve, sign, export PAXLST, check a printed hash. Each write runs as an
 ``Operation`` (``_write``); a refusal is shown and the lists refresh either way (a refusal writes
 an audit event). A part of ``ManifestsScreen`` (``ui.screens.manifests.screen``) split off for size: it works on
 the screen's state and hooks (``_changed``, ``_update_actions``, ``_ask_save_path``,
@@ -9,33 +9,43 @@ the screen's state and hooks (``_changed``, ``_update_actions``, ``_ask_save_pat
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from planner.persistence.uow import UnitOfWork
+from planner.services.departure import strike
+from planner.services.departure.strike import StrikeResult
 from planner.services.manifests import workflow as manifests
 from planner.services.manifests.content import ManifestContent
 from planner.services.manifests.workflow import ManifestInfo
 from ui.errors import show_error
 from ui.operations import Operation
+from ui.screens.manifests.departure_models import DepartureData, read_departure
 from ui.screens.manifests.dialogs import (
     HashCheckDialog,
-    RemovePeopleDialog,
     ReopenDialog,
     SignDialog,
     approval_text,
 )
+from ui.screens.manifests.strike_dialog import StrikeDialog, strike_summary
 
 if TYPE_CHECKING:
     from ui.screens.manifests.screen import ManifestsScreen
 
 
-class ManifestWorkflow:
-    """The workflow actions of one ``ManifestsScreen`` (see the module docstring)."""
+class ManifestWorkflow(QObject):
+    """The workflow actions of one ``ManifestsScreen`` (see the module docstring). ``struck``
+    carries a ``StrikeResult`` after a strike-off; ``failed`` a refused write's message."""
+
+    struck = Signal(object)
+    failed = Signal(str)
 
     def __init__(self, screen: ManifestsScreen) -> None:
+        super().__init__(screen)
         self.screen = screen
 
     # ------------------------------------------------------------ workflow actions
@@ -46,11 +56,15 @@ class ManifestWorkflow:
         work: Callable[[UnitOfWork], Any],
         on_done: Callable[[Any], None],
         error_title: str,
+        *,
+        parent: QWidget | None = None,
     ) -> None:
         """Run a service call that commits off the GUI thread; refusals show their message and
-        details; either way the lists are refreshed (a refusal writes an audit event)."""
+        details (over ``parent``, default the screen); either way the lists are refreshed (a
+        refusal writes an audit event)."""
         self.screen._busy = busy
         self.screen._update_actions()
+        owner = parent or self.screen
 
         def done(result: Any) -> None:
             self.screen._busy = ""
@@ -60,8 +74,9 @@ class ManifestWorkflow:
         def failed(exc: BaseException, details: str) -> None:
             self.screen._busy = ""
             self.screen._update_actions()
-            show_error(self.screen, error_title, exc, details)
+            show_error(owner, error_title, exc, details)
             self.screen._changed(f"{error_title}: {exc}")
+            self.failed.emit(str(exc))
 
         Operation(self.screen).success(done).failure(failed).run_in_uow(self.screen.ctx, work, write=True)
 
@@ -90,39 +105,61 @@ class ManifestWorkflow:
             f"Could not prepare the manifest of {code}",
         )
 
-    def remove_people(self) -> None:
-        """Choose people on the newest revision to take off the flight, then prepare the revision
-        without them (the service checks whole families and logs the reason)."""
-        newest = self.screen._newest()
-        if not self.screen.remove_action.isEnabled() or self.screen._flight is None or newest is None:
+    def strike_off(self) -> None:
+        """Choose a person listed on the flight, the coded reason and a note, then strike them (and
+        their family) off; reserves move up and the next revision is prepared by the service."""
+        if not self.screen.strike_action.isEnabled() or self.screen._flight is None:
             return
-        code, revision = self.screen._flight.code, newest.revision
+        code = self.screen._flight.code
+        self.open_strike_dialog(self.screen, code, datetime.now(UTC), None)
 
-        def ask(content: ManifestContent) -> None:
-            dialog = RemovePeopleDialog(content, self.screen)
-            dialog.accepted.connect(lambda: self._remove_chosen(code, dialog))
-            self.screen.remove_dialog = dialog
+    def open_strike_dialog(
+        self,
+        parent: QWidget,
+        code: str,
+        now: datetime,
+        selected: str | None,
+        data: DepartureData | None = None,
+    ) -> None:
+        """Open the strike dialog over ``parent`` with the flight's people (read first when
+        ``data`` is None); on accept, strike and show what happened (``strike_result_box``)."""
+
+        def ask(loaded: DepartureData) -> None:
+            dialog = StrikeDialog(code, loaded.passengers, selected, parent)
+            dialog.accepted.connect(lambda: self._strike_chosen(parent, code, dialog, now))
+            self.screen.strike_dialog = dialog
             dialog.open()
 
-        Operation(self.screen, "Could not read the manifest").success(ask).run_in_uow(
-            self.screen.ctx,
-            lambda uow: manifests.manifest_content(uow, self.screen.actor, code, revision=revision),
+        if data is not None:
+            ask(data)
+            return
+        Operation(parent, "Could not read the flight").success(ask).run_in_uow(
+            self.screen.ctx, lambda uow: read_departure(uow, self.screen.actor, code, now=now)
         )
 
-    def _remove_chosen(self, code: str, dialog: RemovePeopleDialog) -> None:
-        cases, reason = dialog.selected_case_numbers(), dialog.reason.text().strip()
+    def _strike_chosen(self, parent: QWidget, code: str, dialog: StrikeDialog, now: datetime) -> None:
+        case, reason, note = dialog.case_number() or "", dialog.reason_code(), dialog.note_text()
 
-        def done(info: ManifestInfo) -> None:
+        def done(result: StrikeResult) -> None:
+            text, details = strike_summary(result)
+            box = QMessageBox(QMessageBox.Icon.Information, f"Struck off {code}", text, parent=parent)
+            box.setObjectName("strikeResult")
+            box.setInformativeText(details)
+            self.screen.strike_result_box = box
+            box.open()
             self.screen._revision = None  # show the new revision
             self.screen._changed(
-                f"{code}: {len(cases)} taken off; revision {info.revision} prepared ({info.status})"
+                f"{code}: {len(result.struck)} struck off ({result.reason}); "
+                f"{len(result.moved_up)} reserve(s) moved up"
             )
+            self.struck.emit(result)
 
         self._write(
-            f"taking people off {code}",
-            lambda uow: manifests.remove_from_manifest(uow, self.screen.actor, code, cases, reason=reason),
+            f"striking {case} off {code}",
+            lambda uow: strike.strike(uow, self.screen.actor, code, case, reason, note, now=now),
             done,
-            f"Could not take people off {code}",
+            f"Could not strike {case} off {code}",
+            parent=parent,
         )
 
     def reopen(self) -> None:

@@ -1,0 +1,254 @@
+"""Boarding (who boarded where, by scanning or typing case numbers) and closing the doors.
+
+:func:`board` (officer+) records a ``boarding`` row per person; it needs the flight's in-force
+(approved or signed) manifest and only takes people listed on it and not struck off (a reserve
+boards once the revision that moved them up is approved). A person boarded twice is reported, not an
+error. :func:`read_scans` turns a scanner file (a USB scanner types the case number and Enter) into
+case numbers.
+
+:func:`close` (supervisor) closes the doors: refused — naming each case — while a listed person is
+neither boarded nor struck off, or a boarded person no longer passes the eligibility rules at ``now``
+(rules 1–6, 8 and 10; rule 7, the transfer, is done once boarded, and rule 9 is exempt for listed
+people); each such person is to be struck off. Audited as ``departure.board``, ``departure.close``
+and ``departure.close.refused``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from planner.domain.eligibility import apply_family_rule, check_person, reason_label
+from planner.domain.enums import ReasonCode, Role
+from planner.domain.errors import InvalidInput
+from planner.persistence import audit
+from planner.persistence.models import Boarding, Flight, FlightStop, Person
+from planner.persistence.uow import UnitOfWork
+from planner.services.auth import Actor, authorize
+from planner.services.departure.listing import (
+    DepartureRefused,
+    Listed,
+    aware_now,
+    boarded,
+    flight_named,
+    in_force_revision,
+    manifest_listing,
+    require_open,
+    struck_off,
+)
+from planner.services.eligibility_facts import load_person_facts, rule_facts, stop_facts
+
+log = logging.getLogger(__name__)
+
+#: Rules not re-checked at close: the transfer to the airport is over, and listed people are on the
+#: manifest the receiving country received.
+_EXEMPT_AT_CLOSE = frozenset({ReasonCode.FACILITY_CANNOT_REACH, ReasonCode.AFTER_NOTICE_CUTOFF})
+
+
+@dataclass(frozen=True)
+class BoardResult:
+    flight_code: str
+    airport: str
+    boarded: tuple[str, ...]
+    already: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    flight_code: str
+    closed_at: datetime
+    boarded: int
+    struck: int
+
+
+def read_scans(text: str) -> list[str]:
+    """Case numbers from a scanner file: one per line, surrounding whitespace and blank lines
+    ignored, upper-cased, in the order scanned."""
+    return [line.strip().upper() for line in text.splitlines() if line.strip()]
+
+
+def board(
+    uow: UnitOfWork,
+    actor: Actor,
+    flight_code: str,
+    case_numbers: Iterable[str],
+    *,
+    airport: str | None = None,
+    now: datetime | None = None,
+) -> BoardResult:
+    """Officer+: record that ``case_numbers`` boarded ``flight_code`` at ``airport`` (default the
+    departure airport; else one of the flight's airports).
+
+    ``InvalidInput`` (nothing written) for no case numbers, an unknown flight or airport, a flight
+    not PLANNED or closed, no approved manifest yet, and — naming every one — unknown cases, cases not
+    listed on the in-force revision, and struck-off people. Commits the new rows and one audit event.
+    """
+    authorize(uow, actor, Role.OFFICER, f"board people on {flight_code}")
+    now = aware_now(now)
+    cases = list(dict.fromkeys(c.strip().upper() for c in case_numbers if c.strip()))
+    if not cases:
+        raise InvalidInput("no case numbers to board")
+    flight = flight_named(uow, flight_code)
+    require_open(flight, "board people")
+    manifest = in_force_revision(uow, flight.id)
+    if manifest is None:
+        raise InvalidInput(
+            f"the manifest of {flight.code} is not approved yet: nobody may board before approval"
+        )
+    where = (airport or flight.departure_airport).strip().upper()
+    airports = {flight.departure_airport} | set(
+        uow.session.execute(sa.select(FlightStop.airport).where(FlightStop.flight_id == flight.id)).scalars()
+    )
+    if where not in airports:
+        raise InvalidInput(f"{where} is not an airport of {flight.code} ({', '.join(sorted(airports))})")
+    listed = {e.case_number: e for e in manifest_listing(uow, flight, manifest).values()}
+    struck = struck_off(uow, flight.id)
+    known = dict(
+        uow.session.execute(
+            sa.select(Person.case_number, Person.id).where(Person.case_number.in_(cases))
+        ).all()
+    )
+    problems: list[str] = []
+    for case in cases:
+        if case not in known:
+            problems.append(f"{case}: no such case number")
+        elif known[case] in struck:
+            problems.append(f"{case}: struck off {flight.code} ({struck[known[case]].reason})")
+        elif case not in listed:
+            problems.append(
+                f"{case}: not listed on revision {manifest.revision} of the {flight.code} manifest "
+                "(a reserve boards once the new revision is approved)"
+            )
+    if problems:
+        raise InvalidInput(
+            problems[0] if len(problems) == 1 else f"{len(problems)} case numbers cannot board {flight.code}",
+            problems,
+        )
+    on_board = boarded(uow, flight.id)
+    new = [c for c in cases if known[c] not in on_board]
+    again = [c for c in cases if known[c] in on_board]
+    for case in new:
+        uow.session.add(
+            Boarding(
+                flight_id=flight.id,
+                person_id=known[case],
+                airport=where,
+                boarded_by=actor.username,
+                boarded_at=now,
+            )
+        )
+    if new:
+        uow.session.flush()
+        audit.record(
+            uow,
+            audit.AuditEntry(
+                actor=actor.username,
+                action="departure.board",
+                entity="flight",
+                entity_id=flight.code,
+                changes={
+                    "boarded": new,
+                    "airport": where,
+                    "already": again,
+                    "manifest_revision": manifest.revision,
+                },
+            ),
+        )
+        uow.commit()
+    return BoardResult(flight.code, where, tuple(new), tuple(again))
+
+
+def close(uow: UnitOfWork, actor: Actor, flight_code: str, *, now: datetime | None = None) -> CloseResult:
+    """Supervisor: close the doors of ``flight_code`` (see the module doc).
+
+    ``InvalidInput`` for an unknown flight, one not PLANNED or already closed, or without an
+    approved manifest. ``DepartureRefused`` (audited ``departure.close.refused``, exit 2) naming
+    every open case and every boarded person now ineligible. Commits ``closed_at``/``closed_by``.
+    """
+    authorize(uow, actor, Role.SUPERVISOR, f"close {flight_code}")
+    now = aware_now(now)
+    flight = flight_named(uow, flight_code)
+    require_open(flight, "close it")
+    manifest = in_force_revision(uow, flight.id)
+    if manifest is None:
+        raise InvalidInput(f"the manifest of {flight.code} is not approved yet")
+    listed = manifest_listing(uow, flight, manifest)
+    struck = struck_off(uow, flight.id)
+    on_board = {pid: b for pid, b in boarded(uow, flight.id).items() if pid not in struck}
+    problems = [
+        f"{e.case_number}: neither boarded nor struck off (board it, or strike it off with a reason)"
+        for pid, e in sorted(listed.items(), key=lambda kv: kv[1].case_number)
+        if pid not in on_board and pid not in struck
+    ]
+    problems += _ineligible(uow, flight, listed, set(on_board), now)
+    if problems:
+        audit.refuse(
+            uow,
+            audit.AuditEntry(
+                actor=actor.username,
+                action="departure.close.refused",
+                entity="flight",
+                entity_id=flight.code,
+                changes={"details": problems[:200]},
+            ),
+            DepartureRefused(f"{flight.code} cannot close: {len(problems)} case(s) open", problems),
+        )
+    flight.closed_at = now
+    flight.closed_by = actor.username
+    flight.version += 1
+    uow.session.flush()
+    audit.record(
+        uow,
+        audit.AuditEntry(
+            actor=actor.username,
+            action="departure.close",
+            entity="flight",
+            entity_id=flight.code,
+            changes={
+                "closed_at": now,
+                "boarded": len(on_board),
+                "struck": len(struck),
+                "manifest_revision": manifest.revision,
+            },
+        ),
+    )
+    uow.commit()
+    return CloseResult(flight.code, now, len(on_board), len(struck))
+
+
+def _ineligible(
+    uow: UnitOfWork, flight: Flight, listed: dict[int, Listed], boarded_ids: set[int], now: datetime
+) -> list[str]:
+    """One message per boarded person who fails a rule (see the module doc) at ``now``."""
+    entries = [listed[pid] for pid in boarded_ids if pid in listed]
+    if not entries:
+        return []
+    facts = load_person_facts(uow, [e.person_id for e in entries])
+    rules = rule_facts(uow, {e.country for e in entries})
+    by_stop: dict[int, dict[int, tuple[ReasonCode, ...]]] = {}
+    for e in entries:
+        reasons = check_person(
+            facts[e.person_id],
+            stop_facts(flight, e.stop_id, e.country),
+            rules[e.country],
+            now=now,
+            on_sent_manifest=True,
+        )
+        by_stop.setdefault(e.stop_id, {})[e.person_id] = tuple(
+            r for r in reasons if r not in _EXEMPT_AT_CLOSE
+        )
+    out: list[str] = []
+    for stop_reasons in by_stop.values():
+        groups = {pid: facts[pid].family_group for pid in stop_reasons}
+        for pid, reasons in apply_family_rule(stop_reasons, groups).items():
+            if reasons:
+                out.append(
+                    f"{listed[pid].case_number}: no longer eligible ("
+                    + "; ".join(reason_label(r) for r in reasons)
+                    + f"): strike it off (strike {flight.code} {listed[pid].case_number} --reason CODE)"
+                )
+    return sorted(out)
