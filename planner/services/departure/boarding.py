@@ -41,12 +41,9 @@ from planner.services.departure.listing import (
     struck_off,
 )
 from planner.services.eligibility_facts import load_person_facts, rule_facts, stop_facts
+from planner.services.manifests.recheck import EXEMPT as RECHECK_EXEMPT
 
 log = logging.getLogger(__name__)
-
-#: Rules not re-checked at close: the transfer to the airport is over, and listed people are on the
-#: manifest the receiving country received.
-_EXEMPT_AT_CLOSE = frozenset({ReasonCode.FACILITY_CANNOT_REACH, ReasonCode.AFTER_NOTICE_CUTOFF})
 
 
 @dataclass(frozen=True)
@@ -238,9 +235,9 @@ def _ineligible(
             now=now,
             on_sent_manifest=True,
         )
-        by_stop.setdefault(e.stop_id, {})[e.person_id] = tuple(
-            r for r in reasons if r not in _EXEMPT_AT_CLOSE
-        )
+        # The transfer to the airport is over and listed people are on the sent manifest: the
+        # same rules are exempt as when sign and paxlst re-check the listed people.
+        by_stop.setdefault(e.stop_id, {})[e.person_id] = tuple(r for r in reasons if r not in RECHECK_EXEMPT)
     out: list[str] = []
     for stop_reasons in by_stop.values():
         groups = {pid: facts[pid].family_group for pid in stop_reasons}
