@@ -39,6 +39,8 @@ class Settings:
     seed: int = 0
     #: Operating cost of one flight hour, for consolidation advice.  Env: CHARTER_COST_PER_HOUR
     cost_per_flight_hour: float = 8_500.0
+    #: ISO 4217 code of the currency money is shown in (e.g. the cost per flight hour).  Env: CHARTER_CURRENCY
+    currency: str = "EUR"
     #: Days after release/removal before a person's record may be anonymised.  Env: CHARTER_RETENTION_DAYS
     retention_days: int = 365 * 3
     #: Log level for the application log.  Env: CHARTER_LOG_LEVEL
@@ -56,6 +58,11 @@ class Settings:
     #: Reserves per flight as a share of its seats (ceil(fraction x seats) people, whole families;
     #: recorded with each plan run).  Env: CHARTER_RESERVE_FRACTION
     reserve_fraction: float = 0.10
+    #: Telephone of the reporting party in PAXLST (``COM …:TE``; empty: not sent), e.g.
+    #: ``+1 202 555 0100``.  Env: CHARTER_REPORTING_PHONE
+    reporting_phone: str = ""
+    #: E-mail of the reporting party in PAXLST (``COM …:EM``; empty: not sent).  Env: CHARTER_REPORTING_EMAIL
+    reporting_email: str = ""
 
     @property
     def database(self) -> str:
@@ -74,6 +81,7 @@ _ENV_NAMES = {
     "time_limit": "CHARTER_TIME_LIMIT",
     "seed": "CHARTER_SEED",
     "cost_per_flight_hour": "CHARTER_COST_PER_HOUR",
+    "currency": "CHARTER_CURRENCY",
     "retention_days": "CHARTER_RETENTION_DAYS",
     "log_level": "CHARTER_LOG_LEVEL",
     "plan_lock_margin": "CHARTER_PLAN_LOCK_MARGIN",
@@ -81,6 +89,8 @@ _ENV_NAMES = {
     "depart_margin_minutes": "CHARTER_DEPART_MARGIN_MINUTES",
     "db_key": "CHARTER_DB_KEY",
     "reserve_fraction": "CHARTER_RESERVE_FRACTION",
+    "reporting_phone": "CHARTER_REPORTING_PHONE",
+    "reporting_email": "CHARTER_REPORTING_EMAIL",
 }
 
 

@@ -1,4 +1,7 @@
-"""Starts the window: application object, first-run demo database, sign-in, main window."""
+"""Starts the window: application object, first-run demo database, sign-in, main window.
+
+``Session`` runs sign-in → main window → (File ▸ Sign out) → sign-in → a new window built for the
+new user's role …, until a sign-in is cancelled."""
 
 from __future__ import annotations
 
@@ -8,14 +11,15 @@ import logging
 import sys
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QThreadPool
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox, QProgressDialog
 
 from planner.demo import first_run
 from planner.domain.errors import PlannerError
 from planner.entrypoints.jobs import PreparedDatabase, prepare_database_job
-from planner.persistence.context import build_context
+from planner.persistence.context import AppContext, build_context
 from planner.persistence.db import is_encrypted_file
+from planner.services.auth import Actor
 from planner.settings import Settings
 from ui.errors import show_error
 from ui.login import LoginDialog
@@ -113,6 +117,59 @@ def ask_for_key(settings: Settings) -> Settings | None:
     return dataclasses.replace(settings, db_key=key) if accepted and key else None
 
 
+class Session(QObject):
+    """The sign-in dialog, then the main window for whoever signed in; after a sign-out the
+    dialog again and a new window (screens and menus for the new user's role). ``ended`` is
+    emitted when a sign-in is cancelled (or the window cannot be built)."""
+
+    ended = Signal()
+
+    def __init__(self, ctx: AppContext, *, username: str = "", hint: str = "") -> None:
+        super().__init__()
+        self.ctx = ctx
+        self._username, self._hint = username, hint
+        self.login: LoginDialog | None = None
+        self.window: MainWindow | None = None
+        self._windows_built = 0
+
+    def sign_in(self) -> LoginDialog:
+        """Open the sign-in dialog (not modal for the event loop: ``finished`` goes on)."""
+        dialog = LoginDialog(self.ctx, username=self._username, hint=self._hint)
+        dialog.setObjectName("signIn")
+        dialog.finished.connect(lambda result: self._signed_in(dialog, result))
+        self.login = dialog
+        dialog.open()
+        return dialog
+
+    def _signed_in(self, dialog: LoginDialog, result: int) -> None:
+        self.login = None
+        dialog.deleteLater()
+        actor = dialog.actor
+        if result != LoginDialog.DialogCode.Accepted or actor is None:
+            self.ended.emit()
+            return
+        try:
+            window = MainWindow(self.ctx, actor)
+        except Exception as exc:
+            show_error(None, "Charter Planner", exc)
+            self.ended.emit()
+            return
+        window.signed_out.connect(self._signed_out)
+        window.show()
+        self.window = window
+        self._windows_built += 1
+        if self._windows_built == 1:
+            settle_heap()
+
+    def _signed_out(self, actor: Actor) -> None:
+        old, self.window = self.window, None
+        self._username, self._hint = "", f"{actor.display_name or actor.username} signed out."
+        self.sign_in()  # first, so closing the window does not close the last one
+        if old is not None:
+            old.close()
+            old.deleteLater()
+
+
 def run_gui(settings: Settings) -> int:
     app = make_application()
     keyed = ask_for_key(settings)
@@ -127,12 +184,9 @@ def run_gui(settings: Settings) -> int:
             log.exception("database preparation failed")
             QMessageBox.critical(None, "Charter Planner", str(exc))
             return 1
-        login = LoginDialog(ctx, username="officer" if hint.startswith("A demo") else "", hint=hint)
-        if login.exec() != LoginDialog.DialogCode.Accepted or login.actor is None:
-            return 0
-        window = MainWindow(ctx, login.actor)
-        window.show()
-        settle_heap()
+        session = Session(ctx, username="officer" if hint.startswith("A demo") else "", hint=hint)
+        session.ended.connect(app.quit)
+        session.sign_in()
         return app.exec()
     except Exception as exc:
         show_error(None, "Charter Planner", exc)

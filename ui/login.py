@@ -1,6 +1,8 @@
 """Login dialog: asks for user name and password and checks them with the users service.
 
 The password check (Argon2id) runs off the GUI thread; throttling messages come from the service.
+On a demo database (``planner.demo.first_run.demo_accounts``, read off the GUI thread each time the
+dialog opens) it names the demo accounts that still take the demo password, below any ``hint``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from planner.demo import first_run
 from planner.domain.errors import PlannerError
 from planner.persistence.context import AppContext
 from planner.services import users
@@ -26,6 +29,7 @@ class LoginDialog(QDialog):
     def __init__(self, ctx: AppContext, *, username: str = "", hint: str = "", parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Sign in — Charter Planner")
+        self.setMinimumWidth(420)  # the demo hint's accounts and password on one or two lines
         self.ctx = ctx
         self.actor: Actor | None = None
         self.username = QLineEdit(username)
@@ -50,6 +54,26 @@ class LoginDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         (self.password if username else self.username).setFocus()
+        self.demo_hint = QLabel("")
+        self.demo_hint.setObjectName("demoHint")
+        self.demo_hint.setWordWrap(True)
+        self.demo_hint.hide()
+        layout.insertWidget(1, self.demo_hint)
+        Operation(self).success(self._demo_accounts_read).failure(lambda _exc, _details: None).run_in_uow(
+            ctx, first_run.demo_accounts
+        )
+
+    def _demo_accounts_read(self, accounts: list[str]) -> None:
+        if not accounts:
+            return
+        if first_run.DEMO_PASSWORD not in self.message.text():  # not said already (first run)
+            self.demo_hint.setText(
+                f"Demo database — accounts {', '.join(accounts)}, password “{first_run.DEMO_PASSWORD}”."
+            )
+            self.demo_hint.show()
+        if not self.username.text() and self.buttons.isEnabled():
+            self.username.setText("officer" if "officer" in accounts else accounts[0])
+            self.password.setFocus()
 
     def _sign_in(self) -> None:
         name, password = self.username.text().strip(), self.password.text()

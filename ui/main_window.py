@@ -1,5 +1,8 @@
 """The main window: navigation on the left, one screen at a time on the right, menus with
 shortcuts, the signed-in user and role in the status bar, layout remembered between sessions.
+File ▸ Sign out (``SIGN_OUT_KEYS``) records the sign-out and emits ``signed_out``: the application
+(``ui.app.Session``) shows the sign-in dialog again and builds a new window for whoever signs in.
+F5 (Go ▸ Refresh) only re-reads what the current screen shows (``Screen.refresh``).
 
 Screens a role may not open stay visible but disabled, with a tooltip saying why.
 Threading: GUI thread only.
@@ -7,9 +10,10 @@ Threading: GUI thread only.
 
 from __future__ import annotations
 
+import logging
 from typing import cast
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -26,8 +30,9 @@ from PySide6.QtWidgets import (
 
 from planner import __version__
 from planner.persistence.context import AppContext
+from planner.services import auth
 from planner.services.auth import Actor
-from ui.operations import Change
+from ui.operations import Change, Operation
 from ui.screens.audit import AuditScreen
 from ui.screens.base import Screen
 from ui.screens.dashboard import DashboardScreen
@@ -38,7 +43,13 @@ from ui.screens.people import PeopleScreen
 from ui.screens.plan import PlanScreen
 from ui.screens.users import ChangePasswordDialog, UsersScreen
 
+log = logging.getLogger(__name__)
+
 NAV_WIDTH = 170
+#: Sign out and let another user sign in (File menu).
+SIGN_OUT_KEYS = "Ctrl+Shift+Q"
+#: Re-read the current screen (Go menu); F5 only, so no platform adds Ctrl+R (the Plan screen's run).
+REFRESH_KEYS = "F5"
 NAV_STYLE = """
 QListWidget#navigation { background: transparent; font-size: 11pt; outline: 0; }
 QListWidget#navigation::item { padding: 7px 12px; margin: 1px 6px; border-radius: 4px; }
@@ -60,9 +71,13 @@ SCREENS: list[type[Screen]] = [
 
 
 class MainWindow(QMainWindow):
+    #: Emitted with the ``Actor`` once they signed out (the sign-out is recorded, or logged if not).
+    signed_out = Signal(object)
+
     def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx, self.actor = ctx, actor
+        self._signing_out = False
         self.setWindowTitle("Charter Planner")
         self.nav = QListWidget(self)
         self.nav.setObjectName("navigation")
@@ -158,6 +173,11 @@ class MainWindow(QMainWindow):
             lambda: ChangePasswordDialog(self.ctx, self.actor, self).open()
         )
         file_menu.addAction(self.change_password_action)
+        self.sign_out_action = QAction("Sign &out / switch user…", self)
+        self.sign_out_action.setShortcut(QKeySequence(SIGN_OUT_KEYS))
+        self.sign_out_action.setToolTip(f"Close your session and sign in as another user ({SIGN_OUT_KEYS})")
+        self.sign_out_action.triggered.connect(self.sign_out)
+        file_menu.addAction(self.sign_out_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -176,10 +196,10 @@ class MainWindow(QMainWindow):
         find.triggered.connect(self._find_person)
         go_menu.addSeparator()
         go_menu.addAction(find)
-        refresh = QAction("&Refresh", self)
-        refresh.setShortcut(QKeySequence.StandardKey.Refresh)
-        refresh.triggered.connect(lambda: cast(Screen, self.stack.currentWidget()).activate())
-        go_menu.addAction(refresh)
+        self.refresh_action = QAction("&Refresh", self)
+        self.refresh_action.setShortcut(QKeySequence(REFRESH_KEYS))
+        self.refresh_action.triggered.connect(lambda: cast(Screen, self.stack.currentWidget()).refresh())
+        go_menu.addAction(self.refresh_action)
 
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About Charter Planner", self)
@@ -191,6 +211,25 @@ class MainWindow(QMainWindow):
             )
         )
         help_menu.addAction(about)
+
+    # ------------------------------------------------------------ signing out
+
+    def sign_out(self) -> None:
+        """Record the sign-out (audited like a sign-in), then emit ``signed_out``. A sign-out that
+        cannot be recorded (database gone) still ends the session; the failure is logged."""
+        if self._signing_out:
+            return
+        self._signing_out = True
+        self.sign_out_action.setEnabled(False)
+        actor = self.actor
+
+        def not_recorded(exc: BaseException, details: str) -> None:
+            log.error("the sign-out of %s was not recorded: %s\n%s", actor.username, exc, details)
+            self.signed_out.emit(actor)
+
+        Operation(self).success(lambda _none: self.signed_out.emit(actor)).failure(not_recorded).run_in_uow(
+            self.ctx, lambda uow: auth.sign_out(uow, actor), write=True
+        )
 
     def _find_person(self) -> None:
         self.show_screen(PeopleScreen.title)

@@ -13,7 +13,11 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from planner.domain.wording import code_words
 from planner.services.people import PersonRow
+
+#: Columns holding an enumeration value, shown as words ("IN_CUSTODY" -> "in custody").
+_CODE_COLUMNS = frozenset({"risk_level", "medical_need", "order_status", "custody_status"})
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("case_number", "Case number"),
@@ -141,7 +145,10 @@ class PeopleTableModel(QAbstractTableModel):
         if row is None:
             self._ensure_page(index.row())
             return PLACEHOLDER if role == Qt.ItemDataRole.DisplayRole else None
-        value = row[_FIELD_INDEX[COLUMNS[index.column()][0]]]
+        name = COLUMNS[index.column()][0]
+        value = row[_FIELD_INDEX[name]]
+        if name in _CODE_COLUMNS:
+            return code_words(value)
         return "" if value is None else str(value)
 
     def headerData(  # noqa: N802

@@ -1,9 +1,15 @@
-"""First run of the window on a new SQLite file: schema, demo accounts and demo data."""
+"""First run of the window on a new SQLite file: schema, demo accounts and demo data; and, on every
+start, which demo accounts the sign-in dialog may name (``demo_accounts``)."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from argon2.exceptions import InvalidHashError, VerificationError
+
 from planner.demo import generate as demo
 from planner.persistence.context import AppContext
+from planner.persistence.models import AuditEvent, User
+from planner.persistence.uow import UnitOfWork
 from planner.services import users
 from planner.services.setup import initialize
 from solver.callbacks import Progress
@@ -32,3 +38,27 @@ def initialize_demo(
             users.create_user(uow, admin, username=username, role=role, password=DEMO_PASSWORD)
         demo.generate_demo(uow, admin, people=people, flights=flights, seed=seed, progress=progress)
     return [name for name, _ in DEMO_ACCOUNTS]
+
+
+def demo_accounts(uow: UnitOfWork) -> list[str]:
+    """The demo accounts (``DEMO_ACCOUNTS`` order) of a demo database — one the demo generator
+    filled (its ``demo.generate`` event) — that are active and still take ``DEMO_PASSWORD``; empty
+    for any other database. Read-only; checks at most three password hashes (tens of ms each)."""
+    is_demo = uow.session.execute(
+        sa.select(AuditEvent.id).where(AuditEvent.action == "demo.generate").limit(1)
+    ).first()
+    if is_demo is None:
+        return []
+    names = [name for name, _ in DEMO_ACCOUNTS]
+    rows = uow.session.execute(
+        sa.select(User.username, User.password_hash).where(User.username.in_(names), User.active)
+    )
+    hashes = {username: password_hash for username, password_hash in rows}
+    return [name for name in names if name in hashes and _takes_demo_password(hashes[name])]
+
+
+def _takes_demo_password(password_hash: str) -> bool:
+    try:
+        return users.PASSWORD_HASHER.verify(password_hash, DEMO_PASSWORD)
+    except (VerificationError, InvalidHashError):
+        return False

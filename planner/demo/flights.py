@@ -1,10 +1,12 @@
 """Demo facilities (reaching two or three US hubs) and flights (from the hubs, over the next
-``HORIZON_DAYS`` days, one to three stops), drawn deterministically."""
+``HORIZON_DAYS`` days, one to three stops), drawn deterministically. With at least as many flights
+as receiving countries, every country gets at least one planned flight."""
 
 from __future__ import annotations
 
 import math
 import random
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -12,7 +14,7 @@ from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 from planner.demo import names
-from planner.demo.sampling import HORIZON_DAYS, Reference, cumulative, weighted
+from planner.demo.sampling import DEMO_FLIGHT_PREFIX, HORIZON_DAYS, Reference, cumulative, weighted
 from planner.domain.enums import (
     FlightStatus,
 )
@@ -100,58 +102,91 @@ def make_flights(
     if not routes:
         routes = [((c,), 1.0) for c in ref.countries]
     route_cum = cumulative([w for _, w in routes])
-    drafts = []
-    for _ in range(count):
-        countries = list(weighted(rng, route_cum, [r for r, _ in routes]))
-        stops = []
-        for c in countries:
-            options = ref.airports_by_country[c]
-            stops.append(
-                weighted(rng, cumulative([names.AIRPORT_WEIGHT.get(a, 1.0) for a in options]), options)
-            )
-        region = names.REGION_OF_COUNTRY.get(countries[0], "central")
-        hub_weights = [(h, w) for h, w in names.HUB_WEIGHTS_BY_REGION[region].items() if h in ref.hubs]
-        if not hub_weights:
-            hub_weights = [(h, 1.0) for h in ref.hubs]
-        hub = weighted(rng, cumulative([w for _, w in hub_weights]), [h for h, _ in hub_weights])
-        longhaul = any(names.REGION_OF_COUNTRY.get(c) == "longhaul" for c in countries)
-        carrier, fleet = names.CARRIERS[rng.randrange(len(names.CARRIERS))]
-        types = [t for t in fleet if t[3] or not longhaul]
-        if not types:  # a narrow-body carrier was drawn for a long-haul route
-            carrier, fleet = rng.choice([c for c in names.CARRIERS if any(t[3] for t in c[1])])
-            types = [t for t in fleet if t[3]]
-        aircraft, low, high, _wide = rng.choice(types)
-        seats = min(high, max(low, 5 * round(rng.randint(low, high) / 5)))
-        draw = rng.random()
-        if draw < 0.04:
-            status, day = FlightStatus.DEPARTED.value, today - timedelta(days=rng.randint(1, 21))
-        else:
-            status = FlightStatus.CANCELLED.value if draw < 0.08 else FlightStatus.PLANNED.value
-            day = today + timedelta(days=rng.randint(1, HORIZON_DAYS))
-        local = datetime.combine(
-            day, dtime(rng.randint(6, 20), 15 * rng.randrange(4)), ZoneInfo(ref.timezone[hub])
-        )
-        drafts.append(
-            DemoFlight(
-                carrier=carrier,
-                aircraft=aircraft,
-                hub=hub,
-                departure_utc=local.astimezone(UTC),
-                seats=seats,
-                escorts=math.ceil(seats * weighted(rng, ESCORT_FACTOR_WEIGHTS, ESCORT_FACTORS)),
-                medical=weighted(rng, MEDICAL_SLOT_WEIGHTS, range(6)),
-                wheelchair=weighted(rng, WHEELCHAIR_SLOT_WEIGHTS, range(5)),
-                status=status,
-                stops=stops,
-                countries=countries,
-            )
-        )
+    drafts = [
+        _draft(rng, list(weighted(rng, route_cum, [r for r, _ in routes])), ref, today) for _ in range(count)
+    ]
+    _cover_every_country(rng, drafts, ref, today)
     # Codes follow departure order, as an office would number its schedule.
     order = sorted(range(count), key=lambda i: (drafts[i].departure_utc, i))
     width = max(4, len(str(count)))
     flights = []
     for n, i in enumerate(order):
         f = drafts[i]
-        f.id, f.code = first_id + n, f"RF{n + 1:0{width}d}"
+        f.id, f.code = first_id + n, f"{DEMO_FLIGHT_PREFIX}{n + 1:0{width}d}"
         flights.append(f)
     return flights
+
+
+def _draft(
+    rng: random.Random, countries: list[str], ref: Reference, today: date, *, planned: bool = False
+) -> DemoFlight:
+    """One flight to ``countries`` (in stop order); ``planned``: a PLANNED one in the coming days."""
+    stops = []
+    for c in countries:
+        options = ref.airports_by_country[c]
+        stops.append(weighted(rng, cumulative([names.AIRPORT_WEIGHT.get(a, 1.0) for a in options]), options))
+    region = names.REGION_OF_COUNTRY.get(countries[0], "central")
+    hub_weights = [(h, w) for h, w in names.HUB_WEIGHTS_BY_REGION[region].items() if h in ref.hubs]
+    if not hub_weights:
+        hub_weights = [(h, 1.0) for h in ref.hubs]
+    hub = weighted(rng, cumulative([w for _, w in hub_weights]), [h for h, _ in hub_weights])
+    longhaul = any(names.REGION_OF_COUNTRY.get(c) == "longhaul" for c in countries)
+    carrier, fleet = names.CARRIERS[rng.randrange(len(names.CARRIERS))]
+    types = [t for t in fleet if t[3] or not longhaul]
+    if not types:  # a narrow-body carrier was drawn for a long-haul route
+        carrier, fleet = rng.choice([c for c in names.CARRIERS if any(t[3] for t in c[1])])
+        types = [t for t in fleet if t[3]]
+    aircraft, low, high, _wide = rng.choice(types)
+    seats = min(high, max(low, 5 * round(rng.randint(low, high) / 5)))
+    draw = 1.0 if planned else rng.random()
+    if draw < 0.04:
+        status, day = FlightStatus.DEPARTED.value, today - timedelta(days=rng.randint(1, 21))
+    else:
+        status = FlightStatus.CANCELLED.value if draw < 0.08 else FlightStatus.PLANNED.value
+        day = today + timedelta(days=rng.randint(1, HORIZON_DAYS))
+    local = datetime.combine(
+        day, dtime(rng.randint(6, 20), 15 * rng.randrange(4)), ZoneInfo(ref.timezone[hub])
+    )
+    return DemoFlight(
+        carrier=carrier,
+        aircraft=aircraft,
+        hub=hub,
+        departure_utc=local.astimezone(UTC),
+        seats=seats,
+        escorts=math.ceil(seats * weighted(rng, ESCORT_FACTOR_WEIGHTS, ESCORT_FACTORS)),
+        medical=weighted(rng, MEDICAL_SLOT_WEIGHTS, range(6)),
+        wheelchair=weighted(rng, WHEELCHAIR_SLOT_WEIGHTS, range(5)),
+        status=status,
+        stops=stops,
+        countries=countries,
+    )
+
+
+def _cover_every_country(rng: random.Random, drafts: list[DemoFlight], ref: Reference, today: date) -> None:
+    """Give every receiving country without a PLANNED flight one, in place of a single-stop flight
+    (to a country that keeps another planned one); nothing changes when the draw covered all."""
+    planned = Counter(c for f in drafts if f.status == FlightStatus.PLANNED.value for c in f.countries)
+    for country in ref.countries:
+        if planned[country]:
+            continue
+        spare = [
+            i
+            for i, f in enumerate(drafts)
+            if len(f.countries) == 1
+            and (f.status != FlightStatus.PLANNED.value or planned[f.countries[0]] > 1)
+        ]
+        if not spare:
+            return  # too few flights for every country
+        # The most-served country's planned flight first; a cancelled or departed one otherwise.
+        i = max(
+            spare,
+            key=lambda i: (
+                drafts[i].status == FlightStatus.PLANNED.value,
+                planned[drafts[i].countries[0]],
+                -i,
+            ),
+        )
+        if drafts[i].status == FlightStatus.PLANNED.value:
+            planned[drafts[i].countries[0]] -= 1
+        drafts[i] = _draft(rng, [country], ref, today, planned=True)
+        planned[country] += 1

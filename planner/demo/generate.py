@@ -11,8 +11,10 @@ Contract of :func:`generate_demo`:
 - Writes inside the caller's unit of work and commits it:
   ``max(5, people // 3000)`` facilities reaching two or three US hubs with transfer hours;
   ``flights`` flights departing from the hubs over the next 90 days (a few departed in the
-  last three weeks, a few cancelled) with one to three stops; ``people`` people of ten
-  nationalities with fitting names, families, documents and verification histories.
+  last three weeks, a few cancelled) with one to three stops, coded ``DM0001``… (with at least
+  ten flights, every receiving country has a planned one); ``people`` people of ten
+  nationalities with fitting names, families, documents and verification histories, case
+  numbers ``A3xxxxxxxx``. Neither code range clashes with the shared sample files.
 - Audit: one event per created facility, flight and person (documents and verification rows
   are summarised as counts in their person's event), plus one ``demo.generate`` event with
   the seed and totals. Events are appended with :func:`planner.persistence.audit.record_many`.

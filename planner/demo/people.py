@@ -13,6 +13,7 @@ from planner.demo import names
 from planner.demo.flights import DemoFacility, DemoFlight
 from planner.demo.sampling import (
     CONFIRMED,
+    DEMO_CASE_BASE,
     NOT_CONFIRMED,
     PENDING,
     SOURCE_FILE,
@@ -172,7 +173,7 @@ class PeopleGenerator:
             dob = self.today - timedelta(days=365 * member.age + rng.randint(0, 364))
             person_id = self.next_person
             self.next_person += 1
-            case = f"A{200_000_000 + self.case_numbers(self.person_index) % 100_000_000:09d}"
+            case = f"A{DEMO_CASE_BASE + self.case_numbers(self.person_index) % 100_000_000:09d}"
             self.person_index += 1
             person = {
                 "id": person_id,

@@ -17,6 +17,11 @@ from planner.domain.enums import VerificationResult
 HORIZON_DAYS = 90
 DEMO_COUNTRIES = tuple(names.NATIONALITY_BASE_SHARE)
 SOURCE_FILE = "demo"
+#: Demo flights are ``DM0001``…, demo case numbers ``A3xxxxxxxx``: neither clashes with the shared
+#: sample files (``RF0000``…, ``A2000000xx``) or an office's own schedule, so the samples import
+#: into a demo database.
+DEMO_FLIGHT_PREFIX = "DM"
+DEMO_CASE_BASE = 300_000_000
 
 CONFIRMED = VerificationResult.CONFIRMED.value
 PENDING = VerificationResult.PENDING.value

@@ -110,22 +110,33 @@ class ImportOutcome:
     rejected: bool
 
 
+@dataclass(frozen=True)
+class ImportRequest:
+    """What ``import_job`` reads and how: ``encoding`` a codec name (``None``: detected);
+    ``expected_sha256`` the digest of the checked file when importing it."""
+
+    kind: str
+    path: str
+    dry_run: bool
+    expected_sha256: str | None = None
+    encoding: str | None = None
+
+
 def import_job(
-    progress: Progress,
-    should_stop: ShouldStop,
-    settings: Settings,
-    actor: Actor,
-    kind: str,
-    path: str,
-    dry_run: bool,
-    expected_sha256: str | None = None,
+    progress: Progress, should_stop: ShouldStop, settings: Settings, actor: Actor, request: ImportRequest
 ) -> ImportOutcome:
-    """Read ``path`` and import it (or check it, with ``dry_run``) in one unit of work (the import
-    commits it only when it succeeds). With ``expected_sha256`` a file that changed since it was
-    checked is refused (``InvalidInput``) before anything is written."""
+    """Read ``request.path`` and import it (or check it, with ``dry_run``) in one unit of work (the
+    import commits it only when it succeeds). With ``expected_sha256`` a file that changed since it
+    was checked is refused (``InvalidInput``) before anything is written."""
     from planner.domain.errors import InvalidInput
     from planner.services.imports import ImportRejected, import_file
 
+    kind, path, dry_run, expected_sha256 = (
+        request.kind,
+        request.path,
+        request.dry_run,
+        request.expected_sha256,
+    )
     source = Path(path)
     try:
         data = source.read_bytes()
@@ -147,6 +158,7 @@ def import_job(
                     dry_run=dry_run,
                     progress=progress,
                     should_stop=should_stop,
+                    encoding=request.encoding,
                 )
             except ImportRejected as rejected:
                 return ImportOutcome(rejected.report, digest, True)

@@ -32,6 +32,7 @@ from planner.domain.enums import (
     VerificationResult,
     enum_values,
 )
+from planner.domain.escorts import EscortRole
 from planner.persistence.dbtypes import UTCDateTime
 
 # Stable constraint names so Alembic migrations and both backends agree.
@@ -91,6 +92,9 @@ class CountryRule(SQLModel, table=True):
     min_validity_days: int = Field(default=0)
     max_per_flight: int | None = Field(default=None)
     notice_days: int = Field(default=0)
+    #: Minutes before arrival the receiving state must have the API data (PAXLST); 1440 = 24 h,
+    #: the conservative default for a country that publishes no shorter limit.
+    api_deadline_minutes: int = Field(default=1440)
     version: int = Field(default=1)
 
 
@@ -228,6 +232,8 @@ class FlightStop(SQLModel, table=True):
     flight_id: int = Field(foreign_key="flight.id", index=True, ondelete="CASCADE")
     sequence: int
     airport: str = Field(foreign_key="airport.iata", max_length=3)
+    #: Scheduled arrival at this stop (None: not known); PAXLST DTM+232 and the API deadline clock.
+    arrival_utc: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class PlanRun(SQLModel, table=True):
@@ -405,3 +411,33 @@ class CustodyEvent(SQLModel, table=True):
     changed_at: datetime = Field(sa_type=UTCDateTime)
     changed_by: str = Field(max_length=64)
     note: str = Field(default="", max_length=1000)
+
+
+class FlightEscort(SQLModel, table=True):
+    """One person on a flight's escort list (escort officer, crew, medical staff): not a returnee.
+
+    ``sequence`` orders the list (1, 2, …). The list of a flight is replaced as a whole by the
+    escort import; these people go on the flight's PAXLST crew list, never on the manifest.
+    """
+
+    __tablename__ = "flight_escort"
+    __table_args__ = (
+        sa.UniqueConstraint("flight_id", "sequence"),
+        _check_in("role", enum_values(EscortRole), "role"),
+        _check_in("sex", enum_values(Sex), "sex"),
+        _check_in("document_type", enum_values(DocumentType), "document_type"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    flight_id: int = Field(foreign_key="flight.id", index=True, ondelete="CASCADE")
+    sequence: int
+    role: str = Field(max_length=16)
+    family_name: str = Field(max_length=200)
+    given_names: str = Field(max_length=200)
+    sex: str = Field(max_length=1)
+    date_of_birth: date
+    nationality: str = Field(max_length=3)
+    document_type: str = Field(max_length=32)
+    document_number: str = Field(max_length=32)
+    document_expires: date
+    issuing_country: str = Field(max_length=3)

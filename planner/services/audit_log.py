@@ -4,15 +4,23 @@ Functions take a unit of work and run on the thread that owns it; results are pl
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
+from planner.domain.audit_text import (
+    ChangeLine,
+    action_words,
+    change_lines,
+    pretty_changes,
+    summarize_changes,
+)
 from planner.domain.enums import Role
+from planner.domain.wording import field_words
 from planner.persistence.audit import ChainReport, verify_chain
-from planner.persistence.models import AuditEvent
+from planner.persistence.models import AuditEvent, Person
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
 
@@ -32,6 +40,33 @@ class AuditRow:
     entity: str
     entity_id: str
     changes_json: str
+    #: What the event is about as an officer names it: the case number where the event recorded
+    #: a person's database id, otherwise ``entity_id``.
+    entity_label: str = ""
+
+    @property
+    def details(self) -> str:
+        """The changes in words, one line (``"priority 5 → 2"``)."""
+        return summarize_changes(self.changes_json)
+
+
+#: Entities whose events may name the record by its database id (older events, assignments).
+_CASE_NUMBER_ENTITIES = ("person",)
+
+
+def _case_numbers(uow: UnitOfWork, events: Iterable[AuditEvent]) -> dict[str, str]:
+    """Database id (as text) -> case number, for the person events that name a person by id."""
+    ids = {int(e.entity_id) for e in events if e.entity in _CASE_NUMBER_ENTITIES and e.entity_id.isdigit()}
+    if not ids:
+        return {}
+    rows = uow.session.execute(sa.select(Person.id, Person.case_number).where(Person.id.in_(ids)))
+    return {str(pid): case for pid, case in rows}
+
+
+def _label(event: AuditEvent, cases: dict[str, str]) -> str:
+    if event.entity in _CASE_NUMBER_ENTITIES and event.entity_id in cases:
+        return cases[event.entity_id]
+    return event.entity_id
 
 
 def list_events(
@@ -66,9 +101,13 @@ def list_events(
         query = query.where(AuditEvent.occurred_at >= since)
     if until is not None:
         query = query.where(AuditEvent.occurred_at < until)
+    events = list(uow.session.execute(query).scalars())
+    cases = _case_numbers(uow, events)
     return [
-        AuditRow(e.id, e.occurred_at, e.actor, e.action, e.entity, e.entity_id, e.changes_json)
-        for e in uow.session.execute(query).scalars()
+        AuditRow(
+            e.id, e.occurred_at, e.actor, e.action, e.entity, e.entity_id, e.changes_json, _label(e, cases)
+        )
+        for e in events
     ]
 
 
@@ -88,66 +127,31 @@ def facets(uow: UnitOfWork, actor: Actor) -> AuditFacets:
     return AuditFacets(list(actors.scalars()), list(entities.scalars()))
 
 
-@dataclass(frozen=True)
-class ChangeLine:
-    """One field of an event's changes: ``old`` -> ``new`` when the event recorded a change
-    (``is_change``), otherwise ``new`` holds a plain detail value."""
-
-    field: str
-    old: object
-    new: object
-    is_change: bool
-
-
-def change_lines(changes_json: str) -> list[ChangeLine]:
-    """Read an event's ``changes_json``: ``{field: [old, new]}`` pairs become changes, anything
-    else a detail. Pure; never raises (unreadable text becomes one detail line)."""
-    try:
-        changes = json.loads(changes_json or "{}")
-    except ValueError:
-        return [ChangeLine("(raw)", None, changes_json, False)]
-    if not isinstance(changes, dict):
-        return [ChangeLine("(value)", None, changes, False)]
-    lines = []
-    for key, value in changes.items():
-        if isinstance(value, list) and len(value) == 2:
-            lines.append(ChangeLine(str(key), value[0], value[1], True))
-        else:
-            lines.append(ChangeLine(str(key), None, value, False))
-    return lines
-
-
-def _show(value: object) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
-
-
-def summarize_changes(changes_json: str, *, limit: int = 160) -> str:
-    """One line: ``field: old → new; field: value`` cut at ``limit`` characters."""
-    parts = [
-        f"{line.field}: {_show(line.old)} → {_show(line.new)}"
-        if line.is_change
-        else f"{line.field}: {_show(line.new)}"
-        for line in change_lines(changes_json)
-    ]
-    text = "; ".join(parts)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def pretty_changes(changes_json: str) -> str:
-    """Several lines, one field each, aligned: ``field   old → new``."""
-    lines = change_lines(changes_json)
-    if not lines:
-        return "(no details recorded)"
-    width = max(len(line.field) for line in lines)
-    return "\n".join(
-        f"{line.field.ljust(width)}  {_show(line.old)}  →  {_show(line.new)}"
-        if line.is_change
-        else f"{line.field.ljust(width)}  {_show(line.new)}"
-        for line in lines
+def event_heading(row: AuditRow) -> str:
+    """``"Event 12 — 2026-12-02 13:02:04 UTC — user wang: person update on person A245549345"``."""
+    target = f"{field_words(row.entity)} {row.entity_label}".strip()
+    return (
+        f"Event {row.id} — {row.occurred_at:%Y-%m-%d %H:%M:%S} UTC — user {row.actor}: "
+        f"{action_words(row.action)}" + (f" on {target}" if target else "")
     )
+
+
+def event_line(row: AuditRow) -> str:
+    """One line for lists (the command line's ``audit list``): heading and the changes in words."""
+    details = summarize_changes(row.changes_json)
+    return event_heading(row) + (f" — {details}" if details else "")
+
+
+__all__ = [
+    "AuditFacets",
+    "AuditRow",
+    "ChangeLine",
+    "change_lines",
+    "event_heading",
+    "event_line",
+    "facets",
+    "list_events",
+    "pretty_changes",
+    "summarize_changes",
+    "verify",
+]

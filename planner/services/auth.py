@@ -52,3 +52,19 @@ def authorize(uow: UnitOfWork, actor: Actor, required: Role, action: str) -> Non
         ),
         PermissionDenied(f"{actor.username} ({held}) may not {action}: needs {required.value}"),
     )
+
+
+#: The audit action of a sign-out (a ``login.`` action: it changes nothing the planner reads).
+SIGN_OUT_ACTION = "login.sign_out"
+
+
+def sign_out(uow: UnitOfWork, actor: Actor) -> None:
+    """Record that ``actor`` closed their session (audited like a sign-in); commits. Needs no role:
+    a demoted or deactivated user may always sign out."""
+    audit.record(
+        uow,
+        audit.AuditEntry(
+            actor=actor.username, action=SIGN_OUT_ACTION, entity="user", entity_id=actor.username
+        ),
+    )
+    uow.commit()

@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from planner.domain.enums import CustodyStatus, DocumentStatus, FlightStatus, OrderStatus, Role
+from planner.domain.wording import code_words, local_date, local_time_text, plural
 from planner.persistence.models import (
     Airport,
     Assignment,
@@ -57,6 +58,15 @@ DOCUMENT_EXPIRES = "document expires"
 FLIGHT_AFTER_CUTOFF = "past notice cut-off"
 HOLD_ENDING = "legal hold ends"
 VERIFICATION_PENDING = "verification pending"
+#: Kinds listed as one grouped line ("303 × …"), counted once among the warnings.
+GROUPED_KINDS = frozenset({VERIFICATION_PENDING})
+#: What one warning of a kind counts.
+WARNING_UNITS = {
+    DOCUMENT_EXPIRES: "person",
+    FLIGHT_AFTER_CUTOFF: "flight",
+    HOLD_ENDING: "person",
+    VERIFICATION_PENDING: "person",
+}
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,8 @@ class DashboardWarning:
     flight_code: str = ""
     case_number: str = ""
     when: date | None = None
+    #: How many cases this one line stands for (a grouped line "303 × …" stands for 303).
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,20 @@ class Dashboard:
 
     def status_count(self, key: str) -> int:
         return next((s.count for s in self.people_by_status if s.key == key), 0)
+
+    @property
+    def warning_total(self) -> int:
+        """Warnings to act on: every warning counts once, a grouped line ("303 × …") once too."""
+        return sum((1 if n else 0) if kind in GROUPED_KINDS else n for kind, n in self.warning_counts.items())
+
+    def warning_breakdown(self) -> list[str]:
+        """One line per kind: ``"verification pending: 303 people (one grouped line)"``."""
+        return [
+            f"{kind}: {plural(n, WARNING_UNITS.get(kind, 'case'))}"
+            + (" (one grouped line)" if kind in GROUPED_KINDS and n > 1 else "")
+            for kind, n in self.warning_counts.items()
+            if n
+        ]
 
     @property
     def average_load(self) -> float | None:
@@ -184,15 +210,19 @@ def _document_warnings(
         country = country_of.get(airport, "")
         types = rules[country].accepted_document_types if country in rules else DEFAULT_ACCEPTED_DOCUMENTS
         doc = chosen_document(docs[pid], country, types)
-        limit = flight.departure_utc.date() + timedelta(days=1)
+        # As rule 6: the day after the later of the local (departure airport) and UTC departure dates.
+        departure_day = max(flight.departure_utc.date(), local_date(flight.departure_utc, flight.timezone))
+        limit = departure_day + timedelta(days=1)
         if doc is None:
-            message = f"{cases[pid]} on {flight.code}: no valid {country} document of an accepted type"
+            message = (
+                f"{cases[pid]} on {flight.code}: no valid {country} document of a type {country} accepts"
+            )
             out.append(DashboardWarning(DOCUMENT_EXPIRES, "error", message, flight.code, cases[pid]))
             continue
         if doc.expires_on < limit:
             message = (
-                f"{cases[pid]} on {flight.code} ({flight.departure_utc:%Y-%m-%d}): "
-                f"{doc.doc_type.replace('_', ' ').lower()} {doc.number} expires {doc.expires_on:%Y-%m-%d}"
+                f"{cases[pid]} on {flight.code} ({flight.local_short}): {code_words(doc.doc_type)} "
+                f"{doc.number} expires {doc.expires_on:%Y-%m-%d}; it must be valid to {limit:%Y-%m-%d}"
             )
             out.append(
                 DashboardWarning(DOCUMENT_EXPIRES, "error", message, flight.code, cases[pid], doc.expires_on)
@@ -214,7 +244,11 @@ def _hold_warnings(uow: UnitOfWork, today: date) -> list[DashboardWarning]:
     ).all()
     return [
         DashboardWarning(
-            HOLD_ENDING, "info", f"{case}: {reason} ends {until:%Y-%m-%d}", case_number=case, when=until
+            HOLD_ENDING,
+            "info",
+            f"{case}: legal hold ({reason}) ends {until:%Y-%m-%d}",
+            case_number=case,
+            when=until,
         )
         for case, reason, until in rows
     ]
@@ -287,11 +321,11 @@ def dashboard(uow: UnitOfWork, actor: Actor, *, now: datetime | None = None) -> 
         DashboardWarning(
             FLIGHT_AFTER_CUTOFF,
             "error" if row.placed else "warning",
-            f"{row.code} departs {row.departure_utc:%Y-%m-%d %H:%M} UTC; the notice cut-off "
-            f"{row.notice_cutoff:%Y-%m-%d %H:%M} UTC ({_strictest(row)}) has passed and its manifest is "
-            f"{(row.manifest_status or 'not prepared').lower()} ({row.placed} placed)",
+            f"{row.code} departs {row.departure_airport} {row.local_short}; the notice cut-off "
+            f"{local_time_text(row.notice_cutoff, row.timezone)} ({_strictest(row)}) has passed and its "
+            f"manifest is {(row.manifest_status or 'not prepared').lower()} ({plural(row.placed, 'person')} placed)",
             row.code,
-            when=row.departure_utc.date(),
+            when=local_date(row.departure_utc, row.timezone),
         )
         for row in future
         if row.notice_cutoff <= now and row.manifest_in_force is None
@@ -306,8 +340,10 @@ def dashboard(uow: UnitOfWork, actor: Actor, *, now: datetime | None = None) -> 
             DashboardWarning(
                 VERIFICATION_PENDING,
                 "info",
-                f"{pending_count:,} people wait for the receiving country's verification"
+                (f"{pending_count:,} × " if pending_count > 1 else "")
+                + "waiting for the receiving country's verification"
                 + (f" (e.g. {', '.join(pending[:5])})" if pending else ""),
+                count=pending_count,
             )
         ]
         if pending
@@ -320,7 +356,12 @@ def dashboard(uow: UnitOfWork, actor: Actor, *, now: datetime | None = None) -> 
         listed.extend(items[:MAX_WARNINGS_PER_KIND])
         if len(items) > MAX_WARNINGS_PER_KIND:
             listed.append(
-                DashboardWarning(kind, "info", f"… and {len(items) - MAX_WARNINGS_PER_KIND:,} more ({kind})")
+                DashboardWarning(
+                    kind,
+                    "info",
+                    f"… and {len(items) - MAX_WARNINGS_PER_KIND:,} more ({kind})",
+                    count=len(items) - MAX_WARNINGS_PER_KIND,
+                )
             )
     not_placed = sum(r.count for r in reasons)
     return Dashboard(
@@ -341,4 +382,4 @@ def dashboard(uow: UnitOfWork, actor: Actor, *, now: datetime | None = None) -> 
     )
 
 
-__all__ = ["Dashboard", "DashboardWarning", "ReasonCount", "StatusCount", "dashboard"]
+__all__ = ["GROUPED_KINDS", "Dashboard", "DashboardWarning", "ReasonCount", "StatusCount", "dashboard"]

@@ -3,6 +3,10 @@ verifications, facility transfers, flight stops, country rules) into the facts o
 ``planner.domain.eligibility``. Planning (in bulk, as columns), explanations, manifest building
 and the dashboard all read their facts here, so they never disagree about a person.
 
+A stop's facts carry its departure airport's IANA zone (``Airport.timezone``), which the rules need
+to read the departure's local date; ``stop_facts`` looks it up in the session the flight row came
+from.
+
 Country rules come from ``planner.services.reference.rule_facts`` (re-exported as ``rule_facts``):
 a country without a row gets the conservative default rule.
 """
@@ -16,6 +20,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session, object_session
 
 from planner.domain.eligibility import (
     DocumentFacts,
@@ -25,7 +30,13 @@ from planner.domain.eligibility import (
     VerificationFacts,
 )
 from planner.domain.enums import CustodyStatus
-from planner.persistence.models import FacilityAirport, NationalityVerification, Person, TravelDocument
+from planner.persistence.models import (
+    Airport,
+    FacilityAirport,
+    NationalityVerification,
+    Person,
+    TravelDocument,
+)
 from planner.persistence.uow import UnitOfWork
 from planner.services.reference import rule_facts
 
@@ -43,8 +54,37 @@ class FlightLike(Protocol):
     wheelchair_slots: int
 
 
-def stop_facts(flight: FlightLike, stop_id: int, country: str) -> StopFacts:
-    """The facts of flight stop ``stop_id`` of ``flight`` whose airport is in ``country``."""
+#: ``Session.info`` key of the cached airport -> IANA zone map (one query per session).
+_ZONES_KEY = "eligibility_facts.airport_zones"
+#: The zone of a departure airport nobody can look up: unknown, read conservatively by the rules.
+UNKNOWN_ZONE = ""
+
+
+def airport_zones(session: Session) -> dict[str, str]:
+    """Every airport's IANA zone (``Airport.timezone``), read once per session."""
+    zones: dict[str, str] | None = session.info.get(_ZONES_KEY)
+    if zones is None:
+        zones = {iata: zone for iata, zone in session.execute(sa.select(Airport.iata, Airport.timezone))}
+        session.info[_ZONES_KEY] = zones
+    return zones
+
+
+def departure_timezone(flight: FlightLike) -> str:
+    """The IANA zone of ``flight``'s departure airport from the Airport table of the session the
+    flight row belongs to; ``UNKNOWN_ZONE`` when it is not attached to one or the airport is missing."""
+    session = object_session(flight)
+    if session is None:
+        return UNKNOWN_ZONE
+    zones = airport_zones(session)
+    if flight.departure_airport not in zones:  # added in this session after the first read
+        session.info.pop(_ZONES_KEY, None)
+        zones = airport_zones(session)
+    return zones.get(flight.departure_airport, UNKNOWN_ZONE)
+
+
+def stop_facts(flight: FlightLike, stop_id: int, country: str, *, timezone: str | None = None) -> StopFacts:
+    """The facts of flight stop ``stop_id`` of ``flight`` whose airport is in ``country``.
+    ``timezone``: the departure airport's IANA zone; by default read from the Airport table."""
     return StopFacts(
         flight_id=flight.id,
         stop_id=stop_id,
@@ -53,6 +93,7 @@ def stop_facts(flight: FlightLike, stop_id: int, country: str) -> StopFacts:
         country=country,
         medical_slots=flight.medical_slots,
         wheelchair_slots=flight.wheelchair_slots,
+        departure_timezone=departure_timezone(flight) if timezone is None else timezone,
     )
 
 
@@ -200,7 +241,10 @@ def load_planning_people(uow: UnitOfWork) -> PlanningPeople:
 
 
 __all__ = [
+    "UNKNOWN_ZONE",
     "PlanningPeople",
+    "airport_zones",
+    "departure_timezone",
     "document_facts",
     "load_person_facts",
     "load_planning_people",

@@ -1,20 +1,42 @@
 """Why a person is placed where they are, or why not: the current plan's decision plus the
-eligibility rules evaluated now for every flight stop to the person's countries."""
+eligibility rules evaluated now for every flight stop to the person's countries, each failed rule
+said with its facts (``planner.domain.reasons``): the facility and the airports it reaches, the
+departure airport and local time with its UTC offset, the document's expiry and the date it must
+be valid to, the hold's end date, the cut-off time, the verification state, the blocking family
+member."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from planner.domain.eligibility import REASON_TEXT, reason_label, reasons_per_stop, related_countries
-from planner.domain.enums import CustodyStatus, FlightStatus, Role
+from planner.domain.eligibility import (
+    CountryRuleFacts,
+    PersonFacts,
+    StopFacts,
+    check_person,
+    reasons_per_stop,
+    related_countries,
+)
+from planner.domain.enums import CustodyStatus, FlightStatus, ReasonCode, Role
 from planner.domain.errors import NotFound
+from planner.domain.reasons import (
+    FamilyBlocker,
+    ReasonFacts,
+    reason_label,
+    reason_sentence,
+    resource_words,
+    verification_state,
+)
+from planner.domain.wording import join_words, local_time_text, utc_text
 from planner.persistence.models import (
     Airport,
     Assignment,
+    Facility,
     Flight,
     FlightStop,
     Person,
@@ -29,11 +51,28 @@ from planner.services.planning import current_draft_plan_id
 
 @dataclass(frozen=True)
 class StopVerdict:
+    """One flight stop and the verdict there: ``reasons`` (codes, empty = eligible) and, in the
+    same order, ``sentences`` (each reason with its facts)."""
+
     flight_code: str
     airport: str
     country: str
     departure_utc: datetime
     reasons: tuple[str, ...]  # empty = eligible
+    departure_airport: str = ""
+    zone: str | None = None
+    sentences: tuple[str, ...] = ()
+
+    @property
+    def departure_text(self) -> str:
+        """``"departs IAH 2027-03-01 20:00 UTC−06:00 (America/Chicago)"``."""
+        airport = f"{self.departure_airport} " if self.departure_airport else ""
+        return f"departs {airport}{local_time_text(self.departure_utc, self.zone, with_zone_name=True)}"
+
+    @property
+    def heading(self) -> str:
+        """``"RF0002 to PEK (CHN), departs IAH …"``."""
+        return f"{self.flight_code} to {self.airport} ({self.country}), {self.departure_text}"
 
 
 @dataclass(frozen=True)
@@ -46,39 +85,174 @@ class Explanation:
     plan_reason: str | None  # the plan run's headline reason when not placed
     plan_detail: dict = field(default_factory=dict)
     stops: tuple[StopVerdict, ...] = ()
+    #: "claims CHN · facility … · verification: …" (empty for explanations built without it).
+    profile: str = ""
+    as_of: datetime | None = None
 
     def text(self) -> str:
+        """The explanation in words, one line per failed rule per flight stop."""
         lines = [f"{self.case_number} {self.name}"]
-        if self.plan_run_id is None:
-            lines.append("no plan has been run yet")
-        elif self.placed_on is not None:
-            p = self.placed_on
-            lines.append(
-                f"placed by plan {self.plan_run_id} on {p.flight_code} to {p.airport} ({p.country}), "
-                f"departing {p.departure_utc:%Y-%m-%d %H:%M} UTC"
-                + (" — frozen by an approved manifest" if self.frozen else "")
-            )
-        else:
-            reason = self.plan_reason or "not considered"
-            if reason in REASON_TEXT:
-                reason = reason_label(reason)
-            lines.append(f"not placed by plan {self.plan_run_id}: {reason}")
-            for block in self.plan_detail.get("stops", []):
-                binding = (
-                    ", ".join(block["binding"])
-                    or "no single resource (the run stopped early or a family member is frozen elsewhere)"
-                )
-                lines.append(f"  {block['stop']}: full — {binding}")
+        if self.profile:
+            lines.append(self.profile)
+        lines += self._plan_lines()
         if self.stops:
-            lines.append("eligibility now, per flight stop to the person's countries:")
+            when = f" as of {utc_text(self.as_of)}" if self.as_of else " now"
+            lines.append(f"eligibility{when}, per flight stop to the person's countries:")
             for v in self.stops:
-                verdict = "eligible" if not v.reasons else ", ".join(reason_label(r) for r in v.reasons)
-                lines.append(
-                    f"  {v.flight_code} {v.airport} ({v.country}) {v.departure_utc:%Y-%m-%d}: {verdict}"
-                )
+                if not v.reasons:
+                    lines.append(f"  {v.heading}: eligible")
+                    continue
+                lines.append(f"  {v.heading}: not eligible")
+                sentences = v.sentences or tuple(reason_label(r) for r in v.reasons)
+                lines += [f"    - {sentence}" for sentence in sentences]
         else:
             lines.append("no planned flight goes to any of the person's countries")
         return "\n".join(lines)
+
+    def _plan_lines(self) -> list[str]:
+        if self.plan_run_id is None:
+            return ["no plan has been run yet"]
+        if self.placed_on is not None:
+            p = self.placed_on
+            frozen = " — frozen by an approved manifest" if self.frozen else ""
+            return [f"placed by plan {self.plan_run_id} on {p.heading}{frozen}"]
+        reason = reason_label(self.plan_reason) if self.plan_reason else "not considered"
+        lines = [f"not placed by plan {self.plan_run_id}: {reason}"]
+        for block in self.plan_detail.get("stops", []):
+            binding = (
+                join_words(resource_words(r) for r in block["binding"])
+                or "no single resource (the run stopped early or a family member is frozen elsewhere)"
+            )
+            lines.append(f"  {block['stop'].replace('/', ' to ')} is full: no {binding} left")
+        return lines
+
+
+@dataclass(frozen=True)
+class _PlanDecision:
+    placed_on: StopVerdict | None = None
+    frozen: bool = False
+    reason: str | None = None
+    detail: dict = field(default_factory=dict)
+
+
+def _plan_decision(uow: UnitOfWork, plan_id: int | None, person_id: int) -> _PlanDecision:
+    if plan_id is None:
+        return _PlanDecision()
+    s = uow.session
+    row = s.execute(
+        sa.select(
+            Assignment.frozen,
+            Flight.code,
+            FlightStop.airport,
+            Airport.country,
+            Flight.departure_utc,
+            Flight.departure_airport,
+        )
+        .join(FlightStop, FlightStop.id == Assignment.flight_stop_id)
+        .join(Flight, Flight.id == FlightStop.flight_id)
+        .join(Airport, Airport.iata == FlightStop.airport)
+        .where(Assignment.plan_run_id == plan_id, Assignment.person_id == person_id)
+    ).first()
+    if row is not None:
+        frozen, code, airport, country, departure, departure_airport = row
+        zone = _zones(uow, [departure_airport]).get(departure_airport)
+        return _PlanDecision(
+            StopVerdict(code, airport, country, departure, (), departure_airport, zone), bool(frozen)
+        )
+    exclusion = s.execute(
+        sa.select(PlanExclusion).where(
+            PlanExclusion.plan_run_id == plan_id, PlanExclusion.person_id == person_id
+        )
+    ).scalar_one_or_none()
+    if exclusion is None:
+        return _PlanDecision()
+    return _PlanDecision(reason=exclusion.reason, detail=json.loads(exclusion.detail_json or "{}"))
+
+
+def _zones(uow: UnitOfWork, airports: Collection[str]) -> dict[str, str]:
+    """IATA -> IANA zone of ``airports``."""
+    if not airports:
+        return {}
+    return dict(
+        uow.session.execute(
+            sa.select(Airport.iata, Airport.timezone).where(Airport.iata.in_(set(airports)))
+        ).all()
+    )
+
+
+def _facility_label(uow: UnitOfWork, facility_id: int | None) -> str:
+    if facility_id is None:
+        return ""
+    facility = uow.session.get(Facility, facility_id)
+    if facility is None:
+        return ""
+    return (
+        f"{facility.code} ({facility.name}, {facility.city})"
+        if facility.city
+        else f"{facility.code} ({facility.name})"
+    )
+
+
+def _family_members(uow: UnitOfWork, person: Person) -> list[int]:
+    if not person.family_group:
+        return [person.id]
+    return list(
+        uow.session.execute(
+            sa.select(Person.id).where(
+                Person.family_group == person.family_group,
+                Person.custody_status != CustodyStatus.REMOVED.value,
+            )
+        ).scalars()
+    ) or [person.id]
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the sentences of one person need besides the stop."""
+
+    person: PersonFacts
+    family: Mapping[int, PersonFacts]
+    cases: Mapping[int, str]
+    rules: Mapping[str, CountryRuleFacts]
+    sent: Collection[tuple[int, int]]
+    facility: str
+    zones: Mapping[str, str]
+    now: datetime
+
+
+def _blockers(ctx: _Context, stop: StopFacts) -> tuple[FamilyBlocker, ...]:
+    """The other family members who fail a rule at ``stop``, with those rules."""
+    found = []
+    for pid, member in ctx.family.items():
+        if pid == ctx.person.person_id or member.family_group != ctx.person.family_group:
+            continue
+        own = check_person(
+            member,
+            stop,
+            ctx.rules[stop.country],
+            now=ctx.now,
+            on_sent_manifest=(pid, stop.stop_id) in ctx.sent,
+        )
+        if own:
+            found.append(FamilyBlocker(ctx.cases.get(pid, str(pid)), tuple(r.value for r in own)))
+    return tuple(sorted(found, key=lambda b: b.case_number))
+
+
+def _sentences(
+    ctx: _Context, stop: StopFacts, flight_code: str, reasons: tuple[ReasonCode, ...]
+) -> tuple[str, ...]:
+    blockers = _blockers(ctx, stop) if ReasonCode.FAMILY_MEMBER_INELIGIBLE in reasons else ()
+    facts = ReasonFacts(
+        person=ctx.person,
+        stop=stop,
+        rule=ctx.rules[stop.country],
+        now=ctx.now,
+        flight_code=flight_code,
+        zone=ctx.zones.get(stop.departure_airport),
+        facility=ctx.facility,
+        family_blockers=blockers,
+    )
+    return tuple(reason_sentence(r.value, facts) for r in reasons)
 
 
 def explain(uow: UnitOfWork, actor: Actor, case_number: str, *, now: datetime | None = None) -> Explanation:
@@ -92,42 +266,11 @@ def explain(uow: UnitOfWork, actor: Actor, case_number: str, *, now: datetime | 
     if person is None:
         raise NotFound(f"no person with case number {case_number!r}")
     plan_id = current_draft_plan_id(uow)
-    placed_on, frozen, plan_reason, plan_detail = None, False, None, {}
-    if plan_id is not None:
-        row = s.execute(
-            sa.select(
-                Assignment.frozen, Flight.code, FlightStop.airport, Airport.country, Flight.departure_utc
-            )
-            .join(FlightStop, FlightStop.id == Assignment.flight_stop_id)
-            .join(Flight, Flight.id == FlightStop.flight_id)
-            .join(Airport, Airport.iata == FlightStop.airport)
-            .where(Assignment.plan_run_id == plan_id, Assignment.person_id == person.id)
-        ).first()
-        if row is not None:
-            frozen = bool(row[0])
-            placed_on = StopVerdict(row[1], row[2], row[3], row[4], ())
-        else:
-            exclusion = s.execute(
-                sa.select(PlanExclusion).where(
-                    PlanExclusion.plan_run_id == plan_id, PlanExclusion.person_id == person.id
-                )
-            ).scalar_one_or_none()
-            if exclusion is not None:
-                plan_reason, plan_detail = exclusion.reason, json.loads(exclusion.detail_json or "{}")
+    decision = _plan_decision(uow, plan_id, person.id)
 
-    members = [person.id]
-    if person.family_group:
-        members = list(
-            s.execute(
-                sa.select(Person.id).where(
-                    Person.family_group == person.family_group,
-                    Person.custody_status != CustodyStatus.REMOVED.value,
-                )
-            ).scalars()
-        ) or [person.id]
+    members = _family_members(uow, person)
     facts = load_person_facts(uow, members)
     me = facts[person.id]
-    countries = related_countries(me)
     stop_rows = s.execute(
         sa.select(FlightStop, Flight, Airport.country)
         .join(Flight, Flight.id == FlightStop.flight_id)
@@ -135,41 +278,74 @@ def explain(uow: UnitOfWork, actor: Actor, case_number: str, *, now: datetime | 
         .where(
             Flight.status == FlightStatus.PLANNED.value,
             Flight.departure_utc > now,
-            Airport.country.in_(countries),
+            Airport.country.in_(related_countries(me)),
         )
         .order_by(Flight.departure_utc, Flight.code, FlightStop.sequence)
     ).all()
-    rules = rule_facts(uow, {country for _stop, _flight, country in stop_rows})
+    zones = _zones(uow, {flight.departure_airport for _stop, flight, _country in stop_rows})
+    # The rules read local dates in the departure airport's zone.
     stops = [
-        (stop_facts(flight, stop.id, country), flight.code, stop.airport)
+        (
+            replace(
+                stop_facts(flight, stop.id, country),
+                departure_timezone=zones.get(flight.departure_airport) or "UTC",
+            ),
+            flight.code,
+            stop.airport,
+        )
         for stop, flight, country in stop_rows
     ]
-    sent = set()
+    sent: set[tuple[int, int]] = set()
     if plan_id is not None:
-        sent = set(
-            s.execute(
+        sent = {
+            (pid, sid)
+            for pid, sid in s.execute(
                 sa.select(Assignment.person_id, Assignment.flight_stop_id).where(
                     Assignment.plan_run_id == plan_id,
                     Assignment.frozen.is_(True),
                     Assignment.person_id.in_(members),
                 )
             ).all()
-        )
+        }
+    ctx = _Context(
+        person=me,
+        family=facts,
+        cases=dict(s.execute(sa.select(Person.id, Person.case_number).where(Person.id.in_(members))).all()),
+        rules=rule_facts(uow, {country for _stop, _flight, country in stop_rows}),
+        sent=sent,
+        facility=_facility_label(uow, person.facility_id),
+        zones=zones,
+        now=now,
+    )
     reasons = reasons_per_stop(
-        me, [st for st, _, _ in stops], rules, now=now, family=facts.values(), sent_manifest=sent
+        me, [st for st, _, _ in stops], ctx.rules, now=now, family=facts.values(), sent_manifest=sent
     )
     verdicts = tuple(
-        StopVerdict(code, airport, st.country, st.departure_utc, tuple(r.value for r in reasons[st.stop_id]))
+        StopVerdict(
+            code,
+            airport,
+            st.country,
+            st.departure_utc,
+            tuple(r.value for r in reasons[st.stop_id]),
+            st.departure_airport,
+            ctx.zones.get(st.departure_airport),
+            _sentences(ctx, st, code, reasons[st.stop_id]),
+        )
         for st, code, airport in stops
     )
+    profile = [f"claims {person.nationality}"]
+    profile.append(f"facility {ctx.facility}" if ctx.facility else "no facility recorded")
+    profile.append(f"verification: {verification_state(me)}")
     return Explanation(
         case_number=person.case_number,
         name=f"{person.family_name}, {person.given_names}"
         + (f" ({person.native_name})" if person.native_name else ""),
         plan_run_id=plan_id,
-        placed_on=placed_on,
-        frozen=frozen,
-        plan_reason=plan_reason,
-        plan_detail=plan_detail,
+        placed_on=decision.placed_on,
+        frozen=decision.frozen,
+        plan_reason=decision.reason,
+        plan_detail=decision.detail,
         stops=verdicts,
+        profile=" · ".join(profile),
+        as_of=now,
     )

@@ -41,6 +41,7 @@ from planner.domain import fields as f
 from planner.domain.enums import FlightStatus, ManifestStatus, Role
 from planner.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from planner.domain.flight_fields import ESCORTS, FLIGHT_CODE, FLIGHT_FIELDS, SEATS, SLOTS
+from planner.domain.wording import local_time_text, plural
 from planner.persistence import audit
 from planner.persistence.models import (
     Airport,
@@ -105,18 +106,18 @@ class FlightRow:
 
     @property
     def local_text(self) -> str:
-        return f"{self.departure_local:%Y-%m-%d %H:%M} {self.departure_local.tzname()} ({self.timezone})"
+        return local_time_text(self.departure_utc, self.timezone, with_zone_name=True)
 
     @property
     def local_short(self) -> str:
-        return f"{self.departure_local:%Y-%m-%d %H:%M} {self.departure_local.tzname()}"
+        return local_time_text(self.departure_utc, self.timezone)
 
     @property
     def locked_reason(self) -> str:
         """Why the flight may not be edited or cancelled ("" = it may)."""
         if self.manifest_in_force:
             return (
-                f"flight {self.code} has an {self.manifest_in_force} manifest; "
+                f"flight {self.code}'s manifest is {self.manifest_in_force.lower()}; "
                 "a new manifest revision is needed to change it"
             )
         if self.status != FlightStatus.PLANNED.value:
@@ -307,7 +308,7 @@ def _check_not_locked(uow: UnitOfWork, flight: Flight, doing: str) -> None:
     ).scalar_one_or_none()
     if status is not None:
         raise Conflict(
-            f"flight {flight.code} has an {status} manifest and cannot be {doing}; "
+            f"flight {flight.code}'s manifest is {status.lower()}, so the flight cannot be {doing}; "
             "a new manifest revision is needed (take people off it on the Manifests screen first)"
         )
     if flight.status != FlightStatus.PLANNED.value:
@@ -432,7 +433,7 @@ def _validate(
                     f"stops: stop {old[sid]} has people assigned by a plan; re-plan before removing it"
                 )
     if errors:
-        raise InvalidInput(f"the flight was not saved: {len(errors)} problem(s)", errors)
+        raise InvalidInput(f"the flight was not saved: {plural(len(errors), 'problem')}", errors)
     values["code"] = code
     return values, tuple(stops)
 

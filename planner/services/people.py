@@ -26,9 +26,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from planner.domain import person_fields as roster
+from planner.domain.audit_text import action_words, summarize_changes
 from planner.domain.enums import Role
 from planner.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from planner.domain.fields import Column, parse_fields
+from planner.domain.wording import plural
 from planner.persistence import audit
 from planner.persistence.db import fold_text
 from planner.persistence.models import Facility, Person, utc_now
@@ -207,6 +209,24 @@ class PersonDetail:
     family: list[PersonRow]
     explanation: str
     audit: list[dict]
+    #: The facility as an officer names it: "FAC003 (Montgomery Processing Center, Conroe, TX)".
+    facility_label: str = ""
+
+
+def _source_text(source_file: str | None, source_line: int | None) -> str:
+    """Where a verification came from: ``"list.csv line 12"``, ``"demo data"``, or ""."""
+    if not source_file:
+        return ""
+    name = "demo data" if source_file == "demo" else source_file
+    return f"{name} line {source_line}" if source_line is not None else name
+
+
+def _facility_label(uow: UnitOfWork, facility_id: int | None) -> str:
+    facility = uow.session.get(Facility, facility_id) if facility_id is not None else None
+    if facility is None:
+        return ""
+    place = ", ".join(part for part in (facility.name, facility.city) if part)
+    return f"{facility.code} ({place})" if place else facility.code
 
 
 def person_detail(uow: UnitOfWork, actor: Actor, person_id: int) -> PersonDetail:
@@ -243,7 +263,7 @@ def person_detail(uow: UnitOfWork, actor: Actor, person_id: int) -> PersonDetail
             "verified_on": v.verified_on,
             "authority": v.authority,
             "reference": v.reference,
-            "source": f"{v.source_file}:{v.source_line}" if v.source_file else "",
+            "source": _source_text(v.source_file, v.source_line),
             "imported_by": v.imported_by,
         }
         for v in s.execute(
@@ -262,7 +282,13 @@ def person_detail(uow: UnitOfWork, actor: Actor, person_id: int) -> PersonDetail
         family = sorted(people_rows(uow, actor, member_ids).values(), key=lambda r: r.date_of_birth)
     explanation = explain.explain(uow, actor, person.case_number).text()
     audit = [
-        {"id": e.id, "at": e.occurred_at, "actor": e.actor, "action": e.action, "changes": e.changes_json}
+        {
+            "id": e.id,
+            "at": e.occurred_at,
+            "actor": e.actor,
+            "action": action_words(e.action),
+            "changes": summarize_changes(e.changes_json, limit=400),
+        }
         for e in s.execute(
             sa.select(AuditEvent)
             .where(
@@ -282,6 +308,7 @@ def person_detail(uow: UnitOfWork, actor: Actor, person_id: int) -> PersonDetail
         family=family,
         explanation=explanation,
         audit=audit,
+        facility_label=_facility_label(uow, person.facility_id),
     )
 
 
@@ -397,7 +424,9 @@ def _validate(uow: UnitOfWork, person: Person, changes: Mapping[str, Any]) -> di
         if problem:
             errors.append(f"family_group: {problem}")
     if errors:
-        raise InvalidInput(f"person {person.case_number} was not saved: {len(errors)} problem(s)", errors)
+        raise InvalidInput(
+            f"person {person.case_number} was not saved: {plural(len(errors), 'problem')}", errors
+        )
     return {_COLUMN[name]: value for name, value in values.items()}
 
 

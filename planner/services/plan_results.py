@@ -8,6 +8,7 @@ none writes except the audit event of a refused ``authorize``.
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +18,8 @@ import sqlalchemy as sa
 
 from planner.domain.enums import FlightStatus, Role
 from planner.domain.errors import NotFound
+from planner.domain.reasons import reason_label, resource_words, short_label
+from planner.domain.wording import join_words, plural
 from planner.persistence.context import AppContext
 from planner.persistence.models import (
     Assignment,
@@ -39,9 +42,11 @@ from solver.consolidate import consolidation_advice
 #: in batches the interpreter can switch threads between them.
 FETCH_BATCH = 1000
 
-#: A plain-language line per headline reason (shown next to the code in the window).
+#: A plain-language line per headline reason (the one table, ``planner.domain.reasons``).
 REASON_TEXT = planning.REASON_TEXT
 reason_text = planning.reason_text
+#: Escort load below a whole officer that is rounding noise, not another officer.
+_ESCORT_EPSILON = 1e-6
 
 
 # ---------------------------------------------------------------- history
@@ -123,12 +128,26 @@ class FlightLoad:
     seats: int
     placed: int
     load_factor: float  # placed / seats (0 for a flight without seats)
+    #: Escort load of the people placed: the officers each needs by risk level (e.g. 1.5 for
+    #: MEDIUM), summed; a fraction when half-officer loads add up to an odd number of halves.
     escorts_used: float
     escorts_available: int
     medical_used: int
     medical_available: int
     wheelchair_used: int
     wheelchair_available: int
+
+    @property
+    def escorts_needed(self) -> int:
+        """Escort officers the placed people need: whole people, so the load rounded up."""
+        return math.ceil(self.escorts_used - _ESCORT_EPSILON) if self.escorts_used > 0 else 0
+
+    @property
+    def escort_text(self) -> str:
+        """``"29 of 30 (load 28.5)"``: officers needed of those on board, with the exact load
+        when it is a fraction."""
+        load = "" if self.escorts_used == self.escorts_needed else f" (load {self.escorts_used:g})"
+        return f"{self.escorts_needed:,} of {self.escorts_available:,}{load}"
 
 
 def flight_loads(uow: UnitOfWork, actor: Actor, plan_run_id: int) -> list[FlightLoad]:
@@ -221,16 +240,44 @@ class UnplacedRow:
     reason: str
     detail: str
 
+    @property
+    def reason_text(self) -> str:
+        """The reason's short label (the one table of reason texts)."""
+        return short_label(self.reason)
+
+
+def _stop_words(stop: str) -> str:
+    """``"RF0026/SAP"`` -> ``"RF0026 to SAP"``."""
+    return stop.replace("/", " to ", 1)
+
 
 def detail_summary(reason: str, detail: dict[str, Any]) -> str:
-    """One line from an exclusion's ``detail_json``: the full stops and what binds on each."""
+    """One line in words from an exclusion's ``detail_json``: the full stops and what ran out on
+    each, or which rules fail at every / some of the candidate stops."""
     blocks = detail.get("stops") or []
     if blocks:
         return "; ".join(
-            f"{b.get('stop', '?')}: {', '.join(b.get('binding') or []) or 'no single resource'}"
+            f"{_stop_words(str(b.get('stop', '?')))} is full: no "
+            + (join_words(resource_words(r) for r in b.get("binding") or []) or "single resource")
+            + " left"
             for b in blocks
         )
-    return reason_text(reason)
+    every = [str(code) for code in detail.get("every_stop") or []]
+    if not every:
+        return reason_label(reason)
+    some = [str(code) for code in detail.get("some_stops") or [] if code not in every]
+    stops = int(detail.get("candidate_stops") or 0)
+    where = (
+        f"at every one of {plural(stops, 'stop')}"
+        if stops > 1
+        else "at the one stop"
+        if stops
+        else "everywhere"
+    )
+    text = f"{where}: {join_words(short_label(c) for c in every)}"
+    if some:
+        text += f"; at some: {join_words(short_label(c) for c in some)}"
+    return text
 
 
 def unplaced(
@@ -291,6 +338,11 @@ class PlanChange:
     from_stop: str  # "FLIGHT/AIRPORT" or ""
     to_stop: str
     reason: str  # for "dropped": the run's exclusion reason
+
+    @property
+    def reason_text(self) -> str:
+        """The dropped person's reason in words ("" for moves and additions)."""
+        return short_label(self.reason) if self.reason else ""
 
 
 @dataclass(frozen=True)
@@ -449,6 +501,7 @@ class Consolidation:
     cost_per_flight_hour: float
     complete: bool  # false when the time limit stopped the search before every flight was tried
     seconds: float
+    currency: str = "EUR"  # ISO 4217 code of the money figures (``Settings.currency``)
 
 
 def consolidation(
@@ -500,6 +553,7 @@ def consolidation(
         cost_per_flight_hour=settings.cost_per_flight_hour,
         complete=advice.complete,
         seconds=advice.seconds,
+        currency=settings.currency,
     )
 
 

@@ -39,7 +39,7 @@ import numpy as np
 import sqlalchemy as sa
 
 import solver
-from planner.domain import eligibility
+from planner.domain import reasons
 from planner.domain.eligibility import (
     MEDICAL_NEEDS,
     NO_FLIGHT_CODE,
@@ -52,6 +52,7 @@ from planner.domain.eligibility import (
 )
 from planner.domain.enums import MedicalNeed, Role
 from planner.domain.errors import Conflict, NotFound
+from planner.domain.wording import grouped_lines
 from planner.persistence import audit
 from planner.persistence.bulk import bulk_insert
 from planner.persistence.context import AppContext
@@ -92,23 +93,14 @@ STRUCK_OFF = "STRUCK_OFF"
 FAMILY_ON_FROZEN_FLIGHT = "FAMILY_ON_FROZEN_FLIGHT"
 #: How many times :func:`run_plan` loads and solves again when the data changed while it solved.
 RESOLVES = 2
-#: The words for every headline reason a plan run records: the eligibility rules' own
-#: (``planner.domain.eligibility.registry``) plus the planner's.
-REASON_TEXT: dict[str, str] = {
-    CAPACITY: "eligible, but every compatible flight is full (seats, escorts, slots or country cap)",
-    NO_FLIGHT_TO_COUNTRY: "no planned flight goes to the person's country",
-    FAMILY_ON_FROZEN_FLIGHT: "family is on a flight whose manifest is approved; reopen the flight for "
-    "additions or strike the family off",
-    **eligibility.REASON_TEXT,
-    "INELIGIBLE_AT_EVERY_STOP": "ineligible at every stop for a combination of rules (see the explanation)",
-    STRUCK_OFF: "struck off the only flight that could take them (see the struck-off report); planned "
-    "again when another flight can",
-}
+#: The words for every headline reason a plan run records: the one table of reason texts
+#: (``planner.domain.reasons``: the eligibility rules' own words plus the planner's).
+REASON_TEXT = reasons.REASON_LABELS
 
 
 def reason_text(reason: str) -> str:
     """The words for headline ``reason`` (an unknown code spelled out in lower case)."""
-    return REASON_TEXT.get(reason, reason.replace("_", " ").lower())
+    return reasons.reason_label(reason)
 
 
 _OFFICER = Role.OFFICER
@@ -431,16 +423,14 @@ class PlanSummary:
             f"{self.placed:,} placed of {self.eligible:,} eligible ({self.people_considered:,} people considered)",
             f"objective {self.objective:,} (priority-weighted), bound {self.bound:,}, gap {100 * self.gap:.3f} %",
             f"changes from the previous draft: {self.moves:,} moved, {self.added:,} added, {self.dropped:,} dropped",
-            "not placed: "
-            + (
-                ", ".join(
-                    f"{r} {n:,}" for r, n in sorted(self.not_placed_by_reason.items(), key=lambda kv: -kv[1])
-                )
-                or "nobody"
+            "not placed:" + ("" if self.not_placed_by_reason else " nobody"),
+            *(
+                f"  {n:>7,}  {reasons.reason_label(r)}"
+                for r, n in sorted(self.not_placed_by_reason.items(), key=lambda kv: -kv[1])
             ),
             f"{self.seconds:.2f} s (" + ", ".join(f"{k} {v:.2f}" for k, v in self.timings.items()) + ")",
         ]
-        lines += [f"warning: {m}" for m in self.messages]
+        lines += [f"warning: {m}" for m in grouped_lines(self.messages)]
         return "\n".join(lines)
 
 

@@ -19,6 +19,11 @@ from resources import resource_path
 #: Conservative rule for a country that has no row in ``resources/country_rules.csv``.
 DEFAULT_ACCEPTED_DOCUMENTS = (DocumentType.PASSPORT.value, DocumentType.TRAVEL_DOCUMENT.value)
 DEFAULT_NOTICE_DAYS = 7
+#: Minutes before arrival a receiving state must have the API data (PAXLST) when its rule names no
+#: limit (an empty ``api_deadline_minutes`` in the CSV, or no row): 24 hours. Deliberately earlier
+#: than any published limit we know of (China: 2 hours before arrival, the shipped CHN row), so a
+#: country without a recorded figure never gets its data late.
+DEFAULT_API_DEADLINE_MINUTES = 1440
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,9 @@ def read_country_rules() -> list[dict]:
                     "min_validity_days": int(row["min_validity_days"] or 0),
                     "max_per_flight": int(row["max_per_flight"]) if row["max_per_flight"] else None,
                     "notice_days": int(row["notice_days"] or 0),
+                    "api_deadline_minutes": int(
+                        row.get("api_deadline_minutes") or DEFAULT_API_DEADLINE_MINUTES
+                    ),
                 }
             )
     return rules
@@ -65,6 +73,7 @@ def default_country_rule(country: str) -> CountryRule:
         min_validity_days=0,
         max_per_flight=None,
         notice_days=DEFAULT_NOTICE_DAYS,
+        api_deadline_minutes=DEFAULT_API_DEADLINE_MINUTES,
     )
 
 

@@ -8,7 +8,7 @@ seconds of ``evaluate_with_reasons`` (per-person reason summary + headline codes
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pytest
@@ -104,6 +104,10 @@ def synthetic_tables(n_people: int, n_flights: int, seed: int = 7) -> Eligibilit
         country=rng.integers(0, n_countries, flight_of_stop.size).astype(np.int32),
         departure_airport=flight_hub[flight_of_stop].astype(np.int32),
         departure_us=flight_departure[flight_of_stop],
+        # Hubs in US Central time (UTC-6 in winter): the local date of each departure.
+        departure_local_day=(flight_departure[flight_of_stop] - 6 * 3_600_000_000) // US_PER_DAY
+        + date(1970, 1, 1).toordinal(),
+        zone_known=np.ones(flight_of_stop.size, bool),
         medical_slots=rng.integers(0, 3, n_flights)[flight_of_stop].astype(np.int32),
         wheelchair_slots=rng.integers(0, 3, n_flights)[flight_of_stop].astype(np.int32),
     )

@@ -200,3 +200,27 @@ def test_dashboard_without_a_plan_and_without_rights(ctx: AppContext, admin: Act
     assert d.upcoming == () and d.warnings == () and d.average_load is None
     with pytest.raises(PermissionDenied), ctx.uow() as uow:
         dashboard.dashboard(uow, Actor("ghost", admin.role))
+
+
+def test_repeated_warnings_are_one_grouped_line_counted_once(office: AppContext, admin: Actor) -> None:
+    """303 people awaiting verification are one line "303 × …", one warning on the tile (not 303)."""
+    with office.uow() as uow:
+        s = uow.session
+        extra = [_person(f"A00000010{i}") for i in range(3)]
+        s.add_all(extra)
+        s.flush()
+        s.add_all(
+            NationalityVerification(person_id=p.id, country="GTM", result="PENDING", verified_on=TODAY)
+            for p in extra
+        )
+        uow.commit()
+    with office.uow(write=False) as uow:
+        d = dashboard.dashboard(uow, admin, now=NOW)
+    (pending,) = [w for w in d.warnings if w.kind == dashboard.VERIFICATION_PENDING]
+    assert pending.message.startswith("4 × waiting for the receiving country's verification")
+    assert pending.count == 4 and d.warning_counts[dashboard.VERIFICATION_PENDING] == 4
+    others = sum(n for kind, n in d.warning_counts.items() if kind != dashboard.VERIFICATION_PENDING)
+    assert d.warning_total == others + 1
+    assert "verification pending: 4 people (one grouped line)" in d.warning_breakdown()
+    cutoff = next(w for w in d.warnings if w.kind == dashboard.FLIGHT_AFTER_CUTOFF)
+    assert "UTC\u2212" in cutoff.message and "CST" not in cutoff.message and "CDT" not in cutoff.message

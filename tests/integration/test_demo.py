@@ -195,7 +195,7 @@ def test_facilities_flights_and_capacity(big: AppContext) -> None:
     assert all(f.escort_officers >= f.seats for f in flights)
     assert any(f.escort_officers < 1.25 * f.seats for f in flights)  # escorts bind sometimes
     assert any(f.medical_slots == 0 for f in flights) and any(f.medical_slots > 0 for f in flights)
-    assert [f.code for f in sorted(flights, key=lambda f: f.id)] == [f"RF{i:04d}" for i in range(1, 41)]
+    assert [f.code for f in sorted(flights, key=lambda f: f.id)] == [f"DM{i:04d}" for i in range(1, 41)]
 
     stops = rows(
         big,

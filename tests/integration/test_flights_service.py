@@ -234,10 +234,10 @@ def test_approved_or_signed_manifest_freezes_the_flight(ctx: AppContext, admin: 
     row = _get(ctx, admin, "RF0100")
     assert (row.manifest_status, row.manifest_revision, row.manifest_in_force) == ("DRAFT", 2, "SIGNED")
     assert "new manifest revision" in row.locked_reason
-    with pytest.raises(Conflict, match=r"SIGNED manifest .* new manifest revision is needed") as refused:
+    with pytest.raises(Conflict, match=r"manifest is signed, .* new manifest revision is needed") as refused:
         _save(ctx, admin, _input(seats=120), version=1)
     assert not isinstance(refused.value, StaleVersion)  # reloading would not help
-    with pytest.raises(Conflict, match="SIGNED manifest"), ctx.uow() as uow:
+    with pytest.raises(Conflict, match="manifest is signed"), ctx.uow() as uow:
         flights.cancel_flight(uow, admin, "RF0100", expected_version=1)
     assert _get(ctx, admin, "RF0100").status == "PLANNED"
 

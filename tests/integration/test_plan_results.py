@@ -4,6 +4,7 @@ reasons, the changes between runs (checked against the stored assignments), cons
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 
 import pytest
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from planner.demo import generate as demo
 from planner.domain.enums import Role
 from planner.domain.errors import NotFound, PermissionDenied
+from planner.domain.reasons import resource_words, short_label
 from planner.persistence.context import AppContext
 from planner.persistence.models import Assignment, Flight, FlightStop, Person, PlanExclusion
 from planner.services import plan_results, planning
@@ -73,6 +75,8 @@ def test_history_loads_and_unplaced(demo_ctx: AppContext) -> None:
             assert f.load_factor == pytest.approx(len(mine) / f.seats)
             assert f.escorts_used == pytest.approx(sum(escort_load[r] for _, r, _ in mine))
             assert f.escorts_used <= f.escorts_available
+            # Escort officers are whole people: the load rounded up, never a fraction.
+            assert f.escorts_needed == math.ceil(round(f.escorts_used, 6)) <= f.escorts_available
             assert f.medical_used == sum(1 for *_, m in mine if m == "MEDICAL_ESCORT") <= f.medical_available
             assert (
                 f.wheelchair_used == sum(1 for *_, m in mine if m == "WHEELCHAIR") <= f.wheelchair_available
@@ -99,7 +103,12 @@ def test_history_loads_and_unplaced(demo_ctx: AppContext) -> None:
                     )
                 ).scalar_one()
                 for block in json.loads(raw).get("stops", []):
-                    assert block["stop"] in u.detail
+                    # In words: "RF0003 to GUA is full: no wheelchair slots left", never the codes.
+                    assert f"{block['stop'].replace('/', ' to ')} is full" in u.detail
+                    assert all(resource_words(r) in u.detail for r in block["binding"])
+                    assert not any(r in u.detail for r in block["binding"])
+            else:
+                assert "_" not in u.detail and u.reason_text == short_label(u.reason)
 
 
 def test_changes_between_runs_match_the_stored_assignments(demo_ctx: AppContext, admin: Actor) -> None:

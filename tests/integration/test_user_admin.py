@@ -255,7 +255,10 @@ def test_list_events_filters_by_date_range(ctx: AppContext) -> None:
 
 def test_change_text_reads_old_and_new() -> None:
     text = '{"role":["officer","admin"],"active":[true,false],"required":"admin"}'
-    assert audit_log.summarize_changes(text) == "role: officer → admin; active: yes → no; required: admin"
-    assert audit_log.pretty_changes(text).splitlines()[0] == "role      officer  →  admin"
-    assert audit_log.pretty_changes("not json") == "(raw)  not json"
+    assert audit_log.summarize_changes(text) == "role officer → admin; active yes → no; required: admin"
+    assert audit_log.pretty_changes(text).splitlines()[0] == "role officer → admin"
+    assert audit_log.pretty_changes("not json") == "details: not json"
+    assert audit_log.summarize_changes('{"legal_hold_reason":[null,"court stay"]}') == (
+        "legal hold reason empty → court stay"
+    )
     assert audit_log.summarize_changes("{}") == ""

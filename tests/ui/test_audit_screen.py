@@ -158,10 +158,10 @@ def test_detail_pane_shows_old_and_new(qtbot, logged: AppContext, officer: Actor
     event = screen.selected_event()
     assert event is not None and event.entity_id == "E0007"
     text = screen.detail.toPlainText()
-    assert "seats  7  →  8" in text and "note   checked" in text
+    assert "seats 7 → 8" in text and "note: checked" in text
     assert f"Event {event.id}" in screen.detail_header.text()
     summary = screen.model.index(0, 6)
-    assert screen.model.data(summary) == "note: checked; seats: 7 → 8"
+    assert screen.model.data(summary) == "note: checked; seats 7 → 8"
     assert "→" in screen.model.data(summary, Qt.ItemDataRole.ToolTipRole)
 
 

@@ -1,6 +1,8 @@
 """The Import wizard through pytest-qt on a real SQLite file: the sample files in order, a rejected
 file with its error table (filter, sort, copy, save), the dry-run gate, a file changed after its
-check, cancel, drag and drop, and the expected columns kept in step with the importers."""
+check, cancel, drag and drop, the expected columns kept in step with the importers, and (issue 13)
+the encoding: detected or chosen, shown with a preview of the decoded names; a new kind clears the
+previous result."""
 
 from __future__ import annotations
 
@@ -152,6 +154,9 @@ def test_import_needs_a_clean_check_of_the_same_file(qtbot, ctx, admin, tmp_path
     screen.set_kind("verification")
     assert not screen.import_button.isEnabled()
     screen.set_kind("roster")
+    assert not screen.import_button.isEnabled()  # the kind change cleared the check
+    screen.check()
+    _wait_idle(qtbot, screen)
     assert screen.import_button.isEnabled()
     # The file changes after its check: the import is refused, nothing written.
     _bad_roster(path, 2)
@@ -218,3 +223,91 @@ def test_import_is_for_admins_only() -> None:
     assert not ImportScreen.allowed_for(Role.OFFICER)
     assert not ImportScreen.allowed_for(Role.SUPERVISOR)
     assert ImportScreen.allowed_for(Role.ADMIN)
+
+
+def _windows_roster(path: Path) -> Path:
+    """A roster as Excel's "CSV (Comma delimited)" writes it on Western Windows (cp1252, CRLF)."""
+    rows = [
+        "A123456789,PÉREZ MUÑOZ,LUCÍA,,F,1990-01-01,,GTM,,LOW,NONE,,FINAL,,,,3,IN_CUSTODY",
+        "A123456780,NÚÑEZ,MARÍA,,F,1991-02-03,,GTM,,LOW,NONE,,FINAL,,,,3,IN_CUSTODY",
+    ]
+    path.write_bytes("\r\n".join([ROSTER_HEADER, *rows, ""]).encode("cp1252"))
+    return path
+
+
+def test_windows_1252_file_shows_encoding_and_decoded_names(qtbot, ctx, admin, tmp_path) -> None:
+    screen = _screen(qtbot, ctx, admin)
+    screen.set_kind("roster")
+    screen.set_file(_windows_roster(tmp_path / "excel.csv"))
+    assert screen.current_encoding is None and screen.encoding.currentText() == "Automatic"
+    screen.check()
+    _wait_idle(qtbot, screen)
+    report = screen.last_report
+    assert report is not None and report.ok and report.encoding == "Windows-1252", screen.summary.text()
+    assert screen.encoding_used.text().startswith("Encoding: Windows-1252 (detected)")
+    assert "CSV UTF-8 (Comma delimited)" in screen.encoding_used.text()
+    assert "line 2: A123456789 · PÉREZ MUÑOZ · LUCÍA" in screen.preview.text()
+    assert "line 3: A123456780 · NÚÑEZ · MARÍA" in screen.preview.text()
+    screen.resize(900, 760)
+    screen.grab().save(str(tmp_path / "import-windows-1252.png"))
+    screen.apply()
+    _wait_idle(qtbot, screen)
+    assert screen.last_report is not None and screen.last_report.written
+    with ctx.uow(write=False) as uow:
+        names = set(uow.session.execute(sa.select(Person.family_name)).scalars())
+    assert names == {"PÉREZ MUÑOZ", "NÚÑEZ"}
+
+
+def test_chosen_encoding_is_used_and_gates_the_import(qtbot, ctx, admin, tmp_path) -> None:
+    screen = _screen(qtbot, ctx, admin)
+    screen.set_kind("roster")
+    screen.set_file(_windows_roster(tmp_path / "excel.csv"))
+    assert [screen.encoding.itemText(i) for i in range(screen.encoding.count())] == [
+        "Automatic",
+        "UTF-8",
+        "Windows-1252",
+        "Latin-1",
+        "GB18030",
+        "UTF-16",
+    ]
+    screen.set_encoding("utf-8")
+    screen.check()
+    _wait_idle(qtbot, screen)
+    report = screen.last_report
+    assert report is not None and [(e.line, e.column) for e in report.errors] == [
+        (2, "encoding"),
+        (3, "encoding"),
+    ]
+    assert "CSV UTF-8" in report.errors[0].message
+    assert screen.errors.rowCount() == 2 and not screen.import_button.isEnabled()
+    screen.set_encoding("cp1252")
+    screen.check()
+    _wait_idle(qtbot, screen)
+    assert screen.last_report is not None and screen.last_report.ok
+    assert screen.encoding_used.text().startswith("Encoding: Windows-1252 (chosen)")
+    assert screen.import_button.isEnabled()
+    screen.set_encoding(None)  # checked with another encoding: check again first
+    assert not screen.import_button.isEnabled()
+    screen.set_encoding("cp1252")
+    assert screen.import_button.isEnabled()
+    screen.apply()
+    _wait_idle(qtbot, screen)
+    assert screen.last_report is not None and screen.last_report.new == 2
+    assert _count(ctx, Person) == 2
+
+
+def test_changing_the_kind_clears_the_previous_result(qtbot, ctx, admin, tmp_path) -> None:
+    screen = _screen(qtbot, ctx, admin)
+    screen.set_kind("roster")
+    screen.set_file(_bad_roster(tmp_path / "roster.csv", 3))
+    screen.check()
+    _wait_idle(qtbot, screen)
+    assert screen.last_report is not None and screen.errors.rowCount() > 0
+    assert screen.counts["rejected"].text() == "3" and screen.preview.text()
+    screen.set_kind("verification")
+    assert screen.last_report is None
+    assert all(label.text() == "—" for label in screen.counts.values())
+    assert screen.errors.rowCount() == 0 and screen.error_count.text() == "no errors"
+    assert screen.preview.text() == "" and screen.encoding_used.text() == ""
+    assert screen.progress.value() == 0 and screen.progress.format() == ""
+    assert not screen.import_button.isEnabled()

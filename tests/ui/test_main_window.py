@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from PySide6.QtCore import Qt
 
+from planner.domain.wording import plural
 from planner.persistence.context import AppContext
 from planner.persistence.models import Person
 from planner.services.auth import Actor
@@ -67,7 +68,7 @@ def _displayed_column(window: PeopleScreen, column: int = 0) -> list[str]:
 
 def _wait_loaded(qtbot, window: PeopleScreen, rows: int) -> None:
     window.reload()  # run the pending search now rather than after the typing pause
-    qtbot.waitUntil(lambda: window.count_label.text() == f"{rows:,} people", timeout=5000)
+    qtbot.waitUntil(lambda: window.count_label.text() == plural(rows, "person", "people"), timeout=5000)
     assert window.model.rowCount() == rows
     window.model.data(window.model.index(0, 0))  # asks for the first page
     qtbot.waitUntil(lambda: window.model.data(window.model.index(0, 0)) != PLACEHOLDER, timeout=5000)
@@ -88,7 +89,7 @@ def test_sign_in_succeeds_and_fails_with_the_service_message(qtbot, populated: A
 def test_people_table_lists_filters_and_sorts(qtbot, populated: AppContext, admin: Actor) -> None:
     window = _people_screen(qtbot, populated, admin)
     _wait_loaded(qtbot, window, len(PEOPLE))
-    assert window.count_label.text() == f"{len(PEOPLE):,} people"
+    assert window.count_label.text() == plural(len(PEOPLE), "person", "people")
 
     window.search.setText("郑")
     _wait_loaded(qtbot, window, 1)

@@ -23,6 +23,7 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from planner.demo import generate as demo
+from planner.domain.wording import plural
 from planner.persistence.context import AppContext
 from planner.persistence.models import (
     Assignment,
@@ -234,7 +235,7 @@ def test_officer_prepares_previews_saves_prints_but_cannot_approve_or_sign(
     monkeypatch.setattr(screen, "_choose_printer", choose)
     with qtbot.waitSignal(screen.status_message, timeout=WAIT) as message:
         screen.print_action.trigger()
-    assert f"Sent {screen.preview.pdf_document.pageCount()} page(s)" in message.args[0]
+    assert f"Sent {plural(screen.preview.pdf_document.pageCount(), 'page')}" in message.args[0]
     assert printed.read_bytes().startswith(b"%PDF")
 
     # Page navigation and zoom.

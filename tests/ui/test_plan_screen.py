@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from planner.demo import generate as demo
 from planner.domain.enums import Role
+from planner.domain.reasons import short_label
 from planner.persistence.context import AppContext
 from planner.persistence.models import Assignment, Person
 from planner.services import planning
@@ -91,6 +92,15 @@ def test_run_shows_summary_loads_unplaced_and_history(qtbot, qtmodeltester, demo
     unplaced = screen.unplaced.records()
     assert len(unplaced) == run.not_placed
     assert [u.priority for u in unplaced] == sorted(u.priority for u in unplaced)
+    # The case number is shown (it was blank), the reason in the one table's words, not its code.
+    assert screen.unplaced.data(screen.unplaced.index(0, 0)) == unplaced[0].case_number
+    assert screen.unplaced.data(screen.unplaced.index(0, 4)) == short_label(unplaced[0].reason)
+    assert "_" not in screen.reason_filter.itemText(1)
+    # Escort officers are whole people: the column shows an integer, the tooltip the exact load.
+    escorts = [c for c, _ in screen.flights.columns].index("escorts_needed")
+    for row in range(screen.flights.rowCount()):
+        assert screen.flights.data(screen.flights.index(row, escorts)).replace(",", "").isdigit()
+    assert "escort load" in screen.flights.data(screen.flights.index(0, escorts), Qt.ItemDataRole.ToolTipRole)
     # History and changes.
     assert [r.id for r in screen.history.records()] == [run.id]
     qtbot.waitUntil(lambda: "first plan run" in screen.changes_label.text(), timeout=WAIT)
@@ -220,7 +230,9 @@ def test_consolidation_advice(qtbot, qtmodeltester, demo_ctx, officer) -> None:
     qtbot.waitUntil(lambda: screen._advice_task is None, timeout=WAIT)
     assert screen.advice.rowCount() > 0
     saved = sum(r.cost_saved for r in screen.advice.records())
-    assert f"saves {saved:,.0f}" in screen.advice_total.text()
+    assert (
+        f"saves EUR {saved:,.0f} (at EUR 8,500 per flight hour)" in screen.advice_total.text()
+    )  # currency on money
     qtmodeltester.check(screen.advice, force_py=True)
     # Cancel drops the pending result.
     screen.find_cancellable()
@@ -228,7 +240,7 @@ def test_consolidation_advice(qtbot, qtmodeltester, demo_ctx, officer) -> None:
     assert screen.advice_progress.format() == "Cancelled" and screen.advice_button.isEnabled()
 
 
-def test_f5_runs_and_esc_cancels_in_the_window(qtbot, demo_ctx, officer) -> None:
+def test_ctrl_r_runs_and_esc_cancels_in_the_window(qtbot, demo_ctx, officer) -> None:
     window = MainWindow(demo_ctx, officer)
     qtbot.addWidget(window)
     window.show()
@@ -238,7 +250,7 @@ def test_f5_runs_and_esc_cancels_in_the_window(qtbot, demo_ctx, officer) -> None
     qtbot.waitUntil(lambda: "No plan has been run yet" in screen.summary["run"].text(), timeout=WAIT)
     screen.time_limit.setFocus()
     with qtbot.waitSignal(screen.data_changed, timeout=WAIT):
-        qtbot.keyClick(screen.time_limit, Qt.Key.Key_F5)
+        qtbot.keyClick(screen.time_limit, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
         assert screen.running
         qtbot.keyClick(screen.time_limit, Qt.Key.Key_Escape)
         assert screen._plan_task is None or screen._plan_task.cancel_requested

@@ -7,7 +7,7 @@ The strategies draw values near every rule's boundary so random instances hit th
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 
@@ -20,6 +20,7 @@ from planner.domain.eligibility import (
     StopFacts,
     VerificationFacts,
 )
+from planner.domain.eligibility.facts import known_zone
 from planner.domain.enums import (
     CustodyStatus,
     DocumentStatus,
@@ -158,7 +159,7 @@ def people_facts(draw: st.DrawFn, person_id: int) -> PersonFacts:
         order_status=draw(mostly("FINAL", "PENDING", "NONE")),
         nationality=draw(mostly(home, *others(home))),
         legal_hold_reason=draw(mostly(None, "", "  ", "court stay")),
-        hold_until=draw(st.none() | day_near(0, 20)),
+        hold_until=draw(st.none() | day_near(0, 22)),
         facility_transfer_hours=draw(facility_hours()),
         medical_need=draw(mostly("NONE", "MEDICAL_ESCORT", "WHEELCHAIR")),
         family_group=draw(st.sampled_from([None, None, "F1", "F2"])),
@@ -167,19 +168,45 @@ def people_facts(draw: st.DrawFn, person_id: int) -> PersonFacts:
     )
 
 
+#: Departure airport zones, from UTC+14 to UTC−11, plus a name that is no IANA zone (read as "could
+#: be anywhere"); every local date differs from the UTC date at some time of day.
+ZONES = (
+    "UTC",
+    "America/New_York",
+    "Asia/Shanghai",
+    "Pacific/Kiritimati",
+    "Pacific/Pago_Pago",
+    "America/Chicago",
+    "Not/A_Zone",
+)
+#: Local departure times near midnight (and a few ordinary ones).
+LOCAL_TIMES = (time(0, 0), time(0, 30), time(7, 0), time(12, 0), time(20, 0), time(23, 30), time(23, 59))
+
+
+@st.composite
+def departures(draw: st.DrawFn, zone: str) -> datetime:
+    """A departure instant: hours from ``NOW`` on hour and midnight boundaries (the past included,
+    cut-off passed), or a local time near midnight at the departure airport a few weeks ahead."""
+    if draw(st.booleans()):
+        boundaries = st.sampled_from([-1, 0, 2.5, 6, 12, 24, 36, 48, 72, 84, 96, 200])
+        return NOW + timedelta(hours=draw(st.sampled_from([24 * 14, 24 * 20]) | boundaries))
+    day = BASE_DAY + timedelta(days=draw(st.integers(0, 21)))
+    local = datetime.combine(day, draw(st.sampled_from(LOCAL_TIMES)), tzinfo=known_zone(zone) or UTC)
+    return local.astimezone(UTC)
+
+
 @st.composite
 def stops_facts(draw: st.DrawFn, stop_id: int) -> StopFacts:
-    # Departures from the past (cut-off passed) to a few weeks ahead, on hour and midnight boundaries.
-    boundaries = st.sampled_from([-1, 0, 2.5, 6, 12, 24, 36, 48, 72, 84, 96, 200])
-    hours_ahead = draw(st.sampled_from([24 * 14, 24 * 20]) | boundaries)
+    zone = draw(st.sampled_from(ZONES))
     return StopFacts(
         flight_id=stop_id // 2,
         stop_id=stop_id,
         departure_airport=draw(st.sampled_from(AIRPORTS)),
-        departure_utc=NOW + timedelta(hours=hours_ahead),
+        departure_utc=draw(departures(zone)),
         country=draw(st.sampled_from(COUNTRIES)),
         medical_slots=draw(st.sampled_from([0, 1])),
         wheelchair_slots=draw(st.sampled_from([0, 1])),
+        departure_timezone=zone,
     )
 
 

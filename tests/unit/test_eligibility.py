@@ -79,12 +79,17 @@ def test_rule3_legal_hold_boundaries(reason: str | None, until: date | None, blo
     assert check(person(legal_hold_reason=reason, hold_until=until)) == expected
 
 
-def test_rule3_uses_the_utc_departure_date() -> None:
-    # 22:00 at UTC-5 on the 19th is 03:00 UTC on the 20th: a hold until the 19th has ended.
+def test_rule3_reads_the_local_departure_date_at_the_airport() -> None:
+    # 22:00 at UTC-5 on the 19th is 03:00 UTC on the 20th. At an airport in UTC (the stop's zone) it
+    # is the 20th: a hold until the 19th has ended. At an airport in New York it is the 19th: the
+    # hold is still in force (issue 13).
     local = datetime(2025, 3, 19, 22, 0, tzinfo=timezone(timedelta(hours=-5)))
     p = person(legal_hold_reason="stay", hold_until=date(2025, 3, 19))
     assert check(p, stop(departure_utc=local)) == ()
     assert check(replace(p, hold_until=date(2025, 3, 20)), stop(departure_utc=local)) == (R.LEGAL_HOLD,)
+    new_york = stop(departure_utc=local, departure_timezone="America/New_York")
+    assert check(p, new_york) == (R.LEGAL_HOLD,)
+    assert check(replace(p, hold_until=date(2025, 3, 18)), new_york) == ()
 
 
 # ---------------------------------------------------------------- rules 4 and 5: nationality

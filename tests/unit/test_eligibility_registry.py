@@ -46,7 +46,10 @@ def test_one_distinct_text_per_reason_code() -> None:
     texts = [eligibility.reason_text(code) for code in ReasonCode]
     assert all(t.strip() and "," not in t for t in texts)  # listed with ", " between reasons
     assert len(set(texts)) == len(texts)
-    assert eligibility.reason_label(ReasonCode.LEGAL_HOLD) == "a legal hold is in force (LEGAL_HOLD)"
+    assert eligibility.reason_label(ReasonCode.LEGAL_HOLD) == (
+        "a legal hold is in force on the departure day (local date at the departure airport or UTC if "
+        "earlier) (LEGAL_HOLD)"
+    )
     with pytest.raises(KeyError):
         eligibility.reason_text("CAPACITY")
 

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from planner.domain.enums import Role
+from planner.domain.wording import plural
 from planner.persistence.audit import ChainReport
 from planner.persistence.context import AppContext
 from planner.persistence.uow import UnitOfWork
@@ -56,10 +57,12 @@ COLUMNS = [
     ("actor", "Who"),
     ("action", "Action"),
     ("entity", "Entity"),
-    ("entity_id", "Entity id"),
+    ("entity_label", "Record"),
     ("changes_json", "Changes"),
 ]
 COLUMN_WIDTHS = (70, 150, 110, 170, 100, 130)
+#: The most a column is widened to fit its contents (the last column stretches).
+COLUMN_MAX_WIDTHS = (90, 170, 200, 220, 140, 200)
 INTACT_STYLE = "background:#e6f4ea; color:#0d652d; border:1px solid #0d652d;"
 BROKEN_STYLE = "background:#fce8e6; color:#a50e0e; border:1px solid #a50e0e;"
 BANNER_STYLE = "QLabel {{ {} font-weight:bold; padding:6px 10px; border-radius:4px; }}"
@@ -129,7 +132,7 @@ class AuditScreen(Screen):
         self.entity_filter.setToolTip("Only events about this kind of record")
         self.entity_id_filter = QLineEdit(self)
         self.entity_id_filter.setObjectName("entityIdFilter")
-        self.entity_id_filter.setPlaceholderText("Entity id (exact)")
+        self.entity_id_filter.setPlaceholderText("Record (exact: case number, flight code, user…)")
         self.entity_id_filter.setClearButtonEnabled(True)
         self.since_filter = self._date_edit(
             "sinceFilter", "From this day (UTC), inclusive; 'any' for no bound"
@@ -204,6 +207,7 @@ class AuditScreen(Screen):
 
         self.detail_header = QLabel("Select an event to see its changes.", self)
         self.detail_header.setObjectName("eventHeader")
+        self.detail_header.setTextFormat(Qt.TextFormat.PlainText)
         self.detail_header.setWordWrap(True)
         self.detail_header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail = QPlainTextEdit(self)
@@ -400,7 +404,10 @@ class AuditScreen(Screen):
         self._has_more = len(rows) == PAGE_SIZE
         if rows:
             self._oldest_id = min(row.id for row in rows)
+        first_page = self.model.rowCount() == 0
         self.model.append(rows)
+        if first_page and rows:
+            self._fit_columns()
         header = self.table.horizontalHeader()
         if not (
             header.sortIndicatorSection() == 0 and header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
@@ -409,13 +416,24 @@ class AuditScreen(Screen):
         count = self.model.rowCount()
         if self._has_more:
             self.count_label.setText(
-                f"{count:,} newest matching events shown — scroll down or press Older for more"
+                f"{plural(count, 'newest matching event')} shown — scroll down or press Older for more"
             )
         else:
-            self.count_label.setText(f"All {count:,} matching events shown")
+            self.count_label.setText(
+                f"All {plural(count, 'matching event')} shown"
+                if count != 1
+                else "The one matching event shown"
+            )
         self._update_buttons()
         if count and not self.table.selectionModel().hasSelection() and self.model.rowCount() == len(rows):
             self.table.selectRow(0)
+
+    def _fit_columns(self) -> None:
+        """Widen the columns to their contents (one page: at most ``PAGE_SIZE`` rows), within
+        ``COLUMN_MAX_WIDTHS`` and never narrower than ``COLUMN_WIDTHS``."""
+        for column, (least, most) in enumerate(zip(COLUMN_WIDTHS, COLUMN_MAX_WIDTHS, strict=True)):
+            self.table.resizeColumnToContents(column)
+            self.table.setColumnWidth(column, max(least, min(most, self.table.columnWidth(column))))
 
     def _scrolled(self, value: int) -> None:
         bar = self.table.verticalScrollBar()
@@ -460,11 +478,7 @@ class AuditScreen(Screen):
             self.detail_header.setText("Select an event to see its changes.")
             self.detail.clear()
             return
-        target = f"{event.entity} {event.entity_id}".strip()
-        self.detail_header.setText(
-            f"<b>Event {event.id}</b> — {event.occurred_at:%Y-%m-%d %H:%M:%S} UTC — <b>{event.actor}</b> "
-            f"did <b>{event.action}</b> on {target}"
-        )
+        self.detail_header.setText(audit_log.event_heading(event))
         self.detail.setPlainText(audit_log.pretty_changes(event.changes_json))
 
     # ------------------------------------------------------------ verify
@@ -496,8 +510,8 @@ class AuditScreen(Screen):
         self._verify_finished()
         if report.ok:
             self.verdict.setStyleSheet(BANNER_STYLE.format(INTACT_STYLE))
-            self.verdict.setText(f"✔ Chain intact: {report.events_checked:,} events")
-            self.status_message.emit(f"Audit chain intact: {report.events_checked:,} events")
+            self.verdict.setText(f"✔ Chain intact: {plural(report.events_checked, 'event')}")
+            self.status_message.emit(f"Audit chain intact: {plural(report.events_checked, 'event')}")
             return
         self.verdict.setStyleSheet(BANNER_STYLE.format(BROKEN_STYLE))
         text = f"✖ Chain BROKEN at event {report.first_broken_id}: {report.message}"

@@ -45,6 +45,10 @@ class Screen(QWidget):
     def activate(self) -> None:
         """Called when the screen becomes visible. Default: nothing."""
 
+    def refresh(self) -> None:
+        """The window's Refresh (F5): read again what the screen shows. Default: ``activate()``."""
+        self.activate()
+
     def announce_change(self, change: Change) -> None:
         """Tell the window (and through it every screen) that ``change`` was written."""
         self.data_changed.emit(change)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from planner.domain.wording import local_time_text
 from planner.persistence.context import AppContext
 from planner.services import dashboard as dashboard_service
 from planner.services.auth import Actor
@@ -109,6 +110,9 @@ class UpcomingModel(RecordTableModel):
             return f"{row.placed} / {row.seats}"
         if key == "local_short" and role == Qt.ItemDataRole.ToolTipRole:
             return row.local_text
+        if key == "notice_cutoff" and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            # Local time at the departure airport with its UTC offset, like the departure.
+            return local_time_text(row.notice_cutoff, row.timezone)
         if key == "load_factor" and role == Qt.ItemDataRole.ToolTipRole:
             return f"{row.placed} placed of {row.seats} seats"
         return super().data(index, role)
@@ -173,23 +177,23 @@ class DashboardScreen(Screen):
                 ("placed", "Placed / seats"),
                 ("load_factor", "Load"),
                 ("manifest_status", "Manifest"),
-                ("notice_cutoff", "Cut-off (UTC)"),
+                ("notice_cutoff", "Notice cut-off (local)"),
             ],
             self,
             formatters={
                 "load_factor": percent,
-                "notice_cutoff": lambda v: f"{v:%Y-%m-%d %H:%M}",
-                "manifest_status": lambda v: v or "none",
+                "manifest_status": lambda v: (v or "none").lower(),
             },
             alignments={k: Qt.AlignmentFlag.AlignRight for k in ("placed", "load_factor")},
         )
-        self.upcoming_table = _table(self.upcoming, "upcomingTable", (60, 150, 125, 90, 50, 70))
+        self.upcoming_table = _table(self.upcoming, "upcomingTable", (60, 200, 170, 90, 50, 70))
         self.reasons = RecordTableModel(
-            [("reason", "Reason"), ("count", "People"), ("description", "Meaning")],
+            [("count", "People"), ("description", "Not placed because")],
             self,
+            formatters={"count": lambda n: f"{n:,}"},
             alignments={"count": Qt.AlignmentFlag.AlignRight},
         )
-        self.reasons_table = _table(self.reasons, "reasonsTable", (190, 55))
+        self.reasons_table = _table(self.reasons, "reasonsTable", (60,))
         self.warnings = WarningsModel(
             [("kind", "Kind"), ("message", "Warning")],
             self,
@@ -256,11 +260,9 @@ class DashboardScreen(Screen):
         self.tiles["load"].set(
             percent(load), None if load is None else (GOOD if load >= LOAD_TARGET else LOW)
         )
-        total_warnings = sum(d.warning_counts.values())
+        total_warnings = d.warning_total
         self.tiles["warnings"].set(f"{total_warnings:,}", ERROR_TEXT if total_warnings else None)
-        self.tiles["warnings"].setToolTip(
-            "\n".join(f"{kind}: {n:,}" for kind, n in d.warning_counts.items()) or "No warnings"
-        )
+        self.tiles["warnings"].setToolTip("\n".join(d.warning_breakdown()) or "No warnings")
         if d.plan_run_id is None:
             self.plan_label.setText("No plan has been run yet: run one on the Plan screen.")
         else:

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from planner.domain.enums import FlightStatus
 from planner.domain.errors import InvalidInput, PlannerError, StaleVersion
+from planner.domain.wording import plural
 from planner.persistence.context import AppContext
 from planner.persistence.uow import UnitOfWork
 from planner.services import flights
@@ -452,7 +453,8 @@ class FlightEditorDialog(EditorDialogMixin, QDialog):
         self.buttons.setEnabled(True)
         if isinstance(exc, InvalidInput):
             self.show_messages(
-                exc.details, f"Not saved — {len(exc.details)} problem(s):" if exc.details else str(exc)
+                exc.details,
+                f"Not saved — {plural(len(exc.details), 'problem')}:" if exc.details else str(exc),
             )
         elif isinstance(exc, StaleVersion):
             self.offer_reload(exc)  # saving again would be refused the same way: only a reload helps

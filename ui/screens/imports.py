@@ -1,9 +1,11 @@
-"""Import wizard (admin): choose the kind and the file (dialog or drag and drop), check it with a dry
-run (counts and every error: line, column, message — sortable, filterable, copy or save as CSV),
-then import it with progress and Cancel, and see the result.
+"""Import wizard (admin): choose the kind, the file (dialog or drag and drop) and the encoding
+(Automatic detects it), check it with a dry run (counts, the encoding used, a preview of the decoded
+names of the first rows, and every error: line, column, message — sortable, filterable, copy or save
+as CSV), then import it with progress and Cancel, and see the result.
 
-"Import" is enabled only after a clean dry run of the same kind and file; the file's bytes are
-checked again (SHA-256) when importing, so a file changed in between is refused.
+"Import" is enabled only after a clean dry run of the same kind, file and encoding; the file's bytes
+are checked again (SHA-256) when importing, so a file changed in between is refused. Changing the
+kind clears the previous result.
 
 Keys: Ctrl+O choose a file, Ctrl+D check (dry run), Ctrl+I import, Esc cancel.
 
@@ -23,7 +25,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFontDatabase, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -37,11 +38,12 @@ from PySide6.QtWidgets import (
 )
 
 from planner.domain.enums import Role
-from planner.entrypoints.jobs import ImportOutcome, import_job
+from planner.entrypoints.jobs import ImportOutcome, ImportRequest, import_job
 from planner.persistence.context import AppContext
 from planner.services.auth import Actor
 from planner.services.imports import KINDS, ImportCancelled, ImportReport, RowError
 from ui.errors import show_error
+from ui.files import ask_open_path, ask_save_path
 from ui.operations import Change, Operation, TaskControl
 from ui.record_model import RecordTableModel
 from ui.screens.base import Screen
@@ -112,12 +114,29 @@ EXPECTED_COLUMNS: dict[str, tuple[tuple[tuple[str, bool], ...], str]] = {
         ),
         "case number, date of birth and family name must match the roster; document columns go together",
     ),
+    "escorts": (
+        (
+            ("flight_id", True),
+            ("role", True),
+            ("family_name", True),
+            ("given_names", False),
+            ("sex", True),
+            ("date_of_birth", True),
+            ("nationality", True),
+            ("document_type", True),
+            ("document_number", True),
+            ("document_expires", True),
+            ("issuing_country", True),
+        ),
+        "role: ESCORT, CREW or MEDICAL; the rows of a flight replace its whole escort list (in file order)",
+    ),
 }
 KIND_LABELS = {
     "facilities": "Facilities",
     "flights": "Flight schedule",
     "roster": "Roster (people)",
     "verification": "Verification list",
+    "escorts": "Escort list (crew)",
 }
 #: What an import of each kind changes (announced with ``Change.AUDIT``; other screens refresh).
 KIND_CHANGE = {
@@ -125,7 +144,19 @@ KIND_CHANGE = {
     "flights": Change.FLIGHTS,
     "roster": Change.PEOPLE,
     "verification": Change.PEOPLE,
+    "escorts": Change.FLIGHTS,
 }
+#: The encodings offered: (label, codec name; ``None`` detects it).
+ENCODINGS: tuple[tuple[str, str | None], ...] = (
+    ("Automatic", None),
+    ("UTF-8", "utf-8"),
+    ("Windows-1252", "cp1252"),
+    ("Latin-1", "latin-1"),
+    ("GB18030", "gb18030"),
+    ("UTF-16", "utf-16"),
+)
+#: Most warnings shown under the encoding (the report keeps them all).
+WARNINGS_SHOWN = 5
 #: Most error rows shown at once (copy and CSV export take every matching error).
 ERROR_DISPLAY_LIMIT = 10_000
 FILTER_DELAY_MS = 200
@@ -134,7 +165,10 @@ FILTER_DELAY_MS = 200
 def expected_columns_text(kind: str) -> str:
     columns, note = EXPECTED_COLUMNS[kind]
     names = ", ".join(name if required else f"[{name}]" for name, required in columns)
-    return f"{names}\n[optional]; header names are case-insensitive; UTF-8, UTF-16 or GB18030.\n{note}"
+    return (
+        f"{names}\n[optional]; header names are case-insensitive; comma, semicolon or tab separated;"
+        f' UTF-8 (best: Excel "CSV UTF-8"), UTF-16, Windows-1252, Latin-1 or GB18030.\n{note}'
+    )
 
 
 def errors_csv(errors: list[RowError]) -> str:
@@ -159,11 +193,13 @@ class ImportScreen(Screen):
         self.setAcceptDrops(True)
         self._task: Operation[ImportOutcome] | None = None
         self._task_is_import = False
-        self._checked: tuple[str, str, str] | None = None  # kind, path, sha256 of a clean dry run
+        #: kind, path, encoding and sha256 of a clean dry run
+        self._checked: tuple[str, str, str | None, str] | None = None
         self._errors: list[RowError] = []
         self._filtered: list[RowError] = []
         self._filter_generation = 0
         self.last_report: ImportReport | None = None
+        self._shown_encoding: str | None = None  # the encoding chosen for the report shown
 
         # ---- step 1: kind
         self.kind = QComboBox(self)
@@ -182,6 +218,14 @@ class ImportScreen(Screen):
         self.browse = QPushButton("Choose file…", self)
         self.browse.setObjectName("chooseFile")
         self.browse.setToolTip("Choose the CSV file (Ctrl+O)")
+        self.encoding = QComboBox(self)
+        self.encoding.setObjectName("importEncoding")
+        for label, codec in ENCODINGS:
+            self.encoding.addItem(label, codec)
+        self.encoding.setToolTip(
+            "Automatic detects the encoding (shown with the result); choose one if the names in the "
+            'preview look wrong. Excel\'s "CSV (Comma delimited)" is Windows-1252.'
+        )
         # ---- step 3: check / import
         self.check_button = QPushButton("Check (dry run)", self)
         self.check_button.setObjectName("checkImport")
@@ -203,6 +247,7 @@ class ImportScreen(Screen):
         file_row.addWidget(self.path, 1)
         file_row.addWidget(self.browse)
         form.addRow("File:", file_row)
+        form.addRow("Encoding:", self.encoding)
 
         actions = QHBoxLayout()
         actions.addWidget(self.check_button)
@@ -233,6 +278,15 @@ class ImportScreen(Screen):
         self.summary.setObjectName("importSummary")
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.encoding_used = QLabel("")
+        self.encoding_used.setObjectName("encodingUsed")
+        self.encoding_used.setWordWrap(True)
+        self.encoding_used.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.preview = QLabel("")
+        self.preview.setObjectName("namePreview")
+        self.preview.setTextFormat(Qt.TextFormat.PlainText)
+        self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.error_filter = QLineEdit()
         self.error_filter.setObjectName("errorFilter")
         self.error_filter.setPlaceholderText("Filter errors (column, message or line number)")
@@ -257,6 +311,8 @@ class ImportScreen(Screen):
         result_layout = QVBoxLayout(result)
         result_layout.addLayout(counts)
         result_layout.addWidget(self.summary)
+        result_layout.addWidget(self.encoding_used)
+        result_layout.addWidget(self.preview)
         result_layout.addLayout(error_bar)
         result_layout.addWidget(self.errors_view, 1)
 
@@ -270,7 +326,8 @@ class ImportScreen(Screen):
         self._filter_timer.setInterval(FILTER_DELAY_MS)
         self._filter_timer.timeout.connect(self.apply_error_filter)
 
-        self.kind.currentIndexChanged.connect(self._inputs_changed)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.encoding.currentIndexChanged.connect(self._inputs_changed)
         self.path.textChanged.connect(self._inputs_changed)
         self.browse.clicked.connect(self.choose_file)
         self.check_button.clicked.connect(self.check)
@@ -304,6 +361,14 @@ class ImportScreen(Screen):
     def current_path(self) -> str:
         return self.path.text().strip()
 
+    @property
+    def current_encoding(self) -> str | None:
+        """The chosen codec name, ``None`` for Automatic."""
+        return self.encoding.currentData()
+
+    def set_encoding(self, codec: str | None) -> None:
+        self.encoding.setCurrentIndex(self.encoding.findData(codec))
+
     def set_file(self, path: str | Path) -> None:
         self.path.setText(str(path))
 
@@ -314,11 +379,11 @@ class ImportScreen(Screen):
         if self._task is not None:
             return
         start = str(Path(self.current_path).parent) if self.current_path else ""
-        name, _ = QFileDialog.getOpenFileName(
+        name = ask_open_path(
             self,
             f"Choose the {KIND_LABELS[self.current_kind].lower()} file",
-            start,
             "CSV files (*.csv);;All files (*)",
+            start,
         )
         if name:
             self.set_file(name)
@@ -326,6 +391,17 @@ class ImportScreen(Screen):
     def _inputs_changed(self) -> None:
         self.columns_label.setText(expected_columns_text(self.current_kind))
         self._update_actions()
+
+    def _kind_changed(self) -> None:
+        """Another kind: the previous result (counts, errors, preview) no longer applies."""
+        if self._task is None:
+            self._checked = None
+            self.last_report = None
+            self._show_report(None)
+            self.summary.setText("Choose a kind and a file, then check it.")
+            self.progress.setValue(0)
+            self.progress.setFormat("")
+        self._inputs_changed()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         urls = event.mimeData().urls()
@@ -343,12 +419,16 @@ class ImportScreen(Screen):
     # ------------------------------------------------------------ actions
 
     def _ready_to_import(self) -> bool:
-        return self._checked is not None and self._checked[:2] == (self.current_kind, self.current_path)
+        return self._checked is not None and self._checked[:3] == (
+            self.current_kind,
+            self.current_path,
+            self.current_encoding,
+        )
 
     def _update_actions(self) -> None:
         busy = self._task is not None
         has_file = bool(self.current_path)
-        for widget in (self.kind, self.path, self.browse):
+        for widget in (self.kind, self.path, self.browse, self.encoding):
             widget.setEnabled(not busy)
         self.check_button.setEnabled(has_file and not busy)
         self.check_button.setToolTip(
@@ -396,8 +476,8 @@ class ImportScreen(Screen):
     def _start(self, *, dry_run: bool) -> None:
         if self._task is not None or not self.current_path:
             return
-        kind, path = self.current_kind, self.current_path
-        expected = None if dry_run else self._checked[2]  # type: ignore[index]
+        kind, path, encoding = self.current_kind, self.current_path, self.current_encoding
+        expected = None if dry_run else self._checked[3]  # type: ignore[index]
         self._task_is_import = not dry_run
         if dry_run:
             self._checked = None
@@ -407,10 +487,13 @@ class ImportScreen(Screen):
         # A child process: a 100,000-row file never holds this window's GIL.
         self._task = (
             Operation[ImportOutcome](self)
-            .success(lambda outcome: self._finished(outcome, kind, path))
+            .success(lambda outcome: self._finished(outcome, (kind, path, encoding)))
             .failure(self._failed)
             .progress(self._progress)
-            .run_in_process(import_job, (self.ctx.settings, self.actor, kind, path, dry_run, expected))
+            .run_in_process(
+                import_job,
+                (self.ctx.settings, self.actor, ImportRequest(kind, path, dry_run, expected, encoding)),
+            )
         )
         self._update_actions()
 
@@ -420,7 +503,9 @@ class ImportScreen(Screen):
         self.progress.setValue(round(1000 * fraction))
         self.progress.setFormat(f"{message} — %p%" if message else "%p%")
 
-    def _finished(self, outcome: ImportOutcome, kind: str, path: str) -> None:
+    def _finished(self, outcome: ImportOutcome, inputs: tuple[str, str, str | None]) -> None:
+        kind, path, encoding = inputs
+        self._shown_encoding = encoding
         self._task = None
         report = outcome.report
         self.last_report = report
@@ -428,7 +513,7 @@ class ImportScreen(Screen):
         if outcome.rejected:
             self.progress.setFormat(f"Rejected: {len(report.errors):,} errors — nothing was written")
         elif report.dry_run:
-            self._checked = (kind, path, outcome.digest)
+            self._checked = (kind, path, encoding, outcome.digest)
             self.progress.setFormat("Check passed: ready to import")
         else:
             self._checked = None  # importing again needs a new check
@@ -466,8 +551,25 @@ class ImportScreen(Screen):
             )
         else:
             self.summary.setText(report.summary())
+        self._show_encoding(report)
         self._errors = list(report.errors) if report is not None else []
         self.apply_error_filter()
+
+    def _show_encoding(self, report: ImportReport | None) -> None:
+        """The encoding used, its warnings, and the decoded names of the first rows."""
+        if report is None:
+            self.encoding_used.setText("")
+            self.encoding_used.setStyleSheet("")
+            self.preview.setText("")
+            return
+        how = "chosen" if self._shown_encoding else "detected"
+        warnings = [f"⚠ {w}" for w in report.warnings[:WARNINGS_SHOWN]]
+        if len(report.warnings) > WARNINGS_SHOWN:
+            warnings.append(f"… and {len(report.warnings) - WARNINGS_SHOWN:,} more warnings")
+        self.encoding_used.setText("\n".join([f"Encoding: {report.encoding} ({how})", *warnings]))
+        self.encoding_used.setStyleSheet("color: #b26a00;" if report.warnings else "")
+        rows = [f"line {line}: {text}" for line, text in report.preview]
+        self.preview.setText("\n".join(["Decoded names, first rows:", *rows]) if rows else "")
 
     # ------------------------------------------------------------ errors
 
@@ -524,9 +626,7 @@ class ImportScreen(Screen):
             return
         if not path:
             stem = Path(self.current_path).stem or "import"
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Save the errors", f"{stem}-errors.csv", "CSV files (*.csv)"
-            )
+            path = ask_save_path(self, "Save the errors", f"{stem}-errors.csv", "CSV files (*.csv)")
             if not path:
                 return
         errors, target = list(self._filtered), str(path)
@@ -540,4 +640,4 @@ class ImportScreen(Screen):
         ).run_in_thread(work)
 
 
-__all__ = ["EXPECTED_COLUMNS", "ImportScreen", "errors_csv", "expected_columns_text"]
+__all__ = ["ENCODINGS", "EXPECTED_COLUMNS", "ImportScreen", "errors_csv", "expected_columns_text"]

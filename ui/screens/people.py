@@ -9,6 +9,7 @@ Threading: GUI thread only; queries run as ``ui.operations.Operation``s.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -21,12 +22,14 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from planner.domain.enums import CustodyStatus, Role
+from planner.domain.wording import code_words, plural
 from planner.persistence.context import AppContext
 from planner.persistence.uow import UnitOfWork
 from planner.services import people
@@ -42,6 +45,28 @@ from ui.tables import table_view
 
 FILTER_DELAY_MS = 250
 COLUMN_WIDTHS = (110, 170, 170, 90, 40, 95, 85, 80, 70, 130, 70, 70, 100, 130, 60)
+#: The widest a detail table's column grows to fit its contents (the last column stretches).
+DETAIL_MAX_WIDTH = 320
+#: Enum values shown as words in the detail tables.
+_WORDS: dict[str, Callable[[Any], str]] = {
+    key: code_words for key in ("type", "status", "result", "custody_status")
+}
+
+
+def fit_columns(view: QTableView, most: int = DETAIL_MAX_WIDTH) -> None:
+    """Widen ``view``'s columns to their contents, at most ``most`` pixels each (small tables only)."""
+    view.resizeColumnsToContents()
+    for column in range(view.model().columnCount()):
+        view.setColumnWidth(column, min(most, view.columnWidth(column)))
+
+
+def latest_verifications_text(verifications: Sequence[dict]) -> str:
+    """Each country's latest answer from a newest-first history: ``"HND confirmed 2026-07-20"``."""
+    seen: dict[str, str] = {}
+    for v in verifications:
+        if v["country"] not in seen:
+            seen[v["country"]] = f"{v['country']} {code_words(v['result'])} {v['verified_on']:%Y-%m-%d}"
+    return "; ".join(seen[c] for c in sorted(seen)) or "none recorded"
 
 
 class PersonDetailPanel(QTabWidget):
@@ -57,7 +82,8 @@ class PersonDetailPanel(QTabWidget):
             ("name", "Name"),
             ("case_number", "Case number"),
             ("born", "Born"),
-            ("nationality", "Nationality"),
+            ("nationality", "Nationality (claimed)"),
+            ("verified", "Verification"),
             ("facility", "Facility"),
             ("custody", "Custody"),
             ("order", "Removal order"),
@@ -81,8 +107,10 @@ class PersonDetailPanel(QTabWidget):
                 ("status", "Status"),
             ],
             self,
+            formatters=_WORDS,
         )
-        self.addTab(table_view(self.documents, "documentsTable"), "Documents")
+        self.documents_view = table_view(self.documents, "documentsTable")
+        self.addTab(self.documents_view, "Documents")
         self.verifications = RecordTableModel(
             [
                 ("verified_on", "Date"),
@@ -94,8 +122,10 @@ class PersonDetailPanel(QTabWidget):
                 ("imported_by", "Imported by"),
             ],
             self,
+            formatters=_WORDS,
         )
-        self.addTab(table_view(self.verifications, "verificationsTable"), "Verifications")
+        self.verifications_view = table_view(self.verifications, "verificationsTable")
+        self.addTab(self.verifications_view, "Verifications")
         self.family = RecordTableModel(
             [
                 ("case_number", "Case number"),
@@ -106,8 +136,10 @@ class PersonDetailPanel(QTabWidget):
                 ("custody_status", "Custody"),
             ],
             self,
+            formatters=_WORDS,
         )
-        self.addTab(table_view(self.family, "familyTable"), "Family")
+        self.family_view = table_view(self.family, "familyTable")
+        self.addTab(self.family_view, "Family")
         self.why = QPlainTextEdit()
         self.why.setObjectName("whyText")
         self.why.setReadOnly(True)
@@ -115,7 +147,8 @@ class PersonDetailPanel(QTabWidget):
         self.audit = RecordTableModel(
             [("at", "When"), ("actor", "Who"), ("action", "Action"), ("changes", "Changes")], self
         )
-        self.addTab(table_view(self.audit, "personAuditTable"), "Audit trail")
+        self.audit_view = table_view(self.audit, "personAuditTable")
+        self.addTab(self.audit_view, "Audit trail")
         self.setEnabled(False)
 
     def show_detail(self, detail: PersonDetail) -> None:
@@ -124,24 +157,38 @@ class PersonDetailPanel(QTabWidget):
             f"{r.family_name}, {r.given_names}" + (f"  {r.native_name}" if r.native_name else "")
         )
         self.fields["case_number"].setText(r.case_number)
-        self.fields["born"].setText(f"{r.date_of_birth:%Y-%m-%d}  {detail.place_of_birth}".strip())
+        born = f"{r.date_of_birth:%Y-%m-%d}" + (
+            f" in {detail.place_of_birth}" if detail.place_of_birth else ""
+        )
+        self.fields["born"].setText(born)
         self.fields["nationality"].setText(r.nationality)
-        self.fields["facility"].setText(r.facility)
-        self.fields["custody"].setText(r.custody_status)
-        order = r.order_status + (f" since {detail.order_date:%Y-%m-%d}" if detail.order_date else "")
+        self.fields["verified"].setText(latest_verifications_text(detail.verifications))
+        self.fields["facility"].setText(detail.facility_label or r.facility or "none recorded")
+        self.fields["custody"].setText(code_words(r.custody_status))
+        order = code_words(r.order_status) + (
+            f" since {detail.order_date:%Y-%m-%d}" if detail.order_date else ""
+        )
         self.fields["order"].setText(order)
         hold = r.legal_hold or "none"
-        if r.legal_hold and detail.hold_until:
-            hold += f" until {detail.hold_until:%Y-%m-%d}"
+        if r.legal_hold:
+            hold += f" until {detail.hold_until:%Y-%m-%d}" if detail.hold_until else " (no end date)"
         self.fields["hold"].setText(hold)
-        self.fields["needs"].setText(f"{r.risk_level} / {r.medical_need}")
-        self.fields["priority"].setText(str(r.priority))
-        self.documents.set_records(detail.documents)
-        self.verifications.set_records(detail.verifications)
-        self.family.set_records(detail.family)
+        self.fields["needs"].setText(
+            f"risk {code_words(r.risk_level)} · medical need {code_words(r.medical_need)}"
+        )
+        self.fields["priority"].setText(f"{r.priority} (1 = most urgent … 5)")
+        for model, view, records in (
+            (self.documents, self.documents_view, detail.documents),
+            (self.verifications, self.verifications_view, detail.verifications),
+            (self.family, self.family_view, detail.family),
+            (self.audit, self.audit_view, detail.audit),
+        ):
+            model.set_records(records)
+            fit_columns(view)
         self.why.setPlainText(detail.explanation)
-        self.audit.set_records(detail.audit)
+        self.setTabText(1, f"Documents ({len(detail.documents)})")
         self.setTabText(3, f"Family ({len(detail.family)})")
+        self.setTabText(5, f"Audit trail ({plural(len(detail.audit), 'event')})")
         self.setEnabled(True)
 
 
@@ -289,7 +336,7 @@ class PeopleScreen(Screen):
         if generation != self._query_generation:
             return  # superseded by a newer keystroke
         self.model.set_ids(ids)
-        self.count_label.setText(f"{len(ids):,} people")
+        self.count_label.setText(plural(len(ids), "person"))
         self._update_actions()
 
     def _query_failed(self, exc: BaseException, details: str) -> None:

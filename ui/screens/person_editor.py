@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from planner.domain.enums import CustodyStatus, MedicalNeed, RiskLevel
 from planner.domain.errors import InvalidInput, PlannerError, StaleVersion
+from planner.domain.wording import plural
 from planner.persistence.context import AppContext
 from planner.persistence.uow import UnitOfWork
 from planner.services import people
@@ -225,7 +226,7 @@ class PersonEditorDialog(EditorDialogMixin, QDialog):
             return
         found = self.problems()
         if found:
-            self.show_messages(found, f"Not saved — {len(found)} problem(s):")
+            self.show_messages(found, f"Not saved — {plural(len(found), 'problem')}:")
             return
         changes, version, case_number = self.values(), self.person.version, self.person.case_number
         self.buttons.setEnabled(False)
@@ -246,7 +247,8 @@ class PersonEditorDialog(EditorDialogMixin, QDialog):
         self.buttons.setEnabled(True)
         if isinstance(exc, InvalidInput):
             self.show_messages(
-                exc.details, f"Not saved — {len(exc.details)} problem(s):" if exc.details else str(exc)
+                exc.details,
+                f"Not saved — {plural(len(exc.details), 'problem')}:" if exc.details else str(exc),
             )
         elif isinstance(exc, StaleVersion):
             self.offer_reload(exc)  # saving again would be refused the same way: only a reload helps

@@ -2,8 +2,8 @@
 plan found) and review a stored run — summary, per-flight loads, the people not placed and why,
 the changes from the previous run, consolidation advice, and the history of runs.
 
-Keys: F5 runs the plan, Esc cancels what is running (the window's own F5 "refresh" is overridden
-while focus is inside this screen).
+Keys: Ctrl+R runs the plan, F5 (the window's "refresh") only reloads the stored runs, Esc cancels
+what is running (claimed while something runs and focus is inside this screen).
 
 Threading: every method runs on the GUI thread. The solver runs in a child process
 (``planner.entrypoints.jobs.plan_job``), which also reads what the screen shows first after a run (history,
@@ -16,7 +16,7 @@ dataclasses come back. Results that arrive after a newer request was made are dr
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -33,6 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from planner.domain.errors import Conflict
+from planner.domain.reasons import short_label
+from planner.domain.wording import plural
 from planner.entrypoints.jobs import PlanOutcome, PlanResults, plan_job
 from planner.persistence.context import AppContext
 from planner.services import explain, plan_results
@@ -56,6 +58,7 @@ from ui.screens.plan_widgets import (
     changes_model,
     flight_loads_model,
     history_model,
+    money_text,
     number_text,
     plan_table,
     reasons_model,
@@ -71,6 +74,8 @@ CHANGES_LIMIT = 5000
 DIFF_CACHE_SIZE = 20
 #: Progress updates per second passed on from the solver (it may report far more often).
 PROGRESS_HZ = 20.0
+#: Runs the plan while focus is in this screen (F5 is the window's refresh).
+RUN_PLAN_KEYS = "Ctrl+R"
 
 
 class PlanScreen(Screen):
@@ -139,10 +144,18 @@ class PlanScreen(Screen):
         layout.addLayout(bar)
         layout.addWidget(self.tabs, 1)
 
-        self.run_button.clicked.connect(self.run_plan)
+        self.run_shortcut = self._connect_run()
         self.cancel_button.clicked.connect(self.cancel)
         self.run_selector.activated.connect(self._selector_chosen)
         self._update_actions()
+
+    def _connect_run(self) -> QShortcut:
+        """The Run plan button and its key (``RUN_PLAN_KEYS``, while focus is in this screen)."""
+        self.run_button.clicked.connect(self.run_plan)
+        shortcut = QShortcut(QKeySequence(RUN_PLAN_KEYS), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(self.run_plan)
+        return shortcut
 
     # ------------------------------------------------------------ building the tabs
 
@@ -168,7 +181,7 @@ class PlanScreen(Screen):
             form.addRow(f"{label}:", value)
         self.reasons = reasons_model(self)
         self.reasons_view = plan_table(self.reasons, "reasonsTable")
-        set_widths(self.reasons_view, (230, 80))
+        set_widths(self.reasons_view, (80,))
         self.reasons_view.setToolTip("Double-click a reason to list those people")
         self.reasons_view.doubleClicked.connect(self._reason_chosen)
         layout = QVBoxLayout(page)
@@ -182,7 +195,7 @@ class PlanScreen(Screen):
         self.flights = flight_loads_model(self)
         self.flights_view = plan_table(self.flights, "flightsTable")
         self.flights_view.setItemDelegateForColumn(5, LoadFactorDelegate(self.flights_view))
-        set_widths(self.flights_view, (80, 160, 110, 55, 60, 150, 95, 65, 100, 70, 115, 85))
+        set_widths(self.flights_view, (80, 160, 110, 55, 60, 150, 160, 110, 100, 70, 115, 85))
         self.flights_total = QLabel("")
         self.flights_total.setObjectName("flightsTotal")
         layout = QVBoxLayout(page)
@@ -201,7 +214,7 @@ class PlanScreen(Screen):
         self.explain_button.setObjectName("explainPerson")
         self.unplaced = unplaced_model(self)
         self.unplaced_view = plan_table(self.unplaced, "unplacedTable")
-        set_widths(self.unplaced_view, (110, 260, 90, 65, 220))
+        set_widths(self.unplaced_view, (110, 260, 90, 65, 280))
         self.unplaced_view.setToolTip("Double-click (or Enter) to see why the person was not placed")
         self.unplaced_view.doubleClicked.connect(lambda index: self.explain_row(index.row()))
         self.unplaced_view.activated.connect(lambda index: self.explain_row(index.row()))
@@ -266,7 +279,7 @@ class PlanScreen(Screen):
         )
         self.advice_total.setObjectName("adviceTotal")
         self.advice_total.setWordWrap(True)
-        self.advice = advice_model(self)
+        self.advice = advice_model(self, self.ctx.settings.currency)
         self.advice_view = plan_table(self.advice, "adviceTable")
         set_widths(self.advice_view, (90, 150, 100, 110))
         self.advice_button.clicked.connect(self.find_cancellable)
@@ -303,6 +316,11 @@ class PlanScreen(Screen):
             self._loaded = True
             self.reload_runs()
 
+    def refresh(self) -> None:
+        """F5: reload the stored runs and show the one shown now (never starts a run)."""
+        self._loaded = True
+        self.reload_runs(keep=self._current.id if self._current else None)
+
     def on_data_changed(self, change: Change) -> None:
         # PLAN comes from this screen, which has shown the new run already.
         if change & (Change.PEOPLE | Change.FLIGHTS) and self._loaded:
@@ -323,7 +341,7 @@ class PlanScreen(Screen):
         self.run_button.setToolTip(
             "A plan is being computed; wait for it or press Cancel"
             if running
-            else "Solve and store a new draft plan (F5)"
+            else f"Solve and store a new draft plan ({RUN_PLAN_KEYS})"
         )
         self.time_limit.setEnabled(not running)
         self.cancel_button.setEnabled(running)
@@ -355,7 +373,7 @@ class PlanScreen(Screen):
     # ------------------------------------------------------------ keyboard
 
     def event(self, event: QEvent) -> bool:
-        # Claim F5 and Esc before the window's shortcuts see them (the window maps F5 to refresh).
+        # Claim Esc while something runs, before the window's shortcuts see it.
         if event.type() == QEvent.Type.ShortcutOverride and self._claims(event):  # type: ignore[arg-type]
             event.accept()
             return True
@@ -364,17 +382,13 @@ class PlanScreen(Screen):
     def _claims(self, event: QKeyEvent) -> bool:
         if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
             return False
-        if event.key() == Qt.Key.Key_F5:
-            return True
         return event.key() == Qt.Key.Key_Escape and (
             self._plan_task is not None or self._advice_task is not None
         )
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         if self._claims(event):
-            if event.key() == Qt.Key.Key_F5:
-                self.run_plan()
-            elif self._plan_task is not None:
+            if self._plan_task is not None:
                 self.cancel()
             else:
                 self.cancel_advice()
@@ -518,7 +532,7 @@ class PlanScreen(Screen):
         self._loading.clear()
         for label in self.summary.values():
             label.setText("—")
-        self.summary["run"].setText("No plan has been run yet. Press Run plan (F5).")
+        self.summary["run"].setText(f"No plan has been run yet. Press Run plan ({RUN_PLAN_KEYS}).")
         for model in (self.reasons, self.flights, self.unplaced, self.changes, self.advice):
             model.set_records([])
         self.flights_total.setText("")
@@ -541,7 +555,7 @@ class PlanScreen(Screen):
         self.reason_filter.clear()
         self.reason_filter.addItem(f"All reasons ({run.not_placed:,})", "")
         for reason, n in sorted(run.not_placed_by_reason.items(), key=lambda kv: -kv[1]):
-            self.reason_filter.addItem(f"{reason} ({n:,})", reason)
+            self.reason_filter.addItem(f"{short_label(reason)} ({n:,})", reason)
         self.reason_filter.blockSignals(False)
 
         def flights_shown(loads: list[FlightLoad]) -> None:
@@ -553,8 +567,8 @@ class PlanScreen(Screen):
             placed = sum(f.placed for f in loads)
             under = sum(1 for f in loads if f.load_factor < 0.8)
             self.flights_total.setText(
-                f"{len(loads):,} flights, {seats:,} seats, {placed:,} placed — overall load "
-                f"{(placed / seats if seats else 0):.0%}; {under:,} flights under 80 % full"
+                f"{plural(len(loads), 'flight')}, {plural(seats, 'seat')}, {placed:,} placed — overall load "
+                f"{(placed / seats if seats else 0):.0%}; {plural(under, 'flight')} under 80 % full"
             )
 
         def diff_shown(diff: PlanDiff) -> None:
@@ -644,7 +658,7 @@ class PlanScreen(Screen):
                 if len(rows) < total
                 else ""
             )
-            self.unplaced_count.setText(f"{len(rows):,} people{more}")
+            self.unplaced_count.setText(f"{plural(len(rows), 'person')}{more}")
             self._update_actions()
 
         if rows is not None and reason is None:
@@ -730,8 +744,9 @@ class PlanScreen(Screen):
             self.advice.set_records(result.cancellable)
             if result.cancellable:
                 text = (
-                    f"Cancelling these {len(result.cancellable)} flights of plan {result.plan_run_id} saves "
-                    f"{result.total_saved:,.0f} (at {result.cost_per_flight_hour:,.0f} per flight hour); "
+                    f"Cancelling {plural(len(result.cancellable), 'flight')} of plan {result.plan_run_id} "
+                    f"saves {money_text(result.total_saved, result.currency)} (at "
+                    f"{money_text(result.cost_per_flight_hour, result.currency)} per flight hour); "
                     "everybody placed stays placed on the remaining flights."
                 )
             else:

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from planner.domain import wording
+from planner.services.plan_results import FlightLoad
 from ui.record_model import RecordTableModel
 from ui.tables import table_view
 
@@ -37,8 +39,14 @@ def percent_text(value: Any) -> str:
     return "" if value is None else f"{100 * value:.0f} %"
 
 
-def money_text(value: Any) -> str:
-    return "" if value is None else f"{value:,.0f}"
+def money_text(value: Any, currency: str = wording.DEFAULT_CURRENCY) -> str:
+    """``"EUR 8,500"`` (empty for None)."""
+    return wording.money_text(value, currency)
+
+
+def whole_text(value: Any) -> str:
+    """A count of whole people or slots, never with a fraction."""
+    return "" if value is None else f"{int(value):,}"
 
 
 def load_colour(factor: float) -> QColor:
@@ -107,25 +115,46 @@ class ExplanationDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
         layout.addWidget(buttons)
-        self.resize(760, 420)
+        self.resize(1000, 520)
 
 
 # ---------------------------------------------------------------- tab models
 
 
 def reasons_model(parent: QObject) -> RecordTableModel:
-    """Not placed, by reason: reason, people, meaning."""
+    """Not placed, by reason: people, the reason in words (records keep the code as ``reason``)."""
     return RecordTableModel(
-        [("reason", "Not placed because"), ("people", "People"), ("meaning", "Meaning")],
+        [("people", "People"), ("meaning", "Not placed because")],
         parent,
         formatters={"people": number_text},
         alignments={"people": RIGHT},
     )
 
 
+class FlightLoadsModel(RecordTableModel):
+    """Per-flight loads; the escort cell's tooltip gives the exact escort load behind the whole
+    number of officers. GUI thread only."""
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.ToolTipRole
+            and index.isValid()
+            and 0 <= index.row() < self.rowCount()
+            and self.columns[index.column()][0] == "escorts_needed"
+        ):
+            load: FlightLoad = self.record(index.row())
+            return (
+                f"{load.escort_text} escort officers: the placed people's escort load is "
+                f"{load.escorts_used:g} officers (by risk level, e.g. 1.5 for medium), rounded up to whole officers"
+            )
+        return super().data(index, role)
+
+
 def flight_loads_model(parent: QObject) -> RecordTableModel:
     """Per-flight loads of a run (``FlightLoad`` records)."""
-    return RecordTableModel(
+    return FlightLoadsModel(
         [
             ("code", "Flight"),
             ("departure_utc", "Departure"),
@@ -133,8 +162,8 @@ def flight_loads_model(parent: QObject) -> RecordTableModel:
             ("seats", "Seats"),
             ("placed", "Placed"),
             ("load_factor", "Load factor"),
-            ("escorts_used", "Escorts used"),
-            ("escorts_available", "Escorts"),
+            ("escorts_needed", "Escort officers needed"),
+            ("escorts_available", "Escort officers"),
             ("medical_used", "Medical used"),
             ("medical_available", "Medical"),
             ("wheelchair_used", "Wheelchair used"),
@@ -142,13 +171,13 @@ def flight_loads_model(parent: QObject) -> RecordTableModel:
             ("status", "Status"),
         ],
         parent,
-        formatters={"load_factor": percent_text, "escorts_used": number_text},
+        formatters={"load_factor": percent_text, "escorts_needed": whole_text},
         alignments={
             k: RIGHT
             for k in (
                 "seats",
                 "placed",
-                "escorts_used",
+                "escorts_needed",
                 "escorts_available",
                 "medical_used",
                 "medical_available",
@@ -163,11 +192,11 @@ def unplaced_model(parent: QObject) -> RecordTableModel:
     """The people a run did not place (``UnplacedRow`` records)."""
     return RecordTableModel(
         [
-            ("casenumber_text", "Case number"),
+            ("case_number", "Case number"),
             ("name", "Name"),
             ("nationality", "Nationality"),
             ("priority", "Priority"),
-            ("reason", "Reason"),
+            ("reason_text", "Reason"),
             ("detail", "Detail"),
         ],
         parent,
@@ -180,28 +209,28 @@ def changes_model(parent: QObject) -> RecordTableModel:
     return RecordTableModel(
         [
             ("kind", "Change"),
-            ("casenumber_text", "Case number"),
+            ("case_number", "Case number"),
             ("name", "Name"),
             ("from_stop", "From"),
             ("to_stop", "To"),
-            ("reason", "Reason (dropped)"),
+            ("reason_text", "Reason (dropped)"),
         ],
         parent,
     )
 
 
-def advice_model(parent: QObject) -> RecordTableModel:
-    """Flights that could be cancelled (consolidation advice)."""
+def advice_model(parent: QObject, currency: str = wording.DEFAULT_CURRENCY) -> RecordTableModel:
+    """Flights that could be cancelled (consolidation advice); money in ``currency``."""
     return RecordTableModel(
         [
             ("code", "Flight"),
             ("departure_utc", "Departure"),
             ("hours", "Flight hours"),
-            ("cost_saved", "Cost saved"),
+            ("cost_saved", f"Cost saved ({currency})"),
             ("people", "People to move"),
         ],
         parent,
-        formatters={"cost_saved": money_text, "hours": lambda v: f"{v:.2f}"},
+        formatters={"cost_saved": lambda v: money_text(v, currency), "hours": lambda v: f"{v:.2f}"},
         alignments={"hours": RIGHT, "cost_saved": RIGHT, "people": RIGHT},
     )
 
@@ -234,6 +263,7 @@ def history_model(parent: QObject) -> RecordTableModel:
 
 __all__ = [
     "ExplanationDialog",
+    "FlightLoadsModel",
     "LoadFactorDelegate",
     "advice_model",
     "changes_model",

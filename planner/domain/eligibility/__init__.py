@@ -12,7 +12,9 @@ from planner.domain.eligibility.facts import (
     StopFacts,
     VerificationFacts,
     departure_date,
+    departure_dates,
     latest_verifications,
+    local_departure_date,
 )
 from planner.domain.eligibility.matrix import (
     ALL_REASONS_MASK,
@@ -79,6 +81,7 @@ __all__ = [
     "check_person",
     "decode_reasons",
     "departure_date",
+    "departure_dates",
     "encode_tables",
     "evaluate",
     "evaluate_with_reasons",
@@ -86,6 +89,7 @@ __all__ = [
     "headline_reason",
     "hold_in_force",
     "latest_verifications",
+    "local_departure_date",
     "minimum_expiry",
     "notice_cutoff",
     "reason_label",

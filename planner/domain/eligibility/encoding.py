@@ -3,6 +3,8 @@
 Strings become small integers: document types, verification results and medical needs use the
 declaration order of their enums (``NO_INDEX`` = unknown value, which never helps a person). Dates
 are proleptic ordinals (``date.toordinal()``), instants are microseconds since the Unix epoch (UTC).
+A stop's local departure date (at its departure airport) is an ordinal too, computed from the
+airport's IANA zone when the tables are built.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from planner.domain.eligibility.facts import EARLIEST_UTC_OFFSET, LATEST_UTC_OFFSET
 from planner.domain.enums import DocumentType, MedicalNeed, VerificationResult, enum_values
 
 IntArray = npt.NDArray[np.integer[Any]]
@@ -30,6 +33,9 @@ MEDICAL_NEEDS: tuple[str, ...] = enum_values(MedicalNeed)
 US_PER_DAY = 86_400_000_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+#: ``facts.EARLIEST_UTC_OFFSET`` / ``LATEST_UTC_OFFSET`` in microseconds.
+EARLIEST_OFFSET_US = EARLIEST_UTC_OFFSET // timedelta(microseconds=1)
+LATEST_OFFSET_US = LATEST_UTC_OFFSET // timedelta(microseconds=1)
 
 
 def epoch_us(moment: datetime) -> int:

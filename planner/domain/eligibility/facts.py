@@ -1,13 +1,24 @@
 """The plain facts the eligibility rules read (no database): a person, a flight stop, a receiving
 country's rule, plus the helpers several rules share (latest verification per country, the stop's
-departure date). The rules themselves live in ``planner.domain.eligibility.rules``."""
+departure dates). The rules themselves live in ``planner.domain.eligibility.rules``.
+
+Departure dates. A departure is one instant (``departure_utc``), but the day a traveller, a court
+order or a passport speaks of is a calendar date, and that depends on where it is read: 20:00 on
+the 1st in New York is the 2nd in UTC. A stop carries its departure airport's IANA zone
+(``departure_timezone``), and a rule that compares calendar days reads the departure on the
+*local date at the departure airport* and, where it differs, on the UTC date too, taking whichever
+of the two is the conservative one for that rule (``departure_dates``): the earlier for "is a hold
+still in force", the later for "is a document still valid". A zone that is not a known IANA name
+could put the local date anywhere from UTC−12 to UTC+14, so that span is used instead."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from planner.domain.enums import DocumentStatus, MedicalNeed, VerificationResult
 
@@ -73,7 +84,8 @@ class PersonFacts:
 
 @dataclass(frozen=True, slots=True)
 class StopFacts:
-    """One stop of a flight; ``country`` is the receiving country of the stop's airport."""
+    """One stop of a flight; ``country`` is the receiving country of the stop's airport;
+    ``departure_timezone`` is the IANA zone of the flight's departure airport (its local dates)."""
 
     flight_id: int
     stop_id: int
@@ -82,6 +94,7 @@ class StopFacts:
     country: str
     medical_slots: int = 0
     wheelchair_slots: int = 0
+    departure_timezone: str = "UTC"
 
 
 class _CountryRuleLike(Protocol):
@@ -133,9 +146,45 @@ def latest_verifications(verifications: Iterable[VerificationFacts]) -> dict[str
     return latest
 
 
+#: The widest offsets from UTC any zone uses (Etc/GMT+12 and Pacific/Kiritimati): the local date of
+#: a departure in an unknown zone lies between the dates at these offsets.
+EARLIEST_UTC_OFFSET = timedelta(hours=-12)
+LATEST_UTC_OFFSET = timedelta(hours=14)
+
+
+@cache
+def known_zone(name: str | None) -> ZoneInfo | None:
+    """The IANA zone ``name``; None when it is empty or unknown."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 def departure_date(stop: StopFacts) -> date:
     """The UTC calendar date of the stop's flight departure."""
     return require_aware(stop.departure_utc, "departure_utc").astimezone(UTC).date()
+
+
+def local_departure_date(stop: StopFacts) -> date:
+    """The calendar date of the departure at the departure airport (``departure_timezone``); the
+    UTC date when the zone is unknown."""
+    zone = known_zone(stop.departure_timezone)
+    moment = require_aware(stop.departure_utc, "departure_utc")
+    return moment.astimezone(zone or UTC).date()
+
+
+def departure_dates(stop: StopFacts) -> tuple[date, date]:
+    """(earliest, latest) calendar date the departure falls on, read at the departure airport or in
+    UTC: the earliest is the day a legal hold must have ended before, the latest the day a document
+    must still be valid after. An unknown zone spans UTC−12 … UTC+14."""
+    moment = require_aware(stop.departure_utc, "departure_utc").astimezone(UTC)
+    if known_zone(stop.departure_timezone) is None:
+        return (moment + EARLIEST_UTC_OFFSET).date(), (moment + LATEST_UTC_OFFSET).date()
+    utc, local = moment.date(), local_departure_date(stop)
+    return min(utc, local), max(utc, local)
 
 
 def require_aware(moment: datetime, name: str) -> datetime:

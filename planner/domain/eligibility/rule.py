@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import numpy as np
 
 from planner.domain.eligibility.encoding import (
+    EARLIEST_OFFSET_US,
     EPOCH_ORDINAL,
+    LATEST_OFFSET_US,
     US_PER_DAY,
     VERIFICATION_RESULTS,
     BoolArray,
@@ -39,6 +41,8 @@ from planner.domain.eligibility.facts import (
     StopFacts,
     VerificationFacts,
     departure_date,
+    departure_dates,
+    local_departure_date,
 )
 from planner.domain.enums import ReasonCode, VerificationResult
 
@@ -60,7 +64,7 @@ class MissingPart(LookupError):
 @dataclass(frozen=True, eq=False)
 class Case:
     """One person at one stop under the stop country's ``rule``: what a scalar check reads.
-    Facts several rules derive (the latest verifications, the departure date) are computed once."""
+    Facts several rules derive (the latest verifications, the departure dates) are computed once."""
 
     person: PersonFacts
     stop: StopFacts
@@ -88,6 +92,21 @@ class Case:
     def departure_date(self) -> date:
         """The UTC date of the stop's departure."""
         return departure_date(self.stop)
+
+    @cached_property
+    def local_departure_date(self) -> date:
+        """The date of the stop's departure at its departure airport."""
+        return local_departure_date(self.stop)
+
+    @cached_property
+    def earliest_departure_date(self) -> date:
+        """The earlier of the local and the UTC departure date (see ``facts.departure_dates``)."""
+        return departure_dates(self.stop)[0]
+
+    @cached_property
+    def latest_departure_date(self) -> date:
+        """The later of the local and the UTC departure date (see ``facts.departure_dates``)."""
+        return departure_dates(self.stop)[1]
 
 
 ScalarCheck = Callable[[Case], bool]
@@ -147,6 +166,31 @@ class Evaluation:
     def departure_day(self) -> IntArray:
         """int64[S]: the UTC departure date of each stop, as an ordinal."""
         day: IntArray = self.tables.stops.departure_us // US_PER_DAY + EPOCH_ORDINAL
+        return day
+
+    @cached_property
+    def local_departure_day(self) -> IntArray:
+        """int64[S]: the departure date of each stop at its departure airport, as an ordinal."""
+        return self.tables.stops.departure_local_day
+
+    @cached_property
+    def earliest_departure_day(self) -> IntArray:
+        """int64[S]: the earlier of the local and the UTC departure date (the UTC−12 date where the
+        zone is unknown), as an ordinal; the twin of ``Case.earliest_departure_date``."""
+        stops = self.tables.stops
+        unknown = (stops.departure_us + EARLIEST_OFFSET_US) // US_PER_DAY + EPOCH_ORDINAL
+        known = np.minimum(self.departure_day, self.local_departure_day)
+        day: IntArray = np.where(stops.zone_known, known, unknown)
+        return day
+
+    @cached_property
+    def latest_departure_day(self) -> IntArray:
+        """int64[S]: the later of the local and the UTC departure date (the UTC+14 date where the
+        zone is unknown), as an ordinal; the twin of ``Case.latest_departure_date``."""
+        stops = self.tables.stops
+        unknown = (stops.departure_us + LATEST_OFFSET_US) // US_PER_DAY + EPOCH_ORDINAL
+        known = np.maximum(self.departure_day, self.local_departure_day)
+        day: IntArray = np.where(stops.zone_known, known, unknown)
         return day
 
     def __len__(self) -> int:

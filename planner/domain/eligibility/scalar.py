@@ -7,14 +7,19 @@ of one stop's candidates. Each rule is one module of ``planner.domain.eligibilit
 check and its mask side by side); ``planner.domain.eligibility.matrix`` is the vectorised evaluator
 for the planner; both must agree exactly.
 
-Precise semantics (all dates are UTC dates; every ``datetime`` must be timezone-aware):
+Precise semantics (every ``datetime`` must be timezone-aware). Instants are compared in UTC. A
+calendar day of the departure is the *local date at the departure airport* (``StopFacts.
+departure_timezone``), read conservatively where the UTC date differs (``facts.departure_dates``):
+the earlier of the two for legal holds, the later for document validity; an unknown zone spans
+UTC−12 … UTC+14.
 
 1. ``NOT_IN_CUSTODY`` — fails unless ``custody_status == IN_CUSTODY``.
 2. ``NO_FINAL_ORDER`` — fails unless ``order_status == FINAL``.
-3. ``LEGAL_HOLD`` — a hold is in force on the departure date D (UTC date of ``departure_utc``) when
-   a reason is set (non-blank) and there is no until-date or ``hold_until >= D``. A hold until the
-   departure day itself therefore blocks; a hold that ended the day before does not. An until-date
-   without a reason is no hold.
+3. ``LEGAL_HOLD`` — a hold is in force on the departure day D (the local date at the departure
+   airport, or the UTC date if that is earlier) when a reason is set (non-blank) and there is no
+   until-date or ``hold_until >= D``. A hold until the departure day itself therefore blocks (20:00
+   on the 1st in New York is the 1st); a hold that ended the day before every reading of the
+   departure does not. An until-date without a reason is no hold.
 4. ``NATIONALITY_NOT_VERIFIED`` — only where receiving country C requires verification: fails
    unless the *latest* verification for C is CONFIRMED (none at all fails). The latest per country
    is the one with the greatest ``(verified_on, sequence)``; on a full tie the least favourable
@@ -27,14 +32,16 @@ Precise semantics (all dates are UTC dates; every ``datetime`` must be timezone-
    passes where C needs no verification; a person C has refused gets both codes.
 6. ``NO_VALID_DOCUMENT`` — passes when some document is VALID, of a type C accepts, issued by C and
    ``expires_on >= arrival date + min_validity_days``, where the arrival date is conservatively the
-   departure UTC date + 1 day. (An expiry exactly on that limit passes.)
+   departure day + 1 day, the departure day being the local date at the departure airport or the
+   UTC date if that is later. (An expiry exactly on that limit passes.)
 7. ``FACILITY_CANNOT_REACH`` — passes when the person's facility transfers to the stop's departure
    airport and ``now + transfer_hours <= departure_utc`` (computed as
    ``transfer_hours * 3600 <= (departure_utc - now).total_seconds()``). No facility fails.
 8. ``NO_MEDICAL_CAPACITY`` when the need is MEDICAL_ESCORT and the flight has no medical slot;
    ``NO_WHEELCHAIR_CAPACITY`` when the need is WHEELCHAIR and it has no wheelchair slot.
 9. ``AFTER_NOTICE_CUTOFF`` — fails when ``now >= departure_utc - notice_days`` (the cut-off instant
-   itself is too late), unless the person is already on the manifest sent for that stop.
+   itself is too late), unless the person is already on the manifest sent for that stop. Rules 7
+   and 9 compare instants only, so no time zone enters them.
 10. ``FAMILY_MEMBER_INELIGIBLE`` — for one stop S: a person fails rule 10 when some *other* member
    of the same family group fails any of rules 1–9 for S. A person whose only failure is their
    family gets exactly ``(FAMILY_MEMBER_INELIGIBLE,)``; a lone failing member does not get it (the
@@ -55,7 +62,9 @@ from planner.domain.eligibility.facts import (
     StopFacts,
     VerificationFacts,
     departure_date,
+    departure_dates,
     latest_verifications,
+    local_departure_date,
     require_aware,
     verification_order_key,
 )
@@ -141,10 +150,12 @@ __all__ = [
     "check_people",
     "check_person",
     "departure_date",
+    "departure_dates",
     "document_accepted",
     "facility_reaches",
     "hold_in_force",
     "latest_verifications",
+    "local_departure_date",
     "minimum_expiry",
     "notice_cutoff",
     "verification_order_key",

@@ -29,7 +29,13 @@ from planner.domain.eligibility.encoding import (
     encode,
     epoch_us,
 )
-from planner.domain.eligibility.facts import CountryRuleFacts, PersonFacts, StopFacts
+from planner.domain.eligibility.facts import (
+    CountryRuleFacts,
+    PersonFacts,
+    StopFacts,
+    known_zone,
+    local_departure_date,
+)
 from planner.domain.eligibility.rules.legal_hold import hold_in_force
 from planner.domain.enums import CustodyStatus, DocumentStatus, OrderStatus
 
@@ -76,6 +82,8 @@ class StopsTable:
     country: IntArray  # int32[S]
     departure_airport: IntArray  # int32[S] index into airports
     departure_us: IntArray  # int64[S] microseconds since the epoch, UTC
+    departure_local_day: IntArray  # int64[S] ordinal of the departure date at the departure airport
+    zone_known: BoolArray  # bool[S] departure_timezone is a known IANA zone (else local day = UTC day)
     medical_slots: IntArray  # int32[S]
     wheelchair_slots: IntArray  # int32[S]
 
@@ -260,6 +268,8 @@ def encode_tables(
         country=encode((s.country for s in stops), country_index),
         departure_airport=encode((s.departure_airport for s in stops), airport_index),
         departure_us=np.array([epoch_us(s.departure_utc) for s in stops], np.int64),
+        departure_local_day=np.array([local_departure_date(s).toordinal() for s in stops], np.int64),
+        zone_known=np.array([known_zone(s.departure_timezone) is not None for s in stops], bool),
         medical_slots=np.array([s.medical_slots for s in stops], np.int32),
         wheelchair_slots=np.array([s.wheelchair_slots for s in stops], np.int32),
     )

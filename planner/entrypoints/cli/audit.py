@@ -1,10 +1,12 @@
-"""``audit verify``: recompute the audit hash chain; exit 1 naming the first broken event."""
+"""``audit verify``: recompute the audit hash chain; exit 1 naming the first broken event.
+``audit list``: the newest events, one line each, changes in words (``priority 5 → 2``)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from planner.domain.wording import plural
 from planner.entrypoints.cli.common import Parser, SubParsers, login
 from planner.persistence.context import AppContext
 
@@ -16,10 +18,29 @@ def cmd_audit_verify(ctx: AppContext, args: argparse.Namespace) -> int:
     with ctx.uow(write=False) as uow:
         report = audit_log.verify(uow, actor)
     if report.ok:
-        print(f"audit chain intact: {report.events_checked} events")
+        print(f"audit chain intact: {plural(report.events_checked, 'event')}")
         return 0
     print(f"audit chain BROKEN at event {report.first_broken_id}: {report.message}", file=sys.stderr)
     return 1
+
+
+def cmd_audit_list(ctx: AppContext, args: argparse.Namespace) -> int:
+    from planner.services import audit_log
+
+    actor = login(ctx)
+    with ctx.uow(write=False) as uow:
+        rows = audit_log.list_events(
+            uow,
+            actor,
+            entity=args.entity,
+            entity_id=args.id,
+            actor_name=args.user,
+            action_prefix=args.action,
+            limit=args.limit,
+        )
+    for row in rows:
+        print(audit_log.event_line(row))
+    return 0
 
 
 def register(sub: SubParsers) -> None:
@@ -27,3 +48,10 @@ def register(sub: SubParsers) -> None:
     a_sub = a.add_subparsers(dest="audit_command", metavar="ACTION", required=True, parser_class=Parser)
     p = a_sub.add_parser("verify", help="check the hash chain; exit 1 on tampering")
     p.set_defaults(func=cmd_audit_verify)
+    p = a_sub.add_parser("list", help="the newest events, changes in words")
+    p.add_argument("--entity", help="only events about this kind of record (person, flight, user …)")
+    p.add_argument("--id", metavar="ID", help="only events about this record (e.g. a case number)")
+    p.add_argument("--user", metavar="NAME", help="only events by this user")
+    p.add_argument("--action", metavar="PREFIX", help="only actions starting with PREFIX (e.g. person.)")
+    p.add_argument("--limit", type=int, default=50, help="at most this many events (default 50)")
+    p.set_defaults(func=cmd_audit_list)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from planner.domain.enums import StrikeReason, enum_values
 from planner.domain.errors import InvalidInput
+from planner.domain.wording import plural
 from planner.entrypoints.cli.common import login
 from planner.files import write_whole
 from planner.persistence.context import AppContext
@@ -31,10 +32,11 @@ def cmd_reserves(ctx: AppContext, args: argparse.Namespace) -> int:
     with ctx.uow(write=False) as uow:
         reserves = list_reserves(uow, actor, args.flight, now=utc_now())
     print(
-        f"{reserves.flight_code}: {reserves.people} reserve(s), at most {reserves.limit} ({reserves.seats} seats)"
+        f"{reserves.flight_code}: {plural(reserves.people, 'reserve')}, at most {reserves.limit} "
+        f"({plural(reserves.seats, 'seat')})"
     )
     for stop in reserves.stops:
-        print(f"stop {stop.sequence} {stop.airport} ({stop.country}): {stop.people} reserve(s)")
+        print(f"stop {stop.sequence} {stop.airport} ({stop.country}): {plural(stop.people, 'reserve')}")
         for unit in stop.units:
             family = f" family {unit.family_group}" if unit.family_group else ""
             later = f", placed on {unit.placed_on}" if unit.placed_on else ""

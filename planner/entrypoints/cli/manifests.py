@@ -5,6 +5,9 @@
     approve FLIGHT_ID                          supervisor only
     sign FLIGHT_ID [--p12 FILE]                supervisor only; password from CHARTER_P12_PASSWORD or prompt
     paxlst FLIGHT_ID --out FILE.edi            the approved revision, for the carrier
+    paxlst FLIGHT_ID --crew --out FILE.edi     the flight's escort list as a PAXLST crew list
+    paxlst FLIGHT_ID                           when each receiving state needs the data (deadline clock)
+    arrival FLIGHT_ID --stop IATA --at TIME    a stop's scheduled arrival (DTM+232, deadline clock)
     manifest FLIGHT_ID --as-flown --out FILE.pdf   who boarded, struck-off list (after departure)
     handover FLIGHT_ID --stop IATA --out FILE.pdf  handover receipt of a stop (after close)
     boarding-cards FLIGHT_ID --out FILE.pdf        one card per listed passenger (approved revision)
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 from pathlib import Path
 
@@ -23,6 +27,8 @@ from planner.domain.errors import InvalidInput
 from planner.entrypoints.cli.common import login
 from planner.files import write_whole
 from planner.persistence.context import AppContext
+
+log = logging.getLogger(__name__)
 
 
 def cmd_manifest(ctx: AppContext, args: argparse.Namespace) -> int:
@@ -139,19 +145,57 @@ def cmd_sign(ctx: AppContext, args: argparse.Namespace) -> int:
 
 
 def cmd_paxlst(ctx: AppContext, args: argparse.Namespace) -> int:
-    from planner.services.manifests import workflow as manifests
+    from planner.services.manifests import deadlines, paxlst_export
+    from planner.services.manifests.paxlst import ReportingContact
 
     actor = login(ctx)
+    if args.out:
+        settings = ctx.settings
+        contact = ReportingContact(settings.reporting_phone, settings.reporting_email)
+        export = paxlst_export.export_crew_paxlst if args.crew else paxlst_export.export_paxlst
+        with ctx.uow() as uow:
+            text = export(uow, actor, args.flight, sender=settings.paxlst_sender, contact=contact)
+        write_whole(args.out, text.encode("ascii"))
+        print(f"PAXLST {'crew list' if args.crew else 'passenger list'} for {args.flight} -> {args.out}")
+    elif args.crew:
+        raise InvalidInput("paxlst FLIGHT_ID --crew needs --out FILE.edi")
+    with ctx.uow(write=False) as uow:
+        clock = deadlines.flight_api_deadlines(uow, actor, args.flight)
+    for deadline in clock:
+        print(deadline.describe())
+        if deadline.overdue:
+            log.warning("%s: the API data for %s is overdue", args.flight, deadline.country)
+    return 0
+
+
+def cmd_arrival(ctx: AppContext, args: argparse.Namespace) -> int:
+    from planner.domain.fields import FieldError, iso_datetime_with_offset
+    from planner.services.manifests import deadlines
+
+    if (args.at is None) == (not args.clear):
+        raise InvalidInput("arrival FLIGHT_ID --stop IATA needs either --at TIME or --clear")
+    arrival = None
+    if args.at is not None:
+        try:
+            arrival = iso_datetime_with_offset(args.at.strip())
+        except FieldError as exc:
+            raise InvalidInput(f"--at: {exc}") from None
+    actor = login(ctx)
     with ctx.uow() as uow:
-        text = manifests.export_paxlst(uow, actor, args.flight, sender=ctx.settings.paxlst_sender)
-    write_whole(args.out, text.encode("ascii"))
-    print(f"PAXLST for {args.flight} -> {args.out}")
+        deadlines.set_stop_arrival(uow, actor, args.flight, args.stop, arrival)
+    print(
+        f"{args.flight} {args.stop.upper()}: arrival "
+        + ("cleared" if arrival is None else f"{args.at.strip()}")
+    )
+    with ctx.uow(write=False) as uow:
+        for deadline in deadlines.flight_api_deadlines(uow, actor, args.flight):
+            print(deadline.describe())
     return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``manifest``, ``approve``, ``sign``, ``paxlst``, ``handover`` and ``boarding-cards`` to the
-    CLI's sub-parsers."""
+    """Add ``manifest``, ``approve``, ``sign``, ``paxlst``, ``arrival``, ``handover`` and
+    ``boarding-cards`` to the CLI's sub-parsers."""
     p = subparsers.add_parser(
         "manifest",
         help="write a flight's manifest PDF, or check a printed copy's hash",
@@ -179,10 +223,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=cmd_sign)
 
-    p = subparsers.add_parser("paxlst", help="write the approved manifest as PAXLST (UN/EDIFACT)")
+    p = subparsers.add_parser(
+        "paxlst",
+        help="write the approved manifest (or the escort list) as PAXLST (UN/EDIFACT); show API deadlines",
+        description="paxlst FLIGHT_ID [--crew] [--out FILE.edi]: without --out, only the API deadline per stop",
+    )
     p.add_argument("flight", metavar="FLIGHT_ID")
-    p.add_argument("--out", required=True, metavar="FILE.edi")
+    p.add_argument("--out", metavar="FILE.edi", help="where to write the interchange")
+    p.add_argument(
+        "--crew", action="store_true", help="the crew list (BGM+250) of the flight's escort list instead"
+    )
     p.set_defaults(func=cmd_paxlst)
+
+    p = subparsers.add_parser(
+        "arrival",
+        help="record a stop's scheduled arrival (PAXLST DTM+232, API deadline clock)",
+        description="arrival FLIGHT_ID --stop IATA --at 2027-03-02T06:30+08:00 | --clear",
+    )
+    p.add_argument("flight", metavar="FLIGHT_ID")
+    p.add_argument("--stop", required=True, metavar="IATA", help="the stop's airport")
+    p.add_argument("--at", metavar="TIME", help="scheduled arrival, ISO 8601 with UTC offset")
+    p.add_argument("--clear", action="store_true", help="forget the recorded arrival")
+    p.set_defaults(func=cmd_arrival)
 
     p = subparsers.add_parser(
         "handover", help="write the handover receipt of one stop of a closed or departed flight"

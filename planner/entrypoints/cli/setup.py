@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from planner.domain.wording import plural
 from planner.entrypoints.cli.common import SubParsers, password_from_env_or_prompt
 from planner.persistence.context import AppContext
 
@@ -15,10 +16,12 @@ def cmd_init(ctx: AppContext, args: argparse.Namespace) -> int:
     if args.admin:
         password = password_from_env_or_prompt(f"Password for new admin {args.admin}: ", confirm=True)
     report = setup.initialize(ctx, admin=args.admin, password=password)
+    before = report.revision_before
     print(
         f"database ready at schema {report.revision_after}"
-        + (f" (was {report.revision_before})" if report.revision_before != report.revision_after else "")
-        + f"; {report.airports_added} airports and {report.rules_added} country rules added"
+        + (("" if before is None else f" (was {before})") if before != report.revision_after else "")
+        + (" (new database)" if before is None else "")
+        + f"; {plural(report.airports_added, 'airport')} and {plural(report.rules_added, 'country rule')} added"
         + (f"; admin {args.admin} created" if report.admin_created else "")
     )
     return 0

@@ -22,9 +22,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from planner.domain.eligibility import apply_family_rule, check_person, reason_label
-from planner.domain.enums import ReasonCode, Role
+from planner.domain.eligibility import reason_label
+from planner.domain.enums import Role
 from planner.domain.errors import InvalidInput
+from planner.domain.wording import plural
 from planner.persistence import audit
 from planner.persistence.models import Boarding, Flight, FlightStop, Person
 from planner.persistence.uow import UnitOfWork
@@ -40,8 +41,7 @@ from planner.services.departure.listing import (
     require_open,
     struck_off,
 )
-from planner.services.eligibility_facts import load_person_facts, rule_facts, stop_facts
-from planner.services.manifests.recheck import EXEMPT as RECHECK_EXEMPT
+from planner.services.manifests.recheck import ListedAt, unfit_listed
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ def close(uow: UnitOfWork, actor: Actor, flight_code: str, *, now: datetime | No
                 entity_id=flight.code,
                 changes={"details": problems[:200]},
             ),
-            DepartureRefused(f"{flight.code} cannot close: {len(problems)} case(s) open", problems),
+            DepartureRefused(f"{flight.code} cannot close: {plural(len(problems), 'case')} open", problems),
         )
     flight.closed_at = now
     flight.closed_by = actor.username
@@ -220,32 +220,17 @@ def close(uow: UnitOfWork, actor: Actor, flight_code: str, *, now: datetime | No
 def _ineligible(
     uow: UnitOfWork, flight: Flight, listed: dict[int, Listed], boarded_ids: set[int], now: datetime
 ) -> list[str]:
-    """One message per boarded person who fails a rule (see the module doc) at ``now``."""
-    entries = [listed[pid] for pid in boarded_ids if pid in listed]
-    if not entries:
-        return []
-    facts = load_person_facts(uow, [e.person_id for e in entries])
-    rules = rule_facts(uow, {e.country for e in entries})
-    by_stop: dict[int, dict[int, tuple[ReasonCode, ...]]] = {}
-    for e in entries:
-        reasons = check_person(
-            facts[e.person_id],
-            stop_facts(flight, e.stop_id, e.country),
-            rules[e.country],
-            now=now,
-            on_sent_manifest=True,
-        )
-        # The transfer to the airport is over and listed people are on the sent manifest: the
-        # same rules are exempt as when sign and paxlst re-check the listed people.
-        by_stop.setdefault(e.stop_id, {})[e.person_id] = tuple(r for r in reasons if r not in RECHECK_EXEMPT)
-    out: list[str] = []
-    for stop_reasons in by_stop.values():
-        groups = {pid: facts[pid].family_group for pid in stop_reasons}
-        for pid, reasons in apply_family_rule(stop_reasons, groups).items():
-            if reasons:
-                out.append(
-                    f"{listed[pid].case_number}: no longer eligible ("
-                    + "; ".join(reason_label(r) for r in reasons)
-                    + f"): strike it off (strike {flight.code} {listed[pid].case_number} --reason CODE)"
-                )
-    return sorted(out)
+    """One message per boarded person who fails a rule (see the module doc) at ``now``. The transfer
+    to the airport is over and listed people are on the sent manifest: the same rules are exempt as
+    when sign and paxlst re-check the listed people (one re-check, :func:`unfit_listed`)."""
+    unfit = unfit_listed(
+        uow,
+        flight,
+        (ListedAt(pid, listed[pid].stop_id, listed[pid].country) for pid in boarded_ids if pid in listed),
+        now,
+    )
+    return sorted(
+        f"{listed[pid].case_number}: no longer eligible ({'; '.join(reason_label(r) for r in problem.reasons)})"
+        f": strike it off (strike {flight.code} {listed[pid].case_number} --reason CODE)"
+        for pid, problem in unfit.items()
+    )

@@ -1,8 +1,10 @@
-"""CSV readers and validators for rosters, verification lists, flight schedules and facilities.
+"""CSV readers and validators for rosters, verification lists, flight schedules, facilities and
+escort lists.
 
 Public interface (used by the command line and the window's import wizard)::
 
-    report = import_file(uow, actor, "roster", path, dry_run=True, progress=..., should_stop=...)
+    report = import_file(uow, actor, "roster", path, dry_run=True, progress=..., should_stop=...,
+                         encoding=None)  # None: detect; else a codec name such as "cp1252"
 
 or the per-kind functions ``import_roster`` / ``import_verification`` / ``import_flights`` /
 ``import_facilities`` with the same arguments. All run the one pipeline of
@@ -16,15 +18,18 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from typing import Unpack
 
 from planner.domain.errors import InvalidInput
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor
+from planner.services.imports.escorts import EscortsImporter
 from planner.services.imports.facilities import FacilitiesImporter
 from planner.services.imports.flights import FlightsImporter
 from planner.services.imports.framework import (
     ImportCancelled,
     Importer,
+    ImportOptions,
     ImportRejected,
     ImportReport,
     run_import,
@@ -32,7 +37,6 @@ from planner.services.imports.framework import (
 from planner.services.imports.reader import RowError
 from planner.services.imports.roster import RosterImporter
 from planner.services.imports.verification import VerificationImporter
-from solver.callbacks import Progress, ShouldStop
 
 #: Import kinds in the order a fresh database needs them.
 IMPORTERS: dict[str, type[Importer]] = {
@@ -40,6 +44,7 @@ IMPORTERS: dict[str, type[Importer]] = {
     "flights": FlightsImporter,
     "roster": RosterImporter,
     "verification": VerificationImporter,
+    "escorts": EscortsImporter,
 }
 KINDS: tuple[str, ...] = tuple(IMPORTERS)
 
@@ -49,34 +54,33 @@ def import_file(
     actor: Actor,
     kind: str,
     source: Path | str | bytes,
-    *,
-    name: str | None = None,
-    dry_run: bool = False,
-    progress: Progress | None = None,
-    should_stop: ShouldStop | None = None,
+    **options: Unpack[ImportOptions],
 ) -> ImportReport:
-    """Import ``source`` (a path, or the file's bytes with ``name``) as ``kind`` (see ``KINDS``)."""
+    """Import ``source`` (a path, or the file's bytes with ``name``) as ``kind`` (see ``KINDS``);
+    ``options`` are those of ``run_import`` (``name``, ``dry_run``, ``progress``, ``should_stop``,
+    ``encoding``)."""
     try:
         importer = IMPORTERS[kind]
     except KeyError:
         raise InvalidInput(f"unknown import kind {kind!r}: one of {', '.join(KINDS)}") from None
-    return run_import(
-        importer, uow, actor, source, name=name, dry_run=dry_run, progress=progress, should_stop=should_stop
-    )
+    return run_import(importer, uow, actor, source, **options)
 
 
 import_roster = partial(import_file, kind="roster")
 import_verification = partial(import_file, kind="verification")
 import_flights = partial(import_file, kind="flights")
 import_facilities = partial(import_file, kind="facilities")
+import_escorts = partial(import_file, kind="escorts")
 
 __all__ = [
     "IMPORTERS",
     "KINDS",
     "ImportCancelled",
+    "ImportOptions",
     "ImportRejected",
     "ImportReport",
     "RowError",
+    "import_escorts",
     "import_facilities",
     "import_file",
     "import_flights",

@@ -38,6 +38,7 @@ def airports_text(airports: dict[str, float]) -> str:
 
 class FacilitiesImporter(Importer):
     kind = "facilities"
+    preview_columns = ("facility_code", "name", "city")
     writes = ("facility", "facility_airport")
 
     def load(self) -> None:

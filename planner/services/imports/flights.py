@@ -44,6 +44,7 @@ COMPARED = (*FLIGHT_FIELDS, "status")
 
 class FlightsImporter(Importer):
     kind = "flights"
+    preview_columns = ("flight_id", "carrier", "departure_airport", "stops")
     writes = ("flight", "flight_stop")
 
     def load(self) -> None:

@@ -3,7 +3,8 @@
 ``run_import`` does, in order, inside the caller's unit of work:
 
 1. ``authorize`` (admin only; a refusal is audited);
-2. read and strictly decode the file (``reader.decode``), check the header;
+2. read and strictly decode the file (``reader.decode``: the given encoding, or detected), check
+   the header;
 3. ``Importer.load``: preload what the checks need, one query per table, no per-row SELECT;
 4. parse every field of every record (``Column``), then ``Importer.check_row`` (cross-field and
    database checks of one row) and the in-file duplicate check (``Importer.unique_key``);
@@ -11,6 +12,9 @@
    (compare with the database: each valid row is new, updated or unchanged);
 6. any error -> ``ImportRejected`` (an ``InvalidInput``: exit 2) carrying the full ``ImportReport``,
    with nothing written; a dry run -> the report, nothing written;
+   every report names the encoding used, its warnings (e.g. "not UTF-8") and a preview of the
+   decoded text of the first rows (``Importer.preview_columns``), so an officer sees the names
+   before writing;
 7. otherwise ``Importer.apply`` writes with bulk statements and the audit events (changed fields
    old -> new) are appended, and the unit of work is committed: the whole file is one transaction.
 
@@ -27,13 +31,14 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypedDict, Unpack
 
 import sqlalchemy as sa
 
 from planner.domain.enums import Role
 from planner.domain.errors import InvalidInput, PlannerError
 from planner.domain.fields import Column, RowError, parse_record
+from planner.domain.wording import plural
 from planner.persistence import audit
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
@@ -48,6 +53,9 @@ Outcome = Literal["new", "updated", "unchanged"]
 PROGRESS_EVERY = 2000
 #: Rows per executemany batch when writing.
 WRITE_BATCH = 5000
+#: Rows in a report's preview of decoded names, and records looked at to find non-ASCII ones.
+PREVIEW_ROWS = 5
+PREVIEW_SCAN = 10_000
 
 
 class ImportRejected(InvalidInput):
@@ -76,7 +84,10 @@ class ImportReport:
 
     ``rows`` counts the non-blank data records; ``new + updated + unchanged`` are the valid ones,
     ``rejected`` the records with at least one error. ``details`` holds per-entity counts (e.g.
-    ``documents_created``). ``errors`` are in line order; ``error_lines()`` formats them."""
+    ``documents_created``). ``errors`` are in line order; ``error_lines()`` formats them.
+    ``encoding`` is the display name of the encoding used (``"Windows-1252"``), ``warnings`` what
+    the officer should know about the reading, ``preview`` ``(line, text)`` of the decoded
+    name-like columns of a few rows (those with non-ASCII letters first)."""
 
     kind: str
     source: str
@@ -91,6 +102,8 @@ class ImportReport:
     dry_run: bool
     written: bool
     details: Mapping[str, int] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    preview: tuple[tuple[int, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -111,18 +124,29 @@ class ImportReport:
         return (
             f"{self.source}: {self.kind} import rejected, nothing was written: {len(self.errors)} "
             f"error{'s' if len(self.errors) != 1 else ''} on {len(lines)} line{'s' if len(lines) != 1 else ''} "
-            f"({self.rows} rows: {self.counts()})"
+            f"({plural(self.rows, 'row')}: {self.counts()})"
         )
 
     def summary(self) -> str:
         """One or two lines for the command line and the wizard's last page."""
         extra = "".join(f"; {k.replace('_', ' ')}: {v}" for k, v in self.details.items() if v)
-        head = f"{self.source} ({self.encoding}, {self.delimiter!r}): {self.kind}, {self.rows} rows: {self.counts()}{extra}"
+        head = f"{self.source} ({self.encoding}, {self.delimiter!r}): {self.kind}, {plural(self.rows, 'row')}: {self.counts()}{extra}"
         if self.dry_run:
             return f"dry run, nothing written — {head}"
         if not self.changes:
             return f"{head}\nnothing to change: the database already holds this file"
         return head
+
+    def preview_lines(self, max_warnings: int = 20) -> list[str]:
+        """The encoding, the warnings (the first ``max_warnings``) and the preview of decoded names,
+        one line each."""
+        lines = [f"encoding: {self.encoding}", *(f"warning: {w}" for w in self.warnings[:max_warnings])]
+        if len(self.warnings) > max_warnings:
+            lines.append(f"… and {len(self.warnings) - max_warnings} more warnings")
+        if self.preview:
+            lines.append(f"decoded as {self.encoding}, first rows:")
+            lines.extend(f"  line {line}: {text}" for line, text in self.preview)
+        return lines
 
 
 class ErrorSink:
@@ -146,6 +170,8 @@ class Importer(ABC):
     """
 
     kind: ClassVar[str]
+    #: Columns whose decoded text a dry run previews (names, codes), in this order.
+    preview_columns: ClassVar[tuple[str, ...]] = ()
     #: Tables the import writes. On PostgreSQL a real import locks them against other writers
     #: (readers go on) before it reads, so an officer's edit waits for the import instead of
     #: making a long import fail at its last step; SQLite's write lock does the same already.
@@ -159,6 +185,8 @@ class Importer(ABC):
         self.events: list[audit.AuditEntry] = []
         #: Per-entity counts for the report (``plan`` fills them, so dry runs show them too).
         self.details: dict[str, int] = {}
+        #: Per-row warnings for the report ("line 4: …"): accepted, but the officer should know.
+        self.warnings: list[str] = []
 
     # ---- steps a kind provides
 
@@ -228,6 +256,32 @@ def _read_source(source: Path | str | bytes) -> bytes:
         raise InvalidInput(f"cannot read {source}: {exc.strerror or exc}") from None
 
 
+class _Preview:
+    """``PREVIEW_ROWS`` records' ``columns`` as text: the first ones with non-ASCII text (among the
+    first ``PREVIEW_SCAN`` records), then the first others, in line order."""
+
+    def __init__(self, columns: Sequence[str]) -> None:
+        self.columns = tuple(columns)
+        self.plain: list[tuple[int, str]] = []
+        self.accented: list[tuple[int, str]] = []
+        self.seen = 0
+
+    def add(self, record: reader.Record) -> None:
+        self.seen += 1
+        if not self.columns or len(self.accented) >= PREVIEW_ROWS or self.seen > PREVIEW_SCAN:
+            return
+        values = [value for name in self.columns if (value := record.values.get(name, "").strip())]
+        text = " · ".join(values)
+        if not all(value.isascii() for value in values):
+            self.accented.append((record.line, text))
+        elif len(self.plain) < PREVIEW_ROWS:
+            self.plain.append((record.line, text))
+
+    def rows(self) -> tuple[tuple[int, str], ...]:
+        chosen = self.accented + self.plain[: max(0, PREVIEW_ROWS - len(self.accented))]
+        return tuple(sorted(chosen))
+
+
 def _parse_record(record: reader.Record, columns: Sequence[Column], errors: ErrorSink) -> Row | None:
     """The record's typed values by ``columns`` (``planner.domain.fields.parse_record``)."""
     values = parse_record(record.line, record.values, columns, errors.errors)
@@ -263,25 +317,34 @@ def _quiet(_fraction: float, _message: str = "") -> None:
     return None
 
 
+class ImportOptions(TypedDict, total=False):
+    """The keyword options of ``run_import`` (and ``import_file``)."""
+
+    #: The file name used in messages (default: the path as given).
+    name: str | None
+    #: Check and count only; write nothing.
+    dry_run: bool
+    progress: Progress | None
+    should_stop: ShouldStop | None
+    #: A codec name to decode the file in strictly (``None``: detected, see ``reader``).
+    encoding: str | None
+
+
 def run_import(
     importer_class: type[Importer],
     uow: UnitOfWork,
     actor: Actor,
     source: Path | str | bytes,
-    *,
-    name: str | None = None,
-    dry_run: bool = False,
-    progress: Progress | None = None,
-    should_stop: ShouldStop | None = None,
+    **options: Unpack[ImportOptions],
 ) -> ImportReport:
-    """Validate ``source`` (a path or the file's bytes) and, unless ``dry_run``, apply it in ``uow``.
-
-    ``name`` is the file name used in messages (default: the path as given). Raises
-    ``PermissionDenied`` for non-admins, ``InvalidInput`` for an unreadable file,
+    """Validate ``source`` (a path or the file's bytes) and, unless ``dry_run``, apply it in ``uow``
+    (``options``: ``ImportOptions``). Raises
+    ``PermissionDenied`` for non-admins, ``InvalidInput`` for an unreadable file or unknown encoding,
     ``ImportRejected`` (with the report) when any row is invalid, ``ImportCancelled`` on request.
     Commits ``uow`` when it wrote the file (never after a dry run or a rejection).
     """
     kind = importer_class.kind
+    name, dry_run = options.get("name"), options.get("dry_run", False)
     authorize(uow, actor, Role.ADMIN, f"import {kind}")
     source_name = name or (str(source) if not isinstance(source, bytes) else f"{kind}.csv")
     with bulk_mode(uow):
@@ -289,8 +352,9 @@ def run_import(
             importer_class(uow, actor, source_name),
             source,
             dry_run,
-            progress or _quiet,
-            should_stop or _never,
+            options.get("progress") or _quiet,
+            options.get("should_stop") or _never,
+            options.get("encoding"),
         )
     if not dry_run:
         uow.commit()
@@ -298,7 +362,12 @@ def run_import(
 
 
 def _pipeline(
-    importer: Importer, source: Path | str | bytes, dry_run: bool, progress: Progress, should_stop: ShouldStop
+    importer: Importer,
+    source: Path | str | bytes,
+    dry_run: bool,
+    progress: Progress,
+    should_stop: ShouldStop,
+    encoding: str | None = None,
 ) -> ImportReport:
     """Steps 2–7 of the module docstring (``run_import`` has authorised the actor)."""
     kind, source_name, uow = importer.kind, importer.source, importer.uow
@@ -309,10 +378,11 @@ def _pipeline(
 
     progress(0.0, f"reading {source_name}")
     data = _read_source(source)
-    decoded = reader.decode(data)
+    decoded = reader.decode(data, encoding)
     del data
     error_list: list[RowError] = list(decoded.errors)
     errors = ErrorSink(error_list)
+    preview = _Preview(importer.preview_columns)
 
     def report(
         rows: int, outcomes: Iterable[Outcome], *, written: bool, details: Mapping[str, int]
@@ -334,6 +404,8 @@ def _pipeline(
             dry_run=dry_run,
             written=written,
             details=dict(details),
+            warnings=(*decoded.warnings, *importer.warnings),
+            preview=preview.rows(),
         )
 
     delimiter = ","
@@ -355,6 +427,7 @@ def _pipeline(
         if count % PROGRESS_EVERY == 0:
             stop_if_asked()
             progress(0.05 + 0.55 * record.line / total_lines, f"checking line {record.line:,}")
+        preview.add(record)
         row = _parse_record(record, columns, errors)
         if row is None:
             continue
@@ -368,7 +441,7 @@ def _pipeline(
                 errors.add(row.line, column, f"duplicate of line {first}")
         if len(error_list) == before:
             rows.append(row)
-    decoded = reader.Decoded(None, decoded.encoding, [])  # free the text
+    decoded = reader.Decoded(None, decoded.encoding, [], decoded.warnings)  # free the text
     del records
     stop_if_asked()
     progress(0.62, "checking across rows")

@@ -1,10 +1,30 @@
 """Turning the bytes of a CSV file into numbered records, strictly.
 
 Contract:
-- Encodings: a byte-order mark decides (UTF-8, UTF-16 LE/BE, GB18030); without one the file must
-  decode strictly as UTF-8, else strictly as GB18030 (Chinese spreadsheet exports). Nothing is
-  ever replaced: every undecodable line becomes a ``RowError`` naming its line number.
-- Delimiter: ``,`` or ``;``, whichever occurs more often (outside quotes) in the header line.
+- Encodings (``decode``), deterministic (the same bytes always give the same answer):
+
+  1. an explicit encoding (``decode(data, encoding=...)``: any Python codec name, checked by
+     ``resolve_encoding``) is used strictly; its own byte-order mark is dropped, another one's is an
+     error on line 1;
+  2. otherwise a byte-order mark decides (UTF-8, UTF-16 LE/BE, GB18030);
+  3. a file full of NUL bytes is UTF-16 without a mark: LE or BE by where the NULs are;
+  4. strict UTF-8;
+  5. a file whose non-ASCII bytes are mostly valid UTF-8 is UTF-8 with damaged lines (errors);
+  6. otherwise the legacy encodings ``LEGACY_CANDIDATES`` (Windows-1252, Latin-9, Latin-1,
+     GB18030) that decode strictly and read plausibly are ranked by charset-normalizer (ties and
+     identical readings go to the first in that order: Windows-1252 is Excel's "CSV (Comma
+     delimited)" on Western Windows). Plausible: no C1 control characters; Han (or other CJK)
+     characters rarely next to a Latin letter — Latin-script names never decode into Han
+     (``implausibility``); read byte by byte, most accented letters touch an ASCII letter —
+     Chinese read as Windows-1252 does not (``bytewise_implausibility``). A legacy reading carries
+     a warning suggesting CSV UTF-8. When none fits, the errors of the reading with the fewest
+     bad lines are reported.
+
+  Nothing is ever replaced: every undecodable line becomes a ``RowError`` naming its physical
+  line (as the CSV reader counts them: ``\\n``, ``\\r\\n`` or ``\\r`` ends a line), its bad bytes
+  and the text before them; the first one says what to do (``DECODE_HINT``).
+- Delimiter: ``,``, ``;`` or a tab (Excel's "Unicode Text"), whichever occurs most often (outside
+  quotes) in the header line; ``,`` on a tie.
 - Header names are compared after stripping, case folding and turning inner runs of spaces into
   ``_`` (``" Case Number "`` is ``case_number``); missing, unknown and repeated columns are named.
 - Records are numbered by the physical line they start on (line 1 is the header). Blank records
@@ -19,8 +39,12 @@ import csv
 import io
 import re
 from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 
+from charset_normalizer import from_bytes
+
+from planner.domain.errors import InvalidInput
 from planner.domain.fields import RowError
 
 #: (byte-order mark, codec, name shown to the user); longest marks first.
@@ -30,95 +54,316 @@ _BOMS: tuple[tuple[bytes, str, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16 LE"),
     (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16 BE"),
 )
-_NO_BOM_CANDIDATES: tuple[tuple[str, str], ...] = (("utf-8", "UTF-8"), ("gb18030", "GB18030"))
+#: Encodings tried, in this order of preference, when a file is neither marked nor UTF-8.
+LEGACY_CANDIDATES: tuple[tuple[str, str], ...] = (
+    ("cp1252", "Windows-1252"),
+    ("iso8859-15", "Latin-9 (ISO-8859-15)"),
+    ("iso8859-1", "Latin-1 (ISO-8859-1)"),
+    ("gb18030", "GB18030"),
+)
+#: Names shown for codecs (``codecs.lookup(name).name``); others are shown as Python names them.
+DISPLAY_NAMES: dict[str, str] = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8",
+    "utf-16": "UTF-16",
+    "utf-16-le": "UTF-16 LE",
+    "utf-16-be": "UTF-16 BE",
+    "utf-32": "UTF-32",
+    "utf-32-le": "UTF-32 LE",
+    "utf-32-be": "UTF-32 BE",
+    **dict(LEGACY_CANDIDATES),
+}
+#: What to do about an undecodable file (said once, with the first encoding error).
+DECODE_HINT = (
+    'save it from Excel as "CSV UTF-8 (Comma delimited)", or pass --encoding cp1252'
+    ' (in the window: Encoding "Windows-1252")'
+)
+#: ... when the encoding was given explicitly.
+EXPLICIT_HINT = 'save it from Excel as "CSV UTF-8 (Comma delimited)", or give the encoding it was saved in'
+#: ... when the rest of the file is UTF-8, or the file is marked (a byte-order mark) as ``{name}``.
+DAMAGED_UTF8_HINT = 'the rest of the file is UTF-8: correct these lines, or save it again as "CSV UTF-8"'
+MARKED_HINT = 'the file is marked as {name}: correct these lines, or save it again as "CSV UTF-8"'
+#: The warning of a file read in a legacy encoding.
+LEGACY_WARNING = (
+    "the file is not UTF-8: it was read as {name}; check the names in the preview before importing. "
+    'To be sure, save it from Excel as "CSV UTF-8 (Comma delimited)"'
+)
 _WHITESPACE = re.compile(r"\s+")
-#: Most lines reported for an undecodable file (each bad line costs a decode attempt).
+_LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+#: Han, kana, Hangul and private-use characters: what Latin bytes read as GB18030 turn into.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\ue000-\uf8ff\uf900-\ufaff\U00020000-\U0003134f"
+_LATIN_CHAR = re.compile(f"[{_LATIN}]")
+_C1_CONTROL = re.compile("[\x80-\x9f]")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+_BYTE_CLASSES = bytes(
+    ord("a") if chr(b).isascii() and chr(b).isalpha() else ord("n") if b >= 0x80 else ord(".")
+    for b in range(256)
+)
+_C1_BYTES = bytes(range(0x80, 0xA0))
+#: Legacy candidates that read every byte as one character (no CJK possible).
+_SINGLE_BYTE = frozenset({"cp1252", "iso8859-15", "iso8859-1"})
+#: ... of them, those that read bytes 0x80-0x9F as C1 control characters.
+_ISO_LATIN = frozenset({"iso8859-15", "iso8859-1"})
+#: A reading with one CJK character in this many beside a Latin letter is Latin read as CJK
+#: (Latin names read as GB18030 put nearly every Han character beside a Latin letter).
+CJK_BESIDE_LATIN_RATIO = 2
+#: Most lines reported for an undecodable file.
 MAX_DECODE_ERRORS = 1000
+_MAX_SPANS = 20 * MAX_DECODE_ERRORS
+_CONTEXT_CHARS = 24
 
 
 @dataclass(frozen=True)
 class Decoded:
-    """The decoded text (``None`` when undecodable), the encoding's display name and errors."""
+    """The decoded text (``None`` when undecodable), the encoding's display name, the errors and
+    warnings for the report (e.g. "not UTF-8")."""
 
     text: str | None
     encoding: str
     errors: list[RowError]
+    warnings: tuple[str, ...] = ()
 
 
-def _split_lines(data: bytes, codec: str) -> list[bytes]:
-    """Physical lines (with their ``\\n``) in the code units of ``codec``."""
-    if codec.startswith("utf-16"):
-        newline = "\n".encode(codec)
-        lines, start, pos = [], 0, 0
-        while True:
-            pos = data.find(newline, pos)
-            if pos < 0:
-                break
-            if (pos - start) % 2:  # not on a code-unit boundary: keep looking
-                pos += 1
-                continue
-            lines.append(data[start : pos + 2])
-            start = pos = pos + 2
-        if start < len(data):
-            lines.append(data[start:])
-        return lines
-    return data.splitlines(keepends=True)
+def display_name(codec: str) -> str:
+    """``cp1252`` -> ``Windows-1252``: the name an officer knows."""
+    return DISPLAY_NAMES.get(codec, codec)
 
 
-def _bad_lines(data: bytes, codec: str, name: str, first_line: int = 1) -> list[RowError]:
-    """Every line of ``data`` that does not decode strictly as ``codec``."""
+def resolve_encoding(name: str) -> str:
+    """The Python codec for an encoding name a user gave (``windows-1252`` -> ``cp1252``);
+    ``InvalidInput`` (one line) for an unknown name or a codec that is not a text encoding."""
+    accepted = "utf-8, utf-8-sig, utf-16, cp1252 (windows-1252), latin-1 (iso-8859-1) or gb18030"
+    try:
+        info = codecs.lookup(name.strip())
+    except LookupError:
+        raise InvalidInput(f"unknown encoding {name!r}: use {accepted}") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise InvalidInput(f"{name!r} is not a text encoding: use {accepted}")
+    return info.name
+
+
+# ---------------------------------------------------------------- undecodable lines
+
+_spans: ContextVar[list[tuple[int, int]]] = ContextVar("_spans")
+_COLLECT = "charter-planner-collect-decode-errors"
+
+
+class _TooManyErrors(Exception):
+    """Raised by the collecting error handler to stop decoding a hopeless file."""
+
+
+def _collect_span(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: remember where decoding failed, go on after the bad bytes."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    spans = _spans.get()
+    spans.append((exc.start, exc.end))
+    if len(spans) >= _MAX_SPANS:
+        raise _TooManyErrors
+    return "\ufffd", exc.end
+
+
+codecs.register_error(_COLLECT, _collect_span)
+
+
+def _error_spans(data: bytes, codec: str) -> list[tuple[int, int]]:
+    """``(start, end)`` byte offsets of every undecodable sequence (at most ``_MAX_SPANS``)."""
+    spans: list[tuple[int, int]] = []
+    token = _spans.set(spans)
+    try:
+        data.decode(codec, errors=_COLLECT)
+    except _TooManyErrors:
+        pass
+    finally:
+        _spans.reset(token)
+    return spans
+
+
+class _LineLocator:
+    """Physical line numbers (and the text before a byte) for increasing byte offsets of ``data``."""
+
+    def __init__(self, data: bytes, codec: str) -> None:
+        self.data, self.codec = data, codec
+        self.position, self.line, self.tail, self.ends_in_cr = 0, 1, "", False
+
+    def locate(self, offset: int) -> tuple[int, str]:
+        """``(line, text of that line before offset)``; offsets must not decrease."""
+        text = self.data[self.position : offset].decode(self.codec, errors="replace")
+        self.position = offset
+        if not text:
+            return self.line, self.tail
+        breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+        if self.ends_in_cr and text.startswith("\n"):
+            breaks -= 1  # the second half of a "\r\n" split between two pieces
+        self.line += breaks
+        last = max(text.rfind("\n"), text.rfind("\r"))
+        self.tail = text[last + 1 :] if last >= 0 else self.tail + text
+        self.tail = self.tail[-_CONTEXT_CHARS:]
+        self.ends_in_cr = text.endswith("\r")
+        return self.line, self.tail
+
+
+def bad_lines(data: bytes, codec: str, name: str, hint: str = DECODE_HINT) -> list[RowError]:
+    """One ``RowError`` per physical line of ``data`` that does not decode strictly as ``codec``
+    (shown as ``name``): the bad bytes and the text before them; the first one ends with ``hint``."""
+    locator = _LineLocator(data, codec)
     errors: list[RowError] = []
-    for number, raw in enumerate(_split_lines(data, codec), start=first_line):
-        try:
-            raw.decode(codec)
-        except UnicodeDecodeError as exc:
-            bad = raw[exc.start : exc.end].hex(" ").upper()
-            errors.append(
-                RowError(number, "encoding", f"cannot decode as {name}: bytes {bad} at byte {exc.start + 1}")
-            )
-            if len(errors) >= MAX_DECODE_ERRORS:
-                break
-    if not errors:  # e.g. a sequence split across a line break: report where decoding stops
-        try:
-            data.decode(codec)
-        except UnicodeDecodeError as exc:
-            line = first_line + _split_lines(data[: exc.start], codec).__len__() - 1
-            errors.append(
-                RowError(max(line, first_line), "encoding", f"cannot decode as {name}: {exc.reason}")
-            )
+    for start, end in _error_spans(data, codec):
+        line, before = locator.locate(start)
+        if errors and errors[-1].line == line:
+            continue
+        bad = data[start:end].hex(" ").upper()
+        where = f'after "{before}"' if before else "at the start of the line"
+        errors.append(RowError(line, "encoding", f"cannot decode as {name}: byte(s) {bad} {where}"))
+        if len(errors) >= MAX_DECODE_ERRORS:
+            break
+    if errors and hint:
+        first = errors[0]
+        errors[0] = RowError(first.line, first.column, f"{first.message}; {hint}")
     return errors
 
 
-def decode(data: bytes) -> Decoded:
-    """Decode ``data`` strictly (see the module contract). Never raises for bad input."""
+# ---------------------------------------------------------------- choosing the encoding
+
+
+def _strict(
+    data: bytes, codec: str, name: str, warnings: tuple[str, ...] = (), hint: str = DECODE_HINT
+) -> Decoded:
+    try:
+        return Decoded(data.decode(codec), name, [], warnings)
+    except UnicodeDecodeError:
+        return Decoded(None, name, bad_lines(data, codec, name, hint))
+
+
+def _with_explicit(data: bytes, codec: str) -> Decoded:
+    """``data`` strictly in ``codec`` (a ``resolve_encoding`` result); a matching mark is dropped."""
+    name = display_name(codec)
+    family = codec.removesuffix("-sig").removesuffix("-le").removesuffix("-be")
+    if family == "utf-32":
+        for bom, endian in ((codecs.BOM_UTF32_LE, "-le"), (codecs.BOM_UTF32_BE, "-be")):
+            if data.startswith(bom):
+                return _strict(data[len(bom) :], family + endian, name, hint=EXPLICIT_HINT)
+        return _strict(data, "utf-32-le" if codec == "utf-32" else codec, name, hint=EXPLICIT_HINT)
+    for bom, bom_codec, bom_name in _BOMS:
+        if not data.startswith(bom):
+            continue
+        bom_family = bom_codec.removesuffix("-le").removesuffix("-be")
+        if codec not in (bom_codec, bom_family, f"{bom_family}-sig"):
+            message = (
+                f"the file starts with the byte-order mark of {bom_name}, not {name}: "
+                "choose that encoding or let it be detected (no --encoding)"
+            )
+            return Decoded(None, name, [RowError(1, "encoding", message)])
+        return _strict(data[len(bom) :], bom_codec, name, hint=EXPLICIT_HINT)
+    return _strict(data, "utf-16-le" if codec == "utf-16" else codec, name, hint=EXPLICIT_HINT)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` for a file whose NUL bytes say so, ``None`` otherwise."""
+    head = data[:400]
+    if head.count(b"\x00") * 4 < min(len(data), 400) or not head:
+        return None
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    if odd >= 3 * max(even, 1):
+        return "utf-16-le"
+    if even >= 3 * max(odd, 1):
+        return "utf-16-be"
+    return None
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Whether most non-ASCII sequences of ``data`` are valid UTF-8 (a damaged UTF-8 file)."""
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd")
+    valid = len(text) - len(text.encode("ascii", errors="ignore")) - invalid
+    return valid > 0 and valid >= invalid
+
+
+def implausibility(text: str) -> str | None:
+    """Why ``text`` cannot be what a CSV file of names says, or ``None``: C1 control characters
+    (Latin-1 read of Windows bytes), or Han/CJK characters beside Latin letters — at least one in
+    ``CJK_BESIDE_LATIN_RATIO`` of them: Latin names read as GB18030 (``P蒖EZ`` for ``PÉREZ``) are
+    hardly anything else, while a Chinese file may hold the odd ``3号楼B座``."""
+    if match := _C1_CONTROL.search(text):
+        return f"control character U+{ord(match.group()):04X}"
+    total, beside, example = 0, 0, -1
+    for match in _CJK_CHAR.finditer(text):
+        total += 1
+        at = match.start()
+        if (at and _LATIN_CHAR.match(text, at - 1)) or _LATIN_CHAR.match(text, at + 1):
+            beside += 1
+            example = at if example < 0 else example
+    if beside and beside * CJK_BESIDE_LATIN_RATIO >= total:
+        return f"Han next to Latin letters ({text[max(0, example - 8) : example + 8]!r})"
+    return None
+
+
+def bytewise_implausibility(data: bytes) -> str | None:
+    """Why ``data``, read one byte per character, cannot be Latin-script names, or ``None``: in
+    names almost every accented letter touches an ASCII letter (``PÉREZ``); Chinese read byte by
+    byte is runs of accents and symbols between commas (``Íõ·¼`` for ``王芳``)."""
+    classes = data.translate(_BYTE_CLASSES)  # a: ASCII letter, n: non-ASCII byte, .: other
+    total = classes.count(b"n")
+    if not total:
+        return None
+    inside_words = classes.count(b"an") + classes.count(b"na") - classes.count(b"ana")
+    if 2 * inside_words < total:
+        return f"{total - inside_words} of {total} non-ASCII characters are not inside a word"
+    return None
+
+
+def _legacy(data: bytes) -> Decoded:
+    """Steps 5–6 of the module contract, for bytes that are not strict UTF-8."""
+    if _mostly_utf8(data):
+        return Decoded(None, "UTF-8", bad_lines(data, "utf-8", "UTF-8", DAMAGED_UTF8_HINT))
+    readings: dict[str, str] = {}
+    has_c1 = len(data.translate(None, _C1_BYTES)) != len(data)
+    latin_problem = bytewise_implausibility(data)
+    for codec, _name in LEGACY_CANDIDATES:
+        if codec in _SINGLE_BYTE and latin_problem is not None:
+            continue
+        if codec in _ISO_LATIN and (has_c1 or ("cp1252" in readings and codec == "iso8859-1")):
+            continue  # C1 control characters; or the same text as Windows-1252
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if codec not in _SINGLE_BYTE and implausibility(text) is not None:
+            continue
+        if text not in readings.values():
+            readings[codec] = text
+    if readings:
+        ranked = [codecs.lookup(m.encoding).name for m in from_bytes(data, cp_isolation=list(readings))]
+        chosen = next((c for c in ranked if c in readings), next(iter(readings)))
+        name = display_name(chosen)
+        return Decoded(readings[chosen], name, [], (LEGACY_WARNING.format(name=name),))
+    attempts = [
+        (name, bad_lines(data, codec, name))
+        for codec, name in (("utf-8", "UTF-8"), ("cp1252", "Windows-1252"), ("gb18030", "GB18030"))
+    ]
+    name, errors = min((a for a in attempts if a[1]), key=lambda a: len(a[1]))
+    return Decoded(None, name, errors)
+
+
+def decode(data: bytes, encoding: str | None = None) -> Decoded:
+    """Decode ``data`` (see the module contract); ``encoding`` is a Python codec name (checked by
+    ``resolve_encoding``) or ``None`` to detect it. Never raises for bad bytes."""
+    if encoding:
+        return _with_explicit(data, resolve_encoding(encoding))
     for bom, codec, name in _BOMS:
         if data.startswith(bom):
-            body = data[len(bom) :]
-            try:
-                return Decoded(body.decode(codec), name, [])
-            except UnicodeDecodeError:
-                return Decoded(None, name, _bad_lines(body, codec, name))
-    if b"\x00" in data[:200] and data[:200].count(b"\x00") * 4 >= min(len(data), 200):
-        return Decoded(
-            None,
-            "unknown",
-            [
-                RowError(
-                    1,
-                    "encoding",
-                    "looks like UTF-16 without a byte-order mark: save it with a BOM or as UTF-8",
-                )
-            ],
-        )
-    attempts: list[tuple[str, list[RowError]]] = []
-    for codec, name in _NO_BOM_CANDIDATES:
-        try:
-            return Decoded(data.decode(codec), name, [])
-        except UnicodeDecodeError:
-            attempts.append((name, _bad_lines(data, codec, name)))
-    # Neither fits: report the reading with the fewest bad lines (the likelier encoding).
-    name, errors = min(attempts, key=lambda a: len(a[1]))
-    return Decoded(None, name, errors)
+            return _strict(data[len(bom) :], codec, name, hint=MARKED_HINT.format(name=name))
+    if b"\x00" in data[:400] and (utf16 := _utf16_without_bom(data)) is not None:
+        name = f"{display_name(utf16)} without BOM"
+        warning = 'the file has no byte-order mark; save it as "CSV UTF-8 (Comma delimited)"'
+        return _strict(data, utf16, name, (warning,), MARKED_HINT.format(name=name))
+    if data[:400].count(b"\x00") * 4 >= min(len(data), 400) > 0:
+        message = "looks like UTF-16 without a byte-order mark: save it with a BOM or as UTF-8"
+        return Decoded(None, "unknown", [RowError(1, "encoding", message)])
+    try:
+        return Decoded(data.decode("utf-8"), "UTF-8", [])
+    except UnicodeDecodeError:
+        return _legacy(data)
 
 
 def normalise_header(name: str) -> str:
@@ -126,10 +371,14 @@ def normalise_header(name: str) -> str:
     return _WHITESPACE.sub("_", name.strip().lstrip("\ufeff").strip().casefold())
 
 
+#: Delimiters a header may use, preferred in this order on a tie.
+DELIMITERS = (",", ";", "\t")
+
+
 def detect_delimiter(header_line: str) -> str:
-    """``;`` when the header has more semicolons than commas outside quotes, else ``,``."""
+    """The most frequent of ``,`` ``;`` and tab outside quotes in the header (``,`` on a tie)."""
     outside = re.sub(r'"[^"]*"', "", header_line)
-    return ";" if outside.count(";") > outside.count(",") else ","
+    return max(DELIMITERS, key=outside.count)
 
 
 @dataclass(frozen=True, slots=True)

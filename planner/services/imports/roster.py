@@ -9,6 +9,11 @@ Rules beyond the field formats (docs/design.md, "CSV files"):
   all, and a mixed group could never be placed. Members may be held in different facilities.
 - Each case number appears once per file. Changed fields are audited old -> new
   (``person.create`` / ``person.update``, the facility by its code).
+- Names go on manifests and API messages (PAXLST, UNOA character set): a ``family_name`` /
+  ``given_names`` in Han script is stored in Latin as Hanyu Pinyin
+  (:func:`planner.domain.names.latin_transliteration`), the Han original as ``native_name`` when
+  that is empty, with a line-numbered warning in the report; a name that still has no Latin (UNOA)
+  form, e.g. in Thai script, is a line-numbered error.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import sqlalchemy as sa
 
 from planner.domain import fields as f
 from planner.domain.enums import OrderStatus, Sex
+from planner.domain.names import has_han, latin_transliteration, unoa_problem
 from planner.domain.person_fields import (
     CUSTODY_STATUS,
     FAMILY_GROUP,
@@ -74,6 +80,7 @@ _TEXT_DEFAULT_EMPTY = ("given_names", "native_name", "place_of_birth")
 
 class RosterImporter(Importer):
     kind = "roster"
+    preview_columns = ("case_number", "family_name", "given_names", "native_name")
     writes = ("person",)
 
     def load(self) -> None:
@@ -130,6 +137,37 @@ class RosterImporter(Importer):
             )
         if v["hold_until"] is not None and v["legal_hold"] is None:
             errors.add(row.line, "hold_until", HOLD_WITHOUT_REASON)
+        self._latin_names(row, errors)
+
+    def _latin_names(self, row: Row, errors: ErrorSink) -> None:
+        """Han names to pinyin (the original kept as the native name), with a warning; names with
+        no UNOA form are errors (see the module doc)."""
+        v = row.values
+        family, given = v["family_name"], v["given_names"] or ""
+        if has_han(family) or has_han(given):
+            latin_family = latin_transliteration(family, family_name=True)
+            latin_given = latin_transliteration(given)
+            latin = f"{latin_family} {latin_given}".strip()
+            original = f"{family} {given}".strip()
+            if v["native_name"]:
+                kept = f"(native name {v['native_name']} kept)"
+            else:
+                v["native_name"] = family + given if has_han(family) and has_han(given) else original
+                kept = "(also stored as native name)"
+            v["family_name"], v["given_names"] = latin_family, latin_given
+            self.warnings.append(
+                f"line {row.line}: Han name {original} written in Latin as {latin} (Hanyu Pinyin) {kept}"
+            )
+        for column in ("family_name", "given_names"):
+            bad = unoa_problem(v[column] or "")
+            if bad is not None:
+                errors.add(
+                    row.line,
+                    column,
+                    f"{f.show(v[column])} has characters with no Latin (UNOA) form for manifests and "
+                    f"PAXLST: {bad}; give the name in Latin script as on the travel document "
+                    "(the original goes in native_name)",
+                )
 
     def check_rows(self, rows: Sequence[Row], errors: ErrorSink) -> None:
         groups: dict[str, list[Row]] = defaultdict(list)

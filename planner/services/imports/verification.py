@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from planner.domain import fields as f
 from planner.domain.enums import DocumentStatus, DocumentType, VerificationResult
+from planner.domain.names import has_han, latin_transliteration
 from planner.persistence.audit import changed_fields
 from planner.persistence.bulk import bulk_insert, bulk_update
 from planner.persistence.models import NationalityVerification, Person, TravelDocument, utc_now
@@ -49,8 +50,14 @@ DOCUMENT_NUMBER = f.code(r"[A-Za-z0-9][A-Za-z0-9\-/]*", "a document number (lett
 DocKey = tuple[int, str, str, str]  # person id, type, number, issuing country
 
 
+def _pinyin_of(han: str, latin: str) -> bool:
+    """Whether ``han`` is a Han name the roster stored in Latin as ``latin`` (Hanyu Pinyin)."""
+    return has_han(han) and latin_transliteration(han, family_name=True) == latin
+
+
 class VerificationImporter(Importer):
     kind = "verification"
+    preview_columns = ("case_number", "family_name", "given_names", "native_name")
     writes = ("travel_document", "nationality_verification")
 
     def load(self) -> None:
@@ -133,7 +140,11 @@ class VerificationImporter(Importer):
                     "date_of_birth",
                     f"{v['date_of_birth']} does not match the roster's {dob} for {case}",
                 )
-            if v["family_name"] != family and f.fold_name(v["family_name"]) != f.fold_name(family):
+            if (
+                v["family_name"] != family
+                and f.fold_name(v["family_name"]) != f.fold_name(family)
+                and not _pinyin_of(v["family_name"], family)
+            ):
                 errors.add(
                     line,
                     "family_name",

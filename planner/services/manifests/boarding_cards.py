@@ -3,7 +3,8 @@ page, dashed cut lines), for boarding by scanning (``board FLIGHT CASE…``: a U
 case number like a keyboard).
 
 Each card shows the flight, departure (local time), the stop (sequence, airport, receiving
-country), the name in Latin script and in native script, sex, date of birth, nationality, the
+country), the name in Latin script and in native script, sex, date of birth, nationality (the confirmed
+one; "claimed …" after it when the person claims another), the
 case number in large type and as a **Code128 barcode** (``reportlab.graphics.barcode``), a box
 for a photo, the risk level and any medical need, and "no seat assignment" (seats are not
 allocated by the office). Cards come from the manifest revision in force (the newest APPROVED or
@@ -63,7 +64,8 @@ BAR_HEIGHT = 12 * mm
 
 @dataclass(frozen=True, slots=True)
 class BoardingCard:
-    """What one card says (strings as stored; ``native_name`` ``""`` when none)."""
+    """What one card says (strings as stored; ``native_name`` ``""`` when none; ``nationality`` the
+    confirmed one, ``claimed_nationality`` the claim when it differs)."""
 
     case_number: str
     family_name: str
@@ -83,6 +85,7 @@ class BoardingCard:
     stop_airport: str
     stop_airport_name: str
     stop_country: str
+    claimed_nationality: str | None = None
 
 
 def cards_of(content: ManifestContent) -> list[BoardingCard]:
@@ -107,6 +110,7 @@ def cards_of(content: ManifestContent) -> list[BoardingCard]:
             stop_airport=stop.airport,
             stop_airport_name=stop.airport_name,
             stop_country=stop.country,
+            claimed_nationality=row.claimed_nationality,
         )
         for stop in content.stops
         for row in sorted(stop.rows, key=lambda r: r.case_number)
@@ -274,6 +278,8 @@ def _draw_card(canvas: Canvas, card: BoardingCard, x: float, y: float, fonts: Fo
         ty -= (len(nlines) - 1) * (nsize + 1.5)
     ty -= 11
     identity = f"Sex {card.sex} · born {card.date_of_birth.isoformat()} · {card.nationality}"
+    if card.claimed_nationality and card.claimed_nationality != card.nationality:
+        identity += f" (claimed {card.claimed_nationality})"
     canvas.setFillColor(MUTED)
     draw_text(canvas, left, ty, identity, fonts, _fit(identity, fonts, 7.5, text_w))
     ty -= 10

@@ -10,6 +10,9 @@ Per row (docs/design.md, Manifests):
 - the verification reference and date are those of the latest CONFIRMED verification for the stop's
   country (``""`` / ``None`` when there is none — only possible where the country needs no
   verification);
+- the nationality is the one the receiving country confirmed, never merely the claimed one where
+  they differ (:func:`confirmed_nationality`); the claimed one is kept as ``claimed_nationality``
+  when it differs, and the document's issuing country and issue date are listed with it;
 - the departure time zone is the departure airport's ``Airport.timezone``.
 
 Besides the content, a build lists *problems*: people the manifest may not carry as they stand now
@@ -33,8 +36,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from planner.domain.eligibility import CountryRuleFacts, StopFacts, check_person, reason_label
+from planner.domain.eligibility import (
+    CountryRuleFacts,
+    StopFacts,
+    check_person,
+    latest_verifications,
+    reason_label,
+)
 from planner.domain.enums import DocumentStatus, ManifestStatus, ReasonCode, VerificationResult
+from planner.domain.names import unoa_problem
 from planner.persistence.models import (
     Airport,
     Assignment,
@@ -46,7 +56,14 @@ from planner.persistence.models import (
     TravelDocument,
 )
 from planner.persistence.uow import UnitOfWork
-from planner.services.eligibility_facts import CHUNK, person_facts_of, rows_in, rule_facts, stop_facts
+from planner.services.eligibility_facts import (
+    CHUNK,
+    person_facts_of,
+    rows_in,
+    rule_facts,
+    stop_facts,
+    verification_facts,
+)
 from planner.services.manifests.content import ManifestContent, ManifestRow, StopSection
 from planner.services.reserves import FlightReserves, reserves_for_flights
 
@@ -174,6 +191,7 @@ def build_contents(
                     country=country,
                     rows=tuple(rows),
                     timezone=airport.timezone,
+                    arrival_utc=stop.arrival_utc,
                     reserves=_reserve_rows(
                         reserves[flight.id],
                         stop.sequence,
@@ -281,6 +299,29 @@ def chosen_document(docs: Iterable[Any], country: str, accepted_types: Collectio
     return max(candidates, key=lambda d: (d.expires_on, d.id or 0)) if candidates else None
 
 
+def confirmed_nationality(
+    claimed: str,
+    country: str,
+    *,
+    latest_result: str | None,
+    verification_required: bool,
+    document_issuing_country: str | None,
+) -> str:
+    """The nationality a manifest row for a stop in ``country`` states.
+
+    - ``country`` when that country's *latest* verification of the person (``latest_result``) is
+      CONFIRMED — the receiving state's own word, whatever the person claims;
+    - where the country's rule does not require verification: ``document_issuing_country`` when it
+      equals ``country`` (the document the manifest lists attests it), else ``claimed``;
+    - otherwise ``claimed`` (such a person fails rule 4 and the manifest lists the problem).
+    """
+    if latest_result == VerificationResult.CONFIRMED:
+        return country
+    if not verification_required and document_issuing_country == country:
+        return country
+    return claimed
+
+
 def _row(
     person: Person,
     docs: list[TravelDocument],
@@ -293,6 +334,14 @@ def _row(
         return None
     confirmed = [v for v in vers if v.country == country and v.result == VerificationResult.CONFIRMED]
     ver = max(confirmed, key=lambda v: (v.verified_on, v.id or 0)) if confirmed else None
+    latest = latest_verifications(verification_facts(v) for v in vers).get(country)
+    nationality = confirmed_nationality(
+        person.nationality,
+        country,
+        latest_result=latest.result if latest else None,
+        verification_required=rule.verification_required,
+        document_issuing_country=doc.issuing_country,
+    )
     return ManifestRow(
         case_number=person.case_number,
         family_name=person.family_name,
@@ -300,7 +349,7 @@ def _row(
         native_name=person.native_name or "",
         sex=person.sex,
         date_of_birth=person.date_of_birth,
-        nationality=person.nationality,
+        nationality=nationality,
         document_type=doc.doc_type,
         document_number=doc.number,
         document_expires=doc.expires_on,
@@ -309,7 +358,38 @@ def _row(
         risk_level=person.risk_level,
         medical_need=person.medical_need,
         family_group=person.family_group,
+        claimed_nationality=person.nationality if person.nationality != nationality else None,
+        document_issuing_country=doc.issuing_country,
+        document_issued_on=doc.issued_on,
     )
+
+
+#: Row values the PAXLST writes as free text (codes such as sex and nationality are checked on entry).
+_PAXLST_TEXT = (
+    ("case_number", "case number"),
+    ("family_name", "family name"),
+    ("given_names", "given names"),
+    ("document_number", "document number"),
+)
+
+
+def unoa_problems(content: ManifestContent) -> list[str]:
+    """One line per passenger or reserve value the PAXLST could not write in UNOA even after
+    transliteration (:func:`planner.domain.names.unoa_problem`), naming the case number; empty when
+    the whole manifest can be sent."""
+    out: list[str] = []
+    for stop in content.stops:
+        for role, rows in (("passenger", stop.rows), ("reserve", stop.reserves)):
+            for row in rows:
+                for name, label in _PAXLST_TEXT:
+                    value = getattr(row, name)
+                    bad = unoa_problem(value)
+                    if bad is not None:
+                        out.append(
+                            f"{row.case_number} ({role}, stop {stop.sequence} {stop.airport}): {label} "
+                            f"{value!r} has characters with no Latin (UNOA) form: {bad}"
+                        )
+    return out
 
 
 def sent_revision(uow: UnitOfWork, flight_id: int) -> Manifest | None:

@@ -21,7 +21,10 @@ means a new revision, hence a new hash (the revision number is inside the hash t
 Canonical form: stops sorted by sequence, rows of a stop sorted by case number (so the order a query
 returned them in does not matter), reserves in rank order (the order is part of what they say), a
 stop's ``reserves`` key present only when it has reserves (so a manifest without reserves — every
-revision stored before reserves existed — hashes exactly as it always did), dates as ISO ``YYYY-MM-DD``, the departure as ISO UTC with a ``Z``,
+revision stored before reserves existed — hashes exactly as it always did), the optional row keys
+``claimed_nationality``, ``document_issuing_country`` and ``document_issued_on`` present only when
+not ``None`` (so a revision stored before they existed re-hashes exactly as it was stored), dates as
+ISO ``YYYY-MM-DD``, the departure as ISO UTC with a ``Z``,
 strings exactly as stored (no case folding, no Unicode normalisation), absent values as JSON ``null``;
 serialised with :func:`planner.persistence.audit.canonical_json` (sorted keys, no spaces, UTF-8) and
 prefixed with a format tag, so the serialisation can evolve without colliding with old hashes.
@@ -61,6 +64,8 @@ _ROW_FIELDS = (
     "medical_need",
     "family_group",
 )
+#: Row fields added later: written only when not ``None`` (see the module doc).
+_OPTIONAL_ROW_FIELDS = ("claimed_nationality", "document_issuing_country", "document_issued_on")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,12 @@ class ManifestRow:
 
     ``native_name`` is ``""`` when the person has none; ``family_group`` is ``None`` for a person
     travelling alone.
+
+    ``nationality`` is the nationality the documents attest to the receiving country (the one
+    :mod:`planner.services.manifests.build` establishes: the stop's country when that country
+    confirmed the person); ``claimed_nationality`` is the person's own claim, set only when it
+    differs from ``nationality``. ``document_issuing_country`` / ``document_issued_on`` are those of
+    the travel document listed (``None`` in revisions stored before they were recorded, or unknown).
     """
 
     case_number: str
@@ -86,6 +97,9 @@ class ManifestRow:
     risk_level: str
     medical_need: str
     family_group: str | None = None
+    claimed_nationality: str | None = None
+    document_issuing_country: str | None = None
+    document_issued_on: date | None = None
 
     def __post_init__(self) -> None:
         if not self.case_number:
@@ -199,6 +213,10 @@ def _row_dict(row: ManifestRow) -> dict[str, Any]:
     for name in _ROW_FIELDS:
         value = getattr(row, name)
         out[name] = _iso_date(value) if isinstance(value, date) else value
+    for name in _OPTIONAL_ROW_FIELDS:
+        value = getattr(row, name)
+        if value is not None:
+            out[name] = _iso_date(value) if isinstance(value, date) else value
     return out
 
 
@@ -294,6 +312,7 @@ def _parse_row(data: dict[str, Any]) -> ManifestRow:
     values = dict(data)
     for name in ("date_of_birth", "document_expires", "verified_on"):
         values[name] = _parse_date(values[name])
+    values["document_issued_on"] = _parse_date(values.get("document_issued_on"))  # absent in old revisions
     return ManifestRow(**values)
 
 

@@ -7,21 +7,38 @@ One interchange, one functional group, one message for the whole flight::
     UNG+PAXLST+SENDER+RECIPIENT+YYMMDD:HHMM+REF+UN+D:05B'
     UNH+REF+PAXLST:D:05B:UN:IATA'
     BGM+745'                                   passenger list
-    NAD+MS+++SENDER'                           reporting party
+    RFF+TN:REF'                                transaction reference (the interchange reference)
+    NAD+MS+++SENDER'                           reporting party …
+    COM+PHONE:TE+E-MAIL:EM'                    … and its contact (each when configured)
     TDT+20+RF0001+++CARRIER'                   flight
     LOC+125+JFK'  DTM+189:YYMMDDHHMM:201'      per leg: departure airport, local departure time
     LOC+87+PEK'   DTM+232:YYMMDDHHMM:201'      arrival airport, local arrival time (when known)
     NAD+FL+++FAMILY:GIVEN NAMES'               per person …
     ATT+2++M'  DTM+329:YYMMDD'  LOC+178+JFK'  LOC+179+PEK'  NAT+2+CHN'  RFF+ABO:case number'
-    DOC+P:110:111+NUMBER'  DTM+36:YYMMDD'      travel document and its expiry
+    DOC+P:110:111+NUMBER'  DTM+36:YYMMDD'      travel document and its expiry,
+    DTM+182:YYMMDD'  LOC+91+CHN'               its issue date and issuing country (when known)
     CNT+42:300'                                total persons
     UNT+n+REF'  UNE+1+REF'  UNZ+1+REF'
 
+``NAT+2`` is the manifest row's nationality: the one the receiving country confirmed (see
+:mod:`planner.services.manifests.build`), never merely the claimed one.
+
+Segment order and qualifiers follow the WCO/IATA/ICAO API guidelines' PAXLST implementation guide
+and the messages carriers send (``RFF+TN`` directly after ``BGM``; ``COM`` after ``NAD+MS`` with its
+communication contacts as separate data elements, as in the guideline's examples; the DOC group as
+``DOC``, ``DTM+36``, ``DTM+182``, ``LOC+91``). The guidelines' examples carry the e-mail address as
+typed (``@`` and lower case, outside UNOA); so does this writer — every other value is UNOA.
+
+The **crew list** (:func:`write_crew_paxlst`) is the same message with ``BGM+250``, the flight's
+itinerary, one ``NAD+FM`` (crew member) group per person of the flight's escort list — escort
+officers, crew and medical staff all land with the aircraft, so none is ``DDT`` (in-transit crew) —
+and ``CNT+41`` (total crew) instead of ``CNT+42``.
+
 Character set UNOA (upper-case Latin letters, digits, space and ``.,-()/='+:?!"%&*;<>``): names
 are transliterated (diacritics dropped so Ä -> A, ICAO 9303 substitutions such as ß -> SS and Ø -> O,
-Cyrillic per the ICAO 9303 table); a value that still holds another character is an error naming the
-case number, never silently dropped. The service characters ``' + : ? *`` inside data are escaped
-with the release character ``?``.
+Cyrillic per the ICAO 9303 table, Han as Hanyu Pinyin: :func:`planner.domain.names.latin_transliteration`);
+a value that still holds another character is an error naming the case number, never silently
+dropped. The service characters ``' + : ? *`` inside data are escaped with the release character ``?``.
 
 Document codes (DOC C002/1001): ``P`` for a passport, ``F`` (approved non-standard travel document)
 for a travel document, an emergency travel document or a laissez-passer. Sex (ATT+2): M, F, X.
@@ -30,11 +47,13 @@ for a travel document, an emergency travel document or a laissez-passer. Sex (AT
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from planner.domain.names import UNOA_CHARS
+from planner.domain.names import latin_transliteration as transliterate
 from planner.services.manifests.content import ManifestContent, ManifestRow
 
 SEGMENT_TERMINATOR = "'"
@@ -46,52 +65,11 @@ REPETITION_SEPARATOR = "*"
 UNA = f"UNA{COMPONENT_SEPARATOR}{ELEMENT_SEPARATOR}{DECIMAL_MARK}{RELEASE}{REPETITION_SEPARATOR}{SEGMENT_TERMINATOR}"
 _SPECIAL = {SEGMENT_TERMINATOR, ELEMENT_SEPARATOR, COMPONENT_SEPARATOR, RELEASE, REPETITION_SEPARATOR}
 
-#: UNOA (ISO 9735 level A) characters, service characters included.
-UNOA_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,-()/='+:?!\"%&*;<>")
-
 DOCUMENT_CODES = {
     "PASSPORT": "P",
     "TRAVEL_DOCUMENT": "F",
     "EMERGENCY_TRAVEL_DOCUMENT": "F",
     "LAISSEZ_PASSER": "F",
-}
-
-# Letters NFKD does not decompose (ICAO 9303 part 3 transliteration of Latin characters).
-_LATIN_SPECIAL = {
-    "ß": "SS",
-    "Æ": "AE",
-    "æ": "AE",
-    "Œ": "OE",
-    "œ": "OE",
-    "Ø": "O",
-    "ø": "O",
-    "Đ": "D",
-    "đ": "D",
-    "Ð": "D",
-    "ð": "D",
-    "Ł": "L",
-    "ł": "L",
-    "Þ": "TH",
-    "þ": "TH",
-    "ı": "I",
-    "Ħ": "H",
-    "ħ": "H",
-    "Ŋ": "N",
-    "ŋ": "N",
-    "ĸ": "K",
-    "Ŧ": "T",
-    "ŧ": "T",
-    "’": "'",
-    "‘": "'",
-    "–": "-",
-    "—": "-",
-}
-# ICAO 9303 part 3, Cyrillic (Russian, Ukrainian, Belarusian letters used in names).
-_CYRILLIC_LETTERS = "А Б В Г Д Е Ё Ж З И Й К Л М Н О П Р С Т У Ф Х Ц Ч Ш Щ Ъ Ы Ь Э Ю Я І Ї Є Ґ Ў"
-_CYRILLIC_LATIN = "A B V G D E E ZH Z I I K L M N O P R S T U F KH TS CH SH SHCH IE Y - E IU IA I I IE G U"
-_CYRILLIC = {
-    c: ("" if latin == "-" else latin)
-    for c, latin in zip(_CYRILLIC_LETTERS.split(), _CYRILLIC_LATIN.split(), strict=True)
 }
 
 
@@ -115,22 +93,6 @@ class Segment:
 
 # ---------------------------------------------------------------------------------------------
 # Writing
-
-
-def transliterate(text: str) -> str:
-    """``text`` in UNOA: upper case, diacritics dropped, ICAO substitutions; may still hold others."""
-    out: list[str] = []
-    for char in text:
-        if char in _LATIN_SPECIAL:
-            out.append(_LATIN_SPECIAL[char])
-            continue
-        upper = char.upper()
-        if upper in _CYRILLIC:
-            out.append(_CYRILLIC[upper])
-            continue
-        decomposed = unicodedata.normalize("NFKD", char)
-        out.append("".join(c for c in decomposed if not unicodedata.combining(c)).upper())
-    return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
 def escape_value(value: str) -> str:
@@ -165,67 +127,154 @@ def _local(value: datetime, zone: str) -> str:
     return value.astimezone(ZoneInfo(zone)).strftime("%y%m%d%H%M")
 
 
+def unoa_text(value: str, what: str) -> str:
+    """``value`` in UNOA (:func:`transliterate`); :class:`PaxlstError` naming ``what`` when a
+    character has no UNOA form. The check imports and approvals use to keep names PAXLST-able."""
+    return _unoa(value, what)
+
+
+@dataclass(frozen=True)
+class ReportingContact:
+    """How the receiving state reaches the reporting party (``COM`` after ``NAD+MS``); both optional.
+
+    ``phone`` in UNOA (digits, spaces, ``+ - ( ) . /``); ``email`` an address ``local@domain``.
+    """
+
+    phone: str = ""
+    email: str = ""
+
+    def elements(self) -> list[tuple[str, str]]:
+        """The ``COM`` data elements: ``(number, "TE")`` and/or ``(address, "EM")``, checked."""
+        out: list[tuple[str, str]] = []
+        phone, email = self.phone.strip(), self.email.strip()
+        if phone:
+            if not _PHONE.fullmatch(phone):
+                raise PaxlstError(f"reporting phone {phone!r}: use digits, spaces and + - ( ) . / only")
+            out.append((phone, "TE"))
+        if email:
+            if not _EMAIL.fullmatch(email):
+                raise PaxlstError(f"reporting e-mail {email!r} is not an address like name@example.org")
+            out.append((email, "EM"))
+        return out
+
+
+_PHONE = re.compile(r"\+?[0-9][0-9 ().\-/]{2,30}")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+")
+
+
+@dataclass(frozen=True)
+class CrewMember:
+    """One non-passenger on the crew list (an escort officer, crew or medical staff member)."""
+
+    family_name: str
+    given_names: str
+    sex: str
+    date_of_birth: date
+    nationality: str
+    document_type: str
+    document_number: str
+    document_expires: date
+    issuing_country: str
+    role: str = "ESCORT"
+
+
+def _document_segments(
+    who: str, document_type: str, number: str, expires: date, issued: date | None, issuer: str | None
+) -> list[str]:
+    """DOC group: ``DOC``, ``DTM+36`` expiry, ``DTM+182`` issue date (when known), ``LOC+91``
+    issuing country (when known), in the order of the IATA/WCO guideline's segment group 5."""
+    doc_code = DOCUMENT_CODES.get(document_type)
+    if doc_code is None:
+        raise PaxlstError(f"{who}: unknown document type {document_type!r}")
+    out = [
+        _segment("DOC", (doc_code, "110", "111"), _unoa(number, f"{who} document number")),
+        _segment("DTM", ("36", expires.strftime("%y%m%d"))),
+    ]
+    if issued is not None:
+        out.append(_segment("DTM", ("182", issued.strftime("%y%m%d"))))
+    if issuer:
+        out.append(_segment("LOC", "91", _unoa(issuer, f"{who} document issuing country")))
+    return out
+
+
+def _name(qualifier: str, who: str, family: str, given: str) -> str:
+    return _segment(
+        "NAD", qualifier, "", "", (_unoa(family, f"{who} family name"), _unoa(given, f"{who} given names"))
+    )
+
+
 def _person_segments(row: ManifestRow, embark: str, debark: str) -> list[str]:
     who = f"case {row.case_number}"
-    doc_code = DOCUMENT_CODES.get(row.document_type)
-    if doc_code is None:
-        raise PaxlstError(f"{who}: unknown document type {row.document_type!r}")
     return [
-        _segment(
-            "NAD",
-            "FL",
-            "",
-            "",
-            (_unoa(row.family_name, f"{who} family name"), _unoa(row.given_names, f"{who} given names")),
-        ),
+        _name("FL", who, row.family_name, row.given_names),
         _segment("ATT", "2", "", _unoa(row.sex, f"{who} sex")),
         _segment("DTM", ("329", row.date_of_birth.strftime("%y%m%d"))),
         _segment("LOC", "178", embark),
         _segment("LOC", "179", debark),
         _segment("NAT", "2", _unoa(row.nationality, f"{who} nationality")),
         _segment("RFF", ("ABO", _unoa(row.case_number, f"{who} case number"))),
-        _segment("DOC", (doc_code, "110", "111"), _unoa(row.document_number, f"{who} document number")),
-        _segment("DTM", ("36", row.document_expires.strftime("%y%m%d"))),
+        *_document_segments(
+            who,
+            row.document_type,
+            row.document_number,
+            row.document_expires,
+            row.document_issued_on,
+            row.document_issuing_country,
+        ),
     ]
 
 
-def write_paxlst(
-    content: ManifestContent,
-    *,
-    sender: str,
-    recipient: str,
-    interchange_ref: str,
-    now: datetime,
-    line_breaks: bool = False,
-) -> str:
-    """The PAXLST interchange for ``content`` (every stop, every person) as text.
+def _crew_segments(member: CrewMember, index: int, embark: str, debark: str) -> list[str]:
+    who = f"crew list entry {index} ({member.role})"
+    return [
+        _name("FM", who, member.family_name, member.given_names),
+        _segment("ATT", "2", "", _unoa(member.sex, f"{who} sex")),
+        _segment("DTM", ("329", member.date_of_birth.strftime("%y%m%d"))),
+        _segment("LOC", "178", embark),
+        _segment("LOC", "179", debark),
+        _segment("NAT", "2", _unoa(member.nationality, f"{who} nationality")),
+        *_document_segments(
+            who,
+            member.document_type,
+            member.document_number,
+            member.document_expires,
+            None,
+            member.issuing_country,
+        ),
+    ]
 
-    ``sender`` / ``recipient`` are the interchange parties (UNB/UNG; the sender is also the reporting
-    party NAD+MS); ``interchange_ref`` (1-14 letters/digits) is used as interchange, group and
-    message reference; ``now`` (timezone-aware) is the preparation time, written in UTC.
-    ``line_breaks`` puts a newline after each segment terminator (for reading; parsers accept both).
-    Raises :class:`PaxlstError` when a value has no UNOA form or a reference is malformed.
-    """
+
+def _prepared(interchange_ref: str, now: datetime) -> tuple[str, str]:
     if not re.fullmatch(r"[A-Z0-9]{1,14}", interchange_ref):
         raise PaxlstError(f"interchange reference {interchange_ref!r} must be 1-14 upper-case letters/digits")
     if now.utcoffset() is None:
         raise PaxlstError("now must be timezone-aware")
     stamp = now.astimezone(UTC)
-    prepared = (stamp.strftime("%y%m%d"), stamp.strftime("%H%M"))
-    snd, rcv = _unoa(sender, "sender"), _unoa(recipient, "recipient")
+    return stamp.strftime("%y%m%d"), stamp.strftime("%H%M")
 
-    message: list[str] = [
+
+def _message_head(
+    document_code: str, interchange_ref: str, sender: str, contact: ReportingContact | None
+) -> list[str]:
+    """``UNH``, ``BGM``, ``RFF+TN`` (transaction reference), ``NAD+MS`` and its ``COM``."""
+    head = [
         _segment("UNH", interchange_ref, ("PAXLST", "D", "05B", "UN", "IATA")),
-        _segment("BGM", "745"),
-        _segment("NAD", "MS", "", "", snd),
+        _segment("BGM", document_code),
+        _segment("RFF", ("TN", interchange_ref)),
+        _segment("NAD", "MS", "", "", sender),
+    ]
+    communication = contact.elements() if contact is not None else []
+    if communication:
+        head.append(_segment("COM", *communication))
+    return head
+
+
+def _itinerary(content: ManifestContent) -> list[str]:
+    """``TDT`` and, per stop, ``LOC+125``/``DTM+189`` (where departing) and ``LOC+87``/``DTM+232``."""
+    segments = [
         _segment(
-            "TDT",
-            "20",
-            _unoa(content.flight_code, "flight code"),
-            "",
-            "",
-            _unoa(content.carrier, "carrier"),
-        ),
+            "TDT", "20", _unoa(content.flight_code, "flight code"), "", "", _unoa(content.carrier, "carrier")
+        )
     ]
     origin_zone: str | None
     origin_time: datetime | None
@@ -235,29 +284,89 @@ def write_paxlst(
         content.departure_utc,
     )
     for stop in content.stops:
-        message.append(_segment("LOC", "125", _unoa(origin, "departure airport")))
+        segments.append(_segment("LOC", "125", _unoa(origin, "departure airport")))
         if origin_time is not None and origin_zone is not None:
-            message.append(_segment("DTM", ("189", _local(origin_time, origin_zone), "201")))
-        message.append(_segment("LOC", "87", _unoa(stop.airport, f"stop {stop.sequence} airport")))
+            segments.append(_segment("DTM", ("189", _local(origin_time, origin_zone), "201")))
+        segments.append(_segment("LOC", "87", _unoa(stop.airport, f"stop {stop.sequence} airport")))
         if stop.arrival_utc is not None:
             zone = stop.timezone or "UTC"
-            message.append(_segment("DTM", ("232", _local(stop.arrival_utc, zone), "201")))
+            segments.append(_segment("DTM", ("232", _local(stop.arrival_utc, zone), "201")))
         origin, origin_zone, origin_time = stop.airport, stop.timezone, None
-    for stop in content.stops:
-        for row in stop.rows:
-            message.extend(_person_segments(row, content.departure_airport, stop.airport))
-    message.append(_segment("CNT", ("42", str(content.person_count))))
-    message.append(_segment("UNT", str(len(message) + 1), interchange_ref))
+    return segments
 
+
+def _interchange(
+    message: list[str], sender: str, recipient: str, interchange_ref: str, now: datetime, line_breaks: bool
+) -> str:
+    prepared = _prepared(interchange_ref, now)
+    message.append(_segment("UNT", str(len(message) + 1), interchange_ref))
     segments = [
         UNA,
-        _segment("UNB", ("UNOA", "4"), snd, rcv, prepared, interchange_ref, "", "APIS"),
-        _segment("UNG", "PAXLST", snd, rcv, prepared, interchange_ref, "UN", ("D", "05B")),
+        _segment("UNB", ("UNOA", "4"), sender, recipient, prepared, interchange_ref, "", "APIS"),
+        _segment("UNG", "PAXLST", sender, recipient, prepared, interchange_ref, "UN", ("D", "05B")),
         *message,
         _segment("UNE", "1", interchange_ref),
         _segment("UNZ", "1", interchange_ref),
     ]
     return ("\n" if line_breaks else "").join(segments) + ("\n" if line_breaks else "")
+
+
+def write_paxlst(
+    content: ManifestContent,
+    *,
+    sender: str,
+    recipient: str,
+    interchange_ref: str,
+    now: datetime,
+    contact: ReportingContact | None = None,
+    line_breaks: bool = False,
+) -> str:
+    """The PAXLST passenger list (``BGM+745``) for ``content`` (every stop, every person) as text.
+
+    ``sender`` / ``recipient`` are the interchange parties (UNB/UNG; the sender is also the reporting
+    party NAD+MS, reached through ``contact``); ``interchange_ref`` (1-14 letters/digits) is used as
+    interchange, group and message reference and as the transaction reference ``RFF+TN``; ``now``
+    (timezone-aware) is the preparation time, written in UTC.
+    ``line_breaks`` puts a newline after each segment terminator (for reading; parsers accept both).
+    Raises :class:`PaxlstError` when a value has no UNOA form or a reference is malformed.
+    """
+    _prepared(interchange_ref, now)
+    snd, rcv = _unoa(sender, "sender"), _unoa(recipient, "recipient")
+    message = _message_head("745", interchange_ref, snd, contact) + _itinerary(content)
+    for stop in content.stops:
+        for row in stop.rows:
+            message.extend(_person_segments(row, content.departure_airport, stop.airport))
+    message.append(_segment("CNT", ("42", str(content.person_count))))
+    return _interchange(message, snd, rcv, interchange_ref, now, line_breaks)
+
+
+def write_crew_paxlst(
+    content: ManifestContent,
+    crew: Sequence[CrewMember],
+    *,
+    sender: str,
+    recipient: str,
+    interchange_ref: str,
+    now: datetime,
+    contact: ReportingContact | None = None,
+    line_breaks: bool = False,
+) -> str:
+    """The PAXLST crew list (``BGM+250``) of the flight in ``content`` (its itinerary only; its
+    passengers are left out): one ``NAD+FM`` group per member of ``crew`` (embarking at the
+    departure airport, leaving at the last stop), ``CNT+41`` their number. Arguments and errors as
+    for :func:`write_paxlst`; an empty ``crew`` is an error (there is nothing to declare)."""
+    if not crew:
+        raise PaxlstError(f"{content.flight_code} has no escorts or crew to declare")
+    if not content.stops:
+        raise PaxlstError(f"{content.flight_code} has no stops")
+    _prepared(interchange_ref, now)
+    snd, rcv = _unoa(sender, "sender"), _unoa(recipient, "recipient")
+    message = _message_head("250", interchange_ref, snd, contact) + _itinerary(content)
+    last_stop = content.stops[-1].airport
+    for index, member in enumerate(crew, start=1):
+        message.extend(_crew_segments(member, index, content.departure_airport, last_stop))
+    message.append(_segment("CNT", ("41", str(len(crew)))))
+    return _interchange(message, snd, rcv, interchange_ref, now, line_breaks)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,11 +440,15 @@ def parse_paxlst(text: str) -> list[Segment]:
 
 
 __all__ = [
+    "CrewMember",
     "EdifactSyntaxError",
     "PaxlstError",
+    "ReportingContact",
     "Segment",
     "escape_value",
     "parse_paxlst",
     "transliterate",
+    "unoa_text",
+    "write_crew_paxlst",
     "write_paxlst",
 ]

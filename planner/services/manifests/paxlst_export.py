@@ -1,14 +1,27 @@
-"""PAXLST export of the manifest revision in force (UN/EDIFACT, for the carrier)."""
+"""PAXLST exports (UN/EDIFACT, for the carrier): the passenger list of the manifest revision in
+force, and the crew list of the flight's escort list (escort officers, crew, medical staff)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
+
 from planner.domain.enums import Role
 from planner.domain.errors import InvalidInput
+from planner.persistence import audit
+from planner.persistence.models import FlightEscort
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
-from planner.services.manifests.paxlst import PaxlstError, transliterate, write_paxlst
+from planner.services.manifests.deadlines import flight_itinerary
+from planner.services.manifests.paxlst import (
+    CrewMember,
+    PaxlstError,
+    ReportingContact,
+    transliterate,
+    write_crew_paxlst,
+    write_paxlst,
+)
 from planner.services.manifests.recheck import listed_but_unfit, refusal_message
 from planner.services.manifests.revisions import (
     IN_FORCE,
@@ -30,11 +43,13 @@ def export_paxlst(
     flight_code: str,
     *,
     sender: str = PAXLST_SENDER,
+    contact: ReportingContact | None = None,
     now: datetime | None = None,
 ) -> str:
     """Officer+: the PAXLST interchange of the revision in force (APPROVED or SIGNED; the carrier gets
     only what was approved). ``InvalidInput`` without one, or when ``sender`` (the office's party
-    id, ``Settings.paxlst_sender``) is not UNOA text. Interchange reference ``M<id>R<revision>``;
+    id, ``Settings.paxlst_sender``) is not UNOA text, or ``contact`` (``Settings.reporting_phone`` /
+    ``reporting_email``) is malformed. Interchange reference ``M<id>R<revision>``;
     recipient the carrier's name in UNOA. Audited as ``manifest.paxlst``; commits that event.
     Refused (audited ``manifest.paxlst.refused``, ``ManifestRefused``) when somebody listed may no
     longer fly as the facts stand at ``now`` (:mod:`~planner.services.manifests.recheck`)."""
@@ -51,7 +66,9 @@ def export_paxlst(
     reference = f"M{in_force.id}R{in_force.revision}"[:14]
     recipient = transliterate(flight.carrier)[:35] or "CARRIER"
     try:
-        text = write_paxlst(content, sender=sender, recipient=recipient, interchange_ref=reference, now=now)
+        text = write_paxlst(
+            content, sender=sender, recipient=recipient, interchange_ref=reference, now=now, contact=contact
+        )
     except PaxlstError as exc:
         raise InvalidInput(f"PAXLST of {flight_code}: {exc}") from None
     _record(
@@ -62,6 +79,79 @@ def export_paxlst(
         flight_code,
         interchange_ref=reference,
         persons=content.person_count,
+    )
+    uow.commit()
+    return text
+
+
+def escort_list(uow: UnitOfWork, flight_id: int) -> list[FlightEscort]:
+    """The flight's escort list in list order."""
+    return list(
+        uow.session.execute(
+            sa.select(FlightEscort).where(FlightEscort.flight_id == flight_id).order_by(FlightEscort.sequence)
+        ).scalars()
+    )
+
+
+def export_crew_paxlst(
+    uow: UnitOfWork,
+    actor: Actor,
+    flight_code: str,
+    *,
+    sender: str = PAXLST_SENDER,
+    contact: ReportingContact | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Officer+: the PAXLST crew list (``BGM+250``) of ``flight_code``'s escort list (imported with
+    ``import escorts``), itinerary from the flight as it stands. ``InvalidInput`` when the list is
+    empty or a value cannot be written (e.g. a name with no UNOA form). Interchange reference
+    ``C<flight id><MMDDHHMM>`` (UTC). Audited as ``flight.crew_paxlst``; commits that event."""
+    authorize(uow, actor, Role.OFFICER, f"export the crew list of {flight_code}")
+    now = _now(now)
+    flight = _flight(uow, flight_code)
+    escorts = escort_list(uow, flight.id or 0)
+    if not escorts:
+        raise InvalidInput(
+            f"{flight_code} has no escort list: import one with 'charter-planner import escorts FILE'"
+        )
+    crew = [
+        CrewMember(
+            family_name=e.family_name,
+            given_names=e.given_names,
+            sex=e.sex,
+            date_of_birth=e.date_of_birth,
+            nationality=e.nationality,
+            document_type=e.document_type,
+            document_number=e.document_number,
+            document_expires=e.document_expires,
+            issuing_country=e.issuing_country,
+            role=e.role,
+        )
+        for e in escorts
+    ]
+    reference = f"C{flight.id}{now:%m%d%H%M}"[:14]
+    recipient = transliterate(flight.carrier)[:35] or "CARRIER"
+    try:
+        text = write_crew_paxlst(
+            flight_itinerary(uow, flight),
+            crew,
+            sender=sender,
+            recipient=recipient,
+            interchange_ref=reference,
+            now=now,
+            contact=contact,
+        )
+    except PaxlstError as exc:
+        raise InvalidInput(f"crew list of {flight_code}: {exc}") from None
+    audit.record(
+        uow,
+        audit.AuditEntry(
+            actor.username,
+            "flight.crew_paxlst",
+            "flight",
+            flight_code,
+            {"interchange_ref": reference, "persons": len(crew)},
+        ),
     )
     uow.commit()
     return text

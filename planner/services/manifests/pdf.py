@@ -56,6 +56,7 @@ from planner.services.manifests.pdf_common import (
     INK,
     MARGIN_X,
     MEDICAL_LABELS,
+    MUTED,
     PAGE_SIZE,
     RESERVE_BG,
     RESERVE_INK,
@@ -91,16 +92,16 @@ COLUMNS: tuple[tuple[str, float], ...] = (
     ("Case number", 56),
     ("Family name", 80),
     ("Given names", 84),
-    ("Native name", 78),
+    ("Native name", 72),
     ("Sex", 20),
     ("Date of birth", 46),
-    ("Nat.", 26),
-    ("Document", 84),
+    ("Nat.", 34),
+    ("Document", 94),
     ("Expires", 46),
-    ("Verification", 80),
-    ("Risk", 38),
+    ("Verification", 76),
+    ("Risk", 36),
     ("Medical", 57),
-    ("Family group", 54),
+    ("Family group", 48),
 )
 
 
@@ -180,8 +181,32 @@ def flight_block(
 _WIDTH = {name: width for name, width in COLUMNS}
 
 
+def nationality_cell(row: ManifestRow, st: _Styles) -> Any:
+    """The confirmed nationality; the claimed one only as a small muted note when it differs."""
+    if not row.claimed_nationality or row.claimed_nationality == row.nationality:
+        return row.nationality
+    muted = "#" + MUTED.hexval()[2:]
+    note = f'<font size="5.5" color="{muted}">claimed {escape(row.claimed_nationality)}</font>'
+    return Paragraph(f"{escape(row.nationality)}<br/>{note}", st.cell)
+
+
+def document_lines(row: ManifestRow) -> list[str]:
+    """Type, number and (where known) issuing country and issue date of the listed document."""
+    lines = [DOCUMENT_LABELS.get(row.document_type, row.document_type), row.document_number]
+    issued = " · ".join(
+        part
+        for part in (
+            row.document_issuing_country,
+            row.document_issued_on and f"issued {row.document_issued_on.isoformat()}",
+        )
+        if part
+    )
+    if issued:
+        lines.append(issued)
+    return lines
+
+
 def _row_cells(index: int | str, row: ManifestRow, fonts: _Fonts, st: _Styles) -> list[Any]:
-    doc_label = DOCUMENT_LABELS.get(row.document_type, row.document_type)
     verification = [row.verification_reference or "–"]
     if row.verified_on is not None:
         verification.append(row.verified_on.isoformat())
@@ -193,8 +218,8 @@ def _row_cells(index: int | str, row: ManifestRow, fonts: _Fonts, st: _Styles) -
         _cell([row.native_name], _WIDTH["Native name"], fonts, st) if row.native_name else "",
         row.sex,
         _fmt_date(row.date_of_birth),
-        row.nationality,
-        _cell([doc_label, row.document_number], _WIDTH["Document"], fonts, st),
+        nationality_cell(row, st),
+        _cell(document_lines(row), _WIDTH["Document"], fonts, st),
         _fmt_date(row.document_expires),
         _cell(verification, _WIDTH["Verification"], fonts, st),
         row.risk_level,

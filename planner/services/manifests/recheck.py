@@ -16,6 +16,8 @@ together).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -80,6 +82,63 @@ def _family_members(uow: UnitOfWork, groups: list[str]) -> dict[str, list[tuple[
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class ListedAt:
+    """A person listed at one stop of a flight (``stop_id`` 0 when the stop row is gone)."""
+
+    person_id: int
+    stop_id: int
+    country: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unfit:
+    """Why a listed person may no longer fly: ``reasons`` after the family rule (rule 10), and the
+    person's ``own`` failed rules (empty when only a family member fails)."""
+
+    reasons: tuple[ReasonCode, ...]
+    own: tuple[ReasonCode, ...]
+
+    @property
+    def suggested_strike(self) -> StrikeReason:
+        """The strike-off reason to suggest (the officer decides; OTHER when nothing fits)."""
+        return next((SUGGESTED_STRIKE[r] for r in self.own if r in SUGGESTED_STRIKE), StrikeReason.OTHER)
+
+    def words(self) -> str:
+        """The failed rules in words, comma-separated."""
+        return ", ".join(reason_label(r) for r in self.reasons)
+
+
+def unfit_listed(
+    uow: UnitOfWork, flight: Flight, listed: Iterable[ListedAt], now: datetime
+) -> dict[int, Unfit]:
+    """person id -> why they may no longer fly, for every person in ``listed`` who fails a rule at
+    ``now`` (rules exempt for listed people left out; the family rule applied among the people
+    listed at the same stop). The one re-check behind sign, paxlst and closing the doors. A read."""
+    entries = list(listed)
+    if not entries:
+        return {}
+    facts = load_person_facts(uow, [e.person_id for e in entries])
+    rules = rule_facts(uow, {e.country for e in entries})
+    by_stop: dict[tuple[int, str], dict[int, tuple[ReasonCode, ...]]] = defaultdict(dict)
+    for e in entries:
+        reasons = check_person(
+            facts[e.person_id],
+            stop_facts(flight, e.stop_id, e.country),
+            rules[e.country],
+            now=now,
+            on_sent_manifest=True,
+        )
+        by_stop[(e.stop_id, e.country)][e.person_id] = tuple(r for r in reasons if r not in EXEMPT)
+    out: dict[int, Unfit] = {}
+    for own in by_stop.values():
+        groups = {pid: facts[pid].family_group for pid in own}
+        for pid, reasons in apply_family_rule(own, groups).items():
+            if reasons:
+                out[pid] = Unfit(tuple(reasons), own[pid])
+    return out
+
+
 def listed_but_unfit(uow: UnitOfWork, flight: Flight, manifest: Manifest, now: datetime) -> list[str]:
     """One line per problem with the people ``manifest`` (a revision of ``flight``) lists, as the
     facts stand at ``now``: failed rules and split families (see the module docstring); [] = all
@@ -92,38 +151,37 @@ def listed_but_unfit(uow: UnitOfWork, flight: Flight, manifest: Manifest, now: d
     if not listed:
         return []
     people = _people_by_case(uow, sorted(listed))
-    facts = load_person_facts(uow, [p.id for p in people.values()])
     stop_ids = dict(
         uow.session.execute(
             sa.select(FlightStop.sequence, FlightStop.id).where(FlightStop.flight_id == flight.id)
         ).all()
     )
-    rules = rule_facts(uow, {stop.country for stop in content.stops})
+    at_stop = {
+        stop.sequence: [people[row.case_number] for row in stop.rows if row.case_number in people]
+        for stop in content.stops
+    }
+    unfit = unfit_listed(
+        uow,
+        flight,
+        (
+            ListedAt(p.id, stop_ids.get(stop.sequence, 0), stop.country)
+            for stop in content.stops
+            for p in at_stop[stop.sequence]
+        ),
+        now,
+    )
     groups = sorted({p.family_group for p in people.values() if p.family_group})
     members = _family_members(uow, groups)
     problems: list[str] = []
     for stop in content.stops:
-        here = [people[row.case_number] for row in stop.rows if row.case_number in people]
-        at = stop_facts(flight, stop_ids.get(stop.sequence, 0), stop.country)
-        own = {
-            p.id: tuple(
-                r
-                for r in check_person(facts[p.id], at, rules[stop.country], now=now, on_sent_manifest=True)
-                if r not in EXEMPT
-            )
-            for p in here
-        }
-        failed = apply_family_rule(own, {p.id: p.family_group for p in here})
+        here = at_stop[stop.sequence]
         where = f"stop {stop.sequence} {stop.airport}"
         for p in here:
-            reasons = failed.get(p.id, ())
-            if reasons:
-                suggested = next(
-                    (SUGGESTED_STRIKE[r] for r in own[p.id] if r in SUGGESTED_STRIKE), StrikeReason.OTHER
-                )
+            if p.id in unfit:
+                problem = unfit[p.id]
                 problems.append(
-                    f"{p.case_number} ({where}): {', '.join(reason_label(r) for r in reasons)} — "
-                    f"{strike_command(flight.code, p.case_number, suggested)}"
+                    f"{p.case_number} ({where}): {problem.words()} — "
+                    f"{strike_command(flight.code, p.case_number, problem.suggested_strike)}"
                 )
         for group in sorted({p.family_group for p in here if p.family_group}):
             listed_here = {p.case_number for p in here if p.family_group == group}
@@ -137,4 +195,13 @@ def listed_but_unfit(uow: UnitOfWork, flight: Flight, manifest: Manifest, now: d
     return problems
 
 
-__all__ = ["EXEMPT", "SUGGESTED_STRIKE", "listed_but_unfit", "refusal_message", "strike_command"]
+__all__ = [
+    "EXEMPT",
+    "SUGGESTED_STRIKE",
+    "ListedAt",
+    "Unfit",
+    "listed_but_unfit",
+    "refusal_message",
+    "strike_command",
+    "unfit_listed",
+]

@@ -31,7 +31,8 @@ Lifecycle per flight (revision numbers 1, 2, … per flight):
 Refusals (``ManifestRefused``, exit 1) are audited through ``revisions.refuse_transition``
 (``audit.refuse``): the unit of work is rolled back, a ``manifest.<action>.refused`` event is
 written and committed, and nothing else is. They are:
-the plan changed since the draft (approve), the flight changed since approval (sign,
+the plan changed since the draft (approve), a passenger's or reserve's name, document number or
+case number that the PAXLST could not write in UNOA (approve: so the export never fails late), the flight changed since approval (sign,
 :func:`check_frozen_flights`), an addition after the notice cut-off (prepare, approve: nobody who was
 not on the sent manifest of a stop may be added once ``departure - notice_days`` has passed; a
 flight never sent has nobody on its sent manifest), people the manifest may not carry
@@ -61,6 +62,7 @@ import sqlalchemy as sa
 from planner.domain.eligibility import CountryRuleFacts, notice_cutoff
 from planner.domain.enums import CustodyStatus, FlightStatus, ManifestStatus, Role
 from planner.domain.errors import InvalidInput, NotFound
+from planner.domain.wording import plural
 from planner.persistence import audit
 from planner.persistence.models import (
     Airport,
@@ -82,6 +84,7 @@ from planner.services.manifests.build import (
     planned_people,
     reserve_case_numbers_by_stop,
     sent_revision,
+    unoa_problems,
 )
 from planner.services.manifests.content import ManifestContent, content_sha256, content_to_json
 from planner.services.manifests.paxlst_export import PAXLST_SENDER, export_paxlst
@@ -249,7 +252,7 @@ def _refuse_unless_carriable(
             actor,
             action,
             flight.code,
-            f"{len(late)} addition(s) to {flight.code} after the notice cut-off",
+            f"{plural(len(late), 'addition')} to {flight.code} after the notice cut-off",
             late,
         )
 
@@ -309,8 +312,9 @@ def approve_manifest(
     """Supervisor: the newest revision (a DRAFT) becomes APPROVED, is frozen and counts as sent.
 
     Refused (audited) when the current plan no longer gives the draft's content, when the plan now
-    puts people on the flight the manifest may not carry, or when the draft adds people after a
-    stop's notice cut-off. ``InvalidInput`` when there is no draft to approve. Commits.
+    puts people on the flight the manifest may not carry, when the draft adds people after a
+    stop's notice cut-off, or when a passenger's or reserve's name, document number or case number
+    has no UNOA form (the PAXLST could not be written). ``InvalidInput`` when there is no draft to approve. Commits.
     """
     authorize(uow, actor, Role.SUPERVISOR, f"approve the manifest of {flight_code}")
     now = _now(now)
@@ -334,6 +338,18 @@ def approve_manifest(
     _refuse_unless_carriable(
         uow, actor, "approve", flight, built, now, f"{flight_code} carries people it may not carry"
     )
+    unwritable = unoa_problems(built.content)
+    if unwritable:
+        cases = sorted({line.split(" ", 1)[0] for line in unwritable})
+        refuse_transition(
+            uow,
+            actor,
+            "approve",
+            flight_code,
+            f"the PAXLST for {flight_code} cannot carry the names or numbers of {', '.join(cases)} "
+            "(no Latin/UNOA form): give them in Latin script as on the travel document, then prepare again",
+            unwritable,
+        )
 
     for older in _revisions(uow, flight.id)[1:]:
         if older.status in IN_FORCE:

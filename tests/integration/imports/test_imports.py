@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from planner.domain.errors import PermissionDenied
+from planner.domain.names import has_han, latin_transliteration
 from planner.entrypoints.cli.main import run
 from planner.persistence.context import AppContext
 from planner.persistence.models import (
@@ -67,7 +68,7 @@ def audit_events(ctx: AppContext, action: str) -> list[tuple[str, str, dict]]:
 
 
 def test_samples_import_in_order_then_reimport_changes_nothing(ctx: AppContext, admin: Actor) -> None:
-    expected_new = {"facilities": 30, "flights": 6, "roster": 60, "verification": 64}
+    expected_new = {"facilities": 30, "flights": 6, "roster": 60, "verification": 64, "escorts": 5}
     for kind, name in SAMPLE_ORDER:
         dry = do_import(ctx, admin, kind, sample_bytes(name), name=name, dry_run=True)
         assert (dry.new, dry.rejected, dry.written) == (expected_new[kind], 0, False)
@@ -132,7 +133,21 @@ def test_every_encoding_round_trips_hanzi_exactly(
             p.case_number: (p.family_name, p.given_names, p.native_name)
             for p in uow.session.execute(sa.select(Person)).scalars()
         }
-    assert stored == {r["case_number"]: (r["family_name"], r["given_names"], r["native_name"]) for r in rows}
+    # Han in the Latin name fields is stored as pinyin, the Han text exactly as the native name
+    # (every such row here has one; see test_han_names)
+    assert stored == {
+        r["case_number"]: (
+            latin_transliteration(r["family_name"], family_name=True)
+            if has_han(r["family_name"] + r["given_names"])
+            else r["family_name"],
+            latin_transliteration(r["given_names"])
+            if has_han(r["family_name"] + r["given_names"])
+            else r["given_names"],
+            r["native_name"],
+        )
+        for r in rows
+    }
+    assert {v[2] for v in stored.values()} >= {"欧阳娜娜", "𠀋𡈽", "陈静"}
 
 
 def test_headers_are_case_insensitive_and_spaces_are_ignored(ctx: AppContext, admin: Actor) -> None:
@@ -158,7 +173,7 @@ def test_missing_unknown_and_repeated_columns_are_named(ctx: AppContext, admin: 
 
 
 def test_undecodable_lines_are_errors_with_their_line_numbers(ctx: AppContext, admin: Actor) -> None:
-    good = facilities_csv().encode()
+    good = facilities_csv().replace("Centre", "Centre Médico").encode()  # UTF-8 but for two lines
     lines = good.split(b"\n")
     lines[2] = lines[2].replace(b"Centre", b"Cen\xfftre")
     lines[4] = lines[4] + b"\x80"

@@ -157,7 +157,7 @@ def test_cli_manifest_approve_sign_check_paxlst(
     assert len(PdfFileReader(io.BytesIO(out.read_bytes())).embedded_signatures) == 1
 
     edi = tmp_path / "rf0001.edi"
-    monkeypatch.setenv("CHARTER_PAXLST_SENDER", "办公室")  # no UNOA transliteration: a clear error
+    monkeypatch.setenv("CHARTER_PAXLST_SENDER", "สำนักงาน")  # Thai: no UNOA transliteration (Han is pinyin)
     assert cli.run(["--db", cli_db, "paxlst", "RF0001", "--out", str(edi)]) == 2
     assert "sender" in capsys.readouterr().err and not edi.exists()
     monkeypatch.setenv("CHARTER_PAXLST_SENDER", "OFFICE 42")

@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from planner.domain.enums import Role
+from planner.domain.eligibility import reason_label
+from planner.domain.enums import ReasonCode, Role
 from planner.domain.errors import InvalidInput, PermissionDenied
 from planner.persistence import audit
 from planner.persistence.context import AppContext
@@ -229,7 +230,7 @@ def test_prepare_refuses_people_the_manifest_may_not_carry(ctx: AppContext, offi
         uow.commit()
     with ctx.uow() as uow, pytest.raises(ManifestRefused) as info:
         manifests.prepare_manifest(uow, officer, "RF0001", now=T0)
-    assert info.value.details == ["A10000001 (stop 1 PEK): a legal hold is in force (LEGAL_HOLD)"]
+    assert info.value.details == [f"A10000001 (stop 1 PEK): {reason_label(ReasonCode.LEGAL_HOLD)}"]
     # A family split across the plan is refused too.
     world.plan(
         {c: (2 if c.startswith("A2") else 1) for c in world.person_ids if c not in {"A10000001", "A20000002"}}

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from planner.domain.eligibility import CountryRuleFacts, StopFacts
 from planner.persistence.models import Airport, Flight, FlightStop
@@ -12,7 +13,9 @@ from planner.services.reference import rule_facts
 
 
 def stops_and_rules(uow: UnitOfWork) -> tuple[dict[int, StopFacts], dict[str, CountryRuleFacts]]:
-    """Every flight stop as ``StopFacts`` (by stop id) and the rules of every country involved."""
+    """Every flight stop as ``StopFacts`` (by stop id, with its departure airport's zone) and the
+    rules of every country involved."""
+    departure = sa.orm.aliased(Airport)
     stops = {
         stop.id: StopFacts(
             flight.id,
@@ -22,11 +25,13 @@ def stops_and_rules(uow: UnitOfWork) -> tuple[dict[int, StopFacts], dict[str, Co
             country,
             flight.medical_slots,
             flight.wheelchair_slots,
+            zone,
         )
-        for stop, flight, country in uow.session.execute(
-            sa.select(FlightStop, Flight, Airport.country)
+        for stop, flight, country, zone in uow.session.execute(
+            sa.select(FlightStop, Flight, Airport.country, departure.timezone)
             .join(Flight, Flight.id == FlightStop.flight_id)
             .join(Airport, Airport.iata == FlightStop.airport)
+            .join(departure, departure.iata == Flight.departure_airport)
         )
     }
     return stops, rule_facts(uow, {s.country for s in stops.values()})

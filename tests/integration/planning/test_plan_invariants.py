@@ -2,6 +2,9 @@
 
 - nobody is placed who fails any eligibility rule at their stop (checked with the pure rules,
   independently of the vectorised evaluator and the solver);
+- nobody is placed with a legal hold in force on the departure day, read as the local date at the
+  departure airport or as the UTC date (an oracle in this test, not the rule); flights leave from
+  hubs in zones from UTC+14 to UTC−11 at local times near midnight;
 - families travel whole on one stop or not at all;
 - seats, escorts, medical and wheelchair slots and country caps hold on every flight;
 - everybody considered is either placed or has a reason, never both; a CAPACITY reason only for
@@ -34,6 +37,7 @@ from planner.domain.enums import Role
 from planner.persistence import audit
 from planner.persistence.context import AppContext, build_context
 from planner.persistence.models import (
+    Airport,
     Assignment,
     Facility,
     FacilityAirport,
@@ -50,11 +54,20 @@ from planner.services.auth import Actor
 from planner.settings import Settings
 from tests.conftest import create_pg_database, drop_pg_database
 from tests.integration.planning.facts import stops_and_rules
+from tests.integration.planning.local_dates import (
+    HUB_ZONES,
+    HUBS,
+    LOCAL_TIMES,
+    TEST_AIRPORTS,
+    assert_no_hold_in_force_on_the_departure_day,
+    departure_of,
+    hold_until_of,
+    holds_of_the_placed,
+)
 
 NOW = utc_now().replace(microsecond=0)
 TODAY = NOW.date()
 ADMIN = Actor("admin", Role.ADMIN)
-HUBS = ("SAT", "MIA")
 DESTINATIONS = {"GTM": "GUA", "HND": "SAP", "SLV": "SAL", "MEX": "MEX"}
 COUNTRIES = tuple(DESTINATIONS)
 
@@ -125,7 +138,13 @@ def person(draw: st.DrawFn) -> dict:
         "nationality": nationality,
         "custody": draw(st.sampled_from(["IN_CUSTODY"] * 6 + ["RELEASED", "REMOVED"])),
         "order": draw(st.sampled_from(["FINAL"] * 6 + ["PENDING", "NONE"])),
-        "hold_until": draw(st.one_of(st.none(), st.none(), st.none(), st.integers(-10, 90))),
+        "hold_until": draw(st.one_of(st.none(), st.none(), st.integers(-10, 90))),
+        # (flight index, reading, days): a hold until that flight's departure date (its UTC or its
+        # local date) shifted by days: the boundaries where the two readings disagree.
+        "hold_near": draw(
+            st.none()
+            | st.tuples(st.integers(0, 3), st.sampled_from(["utc", "local"]), st.sampled_from([-1, 0, 0, 1]))
+        ),
         "risk": draw(st.sampled_from(["LOW", "LOW", "MEDIUM", "HIGH"])),
         "medical": draw(st.sampled_from(["NONE"] * 5 + ["MEDICAL_ESCORT", "WHEELCHAIR"])),
         "family": draw(st.sampled_from([None, None, None, "F1", "F2"])),
@@ -142,6 +161,7 @@ flights = st.lists(
         {
             "hub": st.sampled_from(HUBS),
             "days_ahead": st.integers(1, 60),
+            "local_time": st.sampled_from(LOCAL_TIMES),
             "stops": st.lists(st.sampled_from(COUNTRIES), min_size=1, max_size=2, unique=True),
             "seats": st.sampled_from([0, 2, 3, 4, 6, 6]),
             "escorts": st.sampled_from([0, 3, 6, 12, 12]),
@@ -158,8 +178,15 @@ worlds = st.builds(World, flights=flights, people=people)
 def _populate(ctx, world: World) -> None:
     with ctx.uow() as uow:
         s = uow.session
+        for iata, (name, country) in TEST_AIRPORTS.items():
+            s.add(Airport(iata=iata, name=name, city=name, country=country, timezone=HUB_ZONES[iata]))
+        s.flush()
         facilities = []
-        for i, links in enumerate([{"SAT": 5.0, "MIA": 30.0}, {"MIA": 8.0}]):
+        hub_links = [
+            {"SAT": 5.0, "MIA": 30.0, "PEK": 6.0, "CXI": 2.0, "PPG": 3.0},
+            {"MIA": 8.0, "PEK": 1.0, "CXI": 12.0},
+        ]
+        for i, links in enumerate(hub_links):
             facility = Facility(code=f"F{i}", name=f"Facility {i}", city="City")
             s.add(facility)
             s.flush()
@@ -172,7 +199,7 @@ def _populate(ctx, world: World) -> None:
                 carrier="Test Air",
                 aircraft="A320",
                 departure_airport=f["hub"],
-                departure_utc=NOW + timedelta(days=f["days_ahead"], hours=3),
+                departure_utc=departure_of(f, TODAY),
                 seats=f["seats"],
                 escort_officers=f["escorts"],
                 medical_slots=f["medical"],
@@ -202,7 +229,7 @@ def _populate(ctx, world: World) -> None:
                 family_group=p["family"],
                 order_status=p["order"],
                 legal_hold_reason="Court order" if p["hold_until"] is not None else None,
-                hold_until=TODAY + timedelta(days=p["hold_until"]) if p["hold_until"] is not None else None,
+                hold_until=hold_until_of(p, world.flights, nationality, TODAY),
                 priority=p["priority"],
                 custody_status=p["custody"],
             )
@@ -265,7 +292,9 @@ def _check(ctx) -> None:
             for stop_id, stop in stops.items()
         }
         report = audit.verify_chain(uow)
+        holds = holds_of_the_placed(uow, placed)
 
+    assert_no_hold_in_force_on_the_departure_day(holds)
     # Placed or explained, never both, nobody forgotten.
     assert set(placed).isdisjoint(excluded)
     assert set(placed) | set(excluded) == set(considered)
@@ -445,6 +474,7 @@ departure_worlds = st.builds(
             {
                 "hub": st.sampled_from(HUBS),
                 "days_ahead": st.integers(2, 60),
+                "local_time": st.sampled_from(LOCAL_TIMES),
                 "stops": st.lists(st.sampled_from(COUNTRIES), min_size=1, max_size=2, unique=True),
                 "seats": st.sampled_from([2, 3, 4, 6]),
                 "escorts": st.sampled_from([6, 12]),
@@ -461,6 +491,77 @@ departure_worlds = st.builds(
         max_size=12,
     ),
 )
+
+
+# ---------------------------------------------------------------- holds and local departure dates
+
+
+@st.composite
+def held_person(draw: st.DrawFn) -> dict:
+    """A person who can fly, most of them under a hold ending on or the day before the local or the
+    UTC departure date of a flight to their country: the days where the two readings disagree."""
+    p = {**_mostly_eligible(draw(person())), "medical": "NONE"}
+    if draw(st.sampled_from([True, True, True, False])):
+        reading = draw(st.sampled_from(["utc", "local"]))
+        p |= {
+            "hold_until": 0,
+            "hold_near": (draw(st.integers(0, 3)), reading, draw(st.sampled_from([-1, 0]))),
+        }
+    return p
+
+
+#: Flights with room from every hub at local times near midnight, and people who can fly but for holds.
+held_worlds = st.builds(
+    World,
+    flights=st.lists(
+        st.fixed_dictionaries(
+            {
+                "hub": st.sampled_from(HUBS),
+                "days_ahead": st.integers(2, 30),
+                "local_time": st.sampled_from(LOCAL_TIMES),
+                "stops": st.lists(st.sampled_from(COUNTRIES), min_size=1, max_size=2, unique=True),
+                "seats": st.just(12),
+                "escorts": st.just(40),
+                "medical": st.just(0),
+                "wheelchair": st.just(0),
+            }
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    people=st.lists(held_person(), min_size=2, max_size=10),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(world=held_worlds)
+def test_nobody_flies_under_a_hold_in_force_on_the_local_departure_day(
+    request: pytest.FixtureRequest, backend: str, world: World
+) -> None:
+    """Issue 13: the oracle of ``assert_no_hold_in_force_on_the_departure_day`` (the departure's
+    date at the departure airport and in UTC, computed here from the rows) on worlds where holds end
+    on exactly those days, plus every other promise of ``_check``."""
+    with _fresh_database(request, backend) as ctx:
+        _populate(ctx, world)
+        planning.run_plan(ctx, ADMIN, ctx.settings, time_limit=5, now=NOW)
+        with ctx.uow(write=False) as uow:
+            placed = dict(
+                uow.session.execute(
+                    sa.select(Assignment.person_id, Assignment.flight_stop_id).where(
+                        Assignment.plan_run_id == planning.current_draft_plan_id(uow)
+                    )
+                ).all()
+            )
+            excluded = dict(
+                uow.session.execute(
+                    sa.select(PlanExclusion.person_id, PlanExclusion.reason).where(
+                        PlanExclusion.plan_run_id == planning.current_draft_plan_id(uow)
+                    )
+                ).all()
+            )
+        event(f"placed: {'some' if placed else 'none'}")
+        event(f"kept off by a hold: {'some' if 'LEGAL_HOLD' in excluded.values() else 'none'}")
+        _check(ctx)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

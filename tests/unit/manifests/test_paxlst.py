@@ -47,15 +47,16 @@ def _with_first_row(content: ManifestContent, **changes: object) -> ManifestCont
 def test_envelope_and_counts() -> None:
     segments = parse_paxlst(_write(BIG))
     tags = [s.tag for s in segments]
-    assert tags[:6] == ["UNB", "UNG", "UNH", "BGM", "NAD", "TDT"]
+    assert tags[:7] == ["UNB", "UNG", "UNH", "BGM", "RFF", "NAD", "TDT"]  # RFF+TN: issue 13
     assert tags[-4:] == ["CNT", "UNT", "UNE", "UNZ"]
     unb, ung, unh = segments[0], segments[1], segments[2]
     assert unb.elements[0] == ("UNOA", "4") and unb.element(3) == "250710" and unb.element(3, 1) == "1205"
     assert ung.element(0) == "PAXLST" and ung.elements[6] == ("D", "05B")
     assert unh.elements[1] == ("PAXLST", "D", "05B", "UN", "IATA")
     assert segments[3].element(0) == "745"
-    assert segments[4].element(0) == "MS" and segments[4].element(3) == "US ICE ERO"
-    assert segments[5].element(0) == "20" and segments[5].element(1) == "RF0001"
+    assert segments[4].elements == (("TN", "RF0001R3"),)
+    assert segments[5].element(0) == "MS" and segments[5].element(3) == "US ICE ERO"
+    assert segments[6].element(0) == "20" and segments[6].element(1) == "RF0001"
     # UNT counts the segments from UNH to UNT inclusive and repeats the message reference
     unt_index = tags.index("UNT")
     unt = segments[unt_index]
@@ -100,7 +101,7 @@ def test_person_group() -> None:
 
 def test_every_person_once_with_their_stop() -> None:
     segments = parse_paxlst(_write(BIG))
-    refs = [s.element(0, 1) for s in segments if s.tag == "RFF"]
+    refs = [s.element(0, 1) for s in segments if s.tag == "RFF" and s.element(0) == "ABO"]
     assert sorted(refs) == sorted(r.case_number for s in BIG.stops for r in s.rows)
     debark = [s.element(1) for s in segments if s.tag == "LOC" and s.element(0) == "179"]
     assert debark == [s.airport for s in BIG.stops for _ in s.rows]
@@ -153,7 +154,7 @@ def test_transliteration() -> None:
 def test_untransliterable_name_is_an_error_naming_the_case() -> None:
     row = BIG.stops[0].rows[0]
     with pytest.raises(PaxlstError, match=row.case_number):
-        _write(_with_first_row(BIG, family_name="王"))
+        _write(_with_first_row(BIG, family_name="สมชาย"))  # Thai: no UNOA form (Han is pinyin)
 
 
 def test_bad_arguments() -> None:

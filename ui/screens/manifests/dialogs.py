@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -21,11 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from planner.domain.wording import plural
 from planner.persistence.context import AppContext
 from planner.services.auth import Actor
 from planner.services.manifests import workflow as manifests
 from planner.services.manifests.content import QR_PREFIX, ManifestContent
 from planner.services.manifests.workflow import HashCheck, ManifestInfo
+from ui.files import ask_open_path
 from ui.operations import Operation
 from ui.screens.manifests.models import FlightManifestRow, utc_text
 
@@ -67,7 +68,7 @@ class ReopenDialog(QDialog):
         self.setWindowTitle(f"Reopen {info.flight_code} for additions")
         self.setMinimumWidth(540)
         seats = (
-            f" It has {flight.free_seats} free seat(s) ({flight.people} of {flight.seats} taken)."
+            f" It has {plural(flight.free_seats, 'free seat')} ({flight.people} of {flight.seats} taken)."
             if flight is not None
             else ""
         )
@@ -170,9 +171,7 @@ class SignDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "PKCS#12 key file", "", "PKCS#12 key files (*.p12 *.pfx);;All files (*)"
-        )
+        path = ask_open_path(self, "PKCS#12 key file", "PKCS#12 key files (*.p12 *.pfx);;All files (*)")
         if path:
             self.key_file.setText(path)
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QMessageBox
 
+from planner.domain.wording import plural
 from planner.files import write_whole
 from planner.services.manifests import batch as manifest_batch
 from planner.services.manifests.batch import BatchReport
@@ -64,7 +65,9 @@ class ManifestOutput:
         except Exception as exc:  # printer errors are shown, not raised into Qt
             show_error(screen, "Could not print the manifest", exc)
             return
-        screen.status_message.emit(f"Sent {pages} page(s) of {code} revision {revision} to the printer")
+        screen.status_message.emit(
+            f"Sent {plural(pages, 'page')} of {code} revision {revision} to the printer"
+        )
 
     # ------------------------------------------------------------ batch
 

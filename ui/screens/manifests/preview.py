@@ -1,6 +1,10 @@
 """The Manifests screen's PDF preview (QtPdf): a message while there is nothing to show, the pages,
 page navigation, zoom (Ctrl++ / Ctrl+-), and printing the loaded document.
 
+It opens at ``INITIAL_ZOOM`` (100 %: the manifest's 7-point table text stays readable; fitting the
+landscape page into the preview pane's width shrank it to a thumbnail); the zoom chosen is kept for
+the next document shown.
+
 ``load(data, label)`` shows PDF bytes (read from a ``QBuffer`` on the GUI thread);
 ``status_changed`` is emitted after the document became ready (or failed), so the screen can
 update its actions. GUI thread only; printing renders pages on the GUI thread (a few pages; kept
@@ -27,6 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 ZOOM_STEPS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0)
+#: The zoom a new preview opens at (one of ``ZOOM_STEPS``).
+INITIAL_ZOOM = 1.0
 #: Longest side of a page image sent to the printer, in dots per inch.
 PRINT_DPI = 300
 
@@ -45,7 +51,8 @@ class ManifestPreview(QWidget):
         self.pdf_view.setObjectName("manifestPreview")
         self.pdf_view.setDocument(self.pdf_document)
         self.pdf_view.setPageMode(QPdfView.PageMode.MultiPage)
-        self.pdf_view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.pdf_view.setZoomMode(QPdfView.ZoomMode.Custom)
+        self.pdf_view.setZoomFactor(INITIAL_ZOOM)
         self.pdf_view.setPageSpacing(8)
         self.message = QLabel("Select a flight to see its manifest", self)
         self.message.setObjectName("previewMessage")
@@ -88,6 +95,7 @@ class ManifestPreview(QWidget):
         self.zoom.addItem("Fit page", "page")
         for factor in ZOOM_STEPS:
             self.zoom.addItem(f"{factor:.0%}", factor)
+        self.zoom.setCurrentIndex(self.zoom.findData(INITIAL_ZOOM))
         self.zoom.currentIndexChanged.connect(self._zoom_changed)
         for text, keys, step in (("Zoom in", ["Ctrl++", "Ctrl+="], 1), ("Zoom out", ["Ctrl+-"], -1)):
             action = QAction(text, self)
@@ -217,4 +225,4 @@ class ManifestPreview(QWidget):
         return printed
 
 
-__all__ = ["ZOOM_STEPS", "ManifestPreview"]
+__all__ = ["INITIAL_ZOOM", "ZOOM_STEPS", "ManifestPreview"]

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -45,6 +44,7 @@ from planner.persistence.context import AppContext
 from planner.persistence.uow import UnitOfWork
 from planner.services import flights
 from planner.services.auth import Actor
+from planner.services.manifests import deadlines
 from planner.services.manifests import workflow as manifests
 from planner.services.manifests.actions import (
     ManifestAction,
@@ -55,6 +55,7 @@ from planner.services.manifests.actions import (
 from planner.services.manifests.batch import BatchReport
 from planner.services.manifests.workflow import ManifestInfo
 from ui.errors import show_error
+from ui.files import ask_folder, ask_save_path
 from ui.operations import Change, Operation
 from ui.screens.base import Screen
 from ui.screens.manifests.departure import DepartureDialog
@@ -191,6 +192,11 @@ class ManifestsScreen(Screen):
         revisions_layout = QVBoxLayout(revisions_box)
         revisions_layout.setContentsMargins(0, 0, 0, 0)
         revisions_layout.addWidget(self.revision_title)
+        #: When each receiving state needs the flight's API data (PAXLST), per stop (details in the tooltip).
+        self.deadline_label = QLabel("", self)
+        self.deadline_label.setObjectName("apiDeadlines")
+        self.deadline_label.setWordWrap(True)
+        revisions_layout.addWidget(self.deadline_label)
         revisions_layout.addWidget(self.revision_table)
 
         self.preview = ManifestPreview(self)
@@ -354,9 +360,12 @@ class ManifestsScreen(Screen):
             self._revisions = []
             self.revisions.set_records([])
             self.revision_title.setText("Select a flight")
+            self.deadline_label.setText("")
+            self.deadline_label.setToolTip("")
             self._show_revision(None)
             return
         self.revision_title.setText(f"{row.code} — {row.stops} — departs {row.departure_local}")
+        self._load_deadlines(row.code)
         if not same:
             self._revisions_for = None
             self._revisions = []
@@ -364,6 +373,28 @@ class ManifestsScreen(Screen):
             self._show_revision(None)
             self.preview.show_message(f"Loading the manifests of {row.code}…")
         self._load_revisions(row.code)
+
+    def _load_deadlines(self, code: str) -> None:
+        """Show the API deadline clock of ``code`` (``deadlines.flight_api_deadlines``); overdue in red."""
+
+        def shown(clock: list[tuple[str, str, bool]]) -> None:
+            if self._flight is None or self._flight.code != code:
+                return
+            overdue = any(late for _short, _long, late in clock)
+            self.deadline_label.setStyleSheet("color: #b00020" if overdue else "")
+            self.deadline_label.setText(
+                "API data due: " + "  ·  ".join(short for short, _long, _late in clock)
+            )
+            self.deadline_label.setToolTip("\n".join(long for _short, long, _late in clock))
+
+        def work(uow: UnitOfWork) -> list[tuple[str, str, bool]]:
+            clock = deadlines.flight_api_deadlines(uow, self.actor, code)
+            return [(d.short(), d.describe(), d.overdue) for d in clock]
+
+        self.deadline_label.setText("")
+        Operation(self, "Could not load the API deadlines").success(shown).failure(
+            lambda _exc, _details: None
+        ).run_in_uow(self.ctx, work)
 
     def _load_revisions(self, code: str) -> None:
         self._revision_generation += 1
@@ -517,12 +548,11 @@ class ManifestsScreen(Screen):
 
     def _ask_save_path(self, caption: str, suggested: str, file_filter: str) -> str:
         """Ask where to save (a seam the tests replace). Returns "" when cancelled."""
-        path, _ = QFileDialog.getSaveFileName(self, caption, suggested, file_filter)
-        return path
+        return ask_save_path(self, caption, suggested, file_filter)
 
     def _ask_folder(self, caption: str) -> str:
         """Ask for a folder (a seam the tests replace). Returns "" when cancelled."""
-        return QFileDialog.getExistingDirectory(self, caption)
+        return ask_folder(self, caption)
 
     def _choose_printer(self, printer: QPrinter) -> bool:
         """Show the print dialog (a seam the tests replace). True to print."""

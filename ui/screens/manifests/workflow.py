@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
+from planner.domain.wording import plural
 from planner.persistence.uow import UnitOfWork
 from planner.services.departure import strike
 from planner.services.departure.strike import StrikeResult
 from planner.services.manifests import workflow as manifests
 from planner.services.manifests.content import ManifestContent
+from planner.services.manifests.paxlst import ReportingContact
 from planner.services.manifests.workflow import ManifestInfo
 from ui.errors import show_error
 from ui.operations import Operation
@@ -150,7 +152,7 @@ class ManifestWorkflow(QObject):
             self.screen._revision = None  # show the new revision
             self.screen._changed(
                 f"{code}: {len(result.struck)} struck off ({result.reason}); "
-                f"{len(result.moved_up)} reserve(s) moved up"
+                f"{plural(len(result.moved_up), 'reserve')} moved up"
             )
             self.struck.emit(result)
 
@@ -268,9 +270,12 @@ class ManifestWorkflow(QObject):
         if not path:
             return
 
+        settings = self.screen.ctx.settings
+        contact = ReportingContact(settings.reporting_phone, settings.reporting_email)
+
         def work(uow: UnitOfWork) -> str:
             return manifests.export_paxlst(
-                uow, self.screen.actor, code, sender=self.screen.ctx.settings.paxlst_sender
+                uow, self.screen.actor, code, sender=settings.paxlst_sender, contact=contact
             )
 
         def done(text: str) -> None:

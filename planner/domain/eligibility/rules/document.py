@@ -1,7 +1,11 @@
 """Rule 6, ``NO_VALID_DOCUMENT``: passes when some document is VALID, of a type the receiving
 country C accepts, issued by C and ``expires_on >= arrival date + min_validity_days``, where the
-arrival date is conservatively the departure UTC date + 1 day (an expiry exactly on that limit
-passes).
+arrival date is conservatively the departure day + 1 day (an expiry exactly on that limit passes).
+
+The departure day is the local date at the departure airport, read conservatively: where the UTC
+date differs, the *later* of the two (``Case.latest_departure_date``), so a document is never
+counted valid on a day the flight could still be in the air. (The stops carry no arrival time; the
+day added for the journey covers it.)
 
 Vectorised: per country, each person's best expiry among acceptable documents is compared with
 each stop's earliest acceptable expiry."""
@@ -13,17 +17,19 @@ from datetime import date, timedelta
 import numpy as np
 
 from planner.domain.eligibility.encoding import BoolArray, IntArray
-from planner.domain.eligibility.facts import CountryRuleFacts, DocumentFacts, StopFacts, departure_date
+from planner.domain.eligibility.facts import CountryRuleFacts, DocumentFacts, StopFacts, departure_dates
 from planner.domain.eligibility.rule import Case, CountryView, StopRule
 from planner.domain.enums import DocumentStatus, ReasonCode
 
-#: Days added to the departure UTC date to get the (conservative) arrival date.
+#: Days added to the (later) departure date to get the (conservative) arrival date.
 ARRIVAL_DAYS_AFTER_DEPARTURE = 1
 
 
 def minimum_expiry(stop: StopFacts, rule: CountryRuleFacts) -> date:
-    """The earliest ``expires_on`` a document may have for this stop."""
-    return departure_date(stop) + timedelta(days=ARRIVAL_DAYS_AFTER_DEPARTURE + rule.min_validity_days)
+    """The earliest ``expires_on`` a document may have for this stop: the later of the local and
+    the UTC departure date, plus the journey day and the country's minimum validity."""
+    latest = departure_dates(stop)[1]
+    return latest + timedelta(days=ARRIVAL_DAYS_AFTER_DEPARTURE + rule.min_validity_days)
 
 
 def document_accepted(doc: DocumentFacts, rule: CountryRuleFacts, earliest_expiry: date) -> bool:
@@ -64,7 +70,7 @@ def best_expiry(view: CountryView) -> IntArray:
 def minimum_expiries(view: CountryView, stop_rows: IntArray) -> IntArray:
     """int64[len(stop_rows)]: each stop's earliest acceptable expiry (ordinal)."""
     extra = ARRIVAL_DAYS_AFTER_DEPARTURE + int(view.tables.rules.min_validity_days[view.country])
-    result: IntArray = view.evaluation.departure_day[stop_rows] + extra
+    result: IntArray = view.evaluation.latest_departure_day[stop_rows] + extra
     return result
 
 
@@ -85,7 +91,8 @@ def never_passes(view: CountryView) -> BoolArray:
 
 RULE = StopRule(
     ReasonCode.NO_VALID_DOCUMENT,
-    "no valid travel document the country accepts",
+    "no valid travel document the country accepts (validity counted from the local departure date "
+    "at the departure airport or UTC if later)",
     fails,
     block_mask,
     summary_mask,

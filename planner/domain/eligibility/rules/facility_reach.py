@@ -1,6 +1,7 @@
 """Rule 7, ``FACILITY_CANNOT_REACH``: passes when the person's facility transfers to the stop's
 departure airport and ``now + transfer_hours <= departure_utc`` (computed as
-``transfer_hours * 3600 <= (departure_utc - now).total_seconds()``). No facility fails."""
+``transfer_hours * 3600 <= (departure_utc - now).total_seconds()``). No facility fails.
+Instants only (no calendar day), so time zones cannot shift it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,9 @@
 """Rule 9, ``AFTER_NOTICE_CUTOFF``: fails when ``now >= departure_utc - notice_days`` (the cut-off
-instant itself is too late), unless the person is already on the manifest sent for that stop."""
+instant itself is too late), unless the person is already on the manifest sent for that stop.
+
+Instants, not dates: the cut-off is the departure instant minus ``notice_days`` × 24 hours, compared
+with ``now`` in UTC, so no calendar day (local or UTC) enters the rule and time zones cannot shift
+it. Shown to an officer, the cut-off is printed in the departure airport's local time."""
 
 from __future__ import annotations
 
