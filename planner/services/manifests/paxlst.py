@@ -50,6 +50,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from planner.domain.names import UNOA_CHARS
@@ -203,15 +204,38 @@ def _name(qualifier: str, who: str, family: str, given: str) -> str:
     )
 
 
+class _Traveller(Protocol):
+    """A passenger row or a crew member, read-only."""
+
+    @property
+    def family_name(self) -> str: ...
+    @property
+    def given_names(self) -> str: ...
+    @property
+    def sex(self) -> str: ...
+    @property
+    def date_of_birth(self) -> date: ...
+    @property
+    def nationality(self) -> str: ...
+
+
+def _traveller_segments(qualifier: str, who: str, person: _Traveller, embark: str, debark: str) -> list[str]:
+    """NAD+``qualifier`` (FL passenger, FM crew member), sex, birth date, itinerary and nationality:
+    the segments a passenger and a crew member share."""
+    return [
+        _name(qualifier, who, person.family_name, person.given_names),
+        _segment("ATT", "2", "", _unoa(person.sex, f"{who} sex")),
+        _segment("DTM", ("329", person.date_of_birth.strftime("%y%m%d"))),
+        _segment("LOC", "178", embark),
+        _segment("LOC", "179", debark),
+        _segment("NAT", "2", _unoa(person.nationality, f"{who} nationality")),
+    ]
+
+
 def _person_segments(row: ManifestRow, embark: str, debark: str) -> list[str]:
     who = f"case {row.case_number}"
     return [
-        _name("FL", who, row.family_name, row.given_names),
-        _segment("ATT", "2", "", _unoa(row.sex, f"{who} sex")),
-        _segment("DTM", ("329", row.date_of_birth.strftime("%y%m%d"))),
-        _segment("LOC", "178", embark),
-        _segment("LOC", "179", debark),
-        _segment("NAT", "2", _unoa(row.nationality, f"{who} nationality")),
+        *_traveller_segments("FL", who, row, embark, debark),
         _segment("RFF", ("ABO", _unoa(row.case_number, f"{who} case number"))),
         *_document_segments(
             who,
@@ -227,12 +251,7 @@ def _person_segments(row: ManifestRow, embark: str, debark: str) -> list[str]:
 def _crew_segments(member: CrewMember, index: int, embark: str, debark: str) -> list[str]:
     who = f"crew list entry {index} ({member.role})"
     return [
-        _name("FM", who, member.family_name, member.given_names),
-        _segment("ATT", "2", "", _unoa(member.sex, f"{who} sex")),
-        _segment("DTM", ("329", member.date_of_birth.strftime("%y%m%d"))),
-        _segment("LOC", "178", embark),
-        _segment("LOC", "179", debark),
-        _segment("NAT", "2", _unoa(member.nationality, f"{who} nationality")),
+        *_traveller_segments("FM", who, member, embark, debark),
         *_document_segments(
             who,
             member.document_type,
