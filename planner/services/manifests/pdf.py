@@ -40,6 +40,7 @@ from reportlab.platypus import (
 )
 
 from planner.domain.enums import ManifestStatus
+from planner.domain.wording import local_time_text
 from planner.services.manifests.content import (
     ManifestContent,
     ManifestRow,
@@ -517,7 +518,6 @@ def render_manifest_pdf(
     fonts = load_fonts(font_dir)
     st = make_styles(fonts)
     digest = content_sha256(content)
-    local = content.departure_local
     status = content.status
     furniture = Furniture(
         fonts=fonts,
@@ -525,7 +525,8 @@ def render_manifest_pdf(
         qr_payload=qr_payload(content),
         header_title=f"Manifest {content.flight_code}",
         header_right=(
-            f"{content.carrier} · {content.departure_airport} {local:%Y-%m-%d %H:%M} {local.tzname()} · "
+            f"{content.carrier} · {content.departure_airport} "
+            f"{local_time_text(content.departure_utc, content.departure_timezone)} · "
             f"revision {content.revision} · {status}"
         ),
         caption=f"Flight {content.flight_code} · revision {content.revision} · {status}",

@@ -29,7 +29,6 @@ from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
@@ -44,6 +43,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
 
+from planner.domain.wording import local_time_text
 from resources import resource_path
 
 log = logging.getLogger(__name__)
@@ -290,11 +290,8 @@ def fmt_date(value: Any) -> str:
 
 
 def fmt_local(departure_utc: datetime, timezone: str) -> str:
-    """``2030-03-31 04:00 CDT (America/Chicago, UTC-05:00)``."""
-    local = departure_utc.astimezone(ZoneInfo(timezone))
-    offset = local.strftime("%z")
-    offset = f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({timezone}, {offset})"
+    """``2030-03-31 04:00 UTC−05:00 (America/Chicago)``: the offset, never an ambiguous abbreviation."""
+    return local_time_text(departure_utc, timezone, with_zone_name=True)
 
 
 def fmt_utc(value: Any) -> str:
