@@ -43,7 +43,9 @@ def configure_logging(settings: Settings) -> None:
 def run(argv: Sequence[str] | None = None) -> int:
     """Console-script entry (``charter-planner``)."""
     from planner.entrypoints.cli import main as cli
+    from planner.files import restrict_new_files
 
+    restrict_new_files()  # the data folder and the log file are created private (0700/0600)
     settings = load_settings()
     configure_logging(settings)
     return cli.run(sys.argv[1:] if argv is None else argv, settings=settings, open_window=_open_window)

@@ -2,14 +2,22 @@
 
 Values come from (highest first): explicit arguments, ``CHARTER_*`` environment variables,
 the defaults below. Nothing is read at import time; ``main.py`` calls ``load_settings``.
+
+Only display, path, connection and tuning settings live here. The safety settings (escort load per
+risk level, solver time limit, reserve fraction, departure margin, four eyes) live in the database
+(:mod:`planner.services.office_settings`, ``settings show`` / ``settings set``); their old
+environment variables (``IGNORED_ENV``) are ignored with a warning.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 def default_data_dir() -> Path:
@@ -29,12 +37,6 @@ class Settings:
     db: str = ""
     #: Folder for the default database, logs and exports.  Env: CHARTER_DATA_DIR
     data_dir: Path = field(default_factory=default_data_dir)
-    #: Escort officers needed per returnee, by risk level.  Env: CHARTER_ESCORT_LOW, …
-    escort_low: float = 1.0
-    escort_medium: float = 1.5
-    escort_high: float = 2.0
-    #: Solver wall-clock limit in seconds.  Env: CHARTER_TIME_LIMIT
-    time_limit: float = 30.0
     #: Solver random seed (same input and seed -> same plan).  Env: CHARTER_SEED
     seed: int = 0
     #: Operating cost of one flight hour, for consolidation advice.  Env: CHARTER_COST_PER_HOUR
@@ -51,13 +53,8 @@ class Settings:
     #: The office's party id in PAXLST interchanges (UNB/UNG sender, NAD+MS reporting party; the
     #: carrier or border agency assigns it).  Env: CHARTER_PAXLST_SENDER
     paxlst_sender: str = "CHARTER PLANNER"
-    #: Minutes before the scheduled departure from which ``depart`` is accepted.  Env: CHARTER_DEPART_MARGIN_MINUTES
-    depart_margin_minutes: int = 60
     #: SQLCipher key of an encrypted SQLite file (never logged or shown).  Env: CHARTER_DB_KEY
     db_key: str = field(default="", repr=False)
-    #: Reserves per flight as a share of its seats (ceil(fraction x seats) people, whole families;
-    #: recorded with each plan run).  Env: CHARTER_RESERVE_FRACTION
-    reserve_fraction: float = 0.10
     #: Telephone of the reporting party in PAXLST (``COM …:TE``; empty: not sent), e.g.
     #: ``+1 202 555 0100``.  Env: CHARTER_REPORTING_PHONE
     reporting_phone: str = ""
@@ -68,17 +65,10 @@ class Settings:
     def database(self) -> str:
         return self.db or str(self.data_dir / "charter.db")
 
-    def escort_load(self) -> dict[str, float]:
-        return {"LOW": self.escort_low, "MEDIUM": self.escort_medium, "HIGH": self.escort_high}
-
 
 _ENV_NAMES = {
     "db": "CHARTER_DB",
     "data_dir": "CHARTER_DATA_DIR",
-    "escort_low": "CHARTER_ESCORT_LOW",
-    "escort_medium": "CHARTER_ESCORT_MEDIUM",
-    "escort_high": "CHARTER_ESCORT_HIGH",
-    "time_limit": "CHARTER_TIME_LIMIT",
     "seed": "CHARTER_SEED",
     "cost_per_flight_hour": "CHARTER_COST_PER_HOUR",
     "currency": "CHARTER_CURRENCY",
@@ -86,17 +76,34 @@ _ENV_NAMES = {
     "log_level": "CHARTER_LOG_LEVEL",
     "plan_lock_margin": "CHARTER_PLAN_LOCK_MARGIN",
     "paxlst_sender": "CHARTER_PAXLST_SENDER",
-    "depart_margin_minutes": "CHARTER_DEPART_MARGIN_MINUTES",
     "db_key": "CHARTER_DB_KEY",
-    "reserve_fraction": "CHARTER_RESERVE_FRACTION",
     "reporting_phone": "CHARTER_REPORTING_PHONE",
     "reporting_email": "CHARTER_REPORTING_EMAIL",
 }
 
 
+#: Environment variables that once set safety settings, now kept in the database: ignored.
+IGNORED_ENV = (
+    "CHARTER_ESCORT_LOW",
+    "CHARTER_ESCORT_MEDIUM",
+    "CHARTER_ESCORT_HIGH",
+    "CHARTER_TIME_LIMIT",
+    "CHARTER_RESERVE_FRACTION",
+    "CHARTER_DEPART_MARGIN_MINUTES",
+)
+
+
 def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
-    """Build settings from the environment and explicit overrides (``None`` means 'not given')."""
+    """Build settings from the environment and explicit overrides (``None`` means 'not given').
+    A set ``IGNORED_ENV`` variable is logged as a warning (it no longer changes anything)."""
     environ = dict(os.environ if environ is None else environ)
+    for name in IGNORED_ENV:
+        if environ.get(name, "") != "":
+            log.warning(
+                "%s is set but ignored: safety settings live in the database for every desk; "
+                "an admin changes them with the 'settings' command (settings show / settings set)",
+                name,
+            )
     values: dict[str, Any] = {}
     for f in fields(Settings):
         raw = environ.get(_ENV_NAMES[f.name])

@@ -230,4 +230,11 @@ def supervisor(ctx: AppContext) -> Actor:
     return add_user(ctx, "sam", Role.SUPERVISOR)
 
 
+@pytest.fixture
+def signer(ctx: AppContext) -> Actor:
+    """A second supervisor: four eyes (the office setting four_eyes_sign, on by default) lets
+    nobody sign a manifest revision they approved."""
+    return add_user(ctx, "sue", Role.SUPERVISOR)
+
+
 __all__ = ["ADMIN_PASSWORD", "SYSTEM", "USER_PASSWORD", "add_user", "admin_actor"]

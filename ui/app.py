@@ -179,7 +179,8 @@ def run_gui(settings: Settings) -> int:
     ctx = build_context(settings)
     try:
         try:
-            hint = prepare_database(settings)
+            # a desk's own login may not migrate, and nothing connects before the sign-in
+            hint = "" if ctx.signs_in_to_database else prepare_database(settings)
         except Exception as exc:
             log.exception("database preparation failed")
             QMessageBox.critical(None, "Charter Planner", str(exc))

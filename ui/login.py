@@ -1,6 +1,10 @@
 """Login dialog: asks for user name and password and checks them with the users service.
 
-The password check (Argon2id) runs off the GUI thread; throttling messages come from the service.
+The password check (Argon2id) runs off the GUI thread. Every refusal shows the service's one
+message (``users.SIGN_IN_FAILED``: the same for an unknown user, a deactivated or throttled
+account and a wrong password), so the dialog tells nobody which user names exist.
+With a PostgreSQL URL that names no user, the dialog signs in as the person's database login
+(``planner.services.database_sign_in``) and touches the database only then.
 On a demo database (``planner.demo.first_run.demo_accounts``, read off the GUI thread each time the
 dialog opens) it names the demo accounts that still take the demo password, below any ``hint``.
 """
@@ -20,7 +24,7 @@ from PySide6.QtWidgets import (
 from planner.demo import first_run
 from planner.domain.errors import PlannerError
 from planner.persistence.context import AppContext
-from planner.services import users
+from planner.services import database_sign_in, users
 from planner.services.auth import Actor
 from ui.operations import Operation
 
@@ -59,6 +63,8 @@ class LoginDialog(QDialog):
         self.demo_hint.setWordWrap(True)
         self.demo_hint.hide()
         layout.insertWidget(1, self.demo_hint)
+        if ctx.signs_in_to_database:  # nothing may connect before the person signs in
+            return
         Operation(self).success(self._demo_accounts_read).failure(lambda _exc, _details: None).run_in_uow(
             ctx, first_run.demo_accounts
         )
@@ -80,6 +86,11 @@ class LoginDialog(QDialog):
         self.buttons.setEnabled(False)
         self.message.setText("Checking…")
 
+        if self.ctx.signs_in_to_database:  # as the person's own database login
+            Operation(self).success(self._signed_in).failure(self._failed).run_in_thread(
+                lambda _task: database_sign_in.sign_in(self.ctx, name, password)
+            )
+            return
         Operation(self).success(self._signed_in).failure(self._failed).run_in_uow(
             self.ctx, lambda uow: users.authenticate(uow, name, password), write=True
         )

@@ -29,9 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from planner import __version__
+from planner.domain.enums import ROLE_INCLUDES, Role
 from planner.persistence.context import AppContext
 from planner.services import auth
 from planner.services.auth import Actor
+from ui.office_settings_dialog import OfficeSettingsDialog
 from ui.operations import Change, Operation
 from ui.screens.audit import AuditScreen
 from ui.screens.base import Screen
@@ -200,6 +202,20 @@ class MainWindow(QMainWindow):
         self.refresh_action.setShortcut(QKeySequence(REFRESH_KEYS))
         self.refresh_action.triggered.connect(lambda: cast(Screen, self.stack.currentWidget()).refresh())
         go_menu.addAction(self.refresh_action)
+
+        tools_menu = self.menuBar().addMenu("&Tools")
+        self.office_settings_action = QAction("&Office settings…", self)
+        is_admin = Role.ADMIN in ROLE_INCLUDES[self.actor.role]
+        self.office_settings_action.setEnabled(is_admin)
+        self.office_settings_action.setToolTip(
+            "Escort load per risk level, solver time limit, reserves, departure margin, four eyes"
+            if is_admin
+            else "Needs the admin role"
+        )
+        self.office_settings_action.triggered.connect(
+            lambda: OfficeSettingsDialog(self.ctx, self.actor, self).open()
+        )
+        tools_menu.addAction(self.office_settings_action)
 
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About Charter Planner", self)

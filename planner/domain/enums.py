@@ -15,11 +15,13 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-#: What each role may do, as the set of roles it includes (a supervisor is also an officer).
+#: What each role may do, as the set of roles it includes (a supervisor is also an officer). An
+#: admin is an officer who also manages users, imports and office settings, but is NOT a
+#: supervisor: approving, signing, closing the doors and departing need the supervisor role.
 ROLE_INCLUDES: dict[Role, frozenset[Role]] = {
     Role.OFFICER: frozenset({Role.OFFICER}),
     Role.SUPERVISOR: frozenset({Role.OFFICER, Role.SUPERVISOR}),
-    Role.ADMIN: frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN}),
+    Role.ADMIN: frozenset({Role.OFFICER, Role.ADMIN}),
 }
 
 

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from planner.domain.countries import ISO_3166_ALPHA3
+from planner.domain.credentials import refused_character
 
 Parser = Callable[[str], Any]
 
@@ -190,17 +191,16 @@ def parse_record(
     line: int, raw: Mapping[str, str], columns: Sequence[Column], errors: list[RowError]
 ) -> dict[str, Any] | None:
     """The typed values of record ``line`` (text per column name), or ``None`` when a field is
-    invalid; each problem is appended to ``errors`` (control characters, required, length, the
-    column's parser)."""
+    invalid; each problem is appended to ``errors`` (control, format and bidi characters such as
+    "U+202E RIGHT-TO-LEFT OVERRIDE": ``planner.domain.credentials.refused_character``; required,
+    length, the column's parser)."""
     values: dict[str, Any] = {}
     ok = True
-    check_controls = CONTROL_CHARS.search("".join(raw.values())) is not None
+    check_characters = not "".join(raw.values()).isprintable()  # fast: most records are
     for column in columns:
         text = raw[column.name].strip()
-        if check_controls and (bad := CONTROL_CHARS.search(text)):
-            errors.append(
-                RowError(line, column.name, f"control character U+{ord(bad.group()):04X} is not allowed")
-            )
+        if check_characters and (bad := refused_character(text)):
+            errors.append(RowError(line, column.name, f"{bad} is not allowed"))
             ok = False
             continue
         if not text:

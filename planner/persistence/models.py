@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
+from sqlmodel.sql.sqltypes import AutoString
 
 from planner.domain.enums import (
     CustodyStatus,
@@ -54,15 +55,21 @@ def _check_in(column: str, values: tuple[str, ...], name: str) -> sa.CheckConstr
     return sa.CheckConstraint(f"{column} IN ({quoted})", name=name)
 
 
+#: Deferred: ``select(User)`` leaves it out, because on PostgreSQL a desk's login may not read it
+#: (``planner.persistence.pg_security``); it loads when accessed.
+_PASSWORD_HASH: sa.Column[str] = sa.Column("password_hash", AutoString(length=255), nullable=False)
+
+
 class User(SQLModel, table=True):
     __tablename__ = "app_user"
     __table_args__ = (_check_in("role", enum_values(Role), "role"),)
+    __mapper_args__ = {"properties": {"password_hash": sa.orm.deferred(_PASSWORD_HASH)}}
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True, index=True)
     display_name: str = Field(max_length=200)
     role: str = Field(max_length=16)
-    password_hash: str = Field(max_length=255)
+    password_hash: str = Field(sa_column=_PASSWORD_HASH)
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     active: bool = Field(default=True)
@@ -312,16 +319,40 @@ class AuditEvent(SQLModel, table=True):
     changes_json: str = Field(default="{}")
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
+    #: PostgreSQL: HMAC-SHA256 of ``hash`` under the server's key (``planner.persistence.pg_audit``).
+    mac: str | None = Field(default=None, max_length=64)
 
 
 class AuditHead(SQLModel, table=True):
-    """One row (id 1): the chain's tip. Appenders lock it so the chain stays linear."""
+    """One row (id 1, made by migration 0009): the chain's tip. Appenders lock it so the chain
+    stays linear; triggers refuse deleting it or pointing it anywhere but the newest event."""
 
     __tablename__ = "audit_head"
 
     id: int = Field(primary_key=True)
     last_event_id: int = Field(default=0)
     last_hash: str = Field(max_length=64)
+
+
+#: What an audit anchor was recorded for (``AuditAnchor.kind``).
+AUDIT_ANCHOR_KINDS = ("manifest.signed", "manifest.as_flown", "backup", "export")
+
+
+class AuditAnchor(SQLModel, table=True):
+    """The audit chain's head (``event_id`` + ``event_hash``) when a document or copy that leaves
+    the database was made: a signed or as-flown manifest, a backup, an anchors export.
+    ``reference`` names it (``RF0001 rev 2``, a backup file name)."""
+
+    __tablename__ = "audit_anchor"
+    __table_args__ = (_check_in("kind", AUDIT_ANCHOR_KINDS, "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    reference: str = Field(max_length=200)
+    event_id: int
+    event_hash: str = Field(max_length=64)
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+    recorded_by: str = Field(max_length=64)
 
 
 class ManifestSignature(SQLModel, table=True):
@@ -441,3 +472,46 @@ class FlightEscort(SQLModel, table=True):
     document_number: str = Field(max_length=32)
     document_expires: date
     issuing_country: str = Field(max_length=3)
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Consecutive failed sign-ins of a source (``kind`` "source": a desk's host name or client
+    address) or of a user name nobody has (``kind`` "name"); an account's own count is on
+    ``app_user``. ``next_attempt_at``: attempts before it are refused unchecked."""
+
+    __tablename__ = "sign_in_throttle"
+
+    kind: str = Field(primary_key=True, max_length=16)
+    key: str = Field(primary_key=True, max_length=128)
+    failures: int = Field(default=0)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_failure_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class OfficeSettingsRow(SQLModel, table=True):
+    """The office's safety settings (one row, ``id`` 1; see ``planner.services.office_settings``):
+    escort officers per returnee by risk level, planning limits and the four-eyes rule. Admin-set,
+    audited, ``version`` for optimistic locking; the CHECKs repeat the service's validation."""
+
+    __tablename__ = "office_settings"
+    __table_args__ = (
+        sa.CheckConstraint("id = 1", name="single_row"),
+        sa.CheckConstraint(
+            "escort_low > 0 AND escort_medium >= escort_low AND escort_high >= escort_medium",
+            name="escort_load",
+        ),
+        sa.CheckConstraint("reserve_fraction >= 0 AND reserve_fraction < 1", name="reserve_fraction"),
+        sa.CheckConstraint("time_limit > 0 AND depart_margin_minutes > 0", name="limits"),
+    )
+
+    id: int = Field(default=1, primary_key=True)
+    escort_low: float = 1.0
+    escort_medium: float = 1.5
+    escort_high: float = 2.0
+    time_limit: float = 30.0
+    reserve_fraction: float = 0.10
+    depart_margin_minutes: int = 60
+    four_eyes_sign: bool = True
+    version: int = Field(default=1)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    updated_by: str = Field(default="system", max_length=64)

@@ -4,9 +4,10 @@ Functions take a unit of work and run on the thread that owns it; results are pl
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -18,17 +19,85 @@ from planner.domain.audit_text import (
     summarize_changes,
 )
 from planner.domain.enums import Role
+from planner.domain.errors import InvalidInput
 from planner.domain.wording import field_words
-from planner.persistence.audit import ChainReport, verify_chain
-from planner.persistence.models import AuditEvent, Person
+from planner.persistence import audit_anchors
+from planner.persistence.audit import ChainReport
+from planner.persistence.audit_anchors import (
+    Anchor,
+    AnchorReport,
+    parse_anchor_file,
+    parse_anchor_text,
+    signed_reference,
+    verify_against_anchors,
+)
+from planner.persistence.models import AuditEvent, Flight, Manifest, ManifestSignature, Person
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
 
 
-def verify(uow: UnitOfWork, actor: Actor) -> ChainReport:
-    """Any signed-in user may check the chain."""
+def verify(uow: UnitOfWork, actor: Actor, anchors: Sequence[Anchor] = ()) -> AnchorReport:
+    """Any signed-in user may check the chain: every hash recomputed, then every anchor checked
+    against it — ``anchors`` (read from an anchors file with ``parse_anchor_file``), the stored
+    ones and those the signed manifests carry (:mod:`planner.persistence.audit_anchors`)."""
     authorize(uow, actor, Role.OFFICER, "audit.verify")
-    return verify_chain(uow)
+    return verify_against_anchors(uow, anchors, documents=signed_pdf_anchors(uow))
+
+
+def signed_pdf_anchors(uow: UnitOfWork) -> list[Anchor]:
+    """The anchors inside the stored PAdES-signed PDFs (``manifest_signature``): the content each
+    PDF embeds was signed with the supervisor's key, which whoever holds the database does not
+    have. A PDF without readable embedded content (signed before documents carried it) gives none."""
+    from planner.services.manifests.document_check import embedded_content
+
+    rows = uow.session.execute(
+        sa.select(ManifestSignature.manifest_id, Flight.code, Manifest.revision)
+        .join(Manifest, Manifest.id == ManifestSignature.manifest_id)
+        .join(Flight, Flight.id == Manifest.flight_id)
+        .order_by(Manifest.id)
+    ).all()
+    out: list[Anchor] = []
+    for manifest_id, code, revision in rows:  # one PDF in memory at a time
+        pdf = uow.session.execute(
+            sa.select(ManifestSignature.pdf).where(ManifestSignature.manifest_id == manifest_id)
+        ).scalar_one()
+        try:
+            text = embedded_content(pdf)["content"].get("audit_anchor")
+        except InvalidInput:
+            continue
+        if not isinstance(text, str):
+            continue
+        try:
+            event_id, event_hash = parse_anchor_text(text)
+        except ValueError:
+            event_id, event_hash = -1, text
+        out.append(
+            Anchor(
+                "manifest.signed", signed_reference(code, revision), event_id, event_hash, source="signed PDF"
+            )
+        )
+    return out
+
+
+def read_anchor_file(path: str | Path) -> list[Anchor]:
+    """The anchors of the anchors file at ``path`` (``parse_anchor_file``); ``InvalidInput`` (one
+    line) when it cannot be read, is not text or is not an anchors file."""
+    try:
+        text = Path(path).expanduser().read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path} is not an audit anchors file (not UTF-8 text)") from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot read the anchors file {path}: {exc.strerror or exc}") from None
+    return parse_anchor_file(text)
+
+
+def export_anchors(uow: UnitOfWork, actor: Actor, *, database: str = "") -> str:
+    """Any signed-in user: the anchors file's text (every anchor plus the current head, which is
+    stored and audited as ``audit.anchors_export``). Commits."""
+    authorize(uow, actor, Role.OFFICER, "audit.anchors")
+    text = audit_anchors.export_anchors(uow, actor.username, database=database)
+    uow.commit()
+    return text
 
 
 @dataclass(frozen=True)
@@ -143,15 +212,21 @@ def event_line(row: AuditRow) -> str:
 
 
 __all__ = [
+    "Anchor",
+    "AnchorReport",
     "AuditFacets",
     "AuditRow",
+    "ChainReport",
     "ChangeLine",
     "change_lines",
     "event_heading",
     "event_line",
+    "export_anchors",
     "facets",
     "list_events",
+    "parse_anchor_file",
     "pretty_changes",
+    "read_anchor_file",
     "summarize_changes",
     "verify",
 ]

@@ -3,8 +3,12 @@
 ``backup_database`` copies the live file with SQLite's online backup API (a consistent snapshot
 while others keep working; never a file copy, which could catch a half-written page or miss the
 WAL), checks the copy with ``PRAGMA integrity_check``, makes it a self-contained file (rollback
-journal mode, no ``-wal``), writes it under a temporary name in the target folder, fsyncs it and
-renames it into place, then audits ``database.backup`` in the live database.
+journal mode, no ``-wal``), writes it under a fresh temporary name in the target folder
+(``.charter-backup-…``, 0600, encrypted like the live file; a killed run's copies are removed by
+the next backup, restore or start), fsyncs it and renames it into place, then audits
+``database.backup`` in the live database. Before copying it records an audit anchor (the chain's
+head, :mod:`planner.persistence.audit_anchors`), so the copy holds it and the report line prints
+it: keep that line with the backup.
 
 ``restore_database`` validates before it replaces anything:
 
@@ -12,6 +16,9 @@ renames it into place, then audits ``database.backup`` in the live database.
    ``integrity_check``;
 2. its schema revision is one this program knows (older revisions are migrated);
 3. its audit chain verifies;
+4. after migrating, its schema objects (tables, indexes, views, triggers) are exactly the ones this
+   version makes (``planner.persistence.schema_objects``): a dropped audit trigger, an extra or a
+   changed trigger is refused, naming the object;
 
 all on a private copy next to the live file. Only then is ``database.restore`` audited in that
 copy, the copy made self-contained and fsynced, and renamed over the live file (atomic on one file
@@ -30,7 +37,6 @@ import hashlib
 import logging
 import os
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +45,15 @@ from alembic.script import ScriptDirectory
 
 from planner.domain.enums import Role
 from planner.domain.errors import Conflict, InvalidInput, PlannerError
+from planner.files import (
+    BACKUP_TEMP_PREFIX,
+    RESTORE_TEMP_PREFIX,
+    fsync_folder,
+    locked_temporary,
+    remove_stale_temporaries,
+)
 from planner.persistence import audit
+from planner.persistence.audit_anchors import record_anchor
 from planner.persistence.context import AppContext
 from planner.persistence.db import (
     EncryptionKeyError,
@@ -50,6 +64,7 @@ from planner.persistence.db import (
     sqlite_file,
 )
 from planner.persistence.migrate import alembic_config, head_revision, upgrade_to_head
+from planner.persistence.schema_objects import differences_text, read_objects, schema_differences
 from planner.persistence.uow import UnitOfWork, run_in_transaction
 from planner.services.auth import Actor, authorize
 
@@ -69,11 +84,16 @@ class BackupReport:
     audit_events: int
     encrypted: bool
     seconds: float
+    #: The audit chain's head the copy was made at, ``"<event id>:<hash>"`` (audit_anchors).
+    anchor: str = ""
 
     def summary(self) -> str:
+        event_id, _, digest = self.anchor.partition(":")
+        anchored = f"; audit anchor event {event_id} {digest}" if self.anchor else ""
         return (
             f"backup written to {self.path} ({self.size_bytes:,} bytes, {self.audit_events:,} audit events, "
             f"integrity ok{', encrypted' if self.encrypted else ''}) in {self.seconds:.1f} s; sha256 {self.sha256}"
+            + anchored
         )
 
 
@@ -115,22 +135,6 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name == "nt":  # pragma: no cover - directories cannot be fsynced on Windows
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _remove_with_sidecars(path: Path) -> None:
-    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
-        with contextlib.suppress(FileNotFoundError):
-            p.unlink()
-
-
 def _integrity(connection: Any) -> list[str]:
     """``[]`` when ``PRAGMA integrity_check`` says ok, else its complaints."""
     rows = [str(r[0]) for r in connection.execute("PRAGMA integrity_check").fetchall()]
@@ -170,11 +174,22 @@ def backup_database(ctx: AppContext, actor: Actor, out: Path | str) -> BackupRep
     out = Path(out).expanduser().resolve()
     if out == live:
         raise InvalidInput("the backup must not be the database file itself")
+    if out.is_dir():
+        raise InvalidInput(
+            f"{out} is a folder: give the backup file's name, e.g. {out / 'charter-backup.db'}"
+        )
+    if out.exists() and not out.is_file():
+        raise InvalidInput(f"{out} is not a regular file: give the backup file's name")
     if not out.parent.is_dir():
         raise InvalidInput(f"{out.parent} is not a folder")
+    remove_stale_temporaries(out.parent, (BACKUP_TEMP_PREFIX,))  # left by a killed backup
     key = ctx.settings.db_key or None
-    part = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.part")
-    try:
+    # recorded before the copy, so the copy holds it too (keep the report line with the backup)
+    anchor = run_in_transaction(
+        ctx.session_factory, lambda uow: record_anchor(uow, "backup", out.name, actor.username)
+    )
+    # a fresh, locked 0600 temporary (encrypted like the live file), removed when anything fails
+    with locked_temporary(out.parent, BACKUP_TEMP_PREFIX) as part:
         source = connect_sqlite_file(live, key=key)
         try:
             target = connect_sqlite_file(part, key=key)
@@ -193,12 +208,15 @@ def backup_database(ctx: AppContext, actor: Actor, out: Path | str) -> BackupRep
             source.close()
         _fsync_file(part)
         os.replace(part, out)
-        _fsync_dir(out.parent)
-    except BaseException:
-        _remove_with_sidecars(part)
-        raise
+        fsync_folder(out.parent)
     report = BackupReport(
-        out, out.stat().st_size, file_sha256(out), int(events), bool(key), time.perf_counter() - started
+        out,
+        out.stat().st_size,
+        file_sha256(out),
+        int(events),
+        bool(key),
+        time.perf_counter() - started,
+        anchor=anchor.text,
     )
 
     def record(uow: UnitOfWork) -> None:
@@ -214,6 +232,7 @@ def backup_database(ctx: AppContext, actor: Actor, out: Path | str) -> BackupRep
                     "bytes": report.size_bytes,
                     "sha256": report.sha256,
                     "audit_events": report.audit_events,
+                    "anchor": report.anchor,
                 },
             ),
         )
@@ -270,8 +289,12 @@ def restore_database(ctx: AppContext, actor: Actor, backup: Path | str) -> Resto
     _authorize_admin(ctx, actor, "database.restore")
     live = _require_sqlite(ctx)
     backup = Path(backup).expanduser().resolve()
+    if backup.is_dir():
+        raise InvalidInput(f"{backup} is a folder: give the backup file written by 'backup'")
     if not backup.is_file():
-        raise InvalidInput(f"{backup} does not exist")
+        raise InvalidInput(
+            f"{backup} does not exist" if not backup.exists() else f"{backup} is not a regular file"
+        )
     if backup == live:
         raise InvalidInput("that is the database file itself")
     key = ctx.settings.db_key or None
@@ -279,8 +302,9 @@ def restore_database(ctx: AppContext, actor: Actor, backup: Path | str) -> Resto
     if is_encrypted_file(backup) and not key:
         raise InvalidInput(f"{name} is encrypted (or not an SQLite database): set CHARTER_DB_KEY to its key")
     backup_sha = file_sha256(backup)
-    copy = live.with_name(f".{live.name}.restore-{uuid.uuid4().hex[:8]}")
-    try:
+    remove_stale_temporaries(live.parent, (RESTORE_TEMP_PREFIX,))  # left by a killed restore
+    # a fresh, locked 0600 temporary (encrypted like the live file), removed when anything fails
+    with locked_temporary(live.parent, RESTORE_TEMP_PREFIX) as copy:
         # 1. a private copy next to the live file (never touching the backup itself)
         try:
             source = connect_sqlite_file(backup, key=key, read_only=True)
@@ -308,6 +332,13 @@ def restore_database(ctx: AppContext, actor: Actor, backup: Path | str) -> Resto
         engine = make_engine(str(copy), key=key)
         try:
             _before, revision_after = upgrade_to_head(engine)
+            with engine.connect() as connection:
+                differences = schema_differences(read_objects(connection))
+            if differences:
+                raise InvalidInput(
+                    f"{name}: its schema objects are not this version's ({differences_text(differences)}); "
+                    "nothing was restored"
+                )
             factory = make_session_factory(engine)
 
             def record(uow: UnitOfWork) -> int:
@@ -352,10 +383,7 @@ def restore_database(ctx: AppContext, actor: Actor, backup: Path | str) -> Resto
         for sidecar in (Path(f"{live}-wal"), Path(f"{live}-shm")):
             with contextlib.suppress(FileNotFoundError):
                 sidecar.unlink()
-        _fsync_dir(live.parent)
-    except BaseException:
-        _remove_with_sidecars(copy)
-        raise
+        fsync_folder(live.parent)
     report = RestoreReport(
         backup, live, revision_before, revision_after, events, time.perf_counter() - started
     )

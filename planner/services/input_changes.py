@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from planner.persistence.models import AuditEvent, AuditHead
+from planner.persistence import audit
+from planner.persistence.models import AuditEvent
 from planner.persistence.uow import UnitOfWork
 
 #: Actions (exact, or prefixes ending in ``.``) that never change what the planner reads.
@@ -78,7 +79,7 @@ def changes_since(uow: UnitOfWork, mark: int) -> list[InputChange]:
 
 def lock_and_list_changes(uow: UnitOfWork, mark: int) -> list[InputChange]:
     """:func:`changes_since` after locking the audit chain's head row (held until ``uow`` ends)."""
-    uow.session.execute(sa.select(AuditHead.id).where(AuditHead.id == 1).with_for_update()).all()
+    audit.lock_head(uow)  # through the database's function on PostgreSQL (desks may not lock it)
     return changes_since(uow, mark)
 
 

@@ -27,10 +27,12 @@ from planner.domain.eligibility import CountryRuleFacts, EligibilityTables, enco
 from planner.domain.enums import FlightStatus
 from planner.persistence.models import Airport, Assignment, Flight, FlightStop, StrikeOff
 from planner.persistence.uow import UnitOfWork
+from planner.services import office_settings
 from planner.services.current_plan import current_draft_plan_id
 from planner.services.eligibility_facts import load_planning_people, stop_facts
 from planner.services.input_changes import input_mark
 from planner.services.manifests import workflow as manifests
+from planner.services.office_settings import OfficeSettings
 from planner.services.reference import rule_facts
 
 #: Cruise speed and fixed overhead used to estimate flight hours from great-circle distance.
@@ -72,6 +74,8 @@ class PlanningInput:
     input_mark: int = 0  # newest audit event id before the data was read
     #: person id -> stop ids of the flights they were struck off (never placed there again)
     struck: dict[int, frozenset[int]] = field(default_factory=dict)
+    #: The office's safety settings as stored when the data was read (escort load, time limit …).
+    office: OfficeSettings = field(default_factory=OfficeSettings)
 
 
 def flight_hours(departure: tuple[float, float] | None, stops: list[tuple[float, float] | None]) -> float:
@@ -197,6 +201,7 @@ def load_input(uow: UnitOfWork, *, now: datetime) -> PlanningInput:
         previous=previous,
         input_mark=mark,
         struck=_struck_stops(uow, stop_rows),
+        office=office_settings.load(uow),
     )
 
 

@@ -31,7 +31,7 @@ from planner.persistence.models import (
     utc_now,
 )
 from planner.persistence.uow import UnitOfWork
-from planner.services import planning
+from planner.services import office_settings, planning
 from planner.services.auth import Actor, authorize
 from planner.settings import Settings
 from solver.callbacks import Progress
@@ -68,6 +68,8 @@ class PlanRunRow:
     people_considered: int
     not_placed_by_reason: dict[str, int] = field(default_factory=dict)
     time_limit: float | None = None
+    #: The office's safety settings the run used, as one line (see ``office_settings.recorded_summary``).
+    safety_settings: str = ""
 
     @property
     def not_placed(self) -> int:
@@ -92,6 +94,7 @@ def _row(run: PlanRun) -> PlanRunRow:
         people_considered=int(counts.get("people_considered", 0)),
         not_placed_by_reason={k: int(v) for k, v in counts.get("not_placed_by_reason", {}).items()},
         time_limit=used.get("time_limit"),
+        safety_settings=office_settings.recorded_summary(used),
     )
 
 
@@ -157,7 +160,9 @@ def flight_loads(uow: UnitOfWork, actor: Actor, plan_run_id: int) -> list[Flight
     authorize(uow, actor, Role.OFFICER, "plan.view")
     s = uow.session
     run = _get_run(uow, plan_run_id)
-    escort_load = json.loads(run.settings_json or "{}").get("escort_load") or Settings().escort_load()
+    escort_load = (
+        json.loads(run.settings_json or "{}").get("escort_load") or office_settings.load(uow).escort_load()
+    )
     placed_rows = s.execute(
         sa.select(FlightStop.flight_id, Person.risk_level, Person.medical_need, sa.func.count())
         .join(Assignment, Assignment.flight_stop_id == FlightStop.id)

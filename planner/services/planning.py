@@ -21,6 +21,11 @@ back to it. People frozen on a PLANNED flight whose departure time has passed ar
 (stored unchanged, never placed elsewhere) until the departure is recorded or the flight is
 cancelled. A person whose family is frozen on an approved flight they cannot join is left out with
 ``FAMILY_ON_FROZEN_FLIGHT`` (the family stays as it is).
+
+The safety settings (escort officers per returnee by risk, the solver's time limit, the reserve
+fraction) are the office's, read from the database with the data
+(:mod:`planner.services.office_settings`); every run records them (``PlanRun.settings_json``) and
+its summary shows them.
 """
 
 from __future__ import annotations
@@ -67,10 +72,12 @@ from planner.persistence.models import (
     utc_now,
 )
 from planner.persistence.uow import UnitOfWork
+from planner.services import office_settings
 from planner.services.auth import Actor, authorize
 from planner.services.current_plan import DRAFT, SUPERSEDED, current_draft_plan_id
 from planner.services.input_changes import describe, lock_and_list_changes
 from planner.services.manifests import workflow as manifests
+from planner.services.office_settings import OfficeSettings
 from planner.services.plan_input import (
     BLOCK_OVERHEAD_HOURS,
     CRUISE_KMH,
@@ -249,8 +256,11 @@ def prepare_problem(
     data: PlanningInput, settings: Settings, timings: dict[str, float] | None = None
 ) -> tuple[solver.Problem, int]:
     """Eligibility (vectorised) and the solver problem for ``data``: ``(problem, people eligible for
-    at least one stop)``. Fills ``timings["eligibility"]`` and ``timings["build"]`` when given."""
-    problem, eligible_people, _reasons, _flagged, _blocked = _prepare(data, settings.escort_load(), timings)
+    at least one stop)``, with the office's escort load read with ``data`` (``data.office``). Fills
+    ``timings["eligibility"]`` and ``timings["build"]`` when given."""
+    problem, eligible_people, _reasons, _flagged, _blocked = _prepare(
+        data, data.office.escort_load(), timings
+    )
     return problem, eligible_people
 
 
@@ -268,6 +278,8 @@ class ComputedPlan:
     frozen_ineligible: list[int] = field(default_factory=list)
     blocked: dict[int, int] = field(default_factory=dict)  # person id -> their family's frozen stop
     escort_load: dict[str, float] = field(default_factory=dict)  # the settings' escort load per risk
+    #: The office's safety settings this run used (``time_limit``: the one actually given to the solver).
+    office: OfficeSettings = field(default_factory=OfficeSettings)
 
 
 def _exclusions(
@@ -339,11 +351,15 @@ def compute_plan(
     should_stop: ShouldStop | None = None,
     with_advice: bool = False,
 ) -> ComputedPlan:
-    """Eligibility + solve + explanations, all in memory (no database). Progress 0.05 → 0.95."""
+    """Eligibility + solve + explanations, all in memory (no database). Progress 0.05 → 0.95.
+
+    The escort load and the default ``time_limit`` are the office's (``data.office``, read from the
+    database with the data); ``settings`` gives the seed and the cost per flight hour."""
     report = progress or (lambda _f, _m: None)
     timings: dict[str, float] = {}
     report(0.05, "checking eligibility")
-    escort_load = settings.escort_load()
+    office = dataclasses.replace(data.office, time_limit=time_limit or data.office.time_limit)
+    escort_load = office.escort_load()
     problem, eligible_people, reasons, flagged, blocked = _prepare(data, escort_load, timings)
     report(0.15, f"{eligible_people:,} people eligible; solving")
 
@@ -353,7 +369,7 @@ def compute_plan(
     t1 = time.perf_counter()
     plan = solver.solve(
         problem,
-        solver.SolveOptions(time_limit=time_limit or settings.time_limit, seed=settings.seed),
+        solver.SolveOptions(time_limit=office.time_limit, seed=settings.seed),
         progress=solver_progress,
         should_stop=should_stop,
     )
@@ -366,7 +382,17 @@ def compute_plan(
         report(0.92, "looking for flights that could be cancelled")
         advice = consolidation_advice(problem, plan, settings.cost_per_flight_hour, time_limit=10.0)
     return ComputedPlan(
-        data, problem, plan, eligible_people, exclusions, timings, advice, flagged, blocked, escort_load
+        data,
+        problem,
+        plan,
+        eligible_people,
+        exclusions,
+        timings,
+        advice,
+        flagged,
+        blocked,
+        escort_load,
+        office,
     )
 
 
@@ -413,6 +439,8 @@ class PlanSummary:
     stopped: bool
     timings: dict[str, float]
     messages: list[str]
+    #: The office's safety settings the run used (``OfficeSettings.values()``; {} for old callers).
+    safety_settings: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -430,6 +458,8 @@ class PlanSummary:
             ),
             f"{self.seconds:.2f} s (" + ", ".join(f"{k} {v:.2f}" for k, v in self.timings.items()) + ")",
         ]
+        if self.safety_settings:
+            lines.append("safety settings: " + OfficeSettings(**self.safety_settings).summary())
         lines += [f"warning: {m}" for m in grouped_lines(self.messages)]
         return "\n".join(lines)
 
@@ -607,6 +637,7 @@ def store_plan(uow: UnitOfWork, actor: Actor, outcome: ComputedPlan, settings_us
         seconds=plan.seconds,
         stopped=plan.stopped,
         timings=outcome.timings,
+        safety_settings=outcome.office.values(),
         messages=list(plan.messages)
         + [
             f"{data.case_number[row_of[pid]]} stays on an approved manifest but is no longer eligible there: "
@@ -653,7 +684,9 @@ def run_plan(
     report = progress or (lambda _f, _m: None)
     now = now or utc_now()
     # One plan run at a time (planner.persistence.locks): a second officer is told who is planning since when.
-    lease = (time_limit or settings.time_limit) + settings.plan_lock_margin
+    with ctx.uow(write=False) as uow:
+        office = office_settings.load(uow)
+    lease = (time_limit or office.time_limit) + settings.plan_lock_margin
     with LeaseLock(ctx.session_factory, PLAN_LOCK, actor.username, lease_seconds=lease):
         started = time.perf_counter()
         for attempt in range(RESOLVES + 1):
@@ -676,10 +709,12 @@ def run_plan(
                         actor,
                         outcome,
                         {
-                            "time_limit": time_limit or settings.time_limit,
+                            "time_limit": outcome.office.time_limit,
                             "seed": settings.seed,
-                            "escort_load": settings.escort_load(),
-                            "reserve_fraction": settings.reserve_fraction,
+                            "escort_load": outcome.office.escort_load(),
+                            "reserve_fraction": outcome.office.reserve_fraction,
+                            "office_settings": outcome.office.values(),
+                            "office_settings_version": outcome.office.version,
                             "now": now.isoformat(),
                         },
                     )

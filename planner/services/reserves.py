@@ -25,7 +25,7 @@ moves from the draft plan; its greedy start deals units by weight per seat):
 4. the lowest case number (deterministic).
 
 **How many** — per flight ``ceil(fraction × seats)`` people (``fraction``: the plan run's recorded
-``reserve_fraction``, else the ``CHARTER_RESERVE_FRACTION`` default of :class:`planner.settings.Settings`),
+``reserve_fraction``, else the office setting of :mod:`planner.services.office_settings`),
 shared across the flight's stops in that one order, whole units only: a unit larger than the
 places left is skipped and the next smaller one may still fit. Ranks run 1, 2, … over the flight.
 Capacities (free seats, escorts, slots, country caps) are not applied here: the service that moves a
@@ -83,6 +83,7 @@ from planner.persistence.models import (
     TravelDocument,
 )
 from planner.persistence.uow import UnitOfWork
+from planner.services import office_settings
 from planner.services.auth import Actor, authorize
 from planner.services.current_plan import current_draft_plan_id
 from planner.services.eligibility_facts import (
@@ -92,10 +93,9 @@ from planner.services.eligibility_facts import (
     stop_facts,
     transfer_hours,
 )
-from planner.settings import Settings
 
-#: Default share of a flight's seats kept as reserves (``Settings.reserve_fraction``).
-DEFAULT_RESERVE_FRACTION = Settings().reserve_fraction
+#: Default share of a flight's seats kept as reserves (the office setting's default).
+DEFAULT_RESERVE_FRACTION = office_settings.DEFAULTS.reserve_fraction
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,10 +304,9 @@ def reserves_for_flights(
     number of ineligible candidates scanned per flight."""
     plan = plan_run_id if plan_run_id is not None else current_draft_plan_id(uow)
     settings = _plan_settings(uow, plan)
-    share = (
-        float(settings.get("reserve_fraction", DEFAULT_RESERVE_FRACTION)) if fraction is None else fraction
-    )
-    escort = {**Settings().escort_load(), **(settings.get("escort_load") or {})}
+    office = office_settings.load(uow)
+    share = float(settings.get("reserve_fraction", office.reserve_fraction)) if fraction is None else fraction
+    escort = {**office.escort_load(), **(settings.get("escort_load") or {})}
 
     stops_by_flight: dict[int, list[FlightStop]] = defaultdict(list)
     for stop in rows_in(uow, FlightStop, FlightStop.flight_id, [f.id for f in flights]):

@@ -1,20 +1,28 @@
 """Users: Argon2id password hashes, login with throttling, user management (admin only).
 
-Every function takes a unit of work and runs on whatever thread owns it; results are plain data."""
+Every function takes a unit of work and runs on whatever thread owns it; results are plain data.
+On PostgreSQL the writes to accounts (add, update, password, unlock) go through the database's
+user functions (``planner.persistence.pg_logins``), which also keep each person's login role."""
 
 from __future__ import annotations
 
 import functools
 import logging
-import re
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NoReturn
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from planner.domain import credentials
+from planner.domain.credentials import (
+    MAX_USERNAME_LENGTH,
+    MIN_PASSWORD_LENGTH,  # noqa: F401  (re-exported: the Users screen checks it as you type)
+    USERNAME_PATTERN,
+)
 from planner.domain.enums import Role
 from planner.domain.errors import (
     AuthenticationFailed,
@@ -23,7 +31,7 @@ from planner.domain.errors import (
     NotFound,
     StaleVersion,
 )
-from planner.persistence import audit
+from planner.persistence import audit, pg_logins, throttle
 from planner.persistence.models import User, utc_now
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import SYSTEM, Actor, authorize
@@ -32,30 +40,54 @@ log = logging.getLogger(__name__)
 
 #: OWASP's minimum for Argon2id: 19 MiB memory, 2 iterations, 1 lane.
 PASSWORD_HASHER = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
-MIN_PASSWORD_LENGTH = 8
+#: The one answer to every failed sign-in, whatever the reason (the audit event keeps the reason),
+#: so nobody learns which user names exist, which are deactivated or which are being throttled.
+SIGN_IN_FAILED = "wrong user name or password, or too many attempts: wait and try again"
+#: Consecutive failures of one account (or one unknown user name) before attempts must wait.
 FAILURES_BEFORE_LOCK = 5
-FIRST_LOCK = timedelta(seconds=30)
-LONGEST_LOCK = timedelta(hours=24)
-USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
+#: Consecutive failures from one source (a desk), whatever the user names, before attempts wait.
+SOURCE_FAILURES_BEFORE_LOCK = 20
+#: The first wait; it doubles with each further failure up to ``LONGEST_LOCK``, never a lockout
+#: (NIST SP 800-63B: throttle rather than lock; the last admin is never locked out for long).
+FIRST_LOCK = timedelta(seconds=2)
+LONGEST_LOCK = timedelta(minutes=5)
+#: Counts of sources and unknown user names are forgotten this long after their last failure.
+THROTTLE_MEMORY = timedelta(days=1)
 
 
 def lock_delay(failed_logins: int) -> timedelta:
-    """How long an account stays locked after ``failed_logins`` consecutive failures."""
-    if failed_logins < FAILURES_BEFORE_LOCK:
-        return timedelta(0)
-    doublings = min(failed_logins - FAILURES_BEFORE_LOCK, 32)  # 30 s * 2**32 is far past the cap
-    return min(FIRST_LOCK * 2**doublings, LONGEST_LOCK)
+    """How long an account (or unknown user name) must wait after ``failed_logins`` consecutive
+    failures: nothing for the first ``FAILURES_BEFORE_LOCK``, then doubling, at most ``LONGEST_LOCK``."""
+    return credentials.throttle_delay(
+        failed_logins, free_failures=FAILURES_BEFORE_LOCK, first=FIRST_LOCK, longest=LONGEST_LOCK
+    )
 
 
-def _validate_new_user(username: str, password: str, role: str) -> Role:
+def source_delay(failures: int) -> timedelta:
+    """The same for a source, which may fail ``SOURCE_FAILURES_BEFORE_LOCK`` times before waiting."""
+    return credentials.throttle_delay(
+        failures, free_failures=SOURCE_FAILURES_BEFORE_LOCK, first=FIRST_LOCK, longest=LONGEST_LOCK
+    )
+
+
+def sign_in_source(uow: UnitOfWork) -> str:
+    """Where a sign-in comes from: on PostgreSQL the client address the server sees, else (SQLite,
+    or a local socket) this computer's host name."""
+    if uow.dialect == "postgresql":
+        address = uow.session.execute(sa.text("SELECT host(inet_client_addr())")).scalar()
+        if address:
+            return f"address {address}"
+    return f"host {socket.gethostname()}"
+
+
+def _validate_new_user(username: str, password: str, role: str, *, display_name: str = "") -> Role:
     errors = []
     if not USERNAME_PATTERN.match(username):
-        errors.append(
-            f"user name {username!r}: 2-64 characters, lower-case letters, digits, '.', '_' or '-', "
-            "starting with a letter"
-        )
-    if len(password) < MIN_PASSWORD_LENGTH:
-        errors.append(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+        errors.append(f"user name {username[: MAX_USERNAME_LENGTH + 1]!r}: {credentials.USERNAME_RULE}")
+    if problem := credentials.name_problem("display name", display_name):
+        errors.append(problem)
+    if problem := credentials.password_problem(password, (username, display_name)):
+        errors.append(problem)
     try:
         parsed_role = Role(role)
     except ValueError:
@@ -76,14 +108,25 @@ def _insert_user(
 ) -> User:
     if uow.session.execute(sa.select(User.id).where(User.username == username)).first():
         raise InvalidInput(f"user {username!r} exists already")
-    user = User(
-        username=username,
-        display_name=display_name or username,
-        role=role.value,
-        password_hash=PASSWORD_HASHER.hash(password),
-    )
-    uow.session.add(user)
-    uow.session.flush()
+    if uow.dialect == "postgresql":  # the row and the person's login role, by the database
+        user_id = pg_logins.add_user(
+            uow,
+            username=username,
+            display_name=display_name or username,
+            role=role.value,
+            password_hash=PASSWORD_HASHER.hash(password),
+            password=password,
+        )
+        user = uow.session.execute(sa.select(User).where(User.id == user_id)).scalar_one()
+    else:
+        user = User(
+            username=username,
+            display_name=display_name or username,
+            role=role.value,
+            password_hash=PASSWORD_HASHER.hash(password),
+        )
+        uow.session.add(user)
+        uow.session.flush()
     audit.record(
         uow,
         audit.AuditEntry(
@@ -111,7 +154,7 @@ def create_user(
 ) -> Actor:
     """Admin only. Creates the account; commits."""
     authorize(uow, actor, Role.ADMIN, "user.add")
-    parsed_role = _validate_new_user(username, password, role)
+    parsed_role = _validate_new_user(username, password, role, display_name=display_name)
     user = _insert_user(uow, actor, username, display_name, parsed_role, password)
     uow.commit()
     return Actor(user.username, parsed_role, user.display_name)
@@ -132,60 +175,108 @@ def bootstrap_admin(uow: UnitOfWork, *, username: str, password: str) -> bool:
     return True
 
 
-def authenticate(uow: UnitOfWork, username: str, password: str, *, now: datetime | None = None) -> Actor:
+def authenticate(
+    uow: UnitOfWork,
+    username: str,
+    password: str,
+    *,
+    now: datetime | None = None,
+    source: str | None = None,
+) -> Actor:
     """Check a password. Every attempt is audited and committed in ``uow``; a failure goes through
-    ``audit.refuse`` (anything pending is rolled back; the event and the failure count commit).
+    ``audit.refuse`` (anything pending is rolled back; the event and the failure counts commit).
 
-    After ``FAILURES_BEFORE_LOCK`` consecutive failures the account locks for a delay that
-    doubles with each further failure; attempts while locked are refused unchecked.
+    Throttled per account (or unknown user name) and per ``source`` (default ``sign_in_source``):
+    after a few consecutive failures each further attempt must wait ``lock_delay`` /
+    ``source_delay``, which doubles up to ``LONGEST_LOCK``; an attempt while waiting is refused
+    unchecked and does not lengthen the wait. Every failure (unknown user, deactivated, throttled,
+    wrong password) raises ``AuthenticationFailed(SIGN_IN_FAILED)`` after one Argon2 verification,
+    so neither the message nor the time tells them apart; the audit event (``login.failure``)
+    keeps the true ``reason``.
     """
     now = now or utc_now()
-    user = uow.session.execute(sa.select(User).where(User.username == username)).scalar_one_or_none()
+    source = source or sign_in_source(uow)
+    user = None
+    if USERNAME_PATTERN.match(username):  # anything else cannot be a user (nor a database role)
+        user = uow.session.execute(  # the hash in the same query: no extra one betrays a known name
+            sa.select(User).where(User.username == username).options(sa.orm.undefer(User.password_hash))
+        ).scalar_one_or_none()
+    name_count = throttle.read(uow, throttle.NAME, username) if user is None else None
+    source_count = throttle.read(uow, throttle.SOURCE, source)
+    account_until = (
+        user.locked_until if user is not None else name_count.next_attempt_at if name_count else None
+    )
+    throttled = _waiting(account_until, now) or _waiting(source_count.next_attempt_at, now)
+    if throttled or user is None or not user.active:
+        _verify_quietly(_dummy_hash(), password)  # the same time as a real check
+        reason = "throttled" if throttled else "unknown user" if user is None else "inactive"
+    elif _verify_quietly(user.password_hash, password):
+        return _signed_in(uow, user, password, source, now)
+    else:
+        reason = "wrong password"
+    changes: dict = {"reason": reason, "source": source}
+    if len(username) > audit.ENTITY_ID_LENGTH:
+        changes["user_name_length"] = len(username)
+    count_failures = None
+    if throttled:
+        changes["wait_until"] = max(d for d in (account_until, source_count.next_attempt_at) if d is not None)
+    else:
+        if user is not None:
+            account_changes, count_account = _failed_login(user, now)
+        else:
+            account_changes, count_account = _failed_name(username, name_count or throttle.Count(), now)
+        source_changes, count_source = _failed_source(source, source_count, now)
+        changes |= account_changes | source_changes
 
-    def refuse(
-        action: str, message: str, changes: dict | None = None, *, also: audit.AlsoWrite | None = None
-    ) -> NoReturn:
-        audit.refuse(
-            uow,
-            audit.AuditEntry(
-                actor=username or "?",
-                action=action,
-                entity="user",
-                entity_id=username,
-                changes=changes or {},
-            ),
-            AuthenticationFailed(message),
-            also=also,
-        )
+        def count_failures(refusing: UnitOfWork) -> None:
+            count_account(refusing)
+            count_source(refusing)
 
-    if user is None or not user.active:
-        # Spend the same time as a real check so user names cannot be probed by timing.
-        _verify_quietly(_dummy_hash(), password)
-        refuse("login.failure", "wrong user name or password", {"reason": "unknown user"})
-    if user.locked_until is not None and user.locked_until > now:
-        refuse(
-            "login.locked",
-            f"account {username} is locked until {user.locked_until:%Y-%m-%d %H:%M:%S} UTC "
-            "after repeated failed logins",
-        )
-    if not _verify_quietly(user.password_hash, password):
-        changes, count_failure = _failed_login(user, now)
-        refuse("login.failure", "wrong user name or password", changes, also=count_failure)
+    shown = _audit_name(username)
+    audit.refuse(
+        uow,
+        audit.AuditEntry(
+            actor=shown, action="login.failure", entity="user", entity_id=shown, changes=changes
+        ),
+        AuthenticationFailed(SIGN_IN_FAILED),
+        also=count_failures,
+    )
+
+
+def _signed_in(uow: UnitOfWork, user: User, password: str, source: str, now: datetime) -> Actor:
+    """The success half of ``authenticate``: clears the account's and the source's failures."""
     if PASSWORD_HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = PASSWORD_HASHER.hash(password)
     user.failed_logins = 0
     user.locked_until = None
+    throttle.clear(uow, throttle.SOURCE, source)
+    throttle.forget_before(uow, now - THROTTLE_MEMORY)
     audit.record(
         uow,
-        audit.AuditEntry(actor=username, action="login.success", entity="user", entity_id=username),
+        audit.AuditEntry(actor=user.username, action="login.success", entity="user", entity_id=user.username),
     )
     uow.commit()
     return Actor(user.username, Role(user.role), user.display_name)
 
 
+def _waiting(until: datetime | None, now: datetime) -> bool:
+    return until is not None and until > now
+
+
+def _audit_name(username: str) -> str:
+    """``username`` as the audit's actor and entity id: ``"?"`` when empty, shortened with "…" when
+    longer than the column (the event's changes then hold ``user_name_length``)."""
+    if not username:
+        return "?"
+    if len(username) <= audit.ENTITY_ID_LENGTH:
+        return username
+    return username[: audit.ENTITY_ID_LENGTH - 1] + "…"
+
+
 def _failed_login(user: User, now: datetime) -> tuple[dict, audit.AlsoWrite]:
     """The audit changes of one more failed login of ``user`` and the write that counts it (and
-    locks the account once ``lock_delay`` says so), to run after ``audit.refuse``'s rollback."""
+    makes the next attempt wait once ``lock_delay`` says so), to run after ``audit.refuse``'s
+    rollback."""
     failed_logins = user.failed_logins + 1
     delay = lock_delay(failed_logins)
     locked_until = now + delay if delay else None
@@ -197,6 +288,37 @@ def _failed_login(user: User, now: datetime) -> tuple[dict, audit.AlsoWrite]:
         user.failed_logins, user.locked_until = failed_logins, locked_until
 
     return changes, count_failure
+
+
+def _failed_name(username: str, count: throttle.Count, now: datetime) -> tuple[dict, audit.AlsoWrite]:
+    """``_failed_login`` for a user name nobody has: counted alike, in ``sign_in_throttle``."""
+    return _failed_key(throttle.NAME, username, count, now, lock_delay, ("failed_logins", "locked_seconds"))
+
+
+def _failed_source(source: str, count: throttle.Count, now: datetime) -> tuple[dict, audit.AlsoWrite]:
+    """The audit changes and the write of one more failure from ``source``."""
+    return _failed_key(
+        throttle.SOURCE, source, count, now, source_delay, ("source_failures", "source_wait_seconds")
+    )
+
+
+def _failed_key(
+    kind: str,
+    key: str,
+    count: throttle.Count,
+    now: datetime,
+    delay_after: Callable[[int], timedelta],
+    names: tuple[str, str],
+) -> tuple[dict, audit.AlsoWrite]:
+    """One more failure of ``kind`` ``key`` in ``sign_in_throttle``: the audit changes (under
+    ``names``: the count, and the wait in seconds once there is one) and the write that saves it."""
+    failures = count.failures + 1
+    delay = delay_after(failures)
+    changes: dict = {names[0]: failures}
+    if delay:
+        changes[names[1]] = int(delay.total_seconds())
+    counted = throttle.Count(failures, now + delay if delay else None)
+    return changes, lambda refusing: throttle.save(refusing, kind, key, counted, now=now)
 
 
 def _verify_quietly(password_hash: str, password: str) -> bool:
@@ -275,9 +397,12 @@ def get_account(uow: UnitOfWork, actor: Actor, username: str) -> UserRow:
 
 
 def _locked_user(uow: UnitOfWork, username: str) -> User:
-    user = uow.session.execute(
-        sa.select(User).where(User.username == username).with_for_update()
-    ).scalar_one_or_none()
+    """The account to change, locked on SQLite; on PostgreSQL read only (a desk may not lock
+    ``app_user``: the user functions lock the row and re-check its version)."""
+    query = sa.select(User).where(User.username == username)
+    if uow.dialect != "postgresql":
+        query = query.with_for_update()
+    user = uow.session.execute(query).scalar_one_or_none()
     if user is None:
         raise NotFound(f"there is no user {username!r}")
     return user
@@ -328,6 +453,8 @@ def update_user(
         display_name = display_name.strip()
         if not display_name or len(display_name) > 200:
             errors.append("display name: 1-200 characters")
+        elif problem := credentials.name_problem("display name", display_name):
+            errors.append(problem)
     if role is not None:
         try:
             role = Role(role).value
@@ -351,30 +478,52 @@ def update_user(
         return _row(user)
     was_active_admin = old["role"] == Role.ADMIN.value and old["active"]
     stays_active_admin = new["role"] == Role.ADMIN.value and new["active"]
-    if was_active_admin and not stays_active_admin and _other_active_admins(uow, username) == 0:
-        raise InvalidInput(
-            f"{username} is the last active admin; make another user an admin first, "
-            "or nobody could manage users any more"
+    if uow.dialect == "postgresql":  # the function re-checks the version and the last admin
+        pg_logins.update_user(
+            uow,
+            username,
+            expected_version=expected_version,
+            display_name=new_name,
+            role=new_role,
+            active=new_active,
         )
-    user.display_name, user.role, user.active = new_name, new_role, new_active
-    user.version += 1
-    uow.session.flush()
+        _reload(uow, user)
+    else:
+        if was_active_admin and not stays_active_admin and _other_active_admins(uow, username) == 0:
+            raise InvalidInput(
+                f"{username} is the last active admin; make another user an admin first, "
+                "or nobody could manage users any more"
+            )
+        user.display_name, user.role, user.active = new_name, new_role, new_active
+        user.version += 1
+        uow.session.flush()
     _audit_user_change(uow, actor, "user.update", username, changes)
     uow.commit()
     return _row(user)
 
 
-def _check_new_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        message = f"password: at least {MIN_PASSWORD_LENGTH} characters"
+def _reload(uow: UnitOfWork, user: User) -> None:
+    """Read ``user`` again after a user function changed its row."""
+    uow.session.refresh(user)
+
+
+def _check_new_password(password: str, *related: str) -> None:
+    """Refuse (``InvalidInput``, one line naming the rule) a password that may not be set;
+    ``related``: the user's name(s), which the password must not be built on."""
+    if message := credentials.password_problem(password, related):
         raise InvalidInput(message, [message])
 
 
-def _clear_lock(user: User) -> dict:
-    changes = audit.changed_fields(
+def _lock_changes(user: User) -> dict:
+    """What clearing ``user``'s failed logins and lock changes (``{field: [old, new]}``)."""
+    return audit.changed_fields(
         {"failed_logins": user.failed_logins, "locked_until": user.locked_until},
         {"failed_logins": 0, "locked_until": None},
     )
+
+
+def _clear_lock(user: User) -> dict:
+    changes = _lock_changes(user)
     user.failed_logins, user.locked_until = 0, None
     return changes
 
@@ -383,13 +532,24 @@ def reset_password(uow: UnitOfWork, actor: Actor, username: str, new_password: s
     """Admin only. Sets a new password (Argon2id) and clears failed logins and any lock.
     Audited as ``user.password_reset`` (never the password or its hash); commits."""
     authorize(uow, actor, Role.ADMIN, "user.reset_password")
-    _check_new_password(new_password)
+    _check_new_password(new_password, username)
     password_hash = PASSWORD_HASHER.hash(new_password)
     user = _locked_user(uow, username)
-    user.password_hash = password_hash
-    changes = {"password": ["(old)", "(new)"], **_clear_lock(user)}
-    user.version += 1
-    uow.session.flush()
+    if uow.dialect == "postgresql":
+        changes = {"password": ["(old)", "(new)"], **_lock_changes(user)}
+        pg_logins.update_user(
+            uow,
+            username,
+            expected_version=user.version,
+            new_password=(password_hash, new_password),
+            clear_lock=True,
+        )
+        _reload(uow, user)
+    else:
+        user.password_hash = password_hash
+        changes = {"password": ["(old)", "(new)"], **_clear_lock(user)}
+        user.version += 1
+        uow.session.flush()
     _audit_user_change(uow, actor, "user.password_reset", username, changes)
     uow.commit()
     return _row(user)
@@ -400,10 +560,15 @@ def unlock_user(uow: UnitOfWork, actor: Actor, username: str) -> UserRow:
     there was nothing to clear); commits."""
     authorize(uow, actor, Role.ADMIN, "user.unlock")
     user = _locked_user(uow, username)
-    changes = _clear_lock(user)
+    changes = _lock_changes(user)
     if changes:
-        user.version += 1
-        uow.session.flush()
+        if uow.dialect == "postgresql":
+            pg_logins.update_user(uow, username, expected_version=user.version, clear_lock=True)
+            _reload(uow, user)
+        else:
+            _clear_lock(user)
+            user.version += 1
+            uow.session.flush()
         _audit_user_change(uow, actor, "user.unlock", username, changes)
         uow.commit()
     return _row(user)
@@ -420,7 +585,7 @@ def change_own_password(
     """
     authorize(uow, actor, Role.OFFICER, "user.change_own_password")
     now = now or utc_now()
-    _check_new_password(new_password)
+    _check_new_password(new_password, actor.username, actor.display_name)
     if new_password == old_password:
         message = "new password: must differ from the current one"
         raise InvalidInput(message, [message])
@@ -430,7 +595,17 @@ def change_own_password(
             f"account {user.username} is locked until {user.locked_until:%Y-%m-%d %H:%M:%S} UTC "
             "after repeated failed logins"
         )
-    if not _verify_quietly(user.password_hash, old_password):
+    own_login = uow.dialect == "postgresql" and pg_logins.session_user(uow) == user.username
+    if own_login:  # signed in as their database login: the server checks the current password
+        if not pg_logins.password_accepted(uow, user.username, old_password):
+            audit.refuse(
+                uow,
+                audit.AuditEntry(
+                    actor.username, "user.password_change_failed", "user", user.username, {"login": "refused"}
+                ),
+                AuthenticationFailed("the current password is wrong"),
+            )
+    elif not _verify_quietly(user.password_hash, old_password):
         failure, count_failure = _failed_login(user, now)
         audit.refuse(
             uow,
@@ -438,9 +613,15 @@ def change_own_password(
             AuthenticationFailed("the current password is wrong"),
             also=count_failure,
         )
-    user.password_hash = PASSWORD_HASHER.hash(new_password)
-    changes = {"password": ["(old)", "(new)"], **_clear_lock(user)}
-    user.version += 1
-    uow.session.flush()
+    password_hash = PASSWORD_HASHER.hash(new_password)
+    if uow.dialect == "postgresql":
+        changes = {"password": ["(old)", "(new)"], **_lock_changes(user)}
+        pg_logins.change_password(uow, user.username, password_hash=password_hash, password=new_password)
+        _reload(uow, user)
+    else:
+        user.password_hash = password_hash
+        changes = {"password": ["(old)", "(new)"], **_clear_lock(user)}
+        user.version += 1
+        uow.session.flush()
     _audit_user_change(uow, actor, "user.password_change", user.username, changes)
     uow.commit()

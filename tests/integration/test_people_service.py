@@ -261,7 +261,7 @@ def test_stale_version_is_refused_naming_who_and_when(
         (
             {"legal_hold_reason": "Stay\x07", "legal_hold_until": datetime(2031, 1, 1, 12, 0)},
             [
-                "legal_hold_reason: control character U+0007 is not allowed",
+                "legal_hold_reason: U+0007 CONTROL CHARACTER is not allowed",
                 "legal_hold_until: '2031-01-01 12:00:00' is not a date in the form YYYY-MM-DD",
             ],
         ),

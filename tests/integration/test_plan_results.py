@@ -16,7 +16,7 @@ from planner.domain.errors import NotFound, PermissionDenied
 from planner.domain.reasons import resource_words, short_label
 from planner.persistence.context import AppContext
 from planner.persistence.models import Assignment, Flight, FlightStop, Person, PlanExclusion
-from planner.services import plan_results, planning
+from planner.services import office_settings, plan_results, planning
 from planner.services.auth import Actor
 from tests.conftest import add_user
 
@@ -62,7 +62,7 @@ def test_history_loads_and_unplaced(demo_ctx: AppContext) -> None:
 
         loads = plan_results.flight_loads(uow, officer, run.id)
         assert sum(f.placed for f in loads) == summary.placed
-        escort_load = demo_ctx.settings.escort_load()
+        escort_load = office_settings.load(uow).escort_load()
         placed_people = uow.session.execute(
             sa.select(FlightStop.flight_id, Person.risk_level, Person.medical_need)
             .join(Assignment, Assignment.flight_stop_id == FlightStop.id)

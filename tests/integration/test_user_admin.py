@@ -220,7 +220,7 @@ def test_changing_own_password_checks_the_old_one_and_counts_failures(ctx: AppCo
             users.change_own_password(uow, officer, "wrong-password", NEW_PASSWORD, now=now)
     row = _account(ctx, "olivia")
     assert row.failed_logins == FAILURES_BEFORE_LOCK and row.locked_until is not None
-    assert _last_event(ctx, "user.password_change_failed")[2]["locked_seconds"] == 30
+    assert _last_event(ctx, "user.password_change_failed")[2]["locked_seconds"] == users.FIRST_LOCK.seconds
     with ctx.uow() as uow, pytest.raises(AuthenticationFailed, match="locked until"):
         users.change_own_password(uow, officer, USER_PASSWORD, NEW_PASSWORD, now=now)
     later = now + timedelta(minutes=5)

@@ -118,6 +118,19 @@ def _prepare(qtbot, screen: ManifestsScreen, revision: int = 1) -> None:
     _wait_newest(qtbot, screen, "DRAFT", revision)
 
 
+def _prepared_by(qtbot, screen: ManifestsScreen, officer: Actor, code: str, revision: int = 1) -> None:
+    """Four eyes: ``officer`` prepares the draft (service), the supervisor's ``screen`` shows it."""
+    with screen.ctx.uow() as uow:
+        manifests.prepare_manifest(uow, officer, code)
+    screen.reload()
+    _select(qtbot, screen, code)
+    qtbot.waitUntil(lambda: any(m.revision == revision for m in screen.revisions.records()), timeout=WAIT)
+    screen.revision_table.selectRow(
+        next(n for n, m in enumerate(screen.revisions.records()) if m.revision == revision)
+    )
+    _wait_newest(qtbot, screen, "DRAFT", revision)
+
+
 def _approve(qtbot, screen: ManifestsScreen) -> QMessageBox:
     screen.confirm_box = None
     screen.approve_action.trigger()
@@ -250,12 +263,19 @@ def test_officer_prepares_previews_saves_prints_but_cannot_approve_or_sign(
 
 
 def test_supervisor_approves_exports_paxlst_and_signs(
-    qtbot, make_screen, demo_ctx: AppContext, supervisor: Actor, tmp_path: Path, monkeypatch
+    qtbot, make_screen, demo_ctx: AppContext, supervisor: Actor, signer: Actor, tmp_path: Path, monkeypatch
 ) -> None:
-    screen = make_screen(demo_ctx, supervisor)
-    code = _target(screen)
+    """Four eyes: sam prepares and may not approve; sue approves and may not sign; sam signs."""
+    preparer = make_screen(demo_ctx, supervisor)
+    code = _target(preparer)
+    _select(qtbot, preparer, code)
+    _prepare(qtbot, preparer)
+    assert not preparer.approve_action.isEnabled()
+    assert preparer.approve_action.toolTip() == "You prepared revision 1; another supervisor must approve it"
+
+    screen = make_screen(demo_ctx, signer)
     _select(qtbot, screen, code)
-    _prepare(qtbot, screen)
+    _wait_newest(qtbot, screen, "DRAFT", 1)
     assert screen.approve_action.isEnabled() and not screen.sign_action.isEnabled()
     assert "approve it first" in screen.sign_action.toolTip()
 
@@ -277,10 +297,15 @@ def test_supervisor_approves_exports_paxlst_and_signs(
     with qtbot.waitSignal(screen.data_changed, timeout=WAIT):
         box.button(QMessageBox.StandardButton.Yes).click()
     _wait_newest(qtbot, screen, "APPROVED", 1)
-    assert screen._newest().approved_by == supervisor.username
+    assert screen._newest().approved_by == signer.username
     assert "manifest.approve" in _actions(demo_ctx)
     assert not screen.approve_action.isEnabled() and "no draft to approve" in screen.approve_action.toolTip()
     qtbot.waitUntil(lambda: screen._flight.manifest == "APPROVED rev 1", timeout=WAIT)
+    assert screen.sign_action.toolTip() == "You approved revision 1; another supervisor must sign it"
+    screen = preparer  # the preparer may sign what somebody else approved
+    screen.reload()
+    _select(qtbot, screen, code)
+    _wait_newest(qtbot, screen, "APPROVED", 1)
 
     # PAXLST for the carrier (audited).
     edi = tmp_path / f"{code}.edi"
@@ -315,13 +340,13 @@ def manifests_content(ctx: AppContext, actor: Actor, code: str):
 
 
 def test_supervisor_signs_with_a_pkcs12_key(
-    qtbot, make_screen, demo_ctx: AppContext, officer: Actor, supervisor: Actor, tmp_path: Path
+    qtbot, make_screen, demo_ctx: AppContext, officer: Actor, supervisor: Actor, signer: Actor, tmp_path: Path
 ) -> None:
     screen = make_screen(demo_ctx, supervisor)
     code = _target(screen)
     with demo_ctx.uow() as uow:
         manifests.prepare_manifest(uow, officer, code)
-        manifests.approve_manifest(uow, supervisor, code)
+        manifests.approve_manifest(uow, signer, code)  # four eyes: sam signs what sue approved
         uow.commit()
     screen.reload()
     _select(qtbot, screen, code)
@@ -360,12 +385,11 @@ def test_supervisor_signs_with_a_pkcs12_key(
 
 
 def test_refusals_show_their_message_and_details_and_are_audited(
-    qtbot, make_screen, demo_ctx: AppContext, officer: Actor, supervisor: Actor
+    qtbot, make_screen, demo_ctx: AppContext, officer: Actor, supervisor: Actor, signer: Actor
 ) -> None:
     screen = make_screen(demo_ctx, supervisor)
     code = _target(screen)
-    _select(qtbot, screen, code)
-    _prepare(qtbot, screen)
+    _prepared_by(qtbot, screen, officer, code)
 
     # The plan changes after the draft: approving is refused.
     _drop_one_passenger(demo_ctx, code)
@@ -378,13 +402,16 @@ def test_refusals_show_their_message_and_details_and_are_audited(
 
     # A new draft (revision 2) supersedes the first; approve it; then change the frozen flight
     # behind the workflow's back: signing is refused, naming the person.
-    _prepare(qtbot, screen, revision=2)
+    _prepared_by(qtbot, screen, officer, code, revision=2)
     assert [m.status for m in screen.revisions.records()] == ["DRAFT", "SUPERSEDED"]
     box = _approve(qtbot, screen)
     with qtbot.waitSignal(screen.data_changed, timeout=WAIT):
         box.button(QMessageBox.StandardButton.Yes).click()
     _wait_newest(qtbot, screen, "APPROVED", 2)
     case = _drop_one_passenger(demo_ctx, code)
+    screen = make_screen(demo_ctx, signer)  # four eyes: another supervisor signs
+    _select(qtbot, screen, code)
+    _wait_newest(qtbot, screen, "APPROVED", 2)
     screen.sign_action.trigger()
     screen.sign_dialog.buttons.accepted.emit()
     error = _error_box(qtbot, screen)
@@ -492,8 +519,7 @@ def test_strike_a_person_off_an_approved_flight(qtbot, demo_ctx, officer, superv
     prepared without them, the result names who came off, and the strike is audited."""
     boss = make_screen(demo_ctx, supervisor)
     code = _target(boss)
-    _select(qtbot, boss, code)
-    _prepare(qtbot, boss)
+    _prepared_by(qtbot, boss, officer, code)
     box = _approve(qtbot, boss)
     box.button(QMessageBox.StandardButton.Yes).click()
     _wait_newest(qtbot, boss, "APPROVED", 1)
@@ -541,7 +567,7 @@ def test_reopen_an_approved_flight_for_additions(qtbot, demo_ctx, officer, super
     code = _target(boss)
     _select(qtbot, boss, code)
     assert not boss.reopen_action.isEnabled() and "no manifest" in boss.reopen_action.toolTip()
-    _prepare(qtbot, boss)
+    _prepared_by(qtbot, boss, officer, code)
     assert not boss.reopen_action.isEnabled() and "Already open" in boss.reopen_action.toolTip()
     box = _approve(qtbot, boss)
     box.button(QMessageBox.StandardButton.Yes).click()

@@ -3,6 +3,8 @@ summary, per-flight loads, the unplaced and their explanations, changes, consoli
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import sqlalchemy as sa
 from PySide6.QtCore import QModelIndex, Qt
@@ -74,6 +76,14 @@ def test_run_shows_summary_loads_unplaced_and_history(qtbot, qtmodeltester, demo
     assert screen.summary["placed"].text().startswith(f"{run.placed:,}")
     assert screen.summary["eligible"].text() == f"{run.eligible:,}"
     assert "proven optimal" in screen.summary["gap"].text()
+    # The office's safety settings the run used (from the database; the time limit given).
+    assert (
+        screen.summary["safety"].text().startswith("escort officers per returnee LOW 1 / MEDIUM 1.5 / HIGH 2")
+    )
+    assert "solver limit 5 s" in screen.summary["safety"].text()
+    if os.environ.get("CHARTER_SHOT"):
+        screen.resize(1200, 700)
+        screen.grab().save(os.environ["CHARTER_SHOT"])
     # Not placed by reason adds up, and each reason has a meaning.
     reasons = screen.reasons.records()
     assert sum(r["people"] for r in reasons) == run.not_placed > 0

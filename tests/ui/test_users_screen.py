@@ -129,7 +129,7 @@ def test_add_user_validates_in_the_dialog_then_creates(qtbot, ctx: AppContext, a
     dialog.repeat.setText("other")
     dialog.ok_button.click()
     assert "user name needs" in dialog.message.text()
-    assert "at least 8 characters" in dialog.message.text()
+    assert "at least 12 characters" in dialog.message.text()
     assert "two passwords differ" in dialog.message.text()
 
     dialog.username.setText("admin")  # exists: the service says so, in the dialog

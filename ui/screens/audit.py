@@ -3,7 +3,7 @@ millions of events), with filters, a detail pane showing each change as old → 
 "Verify chain" button that recomputes every hash in the background.
 
 Threading: GUI thread only; every query runs as a ``ui.operations.Operation`` (a pool thread with its own
-unit of work) and comes back as plain ``AuditRow`` / ``ChainReport`` data.
+unit of work) and comes back as plain ``AuditRow`` / ``AnchorReport`` data.
 """
 
 from __future__ import annotations
@@ -33,13 +33,13 @@ from PySide6.QtWidgets import (
 
 from planner.domain.enums import Role
 from planner.domain.wording import plural
-from planner.persistence.audit import ChainReport
 from planner.persistence.context import AppContext
 from planner.persistence.uow import UnitOfWork
 from planner.services import audit_log
-from planner.services.audit_log import AuditFacets, AuditRow
+from planner.services.audit_log import Anchor, AnchorReport, AuditFacets, AuditRow
 from planner.services.auth import Actor
 from ui.errors import show_error
+from ui.files import ask_open_path
 from ui.operations import Change, Operation
 from ui.record_model import RecordTableModel
 from ui.screens.base import Screen
@@ -167,6 +167,13 @@ class AuditScreen(Screen):
         self.verify_button.setObjectName("verifyButton")
         self.verify_button.setToolTip("Recompute every event's hash and check the chain (Ctrl+Shift+V)")
         self.verify_button.clicked.connect(self.verify)
+        self.anchors_button = QPushButton("Verify with anchors file…", self)
+        self.anchors_button.setObjectName("verifyAnchorsButton")
+        self.anchors_button.setToolTip(
+            "Check the chain also against an anchors file exported with 'audit anchors' and kept "
+            "away from the database: finds a recomputed, truncated or reordered chain"
+        )
+        self.anchors_button.clicked.connect(self.choose_anchors_file)
         self.busy = QProgressBar(self)
         self.busy.setObjectName("verifyBusy")
         self.busy.setRange(0, 0)
@@ -187,6 +194,7 @@ class AuditScreen(Screen):
         bar.addWidget(self.count_label, 1)
         bar.addWidget(self.busy)
         bar.addWidget(self.verify_button)
+        bar.addWidget(self.anchors_button)
 
         self.verify_action = self._action("Verify chain", "Ctrl+Shift+V", self.verify)
         self.newest_action = self._action("Newest events", "Ctrl+Shift+N", self.reload)
@@ -484,10 +492,25 @@ class AuditScreen(Screen):
     # ------------------------------------------------------------ verify
 
     def verify(self) -> None:
-        """Check the whole chain in the background, then say so prominently."""
+        """Check the whole chain (and the anchors the database holds) in the background, then say
+        so prominently."""
+        self._verify("")
+
+    def choose_anchors_file(self) -> None:
+        """Ask for an anchors file, then :meth:`verify_with_anchors`."""
+        path = ask_open_path(self, "Audit anchors file", "Audit anchors (*.jsonl);;All files (*)")
+        if path:
+            self.verify_with_anchors(path)
+
+    def verify_with_anchors(self, path: str) -> None:
+        """Verify the chain also against the anchors file at ``path``."""
+        self._verify(path)
+
+    def _verify(self, anchors_path: str) -> None:
         if not self.verify_button.isEnabled():
             return
         self.verify_button.setEnabled(False)
+        self.anchors_button.setEnabled(False)
         self.verify_action.setEnabled(False)
         self.busy.show()
         self.verdict.setStyleSheet(BANNER_STYLE.format(""))
@@ -499,23 +522,39 @@ class AuditScreen(Screen):
             self.verdict.setText("The check could not run.")
             show_error(self, "Could not verify the chain", exc, details)
 
-        self._read(lambda uow: audit_log.verify(uow, self.actor), self._verified, failed)
+        actor = self.actor
+        self._read(
+            lambda uow: audit_log.verify(uow, actor, _anchors_from(anchors_path)), self._verified, failed
+        )
 
     def _verify_finished(self) -> None:
         self.busy.hide()
         self.verify_button.setEnabled(True)
+        self.anchors_button.setEnabled(True)
         self.verify_action.setEnabled(True)
 
-    def _verified(self, report: ChainReport) -> None:
+    def _verified(self, report: AnchorReport) -> None:
         self._verify_finished()
         if report.ok:
             self.verdict.setStyleSheet(BANNER_STYLE.format(INTACT_STYLE))
-            self.verdict.setText(f"✔ Chain intact: {plural(report.events_checked, 'event')}")
+            anchored = (
+                f", checked against {plural(report.anchors_checked, 'anchor')}"
+                if report.anchors_checked
+                else ""
+            )
+            self.verdict.setText(f"✔ Chain intact: {plural(report.events_checked, 'event')}{anchored}")
             self.status_message.emit(f"Audit chain intact: {plural(report.events_checked, 'event')}")
             return
         self.verdict.setStyleSheet(BANNER_STYLE.format(BROKEN_STYLE))
-        text = f"✖ Chain BROKEN at event {report.first_broken_id}: {report.message}"
+        where = f" at event {report.first_broken_id}" if report.first_broken_id is not None else ""
+        text = f"✖ Chain BROKEN{where}: {report.message}"
         if report.first_broken_id is not None and not self.select_event(report.first_broken_id):
             text += " (that event is not among those shown; clear the filters or load older events)"
         self.verdict.setText(text)
-        self.status_message.emit(f"Audit chain BROKEN at event {report.first_broken_id}")
+        self.status_message.emit(f"Audit chain BROKEN{where}")
+
+
+def _anchors_from(path: str) -> list[Anchor]:
+    """The anchors of the file at ``path`` (none for ""); ``InvalidInput`` for a bad file. Runs on
+    the worker thread with the verification."""
+    return audit_log.read_anchor_file(path) if path else []

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from planner.domain.enums import Role
 from planner.entrypoints.jobs import ImportOutcome, ImportRequest, import_job
+from planner.files import write_output
 from planner.persistence.context import AppContext
 from planner.services.auth import Actor
 from planner.services.imports import KINDS, ImportCancelled, ImportReport, RowError
@@ -632,7 +633,7 @@ class ImportScreen(Screen):
         errors, target = list(self._filtered), str(path)
 
         def work(_task: TaskControl) -> int:
-            Path(target).write_text(errors_csv(errors), encoding="utf-8")
+            write_output(target, errors_csv(errors).encode("utf-8"))
             return len(errors)
 
         Operation(self, "Could not save the errors").success(

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -37,7 +36,7 @@ from planner.domain.reasons import short_label
 from planner.domain.wording import plural
 from planner.entrypoints.jobs import PlanOutcome, PlanResults, plan_job
 from planner.persistence.context import AppContext
-from planner.services import explain, plan_results
+from planner.services import explain, office_settings, plan_results
 from planner.services.auth import Actor
 from planner.services.plan_results import (
     Consolidation,
@@ -63,6 +62,7 @@ from ui.screens.plan_widgets import (
     plan_table,
     reasons_model,
     set_widths,
+    time_limit_box,
     unplaced_model,
 )
 
@@ -91,6 +91,7 @@ class PlanScreen(Screen):
         self._advice_generation = 0
         self._view_generation = 0
         self._runs: list[PlanRunRow] = []
+        self._time_limit_set = False  # the time limit box holds the office setting or the user's choice
         self._current: PlanRunRow | None = None
         self._diff: PlanDiff | None = None
         self._diffs: dict[int, PlanDiff] = {}
@@ -103,12 +104,8 @@ class PlanScreen(Screen):
         # ---- run bar
         self.run_button = QPushButton("Run plan", self)
         self.run_button.setObjectName("runPlan")
-        self.time_limit = QSpinBox(self)
-        self.time_limit.setObjectName("timeLimit")
-        self.time_limit.setRange(1, 3600)
-        self.time_limit.setSuffix(" s")
-        self.time_limit.setValue(max(1, round(ctx.settings.time_limit)))
-        self.time_limit.setToolTip("How long the solver may search before it stores the best plan found")
+        self.time_limit = time_limit_box(self, office_settings.DEFAULTS.time_limit)
+        self.time_limit.valueChanged.connect(self._time_limit_chosen)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setObjectName("cancelPlan")
         self.progress = QProgressBar(self)
@@ -173,10 +170,12 @@ class PlanScreen(Screen):
             ("bound", "Proven bound"),
             ("gap", "Gap"),
             ("seconds", "Solve time"),
+            ("safety", "Safety settings used"),
         ]:
             value = QLabel("—")
             value.setObjectName(f"summary_{key}")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setWordWrap(key == "safety")
             self.summary[key] = value
             form.addRow(f"{label}:", value)
         self.reasons = reasons_model(self)
@@ -488,16 +487,23 @@ class PlanScreen(Screen):
 
     # ------------------------------------------------------------ choosing and showing a run
 
+    def _time_limit_chosen(self, _value: int) -> None:
+        self._time_limit_set = True  # never replaced by the office setting any more
+
     def reload_runs(self, keep: int | None = None) -> None:
         """Reload the run history (background) and show ``keep`` (default: the newest run)."""
         self._loading.add("runs")
 
-        def shown(runs: list[PlanRunRow]) -> None:
+        def shown(loaded: tuple[list[PlanRunRow], float]) -> None:
+            runs, limit = loaded
             self._loading.discard("runs")
+            if not self._time_limit_set and self._plan_task is None:  # the office's, once
+                self.time_limit.setValue(max(1, min(3600, round(limit))))
             self._runs_shown(runs, keep)
 
         Operation(self, "Could not load plans").success(shown).run_in_uow(
-            self.ctx, lambda uow: plan_results.plan_runs(uow, self.actor)
+            self.ctx,
+            lambda uow: (plan_results.plan_runs(uow, self.actor), office_settings.load(uow).time_limit),
         )
 
     def _runs_shown(
@@ -620,6 +626,7 @@ class PlanScreen(Screen):
         s["gap"].setText(gap + (" (proven optimal)" if run.gap == 0 else ""))
         limit = f" of {run.time_limit:.0f} s allowed" if run.time_limit else ""
         s["seconds"].setText("" if run.seconds is None else f"{run.seconds:.1f} s{limit}")
+        s["safety"].setText(run.safety_settings or "not recorded")
         self.reasons.set_records(
             [
                 {"reason": reason, "people": n, "meaning": reason_text(reason)}

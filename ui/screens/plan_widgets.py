@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QPlainTextEdit,
+    QSpinBox,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -87,6 +88,20 @@ class LoadFactorDelegate(QStyledItemDelegate):
             text,
         )
         painter.restore()
+
+
+def time_limit_box(parent: QWidget, seconds: float) -> QSpinBox:
+    """The run bar's solver time limit, starting at ``seconds`` (the office setting)."""
+    box = QSpinBox(parent)
+    box.setObjectName("timeLimit")
+    box.setRange(1, 3600)
+    box.setSuffix(" s")
+    box.setValue(max(1, round(seconds)))
+    box.setToolTip(
+        "How long the solver may search before it stores the best plan found "
+        "(starts at the office setting time_limit)"
+    )
+    return box
 
 
 def plan_table(model: RecordTableModel, name: str) -> QTableView:

@@ -228,7 +228,7 @@ class AddUserDialog(AccountFormDialog):
         found = []
         if not USERNAME_PATTERN.match(self.username.text().strip()):
             found.append(
-                "The user name needs 2-64 characters: lower-case letters, digits, '.', '_' or '-', "
+                "The user name needs 2-63 characters: lower-case letters, digits, '.', '_' or '-', "
                 "starting with a letter."
             )
         return found + self.password_problems(self.password.text(), self.repeat.text())

@@ -44,11 +44,20 @@ def acting_username() -> str:
 
 
 def login(ctx: AppContext) -> Actor:
-    """Authenticate the acting user (every attempt is audited)."""
+    """Authenticate the acting user (every attempt is audited). With a PostgreSQL URL that names
+    no user, sign in as the user's own database login (the server checks the password), then
+    check the schema."""
     from planner.services import users
 
     username = acting_username()
     password = password_from_env_or_prompt(f"Password for {username}: ")
+    if ctx.signs_in_to_database:
+        from planner.services import database_sign_in
+
+        database_sign_in.connect(ctx, username, password)
+        require_current_schema(ctx)
+        with ctx.uow() as uow:
+            return database_sign_in.signed_in_actor(uow)
     with ctx.uow() as uow:
         return users.authenticate(uow, username, password)
 

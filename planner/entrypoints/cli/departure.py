@@ -20,7 +20,7 @@ from planner.domain.enums import StrikeReason, enum_values
 from planner.domain.errors import InvalidInput
 from planner.domain.wording import plural
 from planner.entrypoints.cli.common import login
-from planner.files import write_whole
+from planner.files import write_output
 from planner.persistence.context import AppContext
 
 
@@ -124,7 +124,7 @@ def cmd_depart(ctx: AppContext, args: argparse.Namespace) -> int:
     at = _timestamp(args.at)
     actor = login(ctx)
     with ctx.uow() as uow:
-        result = depart(uow, actor, args.flight, at=at, margin_minutes=ctx.settings.depart_margin_minutes)
+        result = depart(uow, actor, args.flight, at=at)  # the margin: the office setting
     print(
         f"{result.flight_code} DEPARTED at {result.departed_at.isoformat()}: {len(result.removed)} removed, "
         f"{len(result.back_to_planning)} back in planning"
@@ -150,7 +150,7 @@ def cmd_report(ctx: AppContext, args: argparse.Namespace) -> int:
     actor = login(ctx)
     with ctx.uow(write=False) as uow:
         report = struck_off_report(uow, actor, date_from=date_from, date_to=date_to, flight_code=args.flight)
-    write_whole(args.out, report_csv(report).encode("utf-8"))
+    write_output(args.out, report_csv(report).encode("utf-8"))
     counts = ", ".join(f"{reason} {n}" for reason, n in report.counts.items() if n) or "none"
     print(f"{report.total} struck off ({counts}) -> {args.out}")
     return 0

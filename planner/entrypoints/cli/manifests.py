@@ -2,6 +2,7 @@
 
     manifest FLIGHT_ID --out FILE.pdf          current revision (prepares a DRAFT when the plan changed)
     manifest check FLIGHT_ID --hash HEX        current / superseded (exit 0) / unknown (exit 1)
+    manifest check FLIGHT_ID --pdf FILE        does the PDF say what is stored? (exit 0 / 1 + differences)
     approve FLIGHT_ID                          supervisor only
     sign FLIGHT_ID [--p12 FILE]                supervisor only; password from CHARTER_P12_PASSWORD or prompt
     paxlst FLIGHT_ID --out FILE.edi            the approved revision, for the carrier
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from planner.domain.errors import InvalidInput
 from planner.entrypoints.cli.common import login
-from planner.files import write_whole
+from planner.files import write_output
 from planner.persistence.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,10 @@ def cmd_manifest(ctx: AppContext, args: argparse.Namespace) -> int:
     from planner.services.manifests import workflow as manifests
 
     if args.target == "check":
-        if not args.flight or not args.hash:
-            raise InvalidInput("usage: manifest check FLIGHT_ID --hash HEX")
+        if not args.flight or bool(args.hash) == bool(args.pdf):
+            raise InvalidInput("usage: manifest check FLIGHT_ID --hash HEX | --pdf FILE")
+        if args.pdf:
+            return _check_pdf(ctx, args.flight, args.pdf)
         actor = login(ctx)
         with ctx.uow(write=False) as uow:
             result = manifests.check_manifest_hash(uow, actor, args.flight, args.hash)
@@ -46,8 +49,8 @@ def cmd_manifest(ctx: AppContext, args: argparse.Namespace) -> int:
         raise InvalidInput(f"unexpected argument {args.flight!r}: use 'manifest FLIGHT_ID --out FILE.pdf'")
     if not args.out:
         raise InvalidInput("manifest FLIGHT_ID needs --out FILE.pdf")
-    if args.hash:
-        raise InvalidInput("--hash belongs to 'manifest check FLIGHT_ID --hash HEX'")
+    if args.hash or args.pdf:
+        raise InvalidInput("--hash and --pdf belong to 'manifest check FLIGHT_ID --hash HEX | --pdf FILE'")
     if args.as_flown:
         return _as_flown(ctx, args)
     actor = login(ctx)
@@ -55,7 +58,7 @@ def cmd_manifest(ctx: AppContext, args: argparse.Namespace) -> int:
         info = manifests.manifest_for_print(uow, actor, args.target)
     with ctx.uow(write=False) as uow:
         pdf = manifests.manifest_pdf(uow, actor, args.target, revision=info.revision)
-    write_whole(args.out, pdf)
+    write_output(args.out, pdf)
     print(
         f"{info.flight_code} revision {info.revision} {info.status}"
         + (" (new)" if info.created else "")
@@ -70,7 +73,7 @@ def _as_flown(ctx: AppContext, args: argparse.Namespace) -> int:
     actor = login(ctx)
     with ctx.uow() as uow:
         result = flown.as_flown_manifest(uow, actor, args.target)
-    write_whole(args.out, result.pdf)
+    write_output(args.out, result.pdf)
     print(
         f"{result.flight_code} as flown (based on revision {result.based_on_revision}): {result.persons} "
         f"boarded, {result.struck} struck off, SHA-256 {result.sha256} -> {args.out}"
@@ -84,7 +87,7 @@ def cmd_handover(ctx: AppContext, args: argparse.Namespace) -> int:
     actor = login(ctx)
     with ctx.uow() as uow:
         result = flown.handover_receipt(uow, actor, args.flight, args.stop)
-    write_whole(args.out, result.pdf)
+    write_output(args.out, result.pdf)
     print(
         f"{result.flight_code} handover receipt for {result.stop}: {result.persons} persons, "
         f"SHA-256 {result.sha256} -> {args.out}"
@@ -98,7 +101,7 @@ def cmd_boarding_cards(ctx: AppContext, args: argparse.Namespace) -> int:
     actor = login(ctx)
     with ctx.uow(write=False) as uow:
         pdf, count = boarding_cards.boarding_cards_pdf(uow, actor, args.flight)
-    write_whole(args.out, pdf)
+    write_output(args.out, pdf)
     print(f"{args.flight}: {count} boarding cards -> {args.out}")
     return 0
 
@@ -155,7 +158,7 @@ def cmd_paxlst(ctx: AppContext, args: argparse.Namespace) -> int:
         export = paxlst_export.export_crew_paxlst if args.crew else paxlst_export.export_paxlst
         with ctx.uow() as uow:
             text = export(uow, actor, args.flight, sender=settings.paxlst_sender, contact=contact)
-        write_whole(args.out, text.encode("ascii"))
+        write_output(args.out, text.encode("ascii"))
         print(f"PAXLST {'crew list' if args.crew else 'passenger list'} for {args.flight} -> {args.out}")
     elif args.crew:
         raise InvalidInput("paxlst FLIGHT_ID --crew needs --out FILE.edi")
@@ -193,18 +196,43 @@ def cmd_arrival(ctx: AppContext, args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_pdf(ctx: AppContext, flight: str, path: str) -> int:
+    """``manifest check FLIGHT --pdf FILE``: the verdict, then one line per difference, note and
+    signature. Exit 0 when the file matches, 1 when it differs."""
+    from planner.services.manifests.document_check import check_document
+
+    try:
+        pdf = Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    actor = login(ctx)
+    with ctx.uow(write=False) as uow:
+        result = check_document(uow, actor, flight, pdf)
+    print(result.summary)
+    for line in result.differences:
+        print(f"  DIFFERENCE {line}")
+    for line in result.signatures:
+        print(f"  {line}")
+    for line in result.notes:
+        print(f"  note: {line}")
+    return 0 if result.matches else 1
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``manifest``, ``approve``, ``sign``, ``paxlst``, ``arrival``, ``handover`` and
     ``boarding-cards`` to the CLI's sub-parsers."""
     p = subparsers.add_parser(
         "manifest",
-        help="write a flight's manifest PDF, or check a printed copy's hash",
-        description="manifest FLIGHT_ID --out FILE.pdf | manifest check FLIGHT_ID --hash HEX",
+        help="write a flight's manifest PDF, or check a printed copy's hash or a PDF",
+        description="manifest FLIGHT_ID --out FILE.pdf | manifest check FLIGHT_ID --hash HEX | --pdf FILE",
     )
     p.add_argument("target", metavar="FLIGHT_ID|check", help="flight id (e.g. RF0001), or 'check'")
     p.add_argument("flight", nargs="?", metavar="FLIGHT_ID", help="flight id (after 'check')")
     p.add_argument("--out", metavar="FILE.pdf", help="where to write the PDF")
     p.add_argument("--hash", metavar="HEX", help="SHA-256 printed on the copy (with 'check')")
+    p.add_argument(
+        "--pdf", metavar="FILE", help="a manifest PDF to compare with what is stored (with 'check')"
+    )
     p.add_argument(
         "--as-flown",
         action="store_true",

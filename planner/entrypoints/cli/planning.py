@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import signal
-from pathlib import Path
 
 from planner.domain.errors import InvalidInput
 from planner.entrypoints.cli.common import Parser, ProgressPrinter, login
-from planner.files import replaced_whole
+from planner.files import output_target, write_output
 from planner.persistence.context import AppContext
 from planner.services import explain, planning
 
@@ -50,26 +50,25 @@ def cmd_explain(ctx: AppContext, args: argparse.Namespace) -> int:
 
 
 def cmd_export_plan(ctx: AppContext, args: argparse.Namespace) -> int:
+    out = output_target(args.out)
     actor = login(ctx)
     with ctx.uow(write=False) as uow:
         rows = planning.assignments_for_export(uow, actor)
-    out = Path(args.out)
-    with replaced_whole(out) as partial, partial.open("w", encoding="utf-8", newline="") as f:
-        if args.format == "csv":
-            writer = csv.DictWriter(f, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-        else:
-            json.dump(rows, f, ensure_ascii=False, indent=1)
+    text = io.StringIO(newline="")
+    if args.format == "csv":
+        writer = csv.DictWriter(text, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        json.dump(rows, text, ensure_ascii=False, indent=1)
+    write_output(out, text.getvalue().encode("utf-8"))
     print(f"{len(rows):,} assignments written to {out}")
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("plan", help="solve and store a draft plan; print a summary (officer)")
-    p.add_argument(
-        "--time-limit", type=float, metavar="S", help="solver seconds (default CHARTER_TIME_LIMIT or 30)"
-    )
+    p.add_argument("--time-limit", type=float, metavar="S", help="solver seconds (default: office setting)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_plan)
 

@@ -23,6 +23,11 @@ def cmd_init(ctx: AppContext, args: argparse.Namespace) -> int:
         + (" (new database)" if before is None else "")
         + f"; {plural(report.airports_added, 'airport')} and {plural(report.rules_added, 'country rule')} added"
         + (f"; admin {args.admin} created" if report.admin_created else "")
+        + (
+            f"; re-created protective triggers {', '.join(report.triggers_recreated)}"
+            if report.triggers_recreated
+            else ""
+        )
     )
     return 0
 

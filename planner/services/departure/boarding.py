@@ -102,7 +102,7 @@ def board(
     )
     if where not in airports:
         raise InvalidInput(f"{where} is not an airport of {flight.code} ({', '.join(sorted(airports))})")
-    listed = {e.case_number: e for e in manifest_listing(uow, flight, manifest).values()}
+    listed = {e.case_number: e for e in manifest_listing(uow, actor, flight, manifest).values()}
     struck = struck_off(uow, flight.id)
     known = dict(
         uow.session.execute(
@@ -173,7 +173,7 @@ def close(uow: UnitOfWork, actor: Actor, flight_code: str, *, now: datetime | No
     manifest = in_force_revision(uow, flight.id)
     if manifest is None:
         raise InvalidInput(f"the manifest of {flight.code} is not approved yet")
-    listed = manifest_listing(uow, flight, manifest)
+    listed = manifest_listing(uow, actor, flight, manifest)
     struck = struck_off(uow, flight.id)
     on_board = {pid: b for pid, b in boarded(uow, flight.id).items() if pid not in struck}
     problems = [

@@ -1,7 +1,7 @@
 """Departure: the flight leaves, the people who boarded it are removed, everybody else stays.
 
 :func:`depart` (supervisor) is accepted only after ``close`` and from the scheduled departure minus
-a margin (``Settings.depart_margin_minutes``, default 60). The flight becomes DEPARTED with
+a margin (the office setting ``depart_margin_minutes``, default 60). The flight becomes DEPARTED with
 ``departed_at``; each person who boarded (and was not struck off) becomes custody REMOVED with a
 ``custody_event`` naming the flight; the people of the current plan on the flight who did not board
 lose that assignment and are back in planning like any other person in custody. A departed flight and
@@ -22,14 +22,15 @@ from planner.domain.errors import InvalidInput
 from planner.persistence import audit
 from planner.persistence.models import Assignment, CustodyEvent, FlightStop, Person
 from planner.persistence.uow import UnitOfWork
+from planner.services import office_settings
 from planner.services.auth import Actor, authorize
 from planner.services.current_plan import current_draft_plan_id
 from planner.services.departure.listing import aware_now, boarded, flight_named, struck_off
 
 log = logging.getLogger(__name__)
 
-#: Default of ``Settings.depart_margin_minutes``.
-DEFAULT_MARGIN_MINUTES = 60
+#: Default of the office setting ``depart_margin_minutes`` (:mod:`planner.services.office_settings`).
+DEFAULT_MARGIN_MINUTES = office_settings.DEFAULTS.depart_margin_minutes
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,13 @@ def depart(
     *,
     at: datetime | None = None,
     now: datetime | None = None,
-    margin_minutes: int = DEFAULT_MARGIN_MINUTES,
+    margin_minutes: int | None = None,
 ) -> DepartResult:
     """Supervisor: ``flight_code`` departed at ``at`` (default ``now``); see the module doc.
 
     ``InvalidInput`` (nothing written): unknown flight, a flight not PLANNED, not closed yet, ``at``
     without a time zone or after ``now``, or earlier than the scheduled departure minus
-    ``margin_minutes``. Commits.
+    ``margin_minutes`` (default: the office setting ``depart_margin_minutes``). Commits.
     """
     authorize(uow, actor, Role.SUPERVISOR, f"mark {flight_code} departed")
     now = aware_now(now)
@@ -67,6 +68,8 @@ def depart(
         raise InvalidInput(f"flight {flight.code} is {flight.status}")
     if flight.closed_at is None:
         raise InvalidInput(f"{flight.code} is not closed: close it first (close {flight.code})")
+    if margin_minutes is None:
+        margin_minutes = office_settings.load(uow).depart_margin_minutes
     earliest = flight.departure_utc - timedelta(minutes=margin_minutes)
     if when < earliest:
         raise InvalidInput(

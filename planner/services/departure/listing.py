@@ -8,7 +8,6 @@ and closing need an in-force revision.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,8 +27,9 @@ from planner.persistence.models import (
     utc_now,
 )
 from planner.persistence.uow import UnitOfWork
+from planner.services.auth import Actor
 from planner.services.current_plan import current_draft_plan_id
-from planner.services.manifests.revisions import IN_FORCE
+from planner.services.manifests.revisions import IN_FORCE, stored_content
 
 
 class DepartureRefused(InvalidInput):
@@ -115,11 +115,13 @@ def _people_by_case(uow: UnitOfWork, cases: set[str]) -> dict[str, Person]:
     return out
 
 
-def manifest_listing(uow: UnitOfWork, flight: Flight, manifest: Manifest) -> dict[int, Listed]:
-    """person id -> where ``manifest`` lists them (passengers only, not its reserves)."""
+def manifest_listing(uow: UnitOfWork, actor: Actor, flight: Flight, manifest: Manifest) -> dict[int, Listed]:
+    """person id -> where ``manifest`` lists them (passengers only, not its reserves). The content
+    is read through ``revisions.stored_content``: an edited row is refused (``ManifestTampered``,
+    audited for ``actor``)."""
     stops = _stops(uow, flight.id)
-    data = json.loads(manifest.content_json)
-    seq_of = {r["case_number"]: s["sequence"] for s in data.get("stops", []) for r in s.get("rows", [])}
+    content = stored_content(uow, actor, manifest, action=f"use the manifest of {flight.code} at departure")
+    seq_of = {row.case_number: stop.sequence for stop in content.stops for row in stop.rows}
     people = _people_by_case(uow, set(seq_of))
     out: dict[int, Listed] = {}
     for case, seq in seq_of.items():

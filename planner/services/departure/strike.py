@@ -47,6 +47,7 @@ from planner.persistence.models import (
     StrikeOff,
 )
 from planner.persistence.uow import UnitOfWork
+from planner.services import office_settings
 from planner.services.auth import Actor, authorize
 from planner.services.current_plan import current_draft_plan_id
 from planner.services.departure.listing import (
@@ -64,7 +65,6 @@ from planner.services.manifests.revisions import ManifestInfo
 from planner.services.planning import STRUCK_OFF
 from planner.services.reference import rule_facts
 from planner.services.reserves import ranked_reserves
-from planner.settings import Settings
 from solver.problem import escort_tenths
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,10 @@ def strike(
             f"{case} was already struck off {flight.code} ({s.reason}) at {s.struck_at:%Y-%m-%d %H:%M} UTC"
         )
     manifest = in_force_revision(uow, flight.id)
-    listed = {**plan_listing(uow, flight), **(manifest_listing(uow, flight, manifest) if manifest else {})}
+    listed = {
+        **plan_listing(uow, flight),
+        **(manifest_listing(uow, actor, flight, manifest) if manifest else {}),
+    }
     if person.id not in listed:
         where = f"revision {manifest.revision} of its manifest" if manifest else "the current plan"
         raise InvalidInput(f"{case} is not listed on {flight.code} ({where})")
@@ -257,7 +260,7 @@ def _escort_loads(uow: UnitOfWork, plan: int) -> dict[str, float]:
         recorded = json.loads(raw or "{}").get("escort_load") or {}
     except (ValueError, AttributeError):
         recorded = {}
-    return {**Settings().escort_load(), **recorded}
+    return {**office_settings.load(uow).escort_load(), **recorded}
 
 
 def _flight_load(uow: UnitOfWork, flight: Flight, plan: int, escort: dict[str, float]) -> _Load:

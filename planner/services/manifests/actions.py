@@ -1,5 +1,6 @@
 """Which manifest actions the window offers, and why not: a pure function of the selected flight,
-its revisions, the user's role and what is running.
+its revisions, the user's role and name (four eyes: who prepared / approved the newest revision, and
+the office setting ``four_eyes_sign``) and what is running.
 
 ``manifest_actions(ManifestScreenState(...))`` returns, for every ``ManifestAction``, whether it
 is enabled and either the reason it is not (shown as the disabled button's tooltip) or what it
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from planner.domain.enums import ROLE_INCLUDES, FlightStatus, ManifestStatus, Role
+from planner.services.manifests.four_eyes import four_eyes_reason, may_approve, may_sign
 
 NEEDS_SUPERVISOR = "Needs the supervisor role"
 #: Statuses of a revision that counts as sent (the receiving country has it).
@@ -78,6 +80,9 @@ class RevisionState:
 
     revision: int
     status: str
+    #: User names of who prepared / approved it ("" / None: unknown or not yet).
+    prepared_by: str = ""
+    approved_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,9 @@ class ManifestScreenState:
     busy: str = ""
     pdf_ready: bool = False
     batch_running: bool = False
+    #: The signed-in user's name and the office's four-eyes setting for signing.
+    username: str = ""
+    four_eyes_sign: bool = True
 
     @property
     def newest(self) -> RevisionState | None:
@@ -170,6 +178,8 @@ def _approve_reason(state: ManifestScreenState) -> str:
         why = "Prepare a draft first"
     if not why and newest is not None and newest.status != ManifestStatus.DRAFT.value:
         why = f"Revision {newest.revision} is {newest.status}: there is no draft to approve"
+    if not why and newest is not None and not may_approve(state.username, newest.prepared_by):
+        why = _sentence(four_eyes_reason("approve", newest))
     return why
 
 
@@ -182,7 +192,17 @@ def _sign_reason(state: ManifestScreenState) -> str:
             ManifestStatus.DRAFT.value: f"Revision {newest.revision} is a DRAFT: approve it first",
             ManifestStatus.SIGNED.value: f"Revision {newest.revision} is signed already",
         }.get(newest.status, f"Revision {newest.revision} is {newest.status}")
+    if (
+        not why
+        and newest is not None
+        and not may_sign(state.username, newest.approved_by, state.four_eyes_sign)
+    ):
+        why = _sentence(four_eyes_reason("sign", newest))
     return why
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _paxlst_reason(state: ManifestScreenState) -> str:

@@ -36,6 +36,7 @@ from planner.domain.errors import InvalidInput
 from planner.persistence.audit import canonical_json
 from planner.persistence.models import Boarding, Flight, Manifest, Person, StrikeOff
 from planner.persistence.uow import UnitOfWork
+from planner.services.auth import Actor
 from planner.services.manifests.content import ManifestContent, ManifestRow, hashed_dict
 from planner.services.manifests.revisions import IN_FORCE, stored_content
 
@@ -101,6 +102,8 @@ class FlownDocument:
     stop_sequence: int | None = None
     printed_by: str = ""
     printed_at: datetime | None = None
+    #: The audit chain's head when it was printed, ``"<event id>:<hash>"`` (not hashed).
+    audit_anchor: str = ""
 
     @property
     def kind(self) -> str:
@@ -171,15 +174,18 @@ def _revisions(uow: UnitOfWork, flight_id: int) -> list[Manifest]:
     )
 
 
-def build_flown(uow: UnitOfWork, flight: Flight, *, stop_sequence: int | None = None) -> FlownDocument:
+def build_flown(
+    uow: UnitOfWork, actor: Actor, flight: Flight, *, stop_sequence: int | None = None
+) -> FlownDocument:
     """The as-flown content of ``flight`` (or the handover content of stop ``stop_sequence``).
 
-    ``InvalidInput`` when the flight never had an approved manifest."""
+    ``InvalidInput`` when the flight never had an approved manifest; ``ManifestTampered`` (audited,
+    for ``actor``) when a revision's stored content no longer matches its hash."""
     revisions = _revisions(uow, flight.id)
     in_force = next((m for m in revisions if m.status in IN_FORCE), None)
     if in_force is None:
         raise InvalidInput(f"flight {flight.code} has no approved manifest")
-    base = stored_content(in_force)
+    base = stored_content(uow, actor, in_force, action="print the as-flown manifest")
     boardings = list(
         uow.session.execute(sa.select(Boarding).where(Boarding.flight_id == flight.id)).scalars()
     )
@@ -202,7 +208,11 @@ def build_flown(uow: UnitOfWork, flight: Flight, *, stop_sequence: int | None = 
     # where each boarded person is listed: the revision in force first, then older ones
     placed: dict[str, tuple[int, ManifestRow]] = {}
     for revision in [in_force, *(m for m in revisions if m is not in_force)]:
-        content = base if revision is in_force else stored_content(revision)
+        content = (
+            base
+            if revision is in_force
+            else stored_content(uow, actor, revision, action="print the as-flown manifest")
+        )
         for stop in content.stops:
             for row in stop.rows:
                 if row.case_number in boarded_cases and row.case_number not in placed:

@@ -34,6 +34,7 @@ from reportlab.platypus import (
 from planner.services.manifests.as_flown import (
     FlownDocument,
     StruckRow,
+    document_dict,
     document_qr_payload,
     document_sha256,
 )
@@ -51,6 +52,7 @@ from planner.services.manifests.pdf_common import (
     Styles,
     build_document,
     cell,
+    content_attachment,
     fmt_utc,
     load_fonts,
     make_styles,
@@ -206,6 +208,9 @@ def _story(doc: FlownDocument, fonts: Fonts, st: Styles, section: list[str | Non
     ]
     if doc.printed_at is not None:
         times.append(f"printed {escape(fmt_utc(doc.printed_at))} by {markup(doc.printed_by, fonts)}")
+    if doc.audit_anchor:  # the audit chain's head when printed (planner.persistence.audit_anchors)
+        event_id, _, digest = doc.audit_anchor.partition(":")
+        times.append(f"audit anchor: event {escape(event_id)} · {escape(digest[:16])}")
     story += [Paragraph(" · ".join(times), st.small), Spacer(1, 6)]
     per_stop: list[tuple[str, Totals]] = []
     for stop in content.stops:
@@ -285,7 +290,12 @@ def render_flown_pdf(
         f"(action manifest.{'handover' if handover else 'as_flown'}, flight {content.flight_code}).",
     )
     size = build_document(
-        _story(doc, fonts, st, furniture.section), out, furniture, title=name, author=doc.printed_by
+        _story(doc, fonts, st, furniture.section),
+        out,
+        furniture,
+        title=name,
+        author=doc.printed_by,
+        content_file=content_attachment("handover" if handover else "as-flown", digest, document_dict(doc)),
     )
     log.info("%s: %d persons, %d bytes", name, doc.person_count, size)
 

@@ -14,6 +14,10 @@ rendering would block every other writer:
    any, is not written either.
 2. rendering from the stored content, without any database lock, in ``workers`` processes (spawned,
    so it is safe from a GUI worker thread). A PAdES-signed revision is written as its stored file.
+   Before step 1 compares them with the plan and before any worker starts, every newest revision's
+   stored content (and signed file) is checked against its recorded and audited hash
+   (``revisions.verify_stored``, ``audited_hashes``); an altered one refuses the whole batch with
+   one ``manifest.tampered`` audit event listing every altered revision (``ManifestTampered``).
 
 Files are named ``<flight code>_rev<revision>.pdf``. ``progress(fraction, message)`` goes from 0 to 1
 (preparing up to 0.1); ``should_stop()`` is polled between flights: on cancel, the revisions already
@@ -23,9 +27,11 @@ says ``cancelled``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,7 +41,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from planner.domain.enums import FlightStatus, ManifestStatus, Role
-from planner.files import replaced_whole
+from planner.files import write_output
 from planner.persistence import audit
 from planner.persistence.context import AppContext
 from planner.persistence.models import Flight, Manifest, ManifestSignature
@@ -45,6 +51,13 @@ from planner.services.current_plan import current_draft_plan_id
 from planner.services.manifests import workflow
 from planner.services.manifests.build import build_contents
 from planner.services.manifests.content import content_sha256
+from planner.services.manifests.revisions import (
+    Tampered,
+    audit_mismatch,
+    audited_hashes,
+    refuse_tampered,
+    verify_stored,
+)
 from solver.callbacks import Progress, ShouldStop
 
 log = logging.getLogger(__name__)
@@ -77,9 +90,32 @@ def _render_job(content_json: str, target: str) -> str:
     from planner.services.manifests.content import content_from_json
     from planner.services.manifests.pdf import render_manifest_pdf
 
-    with replaced_whole(target) as partial:
-        render_manifest_pdf(content_from_json(content_json), partial)
+    render_manifest_pdf(content_from_json(content_json), target)  # written by files.write_output
     return target
+
+
+def _tampered(
+    rows: Sequence[sa.Row[int, str, int, str, str, str]],
+    signatures: Sequence[ManifestSignature],
+    audited: dict[int, str],
+) -> list[Tampered]:
+    """The rows (and signed files) that no longer match their recorded hash, for
+    ``refuse_tampered``: checked here, before any worker renders, so the batch refuses (audited
+    once, for every altered revision) instead of writing altered manifests."""
+    signed = {s.manifest_id: s for s in signatures}
+    out: list[Tampered] = []
+    for manifest_id, code, revision, status, content_json, sha256 in rows:
+        result = audit_mismatch(
+            verify_stored(code, revision, content_json, sha256, status), sha256, audited.get(manifest_id)
+        )
+        if isinstance(result, Tampered):
+            out.append(result)
+            continue
+        signature = signed.get(manifest_id)
+        if signature is not None and hashlib.sha256(signature.pdf).hexdigest() != signature.pdf_sha256:
+            reason = f"signed PDF does not hash to the recorded {signature.pdf_sha256[:12]}…"
+            out.append(Tampered(code, revision, sha256, sha256, reason))
+    return out
 
 
 def _prepare_all(uow: UnitOfWork, actor: Actor, now: datetime) -> tuple[list[int], int, dict[str, list[str]]]:
@@ -99,6 +135,22 @@ def _prepare_all(uow: UnitOfWork, actor: Actor, now: datetime) -> tuple[list[int
     ).scalars():
         if m.flight_id not in latest or m.revision > latest[m.flight_id].revision:
             latest[m.flight_id] = m
+    codes = {f.id: f.code for f in flights}
+    audited = audited_hashes(uow, [m.id for m in latest.values()])
+    altered = [
+        result
+        for m in latest.values()
+        if isinstance(
+            result := audit_mismatch(
+                verify_stored(codes[m.flight_id], m.revision, m.content_json, m.sha256, m.status),
+                m.sha256,
+                audited.get(m.id),
+            ),
+            Tampered,
+        )
+    ]
+    if altered:  # the newest revisions are compared with the plan: they must be what was stored
+        refuse_tampered(uow, actor, altered, action="write all manifests")
     built = (
         build_contents(
             uow,
@@ -196,7 +248,14 @@ def render_all_manifests(
     with ctx.uow(write=False) as uow:
         rows = (
             uow.session.execute(
-                sa.select(Manifest.id, Flight.code, Manifest.revision, Manifest.status, Manifest.content_json)
+                sa.select(
+                    Manifest.id,
+                    Flight.code,
+                    Manifest.revision,
+                    Manifest.status,
+                    Manifest.content_json,
+                    Manifest.sha256,
+                )
                 .join(Flight, Flight.id == Manifest.flight_id)
                 .where(Manifest.id.in_(ids))
                 .order_by(Flight.departure_utc, Flight.code)
@@ -205,23 +264,27 @@ def render_all_manifests(
             else []
         )
         signed_ids = [r[0] for r in rows if r[3] == ManifestStatus.SIGNED]
-        stored = (
-            {
-                s.manifest_id: s.pdf
-                for s in uow.session.execute(
+        signatures = (
+            list(
+                uow.session.execute(
                     sa.select(ManifestSignature).where(ManifestSignature.manifest_id.in_(signed_ids))
                 ).scalars()
-            }
+            )
             if signed_ids
-            else {}
+            else []
         )
+        stored = {s.manifest_id: s.pdf for s in signatures}
+        tampered = _tampered(rows, signatures, audited_hashes(uow, [r[0] for r in rows]))
+    if tampered:
+        with ctx.uow() as uow:
+            refuse_tampered(uow, actor, tampered, action="write all manifests")
 
     files: list[Path] = []
     jobs: list[tuple[str, str, str]] = []
-    for manifest_id, code, revision, _status, content_json in rows:
+    for manifest_id, code, revision, _status, content_json, _sha256 in rows:
         path = target / f"{code}_rev{revision}.pdf"
         if manifest_id in stored:
-            path.write_bytes(stored[manifest_id])
+            write_output(path, stored[manifest_id])
             files.append(path)
         else:
             jobs.append((code, content_json, str(path)))

@@ -32,6 +32,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from planner.domain.enums import Role
 from planner.domain.errors import InvalidInput
+from planner.files import write_output
 from planner.persistence.models import Manifest
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
@@ -132,7 +133,7 @@ def boarding_cards_pdf(uow: UnitOfWork, actor: Actor, flight_code: str) -> tuple
     ).scalar_one_or_none()
     if manifest is None:
         raise InvalidInput(f"{flight_code} has no approved manifest: boarding cards follow approval")
-    cards = cards_of(stored_content(manifest))
+    cards = cards_of(stored_content(uow, actor, manifest, action="print the boarding cards"))
     if not cards:
         raise InvalidInput(f"{flight_code} revision {manifest.revision} lists nobody")
     buffer = BytesIO()
@@ -175,7 +176,7 @@ def render_boarding_cards(
     canvas.save()
     data = buffer.getvalue()
     if isinstance(out, str | Path):
-        Path(out).write_bytes(data)
+        write_output(out, data)
     else:
         out.write(data)
     log.info("%s: %d cards, %d bytes", title, len(cards), len(data))

@@ -158,6 +158,13 @@ class ManifestContent:
     approved_at: datetime | None = None
     signed_by: str | None = None
     signed_at: datetime | None = None
+    #: The role the approver / signer held when they approved / signed (``supervisor``; ``None`` in
+    #: revisions stored before it was recorded). Lifecycle metadata: not hashed.
+    approved_role: str | None = None
+    signed_role: str | None = None
+    #: The audit chain's head when the revision was signed, ``"<event id>:<hash>"`` (not hashed,
+    #: like the rest of the lifecycle metadata; see :mod:`planner.persistence.audit_anchors`).
+    audit_anchor: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stops", tuple(sorted(self.stops, key=lambda s: s.sequence)))
@@ -295,6 +302,11 @@ def content_to_json(content: ManifestContent) -> str:
             "signed_at": _iso_utc(content.signed_at),
         }
     )
+    for key in ("approved_role", "signed_role"):  # absent before roles were recorded: old rows unchanged
+        if getattr(content, key) is not None:
+            data[key] = getattr(content, key)
+    if content.audit_anchor is not None:  # absent before anchors existed: old rows stay byte-identical
+        data["audit_anchor"] = content.audit_anchor
     return canonical_json(data)
 
 
@@ -353,4 +365,7 @@ def content_from_json(text: str) -> ManifestContent:
         approved_at=_parse_utc(data["approved_at"]),
         signed_by=data["signed_by"],
         signed_at=_parse_utc(data["signed_at"]),
+        audit_anchor=data.get("audit_anchor"),
+        approved_role=data.get("approved_role"),
+        signed_role=data.get("signed_role"),
     )

@@ -14,6 +14,7 @@ from typing import Any
 from planner.domain.enums import FlightStatus, Role
 from planner.domain.errors import InvalidInput
 from planner.persistence import audit
+from planner.persistence.audit_anchors import record_anchor
 from planner.persistence.models import Flight, utc_now
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
@@ -48,7 +49,13 @@ def as_flown_manifest(
         raise InvalidInput(
             f"flight {flight.code} is {flight.status}: the as-flown manifest exists once the flight has departed"
         )
-    doc = replace(build_flown(uow, flight), printed_by=_display(uow, actor), printed_at=now or utc_now())
+    doc = replace(
+        build_flown(uow, actor, flight), printed_by=_display(uow, actor), printed_at=now or utc_now()
+    )
+    anchor = record_anchor(
+        uow, "manifest.as_flown", f"{flight.code} as-flown", actor.username, now=doc.printed_at
+    )
+    doc = replace(doc, audit_anchor=anchor.text)
     return _render_and_audit(uow, actor, flight, doc)
 
 
@@ -70,12 +77,12 @@ def handover_receipt(
             f"flight {flight.code} is not closed yet: handover receipts list who boarded once the doors are closed"
         )
     iata = stop_airport.strip().upper()
-    base = build_flown(uow, flight)
+    base = build_flown(uow, actor, flight)
     stop = next((s for s in base.manifest.stops if s.airport == iata), None)
     if stop is None:
         stops = ", ".join(s.airport for s in base.manifest.stops)
         raise InvalidInput(f"flight {flight.code} does not stop at {iata} (its stops: {stops})")
-    doc = build_flown(uow, flight, stop_sequence=stop.sequence)
+    doc = build_flown(uow, actor, flight, stop_sequence=stop.sequence)
     if doc.person_count == 0:
         raise InvalidInput(f"nobody boarded flight {flight.code} for stop {stop.sequence} {iata}")
     doc = replace(doc, printed_by=_display(uow, actor), printed_at=now or utc_now())
@@ -94,6 +101,8 @@ def _render_and_audit(uow: UnitOfWork, actor: Actor, flight: Flight, doc: FlownD
         "persons": doc.person_count,
         "cases": sorted(doc.boarded),
     }
+    if doc.audit_anchor:
+        changes["anchor"] = doc.audit_anchor
     if stop is not None:
         changes["stop"] = f"{stop.sequence} {stop.airport}"
     else:

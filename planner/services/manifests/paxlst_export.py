@@ -59,10 +59,10 @@ def export_paxlst(
     in_force = next((m for m in _revisions(uow, flight.id) if m.status in IN_FORCE), None)
     if in_force is None:
         raise InvalidInput(f"{flight_code} has no approved manifest: approve it before sending PAXLST")
-    unfit = listed_but_unfit(uow, flight, in_force, now)
+    content = stored_content(uow, actor, in_force, action="export the PAXLST")
+    unfit = listed_but_unfit(uow, flight, content, now)
     if unfit:
         refuse_transition(uow, actor, "paxlst", flight_code, refusal_message(flight_code, len(unfit)), unfit)
-    content = stored_content(in_force)
     reference = f"M{in_force.id}R{in_force.revision}"[:14]
     recipient = transliterate(flight.carrier)[:35] or "CARRIER"
     try:

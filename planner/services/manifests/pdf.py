@@ -17,6 +17,7 @@ renders to the same bytes (ReportLab's invariant mode).
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import Counter
@@ -46,6 +47,7 @@ from planner.services.manifests.content import (
     ManifestRow,
     StopSection,
     content_sha256,
+    content_to_json,
     qr_payload,
 )
 from planner.services.manifests.pdf_common import (
@@ -69,6 +71,7 @@ from planner.services.manifests.pdf_common import (
     Styles,
     build_document,
     cell,
+    content_attachment,
     display_text,
     fmt_date,
     fmt_local,
@@ -345,21 +348,37 @@ def totals_table(rows: list[tuple[str, Totals]], fonts: _Fonts, st: _Styles, *, 
     return table
 
 
+def _anchor_line(content: ManifestContent, st: _Styles) -> list[Any]:
+    """The audit chain's head at signing (``planner.persistence.audit_anchors``), when signed."""
+    if not content.audit_anchor or ":" not in content.audit_anchor:
+        return []
+    event_id, digest = content.audit_anchor.split(":", 1)
+    return [
+        Spacer(1, 4),
+        Paragraph(escape(f"Audit anchor at signing: event {event_id} · {digest[:16]}"), st.small),
+    ]
+
+
 def _signature_blocks(content: ManifestContent, fonts: _Fonts, st: _Styles) -> Table:
-    def block(role: str, who: str | None, when: Any) -> list[Any]:
+    def block(step: str, needed: str, who: str | None, when: Any, held: str | None = None) -> list[Any]:
+        """``step`` ("Approved by") with the role it needs while blank; once done, the name and the
+        role the person held then (recorded at approval / signing), e.g. "Sofia Ruiz (supervisor)"."""
         name = _markup(who, fonts) if who else ""
+        if who and held:
+            name += escape(f" ({held})")
+        title = step if who and held else f"{step} ({needed})"
         date_text = _fmt_utc(when)
         return [
-            Paragraph(f"<b>{escape(role)}</b>", st.body),
+            Paragraph(f"<b>{escape(title)}</b>", st.body),
             Paragraph(f"Name: {name}", st.body),
             Paragraph(f"Date: {escape(date_text)}", st.body),
             Paragraph("Signature:", st.body),
         ]
 
     blocks = [
-        block("Prepared by (officer)", content.prepared_by, content.prepared_at),
-        block("Approved by (supervisor)", content.approved_by, content.approved_at),
-        block("Signed by (supervisor)", content.signed_by, content.signed_at),
+        block("Prepared by", "officer", content.prepared_by, content.prepared_at),
+        block("Approved by", "supervisor", content.approved_by, content.approved_at, content.approved_role),
+        block("Signed by", "supervisor", content.signed_by, content.signed_at, content.signed_role),
     ]
     data = [[b[i] for b in blocks] for i in range(4)]
     width = (PAGE_SIZE[0] - 2 * MARGIN_X) / 3
@@ -492,6 +511,7 @@ def _story(content: ManifestContent, fonts: _Fonts, st: _Styles, section: list[s
                 ),
                 Spacer(1, 4),
                 _signature_blocks(content, fonts, st),
+                *_anchor_line(content, st),
             ]
         )
     )
@@ -543,6 +563,7 @@ def render_manifest_pdf(
         furniture,
         title=f"Manifest {content.flight_code} revision {content.revision}",
         author=content.prepared_by,
+        content_file=content_attachment("manifest", digest, json.loads(content_to_json(content))),
     )
     log.info(
         "manifest %s rev %s: %d persons, %d reserves, %d bytes in %.3f s",

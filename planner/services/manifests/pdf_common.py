@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
@@ -44,6 +44,8 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
 
 from planner.domain.wording import local_time_text
+from planner.files import write_output
+from planner.persistence.audit import canonical_json
 from resources import resource_path
 
 log = logging.getLogger(__name__)
@@ -466,9 +468,12 @@ def build_document(
     title: str,
     author: str = "",
     on_page: Callable[[Canvas], None] | None = None,
+    content_file: bytes | None = None,
 ) -> int:
     """Lay ``story`` out on pages of ``furniture.page_size`` with the header and footer, and write the
-    PDF to ``out`` (a path, written whole, or a binary stream). Returns the number of bytes."""
+    PDF to ``out`` (a path, written whole, or a binary stream). ``content_file`` (the document's
+    canonical content, see :func:`content_attachment`) is embedded as :data:`CONTENT_FILE_NAME`.
+    Returns the number of bytes."""
     fonts = furniture.fonts
     buffer = BytesIO()
     doc = BaseDocTemplate(
@@ -497,8 +502,35 @@ def build_document(
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])
     doc.build(story, canvasmaker=functools.partial(DeferredCanvas, furniture=furniture))
     data = buffer.getvalue()
+    if content_file is not None:
+        data = embed_content_file(data, content_file)
     if isinstance(out, str | Path):
-        Path(out).write_bytes(data)
+        write_output(out, data)
     else:
         out.write(data)
     return len(data)
+
+
+# ---------------------------------------------------------------------------------------------
+# The content a document carries (what ``manifest check --pdf`` reads back)
+
+#: Name of the embedded file (PDF attachment) holding a document's canonical content.
+CONTENT_FILE_NAME = "manifest-content.json"
+
+
+def content_attachment(kind: str, sha256: str, content: Mapping[str, Any]) -> bytes:
+    """The embedded file's bytes: canonical JSON ``{"kind", "sha256", "content"}`` (UTF-8).
+    ``kind`` is ``manifest``, ``as-flown`` or ``handover``; ``content`` the full stored form."""
+    return canonical_json({"kind": kind, "sha256": sha256, "content": content}).encode("utf-8")
+
+
+def embed_content_file(pdf: bytes, data: bytes) -> bytes:
+    """``pdf`` with ``data`` attached as :data:`CONTENT_FILE_NAME` (pypdf; deterministic: the
+    same bytes in give the same bytes out). Done before any signature, which then covers it."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(clone_from=BytesIO(pdf))
+    writer.add_attachment(CONTENT_FILE_NAME, data)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -24,10 +24,10 @@ import sqlalchemy as sa
 
 from planner.domain.eligibility import apply_family_rule, check_person, reason_label
 from planner.domain.enums import CustodyStatus, FlightStatus, ReasonCode, StrikeReason
-from planner.persistence.models import Flight, FlightStop, Manifest, Person
+from planner.persistence.models import Flight, FlightStop, Person
 from planner.persistence.uow import UnitOfWork
 from planner.services.eligibility_facts import CHUNK, load_person_facts, rule_facts, stop_facts
-from planner.services.manifests.content import content_from_json
+from planner.services.manifests.content import ManifestContent
 
 #: Rules a listed person is not re-checked against (see the module docstring).
 EXEMPT = frozenset({ReasonCode.FACILITY_CANNOT_REACH, ReasonCode.AFTER_NOTICE_CUTOFF})
@@ -139,14 +139,14 @@ def unfit_listed(
     return out
 
 
-def listed_but_unfit(uow: UnitOfWork, flight: Flight, manifest: Manifest, now: datetime) -> list[str]:
-    """One line per problem with the people ``manifest`` (a revision of ``flight``) lists, as the
+def listed_but_unfit(uow: UnitOfWork, flight: Flight, content: ManifestContent, now: datetime) -> list[str]:
+    """One line per problem with the people ``content`` (a revision of ``flight``, read through
+    ``revisions.stored_content``, which checks its hash) lists, as the
     facts stand at ``now``: failed rules and split families (see the module docstring); [] = all
     may fly. Only a PLANNED flight is checked (after the departure its people are REMOVED: the
     record of who flew is not re-judged). A read: no role check, nothing written."""
     if flight.status != FlightStatus.PLANNED.value:
         return []
-    content = content_from_json(manifest.content_json)
     listed = {row.case_number: stop.sequence for stop in content.stops for row in stop.rows}
     if not listed:
         return []

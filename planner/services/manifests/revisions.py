@@ -1,7 +1,9 @@
 """Manifest revisions as stored: the value types, the reads and the helpers the workflow shares.
 
 Reads (officer+, never committing): :func:`list_manifests`, :func:`current_manifest`,
-:func:`manifest_content`, :func:`manifest_pdf` and :func:`check_manifest_hash`. Helpers for the
+:func:`manifest_content`, :func:`manifest_pdf` and :func:`check_manifest_hash`. Every read of a
+revision's stored content goes through :func:`stored_content`, which recomputes its hash and
+refuses (audited ``manifest.tampered``, ``ManifestTampered``) when the row was edited. Helpers for the
 planning service (no role check): :func:`frozen_flight_ids` and :func:`sent_manifest_people`.
 :func:`refuse_transition` is the one way the workflow refuses: ``audit.refuse`` with a
 ``manifest.<action>.refused`` event, raising ``ManifestRefused``. The workflow itself is
@@ -10,6 +12,9 @@ planning service (no role check): :func:`frozen_flight_ids` and :func:`sent_mani
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -23,17 +28,36 @@ import sqlalchemy as sa
 from planner.domain.enums import ManifestStatus, Role
 from planner.domain.errors import InvalidInput, NotFound, PlannerError
 from planner.persistence import audit
-from planner.persistence.models import Flight, FlightStop, Manifest, ManifestSignature, Person, User, utc_now
+from planner.persistence.models import (
+    AuditEvent,
+    Flight,
+    FlightStop,
+    Manifest,
+    ManifestSignature,
+    Person,
+    User,
+    utc_now,
+)
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
 from planner.services.manifests.build import case_numbers_by_stop
-from planner.services.manifests.content import ManifestContent, content_from_json, content_to_json
+from planner.services.manifests.content import (
+    ManifestContent,
+    content_from_json,
+    content_sha256,
+    content_to_json,
+)
 from planner.services.manifests.pdf import render_manifest_pdf
 
 log = logging.getLogger(__name__)
 
 ACTIVE = (ManifestStatus.DRAFT.value, ManifestStatus.APPROVED.value, ManifestStatus.SIGNED.value)
 IN_FORCE = (ManifestStatus.APPROVED.value, ManifestStatus.SIGNED.value)
+
+
+class ManifestTampered(PlannerError):
+    """A revision's stored content no longer matches its recorded hash (edited outside the
+    program); the refusal is audited as ``manifest.tampered``."""
 
 
 class ManifestRefused(PlannerError):
@@ -150,9 +174,136 @@ def _info(uow: UnitOfWork, manifest: Manifest, flight_code: str, *, created: boo
     )
 
 
-def stored_content(manifest: Manifest) -> ManifestContent:
-    """The revision's content with its status and lifecycle metadata as they stand in the row."""
-    return content_from_json(manifest.content_json)
+@dataclass(frozen=True)
+class Tampered:
+    """A stored revision that no longer matches its record: what ``manifest.tampered`` lists.
+    ``recomputed_sha256`` is ``""`` when the content cannot even be read."""
+
+    flight_code: str
+    revision: int
+    stored_sha256: str
+    recomputed_sha256: str
+    reason: str
+
+
+def verify_stored(
+    flight_code: str, revision: int, content_json: str, sha256: str, status: str
+) -> ManifestContent | Tampered:
+    """The content of a stored revision when ``content_json`` parses, hashes to ``sha256`` (the
+    row's recorded hash) and carries the row's ``status``; otherwise what is wrong. Pure: the one
+    comparison every read of stored content makes (also in the batch, before its workers render)."""
+    try:
+        content = content_from_json(content_json)
+    except (ValueError, KeyError, TypeError) as exc:
+        return Tampered(flight_code, revision, sha256, "", f"unreadable content ({exc.__class__.__name__})")
+    digest = content_sha256(content)
+    if digest != sha256:
+        return Tampered(
+            flight_code,
+            revision,
+            sha256,
+            digest,
+            f"content hashes to {digest[:12]}…, recorded {sha256[:12]}…",
+        )
+    if content.status != status:
+        return Tampered(flight_code, revision, sha256, digest, f"content says {content.status}, row {status}")
+    return content
+
+
+def audited_hashes(uow: UnitOfWork, manifest_ids: Iterable[int]) -> dict[int, str]:
+    """manifest id -> the SHA-256 its ``manifest.prepare`` audit event recorded (revisions without
+    one, e.g. inserted by an import of old data, are absent). A row whose ``sha256`` was rewritten
+    together with its content no longer matches it; the audit chain protects the events."""
+    ids = [str(i) for i in manifest_ids]
+    out: dict[int, str] = {}
+    for start in range(0, len(ids), 900):
+        for entity_id, changes in uow.session.execute(
+            sa.select(AuditEvent.entity_id, AuditEvent.changes_json)
+            .where(
+                AuditEvent.entity == "manifest",
+                AuditEvent.action == "manifest.prepare",
+                AuditEvent.entity_id.in_(ids[start : start + 900]),
+            )
+            .order_by(AuditEvent.id.desc())  # the first event wins
+        ).all():
+            try:
+                digest = json.loads(changes).get("sha256")
+            except (ValueError, AttributeError):
+                digest = None
+            if isinstance(digest, str):
+                out[int(entity_id)] = digest
+    return out
+
+
+def audit_mismatch(
+    result: ManifestContent | Tampered, sha256: str, audited: str | None
+) -> ManifestContent | Tampered:
+    """``result`` of :func:`verify_stored`, or the ``Tampered`` its row becomes when its recorded
+    ``sha256`` is not the one its ``manifest.prepare`` event ``audited``."""
+    if isinstance(result, Tampered) or audited is None or audited == sha256:
+        return result
+    return Tampered(
+        result.flight_code,
+        result.revision,
+        sha256,
+        sha256,
+        f"recorded hash {sha256[:12]}… is not the audited {audited[:12]}…",
+    )
+
+
+def refuse_tampered(uow: UnitOfWork, actor: Actor, tampered: Sequence[Tampered], *, action: str) -> NoReturn:
+    """Refuse through ``audit.refuse``: roll back, commit one ``manifest.tampered`` event (flight,
+    revision, stored and recomputed hash of each revision in ``tampered``, and ``action``, what was
+    refused), raise ``ManifestTampered`` (one line, naming the first revision)."""
+    first = tampered[0]
+    more = f" (and {len(tampered) - 1} more revisions)" if len(tampered) > 1 else ""
+    message = (
+        f"revision {first.revision} of {first.flight_code} was altered outside the program "
+        f"({first.reason}): refusing to {action}{more}"
+    )
+    log.info("manifest tampered (audited, refused): %s", message)
+    audit.refuse(
+        uow,
+        audit.AuditEntry(
+            actor=actor.username,
+            action="manifest.tampered",
+            entity="flight",
+            entity_id=first.flight_code if len({t.flight_code for t in tampered}) == 1 else "*",
+            changes={
+                "refused": action,
+                "revisions": [
+                    {
+                        "flight": t.flight_code,
+                        "revision": t.revision,
+                        "stored_sha256": t.stored_sha256,
+                        "recomputed_sha256": t.recomputed_sha256,
+                        "reason": t.reason,
+                    }
+                    for t in tampered[:200]
+                ],
+            },
+        ),
+        ManifestTampered(message),
+    )
+
+
+def stored_content(
+    uow: UnitOfWork, actor: Actor, manifest: Manifest, *, action: str = "read the manifest"
+) -> ManifestContent:
+    """The revision's content with its status and lifecycle metadata as they stand in the row —
+    the one way to read stored content. Recomputes the hash of ``content_json`` and compares it
+    (and the status) with the row, and the row's hash with its audited one (:func:`audited_hashes`);
+    on a mismatch refuses (``refuse_tampered``: audited
+    ``manifest.tampered``, everything pending rolled back, ``ManifestTampered``)."""
+    result = audit_mismatch(
+        verify_stored("", manifest.revision, manifest.content_json, manifest.sha256, manifest.status),
+        manifest.sha256,
+        audited_hashes(uow, [manifest.id]).get(manifest.id),
+    )
+    if isinstance(result, ManifestContent):
+        return result
+    code = uow.session.execute(sa.select(Flight.code).where(Flight.id == manifest.flight_id)).scalar_one()
+    refuse_tampered(uow, actor, [dataclasses.replace(result, flight_code=code)], action=action)
 
 
 def _set_content(manifest: Manifest, content: ManifestContent) -> None:
@@ -186,7 +337,7 @@ def refuse_transition(
 ) -> NoReturn:
     """Refuse a workflow transition through ``audit.refuse``: roll back, audit
     ``manifest.<action>.refused`` (entity flight) in its own commit, raise ``ManifestRefused``."""
-    log.warning("manifest %s refused for %s: %s", action, flight_code, message)
+    log.info("manifest %s refused for %s: %s", action, flight_code, message)
     audit.refuse(
         uow,
         audit.AuditEntry(
@@ -223,7 +374,7 @@ def manifest_content(
 ) -> ManifestContent:
     """Officer+: the stored content of a revision (default the newest); ``NotFound`` when absent."""
     authorize(uow, actor, Role.OFFICER, f"read the manifest of {flight_code}")
-    return stored_content(_revision(uow, flight_code, revision))
+    return stored_content(uow, actor, _revision(uow, flight_code, revision))
 
 
 def _revision(uow: UnitOfWork, flight_code: str, revision: int | None) -> Manifest:
@@ -242,16 +393,24 @@ def manifest_pdf(uow: UnitOfWork, actor: Actor, flight_code: str, *, revision: i
     stored signed file byte for byte; any other is rendered from the stored content (deterministic)."""
     authorize(uow, actor, Role.OFFICER, f"read the manifest of {flight_code}")
     manifest = _revision(uow, flight_code, revision)
+    content = stored_content(uow, actor, manifest, action="print the manifest")
     stored = uow.session.get(ManifestSignature, manifest.id)
     if stored is not None:
+        digest = hashlib.sha256(stored.pdf).hexdigest()
+        if digest != stored.pdf_sha256:
+            reason = f"signed PDF hashes to {digest[:12]}…, recorded {stored.pdf_sha256[:12]}…"
+            tampered = Tampered(flight_code, manifest.revision, manifest.sha256, manifest.sha256, reason)
+            refuse_tampered(uow, actor, [tampered], action="print the manifest")
         return stored.pdf
     buffer = BytesIO()
-    render_manifest_pdf(stored_content(manifest), buffer)
+    render_manifest_pdf(content, buffer)
     return buffer.getvalue()
 
 
 def check_manifest_hash(uow: UnitOfWork, actor: Actor, flight_code: str, sha256: str) -> HashCheck:
-    """Officer+: is a printed copy with ``sha256`` the current revision, a superseded one, or unknown?"""
+    """Officer+: is a printed copy with ``sha256`` the current revision, a superseded one, or unknown?
+    The revision found is read through :func:`stored_content` (an edited row is refused, audited);
+    ``manifest check --pdf`` (``document_check``) compares a whole PDF."""
     authorize(uow, actor, Role.OFFICER, f"check a manifest of {flight_code}")
     digest = sha256.strip().lower()
     flight = _flight(uow, flight_code)
@@ -261,6 +420,7 @@ def check_manifest_hash(uow: UnitOfWork, actor: Actor, flight_code: str, sha256:
     for index, m in enumerate(revisions):
         if m.sha256 != digest:
             continue
+        stored_content(uow, actor, m, action="check a printed hash")  # the row must still match it
         if index == 0:
             return HashCheck(
                 "current",

@@ -37,8 +37,10 @@ case number that the PAXLST could not write in UNOA (approve: so the export neve
 not on the sent manifest of a stop may be added once ``departure - notice_days`` has passed; a
 flight never sent has nobody on its sent manifest), people the manifest may not carry
 (re-checked rules, split families), and a reopen of a flight that is not frozen (no manifest, newest
-revision a DRAFT), not PLANNED, or past the cut-off of every stop. An officer approving or signing is
-refused by ``authorize``.
+revision a DRAFT), not PLANNED, or past the cut-off of every stop; four eyes
+(:mod:`~planner.services.manifests.four_eyes`): the preparer approving their own revision, and — with
+the office setting ``four_eyes_sign`` (default on) — the approver signing it. An officer or admin
+approving or signing is refused by ``authorize`` (supervisors only).
 
 Audit actions: ``manifest.prepare``, ``manifest.supersede``, ``manifest.approve``, ``manifest.sign``,
 ``manifest.remove_people``, ``manifest.reopen``, ``manifest.paxlst`` and ``manifest.<action>.refused``
@@ -64,6 +66,7 @@ from planner.domain.enums import CustodyStatus, FlightStatus, ManifestStatus, Ro
 from planner.domain.errors import InvalidInput, NotFound
 from planner.domain.wording import plural
 from planner.persistence import audit
+from planner.persistence.audit_anchors import record_anchor, signed_reference
 from planner.persistence.models import (
     Airport,
     Assignment,
@@ -74,6 +77,7 @@ from planner.persistence.models import (
     Person,
 )
 from planner.persistence.uow import UnitOfWork
+from planner.services import office_settings
 from planner.services.auth import Actor, authorize
 from planner.services.current_plan import current_draft_plan_id
 from planner.services.eligibility_facts import stop_facts
@@ -87,6 +91,7 @@ from planner.services.manifests.build import (
     unoa_problems,
 )
 from planner.services.manifests.content import ManifestContent, content_sha256, content_to_json
+from planner.services.manifests.four_eyes import four_eyes_reason, held_role, may_approve, may_sign
 from planner.services.manifests.paxlst_export import PAXLST_SENDER, export_paxlst
 from planner.services.manifests.pdf import render_manifest_pdf
 from planner.services.manifests.recheck import listed_but_unfit
@@ -124,9 +129,16 @@ def _stamp(
     uow: UnitOfWork, actor: Actor, manifest: Manifest, status: ManifestStatus, step: str, now: datetime
 ) -> ManifestContent:
     """Record that ``actor`` ``step``-ed (``"approved"`` / ``"signed"``) the revision at ``now``: the
-    display name in the stored content (what the PDF shows) and the user name on the row."""
-    stamped: dict[str, Any] = {f"{step}_by": _display(uow, actor), f"{step}_at": now}
-    content = dataclasses.replace(stored_content(manifest), status=status.value, **stamped)
+    display name and the role held now in the stored content (what the PDF shows) and the user name
+    on the row."""
+    stamped: dict[str, Any] = {
+        f"{step}_by": _display(uow, actor),
+        f"{step}_at": now,
+        f"{step}_role": held_role(uow, actor),
+    }
+    content = dataclasses.replace(
+        stored_content(uow, actor, manifest, action=f"mark it {step}"), status=status.value, **stamped
+    )
     _set_content(manifest, content)
     setattr(manifest, f"{step}_by", actor.username)
     setattr(manifest, f"{step}_at", now)
@@ -298,7 +310,9 @@ def _insert_revision(
 
 def _supersede(uow: UnitOfWork, actor: Actor, manifest: Manifest, flight_code: str, now: datetime) -> None:
     old = manifest.status
-    content = dataclasses.replace(stored_content(manifest), status=ManifestStatus.SUPERSEDED.value)
+    content = dataclasses.replace(
+        stored_content(uow, actor, manifest, action="supersede it"), status=ManifestStatus.SUPERSEDED.value
+    )
     _set_content(manifest, content)
     uow.session.flush()
     _record(
@@ -326,6 +340,8 @@ def approve_manifest(
         raise InvalidInput(f"revision {latest.revision} of {flight_code} is already {latest.status}")
     if flight.status != FlightStatus.PLANNED:
         raise InvalidInput(f"flight {flight_code} is {flight.status}")
+    if not may_approve(actor.username, latest.prepared_by):  # four eyes: never the preparer
+        refuse_transition(uow, actor, "approve", flight_code, four_eyes_reason("approve", latest))
     built = _build_one(uow, flight, latest.revision, now, latest.prepared_by)
     if content_sha256(built.content) != latest.sha256:
         refuse_transition(
@@ -413,6 +429,8 @@ def sign_manifest(
         raise InvalidInput(f"revision {latest.revision} of {flight_code} is a DRAFT: approve it first")
     if latest.status == ManifestStatus.SIGNED:
         raise InvalidInput(f"revision {latest.revision} of {flight_code} is already signed")
+    if not may_sign(actor.username, latest.approved_by, office_settings.load(uow).four_eyes_sign):
+        refuse_transition(uow, actor, "sign", flight_code, four_eyes_reason("sign", latest))
     changed = _frozen_drift(uow, flight, latest)
     if changed:
         refuse_transition(
@@ -423,11 +441,17 @@ def sign_manifest(
             f"{flight_code} changed since revision {latest.revision} was approved: prepare a new revision",
             changed,
         )
-    unfit = listed_but_unfit(uow, flight, latest, now)
+    unfit = listed_but_unfit(uow, flight, stored_content(uow, actor, latest, action="sign the manifest"), now)
     if unfit:
         refuse_transition(uow, actor, "sign", flight_code, unfit_message(flight_code, len(unfit)), unfit)
     content = _stamp(uow, actor, latest, ManifestStatus.SIGNED, "signed", now)
-    extra: dict[str, object] = {"status": ["APPROVED", "SIGNED"], "pades": False}
+    anchor = record_anchor(
+        uow, "manifest.signed", signed_reference(flight_code, latest.revision), actor.username, now=now
+    )
+    content = dataclasses.replace(content, audit_anchor=anchor.text)
+    # the signed content carries the chain head it was signed at
+    latest.content_json = content_to_json(content)
+    extra: dict[str, object] = {"status": ["APPROVED", "SIGNED"], "pades": False, "anchor": anchor.text}
     if p12 is not None:
         from planner.services.manifests.signing import SigningError, pades_sign
 
@@ -659,7 +683,7 @@ def reopen_manifest(
             ],
         )
     content = dataclasses.replace(
-        stored_content(latest),
+        stored_content(uow, actor, latest, action="reopen the manifest"),
         revision=latest.revision + 1,
         status=ManifestStatus.DRAFT.value,
         prepared_by=_display(uow, actor),

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from planner.domain.enums import Role
 from planner.persistence import audit
 from planner.persistence.context import AppContext
 from planner.persistence.models import (
@@ -32,6 +33,7 @@ from planner.services.departure.listing import DepartureRefused
 from planner.services.departure.strike import strike
 from planner.services.manifests import workflow as manifests
 from planner.services.manifests.workflow import ManifestRefused
+from tests.conftest import add_user
 from tests.integration.departure.world import BOARDING, CLOSING, DEPARTURE, T0, add, departure_world, staff
 
 #: RF0002 leaves three weeks after RF0001, so after RF0001 has gone its China cut-off is still ahead.
@@ -65,6 +67,7 @@ def _listed(ctx: AppContext, officer, revision: int | None = None) -> tuple[set[
 def test_departure_day_end_to_end(ctx: AppContext) -> None:
     world = departure_world(ctx, later=LATER)
     officer, supervisor = staff(ctx)
+    signer = add_user(ctx, "sue", Role.SUPERVISOR)  # four eyes: sam approves, sue signs
     for i in range(1, 5):
         add(world, f"A1000000{i}", priority=1)
     add(world, "A10000005", priority=3)
@@ -104,7 +107,7 @@ def test_departure_day_end_to_end(ctx: AppContext) -> None:
 
     # sign refuses, naming the person and pointing to the strike-off.
     with ctx.uow() as uow, pytest.raises(ManifestRefused) as refused:
-        manifests.sign_manifest(uow, supervisor, "RF0001", now=STAY_DAY)
+        manifests.sign_manifest(uow, signer, "RF0001", now=STAY_DAY)
     text = str(refused.value) + "\n".join(refused.value.details)
     assert "A10000002" in text and "strike" in text
 
@@ -119,7 +122,7 @@ def test_departure_day_end_to_end(ctx: AppContext) -> None:
     with ctx.uow() as uow:
         manifests.approve_manifest(uow, supervisor, "RF0001", now=STAY_DAY)
     with ctx.uow() as uow:
-        signed = manifests.sign_manifest(uow, supervisor, "RF0001", now=STAY_DAY)
+        signed = manifests.sign_manifest(uow, signer, "RF0001", now=STAY_DAY)
     assert signed.status == "SIGNED"
     passengers, _ = _listed(ctx, officer)
     assert passengers == {"A10000001", "A10000003", "A10000004", "A10000005"}

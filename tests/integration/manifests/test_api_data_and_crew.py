@@ -42,7 +42,7 @@ def users(ctx: AppContext) -> tuple[Actor, Actor]:
     return add_user(ctx, "olivia", Role.OFFICER), add_user(ctx, "sam", Role.SUPERVISOR)
 
 
-def _china_flight(ctx: AppContext, supervisor: Actor) -> World:
+def _china_flight(ctx: AppContext, officer: Actor, supervisor: Actor) -> World:
     """RF0001 IAH -> PEK with three confirmed Chinese nationals (one with only a Han name), approved."""
     world = World(ctx).setup()
     world.person("A10000001", "CHN")
@@ -52,7 +52,7 @@ def _china_flight(ctx: AppContext, supervisor: Actor) -> World:
     with ctx.uow() as uow:
         set_stop_arrival(uow, supervisor, "RF0001", "PEK", PEK_ARRIVAL)
     with ctx.uow() as uow:
-        manifests.prepare_manifest(uow, supervisor, "RF0001", now=T0)
+        manifests.prepare_manifest(uow, officer, "RF0001", now=T0)  # four eyes: not the approver
     with ctx.uow() as uow:
         manifests.approve_manifest(uow, supervisor, "RF0001", now=T0)
     return world
@@ -68,7 +68,7 @@ def test_china_flight_paxlst_has_pinyin_rff_tn_com_loc91_dtm182_and_confirmed_na
     ctx: AppContext, users: tuple[Actor, Actor]
 ) -> None:
     officer, supervisor = users
-    _china_flight(ctx, supervisor)
+    _china_flight(ctx, officer, supervisor)
     contact = ReportingContact(phone="+1 202 555 0100", email="api@example.org")
     with ctx.uow() as uow:
         text = manifests.export_paxlst(uow, officer, "RF0001", contact=contact, now=T0)

@@ -52,14 +52,14 @@ def _refusals(ctx: AppContext, action: str) -> list[dict]:
 
 
 def test_a_court_stay_after_approval_makes_sign_and_paxlst_refuse(
-    ctx: AppContext, officer: Actor, supervisor: Actor
+    ctx: AppContext, officer: Actor, supervisor: Actor, signer: Actor
 ) -> None:
     _approved(ctx, officer, supervisor)
     until = (DEPARTURE + timedelta(days=60)).date()
     _edit(ctx, officer, "A10000002", {"legal_hold_reason": "stay of removal", "legal_hold_until": until})
 
     with ctx.uow() as uow, pytest.raises(ManifestRefused) as refused:  # signed before the fix
-        manifests.sign_manifest(uow, supervisor, "RF0001", now=T0)
+        manifests.sign_manifest(uow, signer, "RF0001", now=T0)
     assert "charter-planner strike RF0001" in str(refused.value)
     [line] = refused.value.details
     assert line.startswith("A10000002 (stop 1 PEK)") and "LEGAL_HOLD" in line
@@ -76,12 +76,12 @@ def test_a_court_stay_after_approval_makes_sign_and_paxlst_refuse(
 
 
 def test_a_release_from_custody_refuses_the_whole_family(
-    ctx: AppContext, officer: Actor, supervisor: Actor
+    ctx: AppContext, officer: Actor, supervisor: Actor, signer: Actor
 ) -> None:
     _approved(ctx, officer, supervisor)
     _edit(ctx, officer, "A20000001", {"custody_status": "RELEASED"})
     with ctx.uow() as uow, pytest.raises(ManifestRefused) as refused:  # signed before the fix
-        manifests.sign_manifest(uow, supervisor, "RF0001", now=T0)
+        manifests.sign_manifest(uow, signer, "RF0001", now=T0)
     details = refused.value.details
     assert len(details) == 2
     assert details[0].startswith("A20000001 (stop 2 GUA)") and "NOT_IN_CUSTODY" in details[0]
@@ -91,14 +91,14 @@ def test_a_release_from_custody_refuses_the_whole_family(
 
 
 def test_people_listed_on_the_sent_manifest_pass_after_the_cutoff(
-    ctx: AppContext, officer: Actor, supervisor: Actor
+    ctx: AppContext, officer: Actor, supervisor: Actor, signer: Actor
 ) -> None:
     _approved(ctx, officer, supervisor)
     after_cutoff = DEPARTURE - timedelta(days=1)  # both stops' notice cut-offs have passed
     with ctx.uow() as uow:
         manifests.export_paxlst(uow, officer, "RF0001", now=after_cutoff)
     with ctx.uow() as uow:
-        info = manifests.sign_manifest(uow, supervisor, "RF0001", now=after_cutoff)
+        info = manifests.sign_manifest(uow, signer, "RF0001", now=after_cutoff)
     assert info.status == "SIGNED"
     with ctx.uow() as uow:
         manifests.export_paxlst(uow, officer, "RF0001", now=after_cutoff)

@@ -67,13 +67,14 @@ def _world(ctx: AppContext) -> World:
     return world
 
 
-def _approved(ctx: AppContext, officer: Actor, supervisor: Actor, *, sign: bool = False) -> World:
+def _approved(ctx: AppContext, officer: Actor, supervisor: Actor, *, signer: Actor | None = None) -> World:
+    """RF0001 prepared by ``officer``, approved by ``supervisor`` and, given one, signed by ``signer``."""
     world = _world(ctx)
     with ctx.uow() as uow:
         manifests.prepare_manifest(uow, officer, "RF0001", now=T0)
         manifests.approve_manifest(uow, supervisor, "RF0001", now=T0)
-        if sign:
-            manifests.sign_manifest(uow, supervisor, "RF0001", now=T0)
+        if signer is not None:
+            manifests.sign_manifest(uow, signer, "RF0001", now=T0)
     return world
 
 
@@ -189,9 +190,9 @@ def test_reopen_lets_the_planner_fill_free_seats_then_the_next_revision_is_appro
 
 
 def test_a_signed_flight_reopens_and_an_unchanged_draft_can_be_approved_again(
-    ctx: AppContext, officer: Actor, supervisor: Actor
+    ctx: AppContext, officer: Actor, supervisor: Actor, signer: Actor
 ) -> None:
-    _approved(ctx, officer, supervisor, sign=True)
+    _approved(ctx, officer, supervisor, signer=signer)
     draft = _reopen(ctx, officer)
     assert (draft.revision, draft.status) == (2, "DRAFT")
     assert _statuses(ctx) == {1: "SIGNED", 2: "DRAFT"}

@@ -76,16 +76,18 @@ def _world(ctx: AppContext) -> World:
     return world
 
 
-def test_pades_signature_validates_and_is_stored(ctx: AppContext, officer: Actor, supervisor: Actor) -> None:
+def test_pades_signature_validates_and_is_stored(
+    ctx: AppContext, officer: Actor, supervisor: Actor, signer: Actor
+) -> None:
     _world(ctx)
     p12, cert = _self_signed_p12()
     with ctx.uow() as uow:
         manifests.prepare_manifest(uow, officer, "RF0001", now=T0)
         manifests.approve_manifest(uow, supervisor, "RF0001", now=T0)
     with ctx.uow() as uow, pytest.raises(InvalidInput, match="PKCS#12"):
-        manifests.sign_manifest(uow, supervisor, "RF0001", p12=p12, p12_password=b"wrong", now=T0)
+        manifests.sign_manifest(uow, signer, "RF0001", p12=p12, p12_password=b"wrong", now=T0)
     with ctx.uow() as uow:
-        info = manifests.sign_manifest(uow, supervisor, "RF0001", p12=p12, p12_password=P12_PASSWORD, now=T0)
+        info = manifests.sign_manifest(uow, signer, "RF0001", p12=p12, p12_password=P12_PASSWORD, now=T0)
     assert info.status == "SIGNED" and info.pades_signed
     with ctx.uow(write=False) as uow:
         pdf = manifests.manifest_pdf(uow, officer, "RF0001")
@@ -114,6 +116,7 @@ def cli_db(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> str:
     """The ``--db`` value of ``ctx`` (an SQLite path or a PostgreSQL URL), with two users."""
     add_user(ctx, "olivia", Role.OFFICER)
     add_user(ctx, "sam", Role.SUPERVISOR)
+    add_user(ctx, "sue", Role.SUPERVISOR)  # four eyes: sam approves, sue signs
     monkeypatch.setenv("CHARTER_DATA_DIR", str(ctx.settings.data_dir))
     monkeypatch.setenv("CHARTER_PASSWORD", USER_PASSWORD)
     return ctx.settings.database
@@ -148,10 +151,14 @@ def test_cli_manifest_approve_sign_check_paxlst(
     assert cli.run(["--db", cli_db, "approve", "RF0001"]) == 0
     assert "APPROVED" in capsys.readouterr().out
     p12, _ = _self_signed_p12()
-    (tmp_path / "sam.p12").write_bytes(p12)
+    (tmp_path / "sue.p12").write_bytes(p12)
     monkeypatch.setenv("CHARTER_P12_PASSWORD", P12_PASSWORD.decode())
-    assert cli.run(["--db", cli_db, "sign", "RF0001", "--p12", str(tmp_path / "sam.p12")]) == 0
-    assert "SIGNED by sam with a PAdES signature" in capsys.readouterr().out
+    sign = ["--db", cli_db, "sign", "RF0001", "--p12", str(tmp_path / "sue.p12")]
+    assert cli.run(sign) == 1  # sam approved it: four eyes
+    assert "you approved revision 1; another supervisor must sign it" in capsys.readouterr().err
+    _as(monkeypatch, "sue")
+    assert cli.run(sign) == 0
+    assert "SIGNED by sue with a PAdES signature" in capsys.readouterr().out
     assert cli.run(["--db", cli_db, "manifest", "RF0001", "--out", str(out)]) == 0
     assert "revision 1 SIGNED, 3 persons" in capsys.readouterr().out
     assert len(PdfFileReader(io.BytesIO(out.read_bytes())).embedded_signatures) == 1

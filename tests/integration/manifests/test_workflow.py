@@ -54,7 +54,7 @@ def users(ctx: AppContext) -> tuple[Actor, Actor]:
 
 
 def test_happy_path_prepare_approve_sign_on_both_backends(
-    ctx: AppContext, users: tuple[Actor, Actor]
+    ctx: AppContext, users: tuple[Actor, Actor], signer: Actor
 ) -> None:
     officer, supervisor = users
     world = _world(ctx)
@@ -82,8 +82,8 @@ def test_happy_path_prepare_approve_sign_on_both_backends(
     assert sent[world.stop_ids[1]] == {world.person_ids[c] for c in list(world.person_ids)[:4]}
 
     with ctx.uow() as uow:
-        signed = manifests.sign_manifest(uow, supervisor, "RF0001", now=T0 + timedelta(hours=2))
-    assert (signed.status, signed.signed_by, signed.pades_signed) == ("SIGNED", "sam", False)
+        signed = manifests.sign_manifest(uow, signer, "RF0001", now=T0 + timedelta(hours=2))
+    assert (signed.status, signed.signed_by, signed.pades_signed) == ("SIGNED", "sue", False)
 
     actions = _actions(ctx)
     for action in ("manifest.prepare", "manifest.approve", "manifest.sign"):
@@ -200,7 +200,7 @@ def test_nobody_may_be_approved_after_the_cutoff_of_a_never_sent_manifest(
 
 
 def test_change_to_a_frozen_flight_without_a_new_revision_is_refused(
-    ctx: AppContext, officer: Actor, supervisor: Actor
+    ctx: AppContext, officer: Actor, supervisor: Actor, signer: Actor
 ) -> None:
     world = _world(ctx)
     with ctx.uow() as uow:
@@ -212,7 +212,7 @@ def test_change_to_a_frozen_flight_without_a_new_revision_is_refused(
         ctx.uow() as uow,
         pytest.raises(ManifestRefused, match="changed since revision 1 was approved") as info,
     ):
-        manifests.sign_manifest(uow, supervisor, "RF0001", now=T0)
+        manifests.sign_manifest(uow, signer, "RF0001", now=T0)
     assert info.value.details == ["A10000003: taken off stop 1 without a new revision"]
     with ctx.uow() as uow, pytest.raises(ManifestRefused, match="without a new revision"):
         manifests.check_frozen_flights(uow, officer, plan_run_id=plan)

@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 import solver
+from planner.domain.enums import Role
 from planner.domain.errors import Conflict, InvalidInput
 from planner.persistence import audit
 from planner.persistence.context import AppContext
@@ -36,7 +37,7 @@ from planner.services import planning
 from planner.services.auth import Actor
 from planner.services.manifests import workflow as manifests
 from planner.services.manifests.workflow import ManifestRefused
-from tests.conftest import admin_actor
+from tests.conftest import add_user, admin_actor
 from tests.integration.imports.conftest import do_import
 from tests.integration.imports.synth import FLIGHTS_HEADER
 from tests.integration.manifests.world import DEPARTURE, T0, World
@@ -90,8 +91,10 @@ def _signed(ctx: AppContext, officer: Actor, supervisor: Actor, *, sign: bool = 
     with ctx.uow() as uow:
         manifests.prepare_manifest(uow, officer, "RF0001", now=T0)
         manifests.approve_manifest(uow, supervisor, "RF0001", now=T0)
-        if sign:
-            manifests.sign_manifest(uow, supervisor, "RF0001", now=T0)
+    if sign:  # four eyes: a second supervisor signs
+        signer = add_user(ctx, "sue", Role.SUPERVISOR)
+        with ctx.uow() as uow:
+            manifests.sign_manifest(uow, signer, "RF0001", now=T0)
 
 
 def _placed(ctx: AppContext, world: World) -> dict[str, tuple[str, bool]]:
@@ -211,7 +214,7 @@ def test_flights_import_cancels_a_signed_flight_and_refuses_departed(
 
 
 def test_a_new_member_of_a_frozen_family_never_wipes_the_plan(
-    ctx: AppContext, officer: Actor, supervisor: Actor
+    ctx: AppContext, officer: Actor, supervisor: Actor, signer: Actor
 ) -> None:
     world = _world(ctx, second_flight=False)
     for i in range(3):
@@ -234,7 +237,7 @@ def test_a_new_member_of_a_frozen_family_never_wipes_the_plan(
     assert any("FAM1" in m and "RF0001" in m and "reopen" in m and "strike" in m for m in summary.messages)
 
     with ctx.uow() as uow, pytest.raises(ManifestRefused) as refused:  # signed before the fix
-        manifests.sign_manifest(uow, supervisor, "RF0001", now=T0)
+        manifests.sign_manifest(uow, signer, "RF0001", now=T0)
     assert any("A20000003" in d and "FAM1" in d for d in refused.value.details)
 
 

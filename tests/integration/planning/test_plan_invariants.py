@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections import defaultdict
@@ -46,13 +47,14 @@ from planner.persistence.models import (
     NationalityVerification,
     Person,
     PlanExclusion,
+    PlanRun,
     TravelDocument,
     utc_now,
 )
-from planner.services import eligibility_facts, planning
+from planner.services import eligibility_facts, office_settings, planning
 from planner.services.auth import Actor
 from planner.settings import Settings
-from tests.conftest import create_pg_database, drop_pg_database
+from tests.conftest import add_user, create_pg_database, drop_pg_database
 from tests.integration.planning.facts import stops_and_rules
 from tests.integration.planning.local_dates import (
     HUB_ZONES,
@@ -68,6 +70,8 @@ from tests.integration.planning.local_dates import (
 NOW = utc_now().replace(microsecond=0)
 TODAY = NOW.date()
 ADMIN = Actor("admin", Role.ADMIN)
+#: Approves, closes and departs: an admin is no supervisor (created in every fresh database).
+SUPERVISOR = Actor("sam", Role.SUPERVISOR)
 DESTINATIONS = {"GTM": "GUA", "HND": "SAP", "SLV": "SAL", "MEX": "MEX"}
 COUNTRIES = tuple(DESTINATIONS)
 
@@ -84,6 +88,7 @@ def _fresh_database(request: pytest.FixtureRequest, backend: str) -> Iterator[Ap
         url = target = create_pg_database(template=request.getfixturevalue("pg_template"))
     ctx = build_context(Settings(db=target, data_dir=folder))
     try:
+        add_user(ctx, SUPERVISOR.username, SUPERVISOR.role)
         yield ctx
     finally:
         ctx.close()
@@ -293,6 +298,11 @@ def _check(ctx) -> None:
         }
         report = audit.verify_chain(uow)
         holds = holds_of_the_placed(uow, placed)
+        stored_escort_load = office_settings.load(uow).escort_load()
+        used = json.loads(s.get(PlanRun, plan_id).settings_json)  # type: ignore[union-attr]
+    # The run used (and recorded) the escort load stored in the database, nothing else.
+    assert used["escort_load"] == stored_escort_load
+    assert used["office_settings"]["escort_high"] == stored_escort_load["HIGH"]
 
     assert_no_hold_in_force_on_the_departure_day(holds)
     # Placed or explained, never both, nobody forgotten.
@@ -324,7 +334,7 @@ def _check(ctx) -> None:
         f"a family was split: {family_stops}"
     )
     # Capacities per flight.
-    escort_load = Settings().escort_load()
+    escort_load = stored_escort_load
     seats: dict[int, int] = defaultdict(int)
     escorts: dict[int, float] = defaultdict(float)
     medical: dict[int, int] = defaultdict(int)
@@ -363,6 +373,32 @@ def test_every_plan_keeps_the_promises(request: pytest.FixtureRequest, backend: 
         # A second run over unchanged data keeps every promise too, and moves nobody.
         summary = planning.run_plan(ctx, ADMIN, ctx.settings, time_limit=5, now=NOW)
         assert (summary.moves, summary.added, summary.dropped) == (0, 0, 0)
+        _check(ctx)
+
+
+escort_loads = st.lists(st.integers(1, 40), min_size=3, max_size=3).map(
+    lambda tenths: sorted(t / 10 for t in tenths)
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(world=worlds, loads=escort_loads)
+def test_a_plan_run_uses_the_escort_load_stored_in_the_database(
+    request: pytest.FixtureRequest, backend: str, world: World, loads: list[float]
+) -> None:
+    """Whatever escort load an admin stores, the run records exactly it and the escort capacity of
+    every flight holds under it (``_check``); the summary shows it."""
+    low, medium, high = loads
+    with _fresh_database(request, backend) as ctx:
+        _populate(ctx, world)
+        with ctx.uow() as uow:
+            version = office_settings.load(uow).version
+            office_settings.update(
+                uow, ADMIN, {"escort_low": low, "escort_medium": medium, "escort_high": high}, version
+            )
+        summary = planning.run_plan(ctx, ADMIN, ctx.settings, time_limit=5, now=NOW)
+        assert (summary.safety_settings["escort_low"], summary.safety_settings["escort_high"]) == (low, high)
+        assert f"HIGH {high:g}" in summary.text()
         _check(ctx)
 
 
@@ -600,7 +636,7 @@ def test_strike_offs_and_departures_keep_the_promises(
                 with ctx.uow() as uow:
                     manifests.prepare_manifest(uow, ADMIN, code, now=NOW)
                 with ctx.uow() as uow:
-                    manifests.approve_manifest(uow, ADMIN, code, now=NOW)
+                    manifests.approve_manifest(uow, SUPERVISOR, code, now=NOW)
                 approved = True
             except PlannerError:
                 event("approval refused")
@@ -619,7 +655,7 @@ def test_strike_offs_and_departures_keep_the_promises(
                 departure = flight.departure_utc
                 from planner.services.departure.listing import in_force_revision, manifest_listing, struck_off
 
-                listed = manifest_listing(uow, flight, in_force_revision(uow, flight.id))  # type: ignore[arg-type]
+                listed = manifest_listing(uow, ADMIN, flight, in_force_revision(uow, flight.id))  # type: ignore[arg-type]
                 gone = struck_off(uow, flight.id)
                 aboard = [e.case_number for pid, e in listed.items() if pid not in gone]
             if aboard:
@@ -627,7 +663,7 @@ def test_strike_offs_and_departures_keep_the_promises(
                     board(uow, ADMIN, code, aboard, now=departure - timedelta(hours=2))
             try:
                 with ctx.uow() as uow:
-                    close(uow, ADMIN, code, now=departure - timedelta(hours=1))
+                    close(uow, SUPERVISOR, code, now=departure - timedelta(hours=1))
             except DepartureRefused as refused:
                 for line in refused.details:
                     try:
@@ -644,9 +680,9 @@ def test_strike_offs_and_departures_keep_the_promises(
                     except PlannerError:
                         pass
                 with ctx.uow() as uow:
-                    close(uow, ADMIN, code, now=departure - timedelta(hours=1))
+                    close(uow, SUPERVISOR, code, now=departure - timedelta(hours=1))
             with ctx.uow() as uow:
-                depart(uow, ADMIN, code, now=departure)
+                depart(uow, SUPERVISOR, code, now=departure)
             plan_at = departure + timedelta(hours=1)
             event("departed")
         planning.run_plan(ctx, ADMIN, ctx.settings, time_limit=5, now=plan_at)
@@ -740,7 +776,7 @@ def test_frozen_flights_never_stall_or_collapse_the_plan(
             with ctx.uow() as uow:
                 manifests.prepare_manifest(uow, ADMIN, code, now=NOW)
             with ctx.uow() as uow:
-                manifests.approve_manifest(uow, ADMIN, code, now=NOW)
+                manifests.approve_manifest(uow, SUPERVISOR, code, now=NOW)
         except PlannerError:
             event("approval refused")
             return

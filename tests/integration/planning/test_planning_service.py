@@ -263,7 +263,7 @@ def test_problem_validates_with_the_solver_validator(demo_ctx: AppContext, admin
 
 
 def test_approved_flights_are_frozen_and_ineligible_frozen_people_are_flagged_not_removed(
-    demo_ctx: AppContext, admin: Actor
+    demo_ctx: AppContext, admin: Actor, supervisor: Actor
 ) -> None:
     from planner.services.manifests import workflow as manifests
 
@@ -283,7 +283,7 @@ def test_approved_flights_are_frozen_and_ineligible_frozen_people_are_flagged_no
     with demo_ctx.uow() as uow:
         manifests.prepare_manifest(uow, admin, code, now=NOW)
     with demo_ctx.uow() as uow:
-        manifests.approve_manifest(uow, admin, code, now=NOW)
+        manifests.approve_manifest(uow, supervisor, code, now=NOW)
     victim = min(on_flight)
     with demo_ctx.uow() as uow:
         uow.session.execute(sa.update(Person).where(Person.id == victim).values(custody_status="RELEASED"))

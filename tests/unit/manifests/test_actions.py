@@ -113,7 +113,35 @@ def test_an_officer_may_not_approve_or_sign() -> None:
         assert states[A.APPROVE].reason == NEEDS_SUPERVISOR
         assert states[A.SIGN].reason == NEEDS_SUPERVISOR
         assert states[A.PREPARE].enabled
-    assert _states(DRAFT, role=Role.ADMIN)[A.APPROVE].enabled  # admin includes supervisor
+    admin = _states(DRAFT, role=Role.ADMIN)  # an admin is no supervisor
+    assert admin[A.APPROVE].reason == NEEDS_SUPERVISOR and admin[A.PREPARE].enabled
+
+
+def _four_eyes(revision: RevisionState, username: str, *, four_eyes_sign: bool = True) -> dict:
+    return manifest_actions(
+        ManifestScreenState(
+            flight=PLANNED,
+            role=Role.SUPERVISOR,
+            revisions=(RevisionState(1, SUPERSEDED), revision),
+            username=username,
+            four_eyes_sign=four_eyes_sign,
+        )
+    )
+
+
+def test_four_eyes_say_why_the_preparer_and_the_approver_may_not_go_on() -> None:
+    draft = RevisionState(2, DRAFT, prepared_by="sam")
+    assert _four_eyes(draft, "sam")[A.APPROVE].reason == (
+        "You prepared revision 2; another supervisor must approve it"
+    )
+    assert _four_eyes(draft, "sue")[A.APPROVE].enabled
+    approved = RevisionState(2, APPROVED, prepared_by="olivia", approved_by="sam")
+    assert (
+        _four_eyes(approved, "sam")[A.SIGN].reason
+        == "You approved revision 2; another supervisor must sign it"
+    )
+    assert _four_eyes(approved, "sue")[A.SIGN].enabled
+    assert _four_eyes(approved, "sam", four_eyes_sign=False)[A.SIGN].enabled  # the office setting off
 
 
 @pytest.mark.parametrize("status", [FlightStatus.CANCELLED.value, FlightStatus.DEPARTED.value])

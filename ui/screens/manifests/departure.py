@@ -539,7 +539,7 @@ class DepartureDialog(QDialog):
         dialog.open()
 
     def _depart_confirmed(self, at: datetime) -> None:
-        now, margin = self.clock(), self.ctx.settings.depart_margin_minutes
+        now = self.clock()
 
         def done(result: departing.DepartResult) -> None:
             self._say(
@@ -550,7 +550,7 @@ class DepartureDialog(QDialog):
 
         self._run(
             f"departing {self.code}",
-            lambda uow: departing.depart(uow, self.actor, self.code, at=at, now=now, margin_minutes=margin),
+            lambda uow: departing.depart(uow, self.actor, self.code, at=at, now=now),
             done,
             f"Could not mark {self.code} departed",
         )

@@ -8,13 +8,14 @@ screen's state, its batch bar widgets and its seams (``_ask_save_path``, ``_ask_
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QMessageBox
 
 from planner.domain.wording import plural
-from planner.files import write_whole
+from planner.files import write_output
 from planner.services.manifests import batch as manifest_batch
 from planner.services.manifests.batch import BatchReport
 from ui.errors import show_error
@@ -36,9 +37,9 @@ class ManifestOutput:
     def write_file(self, path: str, data: bytes, message: str) -> None:
         """Write ``data`` to ``path`` off the GUI thread; ``message`` goes to the status bar."""
         screen = self.screen
-        Operation[None](screen, f"Could not write {path}").success(
+        Operation[Path](screen, f"Could not write {path}").success(
             lambda _n: screen.status_message.emit(message)
-        ).run_in_thread(lambda _task: write_whole(path, data))
+        ).run_in_thread(lambda _task: write_output(path, data))
 
     def save_pdf(self) -> None:
         """Save the previewed revision's PDF (the bytes shown) to a file."""

@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 
 from planner.persistence.context import AppContext
 from planner.persistence.uow import UnitOfWork
-from planner.services import flights
+from planner.services import flights, office_settings
 from planner.services.auth import Actor
 from planner.services.manifests import deadlines
 from planner.services.manifests import workflow as manifests
@@ -70,6 +70,7 @@ from ui.screens.manifests.models import (
     manifest_table,
 )
 from ui.screens.manifests.output import ManifestOutput
+from ui.screens.manifests.pdf_check import PdfCheckDialog
 from ui.screens.manifests.preview import ManifestPreview
 from ui.screens.manifests.strike_dialog import StrikeDialog
 from ui.screens.manifests.struck_report import StruckReportDialog
@@ -97,6 +98,7 @@ class ManifestsScreen(Screen):
         self._all_rows: list[FlightManifestRow] = []
         self._flight: FlightManifestRow | None = None
         self._revisions: list[ManifestInfo] = []
+        self._four_eyes_sign = True  # the office setting, read with the revisions
         #: The flight whose revisions are shown (None while they load).
         self._revisions_for: str | None = None
         self._revision: ManifestInfo | None = None
@@ -112,6 +114,7 @@ class ManifestsScreen(Screen):
         self.report_dialog: StruckReportDialog | None = None
         self.reopen_dialog: ReopenDialog | None = None
         self.hash_dialog: HashCheckDialog | None = None
+        self.pdf_check_dialog: PdfCheckDialog | None = None
         self.last_batch: BatchReport | None = None
         self.workflow = ManifestWorkflow(self)
         self.output = ManifestOutput(self)
@@ -131,11 +134,13 @@ class ManifestsScreen(Screen):
         self.paxlst_action = self._action("Export PAXLST…", "Ctrl+E", self.workflow.export_paxlst)
         self.toolbar.addSeparator()
         self.check_action = self._action("Check printed hash…", "Ctrl+H", self.workflow.check_hash)
+        self.check_pdf_action = self._action("Check a PDF…", "Ctrl+Shift+C", self.workflow.check_pdf)
         self.batch_action = self._action("Render all manifests…", "Ctrl+Shift+R", self.output.render_all)
         self.toolbar.addSeparator()
         self.departure_action = self._action("Departure…", "Ctrl+Shift+D", self.open_departure)
         self.report_action = self._action("Struck-off report…", "Ctrl+Shift+K", self.open_struck_report)
         self.check_action.setToolTip("Is a printed copy current, superseded or unknown? (Ctrl+H)")
+        self.check_pdf_action.setToolTip("Does a manifest PDF say what is stored? (Ctrl+Shift+C)")
         #: The actions whose state ``_update_actions`` sets.
         self._actions: dict[ManifestAction, QAction] = {
             ManifestAction.PREPARE: self.prepare_action,
@@ -401,7 +406,8 @@ class ManifestsScreen(Screen):
         generation = self._revision_generation
         keep = self._revision.revision if self._revision and self._revision.flight_code == code else None
 
-        def shown(infos: list[ManifestInfo]) -> None:
+        def shown(loaded: tuple[list[ManifestInfo], bool]) -> None:
+            infos, self._four_eyes_sign = loaded
             if generation != self._revision_generation:
                 return
             self._revisions_for = code
@@ -424,7 +430,11 @@ class ManifestsScreen(Screen):
                 self._show_revision(records[row])
 
         Operation(self, "Could not load the manifests").success(shown).run_in_uow(
-            self.ctx, lambda uow: manifests.list_manifests(uow, self.actor, code)
+            self.ctx,
+            lambda uow: (
+                manifests.list_manifests(uow, self.actor, code),
+                office_settings.load(uow).four_eyes_sign,
+            ),
         )
 
     def _revision_selected(self, *_args: object) -> None:
@@ -507,10 +517,14 @@ class ManifestsScreen(Screen):
             ManifestScreenState(
                 flight=flight.state() if flight is not None else None,
                 role=self.actor.role,
-                revisions=tuple(RevisionState(m.revision, m.status) for m in self._revisions),
+                revisions=tuple(
+                    RevisionState(m.revision, m.status, m.prepared_by, m.approved_by) for m in self._revisions
+                ),
                 busy=self._busy,
                 pdf_ready=self.pdf_ready(),
                 batch_running=self.output.batch_running,
+                username=self.actor.username,
+                four_eyes_sign=self._four_eyes_sign,
             )
         )
         for kind, action in self._actions.items():

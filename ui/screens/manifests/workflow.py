@@ -33,6 +33,7 @@ from ui.screens.manifests.dialogs import (
     SignDialog,
     approval_text,
 )
+from ui.screens.manifests.pdf_check import PdfCheckDialog
 from ui.screens.manifests.strike_dialog import StrikeDialog, strike_summary
 
 if TYPE_CHECKING:
@@ -293,6 +294,17 @@ class ManifestWorkflow(QObject):
             self.screen,
         )
         self.screen.hash_dialog = dialog
+        dialog.open()
+
+    def check_pdf(self) -> None:
+        """Open the PDF check dialog for the selected flight."""
+        dialog = PdfCheckDialog(
+            self.screen.ctx,
+            self.screen.actor,
+            self.screen._flight.code if self.screen._flight else "",
+            self.screen,
+        )
+        self.screen.pdf_check_dialog = dialog
         dialog.open()
 
 

@@ -1,0 +1,23 @@
+"""database roles
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-02
+
+(placeholder: filled in by the work on issue 14; empty until then)
+"""
+
+from __future__ import annotations
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
