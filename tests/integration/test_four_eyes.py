@@ -9,17 +9,19 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from planner.domain.enums import Role
-from planner.domain.errors import PermissionDenied
+from planner.domain.errors import InvalidInput, PermissionDenied
 from planner.persistence.context import AppContext
 from planner.persistence.models import AuditEvent, Manifest, User
 from planner.services import office_settings, users
 from planner.services.auth import Actor
 from planner.services.manifests import workflow as manifests
 from planner.services.manifests.workflow import ManifestRefused
-from tests.conftest import USER_PASSWORD, add_user, admin_actor
+from tests.conftest import USER_PASSWORD, ContextMaker, add_user, admin_actor
 from tests.integration.manifests.world import T0, World
 
 
@@ -177,3 +179,56 @@ def test_signature_blocks_show_the_display_name_and_the_role_held_then(
     assert "Approved by Signed by" in text  # the blocks' titles, once filled in
     assert "Name: Marek Nowak (supervisor)" in text and "Name: Sofia Ruiz (supervisor)" in text
     assert "Sofia Ruiz (admin)" not in text
+
+
+# ---------------------------------------------------------------- property: any order of attempts
+
+_STEP = st.tuples(
+    st.sampled_from(["olivia", "sam", "sue", "ada"]), st.sampled_from(["prepare", "approve", "sign"])
+)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(_STEP, min_size=1, max_size=7), four_eyes_sign=st.booleans())
+def test_no_order_of_attempts_breaks_four_eyes(
+    contexts: ContextMaker, backend: str, steps: list[tuple[str, str]], four_eyes_sign: bool
+) -> None:
+    """Whoever tries to prepare, approve and sign, in whatever order: no revision is approved by its
+    preparer, signed by its approver while four_eyes_sign is on, or approved/signed by anyone but a
+    supervisor; every refused attempt changes nothing."""
+    ctx = contexts.make(backend)
+    _world(ctx)
+    people = {
+        "olivia": add_user(ctx, "olivia", Role.OFFICER),
+        "sam": add_user(ctx, "sam", Role.SUPERVISOR),
+        "sue": add_user(ctx, "sue", Role.SUPERVISOR),
+        "ada": admin_actor(),
+    }
+    _set(ctx, four_eyes_sign=four_eyes_sign)
+    services = {
+        "prepare": manifests.prepare_manifest,
+        "approve": manifests.approve_manifest,
+        "sign": manifests.sign_manifest,
+    }
+    for who, step in steps:
+        with ctx.uow(write=False) as uow:
+            before = uow.session.execute(sa.select(Manifest.id, Manifest.status, Manifest.version)).all()
+        try:
+            with ctx.uow() as uow:
+                services[step](uow, people[who], "RF0001", now=T0)
+        except (ManifestRefused, PermissionDenied, InvalidInput):
+            with ctx.uow(write=False) as uow:
+                after = uow.session.execute(sa.select(Manifest.id, Manifest.status, Manifest.version)).all()
+            assert after == before, (who, step)
+    with ctx.uow(write=False) as uow:
+        rows = uow.session.execute(
+            sa.select(Manifest.prepared_by, Manifest.approved_by, Manifest.signed_by)
+        ).all()
+        roles = dict(uow.session.execute(sa.select(User.username, User.role)).all())
+    for row in rows:
+        assert row.approved_by is None or (
+            row.approved_by != row.prepared_by and roles[row.approved_by] == "supervisor"
+        )
+        assert row.signed_by is None or roles[row.signed_by] == "supervisor"
+        if four_eyes_sign:
+            assert row.signed_by is None or row.signed_by != row.approved_by
