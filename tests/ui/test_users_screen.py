@@ -99,7 +99,7 @@ def test_table_lists_accounts_and_passes_qtmodeltester(
         "Role",
         "Active",
         "Failed logins",
-        "Locked until",
+        "Next sign-in from",
     ]
     screen.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
     assert _names(screen) == ["olivia", "admin"]

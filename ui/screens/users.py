@@ -52,7 +52,7 @@ COLUMNS = [
     ("role", "Role"),
     ("active", "Active"),
     ("failed_logins", "Failed logins"),
-    ("locked_until", "Locked until"),
+    ("locked_until", "Next sign-in from"),
 ]
 COLUMN_WIDTHS = (150, 240, 110, 70, 110)
 ERROR_STYLE = "color:#a50e0e;"
