@@ -56,7 +56,10 @@ USER_FUNCTIONS = {
     "charter_user_update(text, integer, text, text, boolean, text, text, boolean)": GROUPS["admin"],
     "charter_password_change(text, text, text)": GROUPS["officer"],
 }
-_DEFINER = "SECURITY DEFINER SET search_path = pg_catalog, public"
+#: ``pg_temp`` named last: unlisted, PostgreSQL would search a caller's temporary tables FIRST, and a
+#: desk could shadow ``app_user`` or ``pg_auth_members`` inside these functions (desks keep
+#: TEMPORARY: the bulk writes stage rows in temporary tables).
+_DEFINER = "SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp"
 
 _FUNCTIONS_SQL = [
     f"""
@@ -79,7 +82,8 @@ BEGIN
     IF p_role IS NULL OR p_role NOT IN ('officer', 'supervisor', 'admin') THEN
         RAISE EXCEPTION 'role %: one of officer, supervisor, admin', p_role USING ERRCODE = '{STATE_BAD_INPUT}';
     END IF;
-    IF p_verifier IS NOT NULL AND p_verifier NOT LIKE 'SCRAM-SHA-256$%' THEN
+    IF p_verifier IS NOT NULL
+       AND p_verifier !~ '^SCRAM-SHA-256[$][0-9]+:[A-Za-z0-9+/=]+[$][A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$' THEN
         RAISE EXCEPTION 'a login password must be given as a SCRAM-SHA-256 verifier'
             USING ERRCODE = '{STATE_BAD_INPUT}';
     END IF;

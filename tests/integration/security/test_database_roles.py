@@ -22,6 +22,7 @@ from planner.persistence.models import AuditEvent, Flight, User
 from planner.services import database_sign_in, users
 from planner.services.auth import SYSTEM
 from planner.settings import Settings
+from tests.integration.manifests.test_signing_and_cli import P12_PASSWORD, _self_signed_p12
 from tests.integration.security.conftest import PASSWORD, Logins, _superuser
 
 pytestmark = pytest.mark.postgres
@@ -57,7 +58,9 @@ def test_apply_sets_up_owner_groups_and_is_repeatable(pg_ctx: AppContext) -> Non
             )
         ).all()
     assert {d[0] for d in definers} == {"charter_user_add", "charter_user_update", "charter_password_change"}
-    assert all(d[1] == pg_security.OWNER and d[2] == ["search_path=pg_catalog, public"] for d in definers)
+    assert all(
+        d[1] == pg_security.OWNER and d[2] == ["search_path=pg_catalog, public, pg_temp"] for d in definers
+    )
     owner = _role(pg_security.OWNER)
     assert owner[0] is False and owner[1] is False and owner[2] is True  # NOLOGIN, not superuser
 
@@ -213,12 +216,17 @@ def test_the_program_does_all_its_work_through_desk_logins(
             break
     assert prepared is not None, capsys.readouterr().err
     assert as_user(approver, "approve", prepared) == 0, capsys.readouterr().err
-    assert as_user(signer, "sign", prepared) == 0, capsys.readouterr().err
+    p12, _ = _self_signed_p12()
+    (tmp_path / "key.p12").write_bytes(p12)
+    monkeypatch.setenv("CHARTER_P12_PASSWORD", P12_PASSWORD.decode())
+    assert as_user(signer, "sign", prepared, "--p12", str(tmp_path / "key.p12")) == 0, capsys.readouterr().err
     assert as_user(officer, "paxlst", prepared, "--out", str(tmp_path / "out.edi")) == 0, (
         capsys.readouterr().err
     )
     assert (tmp_path / "out.edi").read_text(encoding="utf-8").startswith("UNA")
     assert as_user(officer, "user", "add", logins.name("eve"), "--role", "admin") == 1  # refused, audited
+    assert as_user(admin, "settings", "set", "escort_high", "2.5") == 0, capsys.readouterr().err
+    assert as_user(officer, "settings", "set", "escort_high", "0.5") != 0  # refused (program and server)
     assert as_user(admin, "audit", "verify") == 0, capsys.readouterr()
     with logins.ctx.uow(write=False) as uow:
         events = {
