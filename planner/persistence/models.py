@@ -78,6 +78,10 @@ class User(SQLModel, table=True):
 
 
 class Airport(SQLModel, table=True):
+    """An airport the office's data refers to. ``source`` says where the row came from: ``dataset``
+    (the shipped world table, ``planner.services.airports``, copied in when first used) or ``admin``
+    (a private or missing airport an admin added)."""
+
     iata: str = Field(primary_key=True, max_length=3)
     name: str = Field(max_length=200)
     city: str = Field(max_length=100)
@@ -85,6 +89,7 @@ class Airport(SQLModel, table=True):
     timezone: str = Field(max_length=64)
     latitude: float | None = None
     longitude: float | None = None
+    source: str = Field(default="dataset", max_length=16, sa_column_kwargs={"server_default": "dataset"})
 
 
 class CountryRule(SQLModel, table=True):
@@ -259,7 +264,29 @@ class PlanRun(SQLModel, table=True):
     counts_json: str = Field(default="{}")
 
 
+class FlightPickup(SQLModel, table=True):
+    """A later pickup of a flight's route: ``sequence`` 1, 2, … after the first pickup, which is the
+    flight's own ``departure_airport`` / ``departure_utc`` (sequence 0, no row). Pickups come before
+    the stops (``planner.domain.route``)."""
+
+    __tablename__ = "flight_pickup"
+    __table_args__ = (
+        sa.UniqueConstraint("flight_id", "sequence"),
+        sa.CheckConstraint("sequence >= 1", name="sequence_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    flight_id: int = Field(foreign_key="flight.id", index=True, ondelete="CASCADE")
+    sequence: int
+    airport: str = Field(foreign_key="airport.iata", max_length=3)
+    departure_utc: datetime = Field(sa_type=UTCDateTime)
+
+
 class Assignment(SQLModel, table=True):
+    """A person placed by a plan run: on stop ``flight_stop_id`` (where they leave the flight),
+    boarding at pickup ``pickup_sequence`` of that flight's route (0 = the flight's departure
+    airport, 1… = ``FlightPickup.sequence``)."""
+
     __table_args__ = (sa.UniqueConstraint("plan_run_id", "person_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -267,6 +294,7 @@ class Assignment(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     flight_stop_id: int = Field(foreign_key="flight_stop.id", index=True)
     frozen: bool = Field(default=False)
+    pickup_sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class PlanExclusion(SQLModel, table=True):

@@ -54,6 +54,7 @@ AUDITED_TABLES = (
     "nationality_verification",
     "flight",
     "flight_stop",
+    "flight_pickup",
     "flight_escort",
     "plan_run",
     "assignment",
