@@ -179,12 +179,14 @@ class RowError:
 @dataclass(frozen=True)
 class Column:
     """One field: ``parse`` turns non-empty stripped text into a value (``None``: keep the
-    text); an empty optional field becomes ``None``; ``max_length`` limits the text."""
+    text); an empty optional field becomes ``None``; ``max_length`` limits the text. A file may
+    leave out an ``optional_column`` altogether (its fields then read as empty)."""
 
     name: str
     parse: Parser | None = None
     required: bool = True
     max_length: int = 200
+    optional_column: bool = False
 
 
 def parse_record(

@@ -1,7 +1,10 @@
 """Facilities import: facilities inserted or updated by code, with the airports they reach.
 
 ``airports`` is ``IATA:hours`` separated by ``;`` (empty items from a trailing ``;`` are ignored);
-every airport must be in the airport table, appear once, and hours are 0–240. The file's list
+every airport must be known (``planner.services.airports.AirportCatalog``: the database, then
+the shipped world table; an unknown code's error names the closest known codes; dataset airports
+the file uses are copied into the database, audited, when it is written), appear once, and hours
+are 0–240. The file's list
 replaces the facility's list. Changes are audited as ``facility.create`` / ``facility.update``
 with ``airports`` shown as ``IATA:hours;…`` sorted by code.
 """
@@ -17,7 +20,8 @@ import sqlalchemy as sa
 from planner.domain import fields as f
 from planner.persistence.audit import changed_fields
 from planner.persistence.bulk import bulk_update
-from planner.persistence.models import Airport, Facility, FacilityAirport
+from planner.persistence.models import Facility, FacilityAirport
+from planner.services.airports import AirportCatalog
 from planner.services.imports.framework import (
     Column,
     ErrorSink,
@@ -39,10 +43,10 @@ def airports_text(airports: dict[str, float]) -> str:
 class FacilitiesImporter(Importer):
     kind = "facilities"
     preview_columns = ("facility_code", "name", "city")
-    writes = ("facility", "facility_airport")
+    writes = ("airport", "facility", "facility_airport")
 
     def load(self) -> None:
-        self.known_airports = set(self.session.execute(sa.select(Airport.iata)).scalars())
+        self.catalog = AirportCatalog.load(self.uow)
         reach: dict[int, dict[str, float]] = defaultdict(dict)
         for fid, code, hours in self.session.execute(
             sa.select(FacilityAirport.facility_id, FacilityAirport.airport, FacilityAirport.transfer_hours)
@@ -66,7 +70,7 @@ class FacilitiesImporter(Importer):
         )
 
     def _airports(self, value: str) -> dict[str, float]:
-        parse_airport = f.airport(self.known_airports)
+        parse_airport = self.catalog.parse
         parse_hours = f.decimal(0, MAX_TRANSFER_HOURS)
         result: dict[str, float] = {}
         for item in (part.strip() for part in value.split(";")):
@@ -111,6 +115,9 @@ class FacilitiesImporter(Importer):
 
     def apply(self, progress: Progress, should_stop: ShouldStop) -> None:
         session = self.session
+        used = {a for _c, _n, airports in self.inserts for a in airports}
+        used.update(a for _c, _f, _v, _n, airports, _ch in self.updates for a in airports)
+        self.catalog.ensure_in_database(self.uow, self.actor, used)
         for code, new, airports in self.inserts:
             facility = Facility(code=code, name=new["name"], city=new["city"])
             session.add(facility)

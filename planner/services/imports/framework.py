@@ -187,6 +187,9 @@ class Importer(ABC):
         self.details: dict[str, int] = {}
         #: Per-row warnings for the report ("line 4: …"): accepted, but the officer should know.
         self.warnings: list[str] = []
+        #: The columns the file's header names (set before the rows are read; an
+        #: ``optional_column`` the file leaves out is absent here).
+        self.file_columns: frozenset[str] = frozenset()
 
     # ---- steps a kind provides
 
@@ -328,6 +331,9 @@ class ImportOptions(TypedDict, total=False):
     should_stop: ShouldStop | None
     #: A codec name to decode the file in strictly (``None``: detected, see ``reader``).
     encoding: str | None
+    #: ``country-rules`` only (``import_file``): write rules even when they make people on approved
+    #: manifests ineligible (the impact is audited); ``run_import`` itself ignores it.
+    accept_impact: bool
 
 
 def run_import(
@@ -416,7 +422,10 @@ def _pipeline(
         _lock_tables(uow, importer.writes)
     importer.load()
     columns = importer.columns()
-    records = reader.Records(decoded.text, [c.name for c in columns], error_list)
+    records = reader.Records(
+        decoded.text, [c.name for c in columns], error_list, [c.name for c in columns if c.optional_column]
+    )
+    importer.file_columns = frozenset(records.header)
     delimiter = records.delimiter
     total_lines = max(1, records.estimated_lines)
     rows: list[Row] = []

@@ -396,9 +396,13 @@ class Records:
     when it is false, iteration yields nothing. ``estimated_lines`` is for progress only.
     """
 
-    def __init__(self, text: str, columns: Sequence[str], errors: list[RowError]) -> None:
+    def __init__(
+        self, text: str, columns: Sequence[str], errors: list[RowError], optional: Sequence[str] = ()
+    ) -> None:
         self.errors = errors
         self.columns = tuple(columns)
+        #: Columns the header may leave out; their fields then read as empty.
+        self.optional = frozenset(optional)
         first_line = text.split("\n", 1)[0]
         self.delimiter = detect_delimiter(first_line)
         self.estimated_lines = text.count("\n") + 1
@@ -422,7 +426,7 @@ class Records:
         if repeated:
             self.errors.append(RowError(1, "header", f"repeated column(s): {', '.join(repeated)}"))
             ok = False
-        missing = [c for c in self.columns if c not in seen]
+        missing = [c for c in self.columns if c not in seen and c not in self.optional]
         if missing:
             self.errors.append(RowError(1, "header", f"missing column(s): {', '.join(missing)}"))
             ok = False
@@ -442,6 +446,7 @@ class Records:
         if not self.ok_header:
             return
         reader, header, width = self._reader, self.header, len(self.header)
+        absent = {c: "" for c in self.optional if c not in header}
         previous_end = reader.line_num
         while True:
             try:
@@ -464,4 +469,7 @@ class Records:
                     )
                 )
                 continue
-            yield Record(line, dict(zip(header, raw, strict=True)))
+            values = dict(zip(header, raw, strict=True))
+            if absent:
+                values.update(absent)
+            yield Record(line, values)

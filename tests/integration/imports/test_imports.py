@@ -368,10 +368,10 @@ def test_verification_against_stored_history(samples_loaded: AppContext, admin: 
 
 
 FLIGHT_ERRORS = [
-    (2, ",MEX,PLANNED", ",XXX,PLANNED", "stops", "airport XXX is not in the airport table"),
+    (2, ",MEX,PLANNED", ",XXX,PLANNED", "stops", "airport XXX is not known; closest known: "),
     (2, ",MEX,PLANNED", ",MEX;MEX,PLANNED", "stops", "listed twice"),
     (2, ",MEX,PLANNED", ",SAT,PLANNED", "stops", "departure airport"),
-    (2, ",SAT,2027", ",ZZZ,2027", "departure_airport", "not in the airport table"),
+    (2, ",SAT,2027", ",ZZZ,2027", "departure_airport", "airport ZZZ is not known; closest known"),
     (2, "2027-03-17T13:15:00-07:00", "2027-03-17T13:15:00", "departure_time", "with offset"),
     (2, ",135,270,3,1,", ",135,270,300,1,", "medical_slots", "exceeds the 135 seats"),
     (2, ",135,270,", ",-1,270,", "seats", "outside 0–1000"),
@@ -390,7 +390,7 @@ def test_flight_error_classes(
 
 
 FACILITY_ERRORS = [
-    (2, "BRO:10", "XXX:10", "airport XXX is not in the airport table"),
+    (2, "BRO:10", "XXX:10", "airport XXX is not known; closest known: "),
     (2, "BRO:10", "BRO:ten", "not a number"),
     (2, "BRO:10", "BRO:999", "outside 0–240"),
     (2, "BRO:10", "BRO", "not IATA:hours"),
@@ -527,6 +527,6 @@ def test_cli_import_prints_errors_and_exits_2(
     assert run(["import", "facilities", str(bad)], settings=ctx.settings) == 2
     err = capsys.readouterr().err.splitlines()
     assert "rejected, nothing was written: 250 errors on 250 lines" in err[0]
-    assert err[1] == f"{bad}:2: airports: airport XXX is not in the airport table"
+    assert err[1].startswith(f"{bad}:2: airports: airport XXX is not known; closest known: ")
     assert len(err) == 1 + 200 + 1 and err[-1] == "… and 50 more"
     assert snapshot(ctx, include_audit=False) == before
