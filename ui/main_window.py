@@ -43,6 +43,7 @@ from ui.screens.imports import ImportScreen
 from ui.screens.manifests import ManifestsScreen
 from ui.screens.people import PeopleScreen
 from ui.screens.plan import PlanScreen
+from ui.screens.reference import ReferenceDataScreen
 from ui.screens.users import ChangePasswordDialog, UsersScreen
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ SCREENS: list[type[Screen]] = [
     ImportScreen,
     AuditScreen,
     UsersScreen,
+    ReferenceDataScreen,
 ]
 
 

@@ -6,6 +6,8 @@ a nationality the receiving-country rules cannot name is an error, never a guess
 
 from __future__ import annotations
 
+from functools import cache
+
 ISO_3166_ALPHA3: frozenset[str] = frozenset(
     [
         "ABW",
@@ -259,3 +261,28 @@ ISO_3166_ALPHA3: frozenset[str] = frozenset(
         "ZWE",
     ]
 )
+
+
+@cache
+def _names() -> dict[str, str]:
+    """Alpha-3 code -> short English name, from the ``iso3166`` package (read on first use, so
+    importing this module stays cheap)."""
+    import iso3166
+
+    return {
+        code: country.apolitical_name or country.name
+        for code, country in iso3166.countries_by_alpha3.items()
+        if code in ISO_3166_ALPHA3
+    }
+
+
+def country_name(code: str) -> str:
+    """The English name of ISO 3166-1 alpha-3 ``code`` (``"HTI"`` -> ``"Haiti"``); the code itself
+    for a code the standard does not assign."""
+    return _names().get(code.upper(), code)
+
+
+def all_countries() -> list[tuple[str, str]]:
+    """Every officially assigned ISO 3166-1 country as ``(alpha-3 code, name)``, by code."""
+    names = _names()
+    return [(code, names.get(code, code)) for code in sorted(ISO_3166_ALPHA3)]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from planner.domain.countries import country_name
 from planner.domain.eligibility import CountryRuleFacts
 from planner.domain.enums import DocumentType
 from planner.persistence import audit
@@ -16,14 +18,18 @@ from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor
 from resources import resource_path
 
-#: Conservative rule for a country that has no row in ``resources/country_rules.csv``.
-DEFAULT_ACCEPTED_DOCUMENTS = (DocumentType.PASSPORT.value, DocumentType.TRAVEL_DOCUMENT.value)
-DEFAULT_NOTICE_DAYS = 7
+#: The conservative default rule of a country that has no stored rule (``default_country_rule``):
+#: verification required, a passport only, no cap per flight, and the longest notice of any stored
+#: rule but never less than ``MIN_DEFAULT_NOTICE_DAYS``.
+DEFAULT_ACCEPTED_DOCUMENTS = (DocumentType.PASSPORT.value,)
+MIN_DEFAULT_NOTICE_DAYS = 14
 #: Minutes before arrival a receiving state must have the API data (PAXLST) when its rule names no
 #: limit (an empty ``api_deadline_minutes`` in the CSV, or no row): 24 hours. Deliberately earlier
 #: than any published limit we know of (China: 2 hours before arrival, the shipped CHN row), so a
 #: country without a recorded figure never gets its data late.
 DEFAULT_API_DEADLINE_MINUTES = 1440
+#: What ``rule_versions`` says for a country planned under the default rule.
+DEFAULT_VERSION = "default"
 
 
 @dataclass(frozen=True)
@@ -64,16 +70,33 @@ def read_country_rules() -> list[dict]:
     return rules
 
 
-def default_country_rule(country: str) -> CountryRule:
+def default_notice_days(stored_notice_days: Iterable[int]) -> int:
+    """The default rule's notice: the longest of ``stored_notice_days`` (every stored rule's),
+    never below ``MIN_DEFAULT_NOTICE_DAYS``."""
+    return max([MIN_DEFAULT_NOTICE_DAYS, *stored_notice_days])
+
+
+def default_country_rule(country: str, notice_days: int = MIN_DEFAULT_NOTICE_DAYS) -> CountryRule:
+    """The conservative rule of ``country`` when it has no stored rule (not stored; version 0).
+    ``notice_days`` is ``default_notice_days`` of the stored rules (``rule_facts`` passes it)."""
     return CountryRule(
         country=country,
-        name=country,
+        name=country_name(country),
         verification_required=True,
         accepted_document_types=",".join(DEFAULT_ACCEPTED_DOCUMENTS),
         min_validity_days=0,
         max_per_flight=None,
-        notice_days=DEFAULT_NOTICE_DAYS,
+        notice_days=notice_days,
         api_deadline_minutes=DEFAULT_API_DEADLINE_MINUTES,
+        version=0,
+    )
+
+
+def default_rule_summary(notice_days: int) -> str:
+    """The default rule in words (explanations, the dashboard, the Reference data screen)."""
+    return (
+        f"verification required, {' or '.join(t.lower().replace('_', ' ') for t in DEFAULT_ACCEPTED_DOCUMENTS)} "
+        f"only, no cap per flight, {notice_days} days' notice"
     )
 
 
@@ -127,16 +150,39 @@ def rule_facts(uow: UnitOfWork, countries: Iterable[str] = ()) -> dict[str, Coun
     """Every country rule in the database as eligibility facts, plus the conservative default
     (``default_country_rule``) for each of ``countries`` that has no row. The one place the
     planner, explanations and manifests get their rules from, so they never disagree."""
-    rules = {
-        r.country: CountryRuleFacts.from_model(r)
-        for r in uow.session.execute(sa.select(CountryRule)).scalars()
-    }
+    stored = list(uow.session.execute(sa.select(CountryRule)).scalars())
+    rules = {r.country: CountryRuleFacts.from_model(r) for r in stored}
+    notice = default_notice_days(r.notice_days for r in stored)
+    default = CountryRuleFacts.from_model(default_country_rule("", notice))
     for country in countries:
         if country not in rules:
-            rules[country] = CountryRuleFacts.from_model(default_country_rule(country))
+            rules[country] = dataclasses.replace(default, country=country)
     return rules
 
 
 def country_rules(uow: UnitOfWork) -> dict[str, CountryRule]:
     """Every country rule in the database, by country code."""
     return {r.country: r for r in uow.session.execute(sa.select(CountryRule)).scalars()}
+
+
+def stored_default_notice_days(uow: UnitOfWork) -> int:
+    """The notice of the default rule as the stored rules stand (``default_notice_days``)."""
+    return default_notice_days(uow.session.execute(sa.select(CountryRule.notice_days)).scalars())
+
+
+def rule_versions(uow: UnitOfWork, countries: Iterable[str]) -> dict[str, int | str]:
+    """``{country: stored rule version, or DEFAULT_VERSION}`` for each of ``countries`` (what a
+    plan run records it used)."""
+    wanted = sorted(set(countries))
+    stored = dict(
+        uow.session.execute(
+            sa.select(CountryRule.country, CountryRule.version).where(CountryRule.country.in_(wanted))
+        ).all()
+    )
+    return {country: int(stored[country]) if country in stored else DEFAULT_VERSION for country in wanted}
+
+
+def countries_without_rule(uow: UnitOfWork, countries: Iterable[str]) -> list[str]:
+    """Those of ``countries`` that have no stored rule (they run on the default), sorted."""
+    versions = rule_versions(uow, (c for c in countries if c))
+    return [country for country, version in versions.items() if version == DEFAULT_VERSION]

@@ -340,7 +340,8 @@ def test_country_rule_from_model() -> None:
     )
     default = CountryRuleFacts.from_model(default_country_rule("XXX"))
     assert default.verification_required
-    assert default.accepted_document_types == {"PASSPORT", "TRAVEL_DOCUMENT"}
+    assert default.accepted_document_types == {"PASSPORT"}
+    assert default.max_per_flight is None and default.notice_days >= 14
 
 
 def test_latest_verifications_and_confirmed_nationalities() -> None:

@@ -131,6 +131,20 @@ EXPECTED_COLUMNS: dict[str, tuple[tuple[tuple[str, bool], ...], str]] = {
         ),
         "role: ESCORT, CREW or MEDICAL; the rows of a flight replace its whole escort list (in file order)",
     ),
+    "country-rules": (
+        (
+            ("country", True),
+            ("name", False),
+            ("verification_required", True),
+            ("accepted_document_types", True),
+            ("min_validity_days", False),
+            ("max_per_flight", False),
+            ("notice_days", True),
+            ("api_deadline_minutes", False),
+        ),
+        "country ISO 3166-1 alpha-3; documents separated by ';'; empty cap = no cap; a file whose rules "
+        "would make people on approved manifests ineligible is refused (the dry run lists them)",
+    ),
 }
 KIND_LABELS = {
     "facilities": "Facilities",
@@ -138,6 +152,7 @@ KIND_LABELS = {
     "roster": "Roster (people)",
     "verification": "Verification list",
     "escorts": "Escort list (crew)",
+    "country-rules": "Country rules",
 }
 #: What an import of each kind changes (announced with ``Change.AUDIT``; other screens refresh).
 KIND_CHANGE = {
@@ -146,6 +161,7 @@ KIND_CHANGE = {
     "roster": Change.PEOPLE,
     "verification": Change.PEOPLE,
     "escorts": Change.FLIGHTS,
+    "country-rules": Change.FLIGHTS | Change.PLAN,
 }
 #: The encodings offered: (label, codec name; ``None`` detects it).
 ENCODINGS: tuple[tuple[str, str | None], ...] = (

@@ -39,6 +39,7 @@ def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             progress=ProgressPrinter(),
             encoding=encoding,
+            accept_impact=args.accept_impact,
         )
 
     try:
@@ -71,6 +72,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--dry-run", action="store_true", help="check and count; write nothing; show decoded names"
+    )
+    p.add_argument(
+        "--accept-impact",
+        action="store_true",
+        help="country-rules: write the rules even when they make people on approved manifests "
+        "ineligible (the impact is audited); without it such an import is rejected",
     )
     p.add_argument(
         "--encoding",

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from planner import __version__
 from planner.domain.errors import AuthenticationFailed, PlannerError
 from planner.entrypoints.cli import (
+    airports,
     audit,
     demo,
     departure,
@@ -36,6 +37,7 @@ from planner.entrypoints.cli import (
     office,
     planning,
     reliability,
+    rules,
     setup,
     users,
 )
@@ -56,7 +58,20 @@ from planner.settings import Settings, load_settings
 log = logging.getLogger(__name__)
 
 #: The command groups in the order their commands are added (``reliability`` extends ``init``).
-COMMAND_GROUPS = (setup, users, demo, audit, imports, planning, manifests, departure, office, reliability)
+COMMAND_GROUPS = (
+    setup,
+    users,
+    demo,
+    audit,
+    imports,
+    planning,
+    manifests,
+    departure,
+    office,
+    reliability,
+    airports,
+    rules,
+)
 
 #: The exit code of a command whose standard output was closed early (128 + SIGPIPE).
 EXIT_PIPE_CLOSED = 141

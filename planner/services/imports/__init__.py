@@ -23,6 +23,7 @@ from typing import Unpack
 from planner.domain.errors import InvalidInput
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor
+from planner.services.imports.country_rules import CountryRulesImporter
 from planner.services.imports.escorts import EscortsImporter
 from planner.services.imports.facilities import FacilitiesImporter
 from planner.services.imports.flights import FlightsImporter
@@ -45,6 +46,7 @@ IMPORTERS: dict[str, type[Importer]] = {
     "roster": RosterImporter,
     "verification": VerificationImporter,
     "escorts": EscortsImporter,
+    "country-rules": CountryRulesImporter,
 }
 KINDS: tuple[str, ...] = tuple(IMPORTERS)
 
@@ -58,11 +60,14 @@ def import_file(
 ) -> ImportReport:
     """Import ``source`` (a path, or the file's bytes with ``name``) as ``kind`` (see ``KINDS``);
     ``options`` are those of ``run_import`` (``name``, ``dry_run``, ``progress``, ``should_stop``,
-    ``encoding``)."""
+    ``encoding``), plus ``accept_impact`` for ``country-rules`` (write rules that make people on
+    approved manifests ineligible; otherwise such an import is rejected)."""
     try:
         importer = IMPORTERS[kind]
     except KeyError:
         raise InvalidInput(f"unknown import kind {kind!r}: one of {', '.join(KINDS)}") from None
+    if options.pop("accept_impact", False) and importer is CountryRulesImporter:
+        importer = CountryRulesImporter.accepting_impact()  # write even with impact on manifests
     return run_import(importer, uow, actor, source, **options)
 
 

@@ -16,13 +16,13 @@ together).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from planner.domain.eligibility import apply_family_rule, check_person, reason_label
+from planner.domain.eligibility import CountryRuleFacts, apply_family_rule, check_person, reason_label
 from planner.domain.enums import CustodyStatus, FlightStatus, ReasonCode, StrikeReason
 from planner.persistence.models import Flight, FlightStop, Person
 from planner.persistence.uow import UnitOfWork
@@ -110,16 +110,23 @@ class Unfit:
 
 
 def unfit_listed(
-    uow: UnitOfWork, flight: Flight, listed: Iterable[ListedAt], now: datetime
+    uow: UnitOfWork,
+    flight: Flight,
+    listed: Iterable[ListedAt],
+    now: datetime,
+    rules: Mapping[str, CountryRuleFacts] | None = None,
 ) -> dict[int, Unfit]:
     """person id -> why they may no longer fly, for every person in ``listed`` who fails a rule at
     ``now`` (rules exempt for listed people left out; the family rule applied among the people
-    listed at the same stop). The one re-check behind sign, paxlst and closing the doors. A read."""
+    listed at the same stop). The one re-check behind sign, paxlst and closing the doors. A read.
+    ``rules`` (default: the stored rules, ``rule_facts``) lets a rule change be judged before it is
+    saved (``planner.services.country_rules.rule_impact``)."""
     entries = list(listed)
     if not entries:
         return {}
     facts = load_person_facts(uow, [e.person_id for e in entries])
-    rules = rule_facts(uow, {e.country for e in entries})
+    if rules is None:
+        rules = rule_facts(uow, {e.country for e in entries})
     by_stop: dict[tuple[int, str], dict[int, tuple[ReasonCode, ...]]] = defaultdict(dict)
     for e in entries:
         reasons = check_person(

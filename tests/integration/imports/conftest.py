@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from planner.persistence.context import AppContext
 from planner.persistence.models import (
     AuditEvent,
+    CountryRule,
     Facility,
     FacilityAirport,
     Flight,
@@ -35,6 +36,7 @@ SAMPLE_ORDER = (
     ("escorts", "escorts.csv"),  # in the repository: tests/integration/imports/samples/
 )
 DOMAIN_TABLES = (
+    CountryRule,
     Facility,
     FacilityAirport,
     Flight,
