@@ -7,11 +7,14 @@
 - from the current draft plan (the newest ``PlanRun`` with status DRAFT): people considered,
   eligible, placed, and the not-placed count per headline reason (from ``PlanExclusion``);
 - upcoming departures (PLANNED flights departing within ``UPCOMING_DAYS``) with notice cut-off,
-  manifest status and load factor (see :func:`planner.services.flights.list_flights`);
+  manifest status and per-leg load: each flight's ``leg_loads``, its load factor and the under-full
+  flights judged by the fullest leg (see :func:`planner.services.flights.list_flights`);
 - warnings: placed people whose chosen document (the manifest's choice: VALID, issued by the stop's
   country, of an accepted type, latest expiry) expires before departure + 1 day or who have none;
   legal holds ending within ``UPCOMING_DAYS``; people whose latest verification is PENDING; flights
   departing within their notice cut-off without an approved or signed manifest.
+- the countries (of planned flights' stops and of people in custody) without a rule of their own,
+  which run on the conservative default rule.
 
 The result is a frozen dataclass of plain values, safe to pass between threads.
 """
@@ -44,7 +47,7 @@ from planner.services.eligibility_facts import rule_facts
 from planner.services.flights import FlightRow, list_flights
 from planner.services.manifests.build import chosen_document
 from planner.services.planning import current_draft_plan_id, reason_text
-from planner.services.reference import DEFAULT_ACCEPTED_DOCUMENTS
+from planner.services.reference import DEFAULT_ACCEPTED_DOCUMENTS, countries_without_rule
 
 UPCOMING_DAYS = 14
 #: At most this many warnings of one kind are listed (the count is always complete).
@@ -111,6 +114,9 @@ class Dashboard:
     upcoming: tuple[FlightRow, ...]
     warnings: tuple[DashboardWarning, ...]
     warning_counts: dict[str, int] = field(default_factory=dict)
+    #: Countries of planned flights' stops and of people in custody that have no rule of their
+    #: own: they run on the conservative default rule (``planner.services.reference``).
+    default_rule_countries: tuple[str, ...] = ()
 
     def status_count(self, key: str) -> int:
         return next((s.count for s in self.people_by_status if s.key == key), 0)
@@ -131,9 +137,15 @@ class Dashboard:
 
     @property
     def average_load(self) -> float | None:
-        """Placed / seats over the upcoming flights with seats (None when there are none)."""
+        """People aboard each upcoming flight's fullest leg / seats, over the upcoming flights with
+        seats (None when there are none)."""
         seats = sum(f.seats for f in self.upcoming)
-        return sum(f.placed for f in self.upcoming) / seats if seats else None
+        return sum(f.peak_load for f in self.upcoming) / seats if seats else None
+
+    @property
+    def under_full(self) -> tuple[FlightRow, ...]:
+        """Upcoming flights with seats whose fullest leg is under ``LOAD_TARGET``."""
+        return tuple(f for f in self.upcoming if f.load_factor is not None and f.load_factor < LOAD_TARGET)
 
 
 _STATUS_LABELS = (
@@ -280,6 +292,19 @@ def _pending_verifications(uow: UnitOfWork, examples: int = 5) -> tuple[int, lis
     return (rows[0][1] if rows else 0), [case for case, _total in rows]
 
 
+def _default_rule_countries(uow: UnitOfWork, flights: list[FlightRow]) -> list[str]:
+    """Countries of ``flights``' stops and of the nationalities of people in custody that have no
+    stored rule (they run on the default rule), sorted."""
+    nationalities = uow.session.execute(
+        sa.select(Person.nationality)
+        .where(Person.custody_status == CustodyStatus.IN_CUSTODY.value)
+        .distinct()
+    ).scalars()
+    return countries_without_rule(
+        uow, {st.country for row in flights for st in row.stops} | set(nationalities)
+    )
+
+
 def _strictest(row: FlightRow) -> str:
     stop = max(row.stops, key=lambda st: st.notice_days)
     return f"{stop.airport}, {stop.country}: {stop.notice_days} days' notice"
@@ -379,6 +404,7 @@ def dashboard(uow: UnitOfWork, actor: Actor, *, now: datetime | None = None) -> 
         upcoming=tuple(upcoming),
         warnings=tuple(listed),
         warning_counts=warning_counts,
+        default_rule_countries=tuple(_default_rule_countries(uow, future)),
     )
 
 

@@ -1,5 +1,5 @@
-"""Flights: the list the window shows (with plan load and manifest state), one flight, and the
-editor's writes — create, update (optimistic locking) and cancel.
+"""Flights: the list the window shows (with route, per-leg plan load and manifest state), one
+flight, and the editor's writes — create, update (optimistic locking) and cancel.
 
 Every function takes ``(uow, actor, …)`` and calls :func:`planner.services.auth.authorize` first; reads need
 officer, writes need officer. Writers work inside the caller's unit of work and commit it
@@ -12,8 +12,16 @@ Rules of :func:`save_flight` (field formats shared with the flight schedule impo
 - the flight code, airports and capacities are parsed by the import's field parsers; medical and
   wheelchair slots do not exceed seats; seats are not below the people frozen on the flight by an
   approved manifest;
-- stops: at least one, in order, none twice, none the departure airport, each an airport of a
-  *receiving country* (a country with a ``CountryRule``);
+- airports: any known airport (the office's own table, then the world dataset,
+  :class:`planner.services.airports.AirportCatalog`); an unknown code is one error naming the
+  closest known codes; dataset airports are copied into the database (audited) when saved;
+- stops: at least one, in order, none twice, none the departure airport; any country (a country
+  without its own ``CountryRule`` runs on the default rule);
+- later pickups (``FlightInput.pickups``): the flights CSV text ``IATA@ISO8601;…``
+  (:func:`planner.services.routes.parse_pickups`), each after the one before, the last before the
+  first stop's arrival when known, none a stop or listed twice
+  (:func:`planner.domain.route.route_problems`); a pickup where people of the current draft plan
+  board may not be removed or moved in the order (re-plan first);
 - a new flight (or a changed departure time) departs in the future;
 - a flight whose manifest is APPROVED or SIGNED is not changed (``Conflict``: prepare and approve a
   new revision instead); neither is a CANCELLED or DEPARTED flight;
@@ -23,110 +31,70 @@ Rules of :func:`save_flight` (field formats shared with the flight schedule impo
 
 A stop that plan assignments refer to cannot be removed (re-plan first); stops that stay keep
 their identity when reordered. Audit: ``flight.create`` / ``flight.update`` / ``flight.cancel``
-with ``{field: [old, new]}`` (stops as ``AAA;BBB``), entity ``flight``, id the flight code.
+with ``{field: [old, new]}`` (stops as ``AAA;BBB``, later pickups as ``AAA@2027-01-05T15:00Z;…``),
+entity ``flight``, id the flight code.
+
+Per-leg load (``FlightRow.leg_loads``): the people of the current draft plan aboard each leg of the
+route (boarding at ``Assignment.pickup_sequence``, leaving at their stop), counted in one grouped
+query for the whole list; ``load_factor`` is the fullest leg over the seats.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
 from planner.domain import fields as f
-from planner.domain.enums import FlightStatus, ManifestStatus, Role
+from planner.domain.enums import FlightStatus, Role
 from planner.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from planner.domain.flight_fields import ESCORTS, FLIGHT_CODE, FLIGHT_FIELDS, SEATS, SLOTS
-from planner.domain.wording import local_time_text, plural
+from planner.domain.route import Drop, Pickup, Route, route_problems
+from planner.domain.wording import plural
 from planner.persistence import audit
 from planner.persistence.models import (
     Airport,
     Assignment,
     CountryRule,
     Flight,
+    FlightPickup,
     FlightStop,
     Manifest,
     utc_now,
 )
 from planner.persistence.uow import UnitOfWork
+from planner.services.airports import AirportCatalog
 from planner.services.auth import Actor, authorize
 from planner.services.current_plan import current_draft_plan_id
+from planner.services.flight_rows import FlightRow, PickupRow, StopRow, flight_rows
 from planner.services.manifests.workflow import IN_FORCE
-from planner.services.reference import DEFAULT_NOTICE_DAYS
+from planner.services.routes import (
+    parse_pickups,
+    pickup_change_problems,
+    pickups_text,
+    write_pickups,
+)
+
+log = logging.getLogger(__name__)
 
 #: The audit events' ``entity`` for flights (``entity_id``: the flight code).
 ENTITY = "flight"
-#: What the editor changes and audits: the flight's own fields and its stops (``AAA;BBB``).
-_AUDITED = (*FLIGHT_FIELDS, "stops")
-
-
-@dataclass(frozen=True)
-class StopRow:
-    sequence: int
-    airport: str
-    country: str
-    notice_days: int
-
-
-@dataclass(frozen=True)
-class FlightRow:
-    """One flight as the window lists it. ``load_factor`` is placed / seats (None with no seats);
-    ``notice_cutoff`` is the departure minus the strictest notice of its stops' countries."""
-
-    id: int
-    code: str
-    carrier: str
-    aircraft: str
-    departure_airport: str
-    departure_utc: datetime
-    timezone: str
-    departure_local: datetime
-    stops: tuple[StopRow, ...]
-    seats: int
-    escort_officers: int
-    medical_slots: int
-    wheelchair_slots: int
-    status: str
-    placed: int
-    frozen: int
-    load_factor: float | None
-    manifest_status: str | None
-    manifest_revision: int | None
-    manifest_in_force: str | None
-    notice_cutoff: datetime
-    version: int
-
-    @property
-    def stops_text(self) -> str:
-        return " → ".join(f"{s.airport} ({s.country})" for s in self.stops)
-
-    @property
-    def local_text(self) -> str:
-        return local_time_text(self.departure_utc, self.timezone, with_zone_name=True)
-
-    @property
-    def local_short(self) -> str:
-        return local_time_text(self.departure_utc, self.timezone)
-
-    @property
-    def locked_reason(self) -> str:
-        """Why the flight may not be edited or cancelled ("" = it may)."""
-        if self.manifest_in_force:
-            return (
-                f"flight {self.code}'s manifest is {self.manifest_in_force.lower()}; "
-                "a new manifest revision is needed to change it"
-            )
-        if self.status != FlightStatus.PLANNED.value:
-            return f"flight {self.code} is {self.status}"
-        return ""
+#: What the editor changes and audits: the flight's own fields, its stops (``AAA;BBB``) and its
+#: later pickups (``routes.pickups_text``).
+_AUDITED = (*FLIGHT_FIELDS, "stops", "pickups")
+#: Audited keys that are not ``Flight`` columns.
+_ROUTE_KEYS = ("stops", "pickups")
 
 
 @dataclass(frozen=True)
 class AirportChoice:
+    """An airport of the office's table for the editor; ``receiving``: its country has its own
+    rule (every airport may be a stop; others run on the default rule)."""
+
     iata: str
     name: str
     city: str
@@ -137,7 +105,9 @@ class AirportChoice:
 
 @dataclass(frozen=True)
 class FlightInput:
-    """What the editor sends. ``departure_utc`` is timezone-aware; ``stops`` are IATA codes in order."""
+    """What the editor sends. ``departure_utc`` is timezone-aware; ``stops`` are IATA codes in order;
+    ``pickups`` the later pickups as the flights CSV writes them (``SAT@2027-01-05T09:00-06:00;…``,
+    "" for none)."""
 
     code: str
     carrier: str
@@ -149,6 +119,7 @@ class FlightInput:
     escort_officers: int
     medical_slots: int = 0
     wheelchair_slots: int = 0
+    pickups: str = ""
 
 
 @dataclass(frozen=True)
@@ -159,90 +130,6 @@ class SaveResult:
 
 
 # ---------------------------------------------------------------- reads
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def _rows(uow: UnitOfWork, flights: Sequence[Flight]) -> list[FlightRow]:
-    """Display rows for ``flights`` in a fixed number of queries."""
-    if not flights:
-        return []
-    s = uow.session
-    ids = [fl.id for fl in flights]
-    airports = {a.iata: a for a in s.execute(sa.select(Airport)).scalars()}
-    notice = dict(s.execute(sa.select(CountryRule.country, CountryRule.notice_days)).all())
-    stops: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
-    for stop_id, flight_id, sequence, airport in s.execute(
-        sa.select(FlightStop.id, FlightStop.flight_id, FlightStop.sequence, FlightStop.airport)
-        .where(FlightStop.flight_id.in_(ids))
-        .order_by(FlightStop.flight_id, FlightStop.sequence)
-    ):
-        stops[flight_id].append((stop_id, sequence, airport))
-    placed: dict[int, int] = defaultdict(int)
-    frozen: dict[int, int] = defaultdict(int)
-    plan_id = current_draft_plan_id(uow)
-    if plan_id is not None:
-        for flight_id, is_frozen, count in s.execute(
-            sa.select(FlightStop.flight_id, Assignment.frozen, sa.func.count())
-            .join(FlightStop, FlightStop.id == Assignment.flight_stop_id)
-            .where(Assignment.plan_run_id == plan_id, FlightStop.flight_id.in_(ids))
-            .group_by(FlightStop.flight_id, Assignment.frozen)
-        ):
-            placed[flight_id] += count
-            if is_frozen:
-                frozen[flight_id] += count
-    latest: dict[int, tuple[int, str]] = {}
-    in_force: dict[int, str] = {}
-    for flight_id, revision, status in s.execute(
-        sa.select(Manifest.flight_id, Manifest.revision, Manifest.status).where(Manifest.flight_id.in_(ids))
-    ):
-        if flight_id not in latest or revision > latest[flight_id][0]:
-            latest[flight_id] = (revision, status)
-        if status in IN_FORCE and (in_force.get(flight_id) != ManifestStatus.SIGNED.value):
-            in_force[flight_id] = status
-    out = []
-    for fl in flights:
-        departure = airports.get(fl.departure_airport)
-        zone_name = departure.timezone if departure is not None else "UTC"
-        stop_rows = []
-        for _sid, sequence, code in stops[fl.id]:
-            country = airports[code].country if code in airports else ""
-            stop_rows.append(StopRow(sequence, code, country, int(notice.get(country, DEFAULT_NOTICE_DAYS))))
-        strictest = max((st.notice_days for st in stop_rows), default=0)
-        manifest = latest.get(fl.id)
-        count = placed.get(fl.id, 0)
-        out.append(
-            FlightRow(
-                id=fl.id,
-                code=fl.code,
-                carrier=fl.carrier,
-                aircraft=fl.aircraft,
-                departure_airport=fl.departure_airport,
-                departure_utc=fl.departure_utc,
-                timezone=zone_name,
-                departure_local=fl.departure_utc.astimezone(_zone(zone_name)),
-                stops=tuple(stop_rows),
-                seats=fl.seats,
-                escort_officers=fl.escort_officers,
-                medical_slots=fl.medical_slots,
-                wheelchair_slots=fl.wheelchair_slots,
-                status=fl.status,
-                placed=count,
-                frozen=frozen.get(fl.id, 0),
-                load_factor=count / fl.seats if fl.seats else None,
-                manifest_status=manifest[1] if manifest else None,
-                manifest_revision=manifest[0] if manifest else None,
-                manifest_in_force=in_force.get(fl.id),
-                notice_cutoff=fl.departure_utc - timedelta(days=strictest),
-                version=fl.version,
-            )
-        )
-    return out
 
 
 def list_flights(
@@ -261,7 +148,7 @@ def list_flights(
         query = query.where(Flight.departure_utc > (now or utc_now()))
     if until is not None:
         query = query.where(Flight.departure_utc < until)
-    return _rows(uow, uow.session.execute(query).scalars().all())
+    return flight_rows(uow, uow.session.execute(query).scalars().all())
 
 
 def _flight(uow: UnitOfWork, code: str) -> Flight:
@@ -274,11 +161,12 @@ def _flight(uow: UnitOfWork, code: str) -> Flight:
 def get_flight(uow: UnitOfWork, actor: Actor, code: str) -> FlightRow:
     """One flight by code; ``NotFound`` when there is none."""
     authorize(uow, actor, Role.OFFICER, "flights.read")
-    return _rows(uow, [_flight(uow, code)])[0]
+    return flight_rows(uow, [_flight(uow, code)])[0]
 
 
 def airport_choices(uow: UnitOfWork, actor: Actor) -> list[AirportChoice]:
-    """Every airport for the editor's combos; ``receiving`` marks airports that may be stops."""
+    """The office's airports for the editor's combos (any other known IATA code may be typed);
+    ``receiving`` marks airports whose country has its own rule."""
     authorize(uow, actor, Role.OFFICER, "flights.read")
     receiving = set(uow.session.execute(sa.select(CountryRule.country)).scalars())
     return [
@@ -323,119 +211,227 @@ def _as_input(data: FlightInput | Mapping[str, Any]) -> FlightInput:
     return FlightInput(**values)
 
 
-def _validate(
-    uow: UnitOfWork, data: FlightInput, existing: Flight | None, now: datetime
-) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """The flight's column values and stops, or ``InvalidInput`` listing every bad field."""
-    s = uow.session
-    errors: list[str] = []
-    airports = {a.iata: a for a in s.execute(sa.select(Airport)).scalars()}
-    receiving = set(s.execute(sa.select(CountryRule.country)).scalars())
-    parse_airport = f.airport(airports)
+@dataclass(frozen=True)
+class _Valid:
+    """A validated editor input: ``Flight`` column values, stops, later pickups."""
 
-    def check(name: str, parser: Any, value: Any) -> Any:
+    values: dict[str, Any]
+    stops: tuple[str, ...]
+    pickups: tuple[tuple[str, datetime], ...]
+
+    @property
+    def airports(self) -> set[str]:
+        return {self.values["departure_airport"], *self.stops, *(a for a, _ in self.pickups)}
+
+    def audited(self) -> dict[str, Any]:
+        """The audited values: columns, ``stops`` as ``AAA;BBB``, ``pickups`` as ``pickups_text``."""
+        later = (Pickup(i, a, t) for i, (a, t) in enumerate(self.pickups, 1))
+        return {k: self.values[k] for k in FLIGHT_FIELDS} | {
+            "stops": ";".join(self.stops),
+            "pickups": pickups_text(later),
+        }
+
+
+class _Checker:
+    """Collects one ``field: message`` line per problem."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def check(self, name: str, parser: Any, value: Any) -> Any:
+        """``parser(value)`` (trimmed), or None with the problem noted (empty: "required")."""
         text = "" if value is None else str(value).strip()
         if not text:
-            errors.append(f"{name}: required")
+            self.errors.append(f"{name}: required")
             return None
         try:
             return parser(text)
         except f.FieldError as exc:
-            errors.append(f"{name}: {exc}")
+            self.errors.append(f"{name}: {exc}")
             return None
 
-    code = check("code", FLIGHT_CODE, data.code)
+    def text(self, name: str, value: str | None, limit: int) -> str:
+        """A required free-text field of at most ``limit`` characters."""
+        text = (value or "").strip()
+        if not text:
+            self.errors.append(f"{name}: required")
+        elif len(text) > limit:
+            self.errors.append(f"{name}: at most {limit} characters")
+        elif f.CONTROL_CHARS.search(text):
+            self.errors.append(f"{name}: contains control characters")
+        return text
+
+    def departure(self, value: Any, existing: Flight | None, now: datetime) -> datetime | None:
+        """The departure in UTC: aware, and in the future when new or moved."""
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            self.errors.append("departure_utc: a date and time with a time zone is required")
+            return None
+        when = value.astimezone(UTC)
+        moved = existing is None or existing.departure_utc != when
+        if moved and when <= now:
+            self.errors.append(f"departure_utc: {when:%Y-%m-%d %H:%M} UTC is not in the future")
+        return when
+
+    def stops(self, raw: Sequence[str], parse_airport: Any, departure: str | None) -> list[str]:
+        """The stops' codes in order: at least one, none twice, none the departure airport."""
+        stops: list[str] = []
+        if not raw:
+            self.errors.append("stops: at least one stop is required")
+        for number, value in enumerate(raw, 1):
+            stop = self.check(f"stop {number}", parse_airport, value)
+            if stop is None:
+                continue
+            if stop in stops:
+                self.errors.append(f"stop {number}: {stop} is listed twice")
+            elif stop == departure:
+                self.errors.append(f"stop {number}: {stop} is the departure airport")
+            stops.append(stop)
+        return stops
+
+
+def _frozen_on(uow: UnitOfWork, flight: Flight) -> int:
+    """People of the current draft plan frozen on ``flight``."""
+    plan_id = current_draft_plan_id(uow)
+    if plan_id is None:
+        return 0
+    return int(
+        uow.session.execute(
+            sa.select(sa.func.count())
+            .select_from(Assignment)
+            .join(FlightStop, FlightStop.id == Assignment.flight_stop_id)
+            .where(
+                Assignment.plan_run_id == plan_id,
+                Assignment.frozen.is_(True),
+                FlightStop.flight_id == flight.id,
+            )
+        ).scalar_one()
+    )
+
+
+def _validate(
+    uow: UnitOfWork, catalog: AirportCatalog, data: FlightInput, existing: Flight | None, now: datetime
+) -> _Valid:
+    """The validated input, or ``InvalidInput`` listing every bad field (one line each)."""
+    c = _Checker()
+    errors = c.errors
+    code = c.check("code", FLIGHT_CODE, data.code)
     if code is not None and len(code) > 16:
         errors.append("code: at most 16 characters")
     taken = existing is None and code is not None
-    if taken and s.execute(sa.select(Flight.id).where(Flight.code == code)).first() is not None:
+    if taken and uow.session.execute(sa.select(Flight.id).where(Flight.code == code)).first() is not None:
         errors.append(f"code: flight {code} exists already")
-    values: dict[str, Any] = {}
-    for name, limit in (("carrier", 100), ("aircraft", 50)):
-        text = (getattr(data, name) or "").strip()
-        if not text:
-            errors.append(f"{name}: required")
-        elif len(text) > limit:
-            errors.append(f"{name}: at most {limit} characters")
-        elif f.CONTROL_CHARS.search(text):
-            errors.append(f"{name}: contains control characters")
-        values[name] = text
-    departure = check("departure_airport", parse_airport, data.departure_airport)
-    values["departure_airport"] = departure
-    when = data.departure_utc
-    if not isinstance(when, datetime) or when.tzinfo is None:
-        errors.append("departure_utc: a date and time with a time zone is required")
-    else:
-        when = when.astimezone(UTC)
-        values["departure_utc"] = when
-        moved = existing is None or existing.departure_utc != when
-        if moved and when <= now:
-            errors.append(f"departure_utc: {when:%Y-%m-%d %H:%M} UTC is not in the future")
+    values: dict[str, Any] = {
+        "carrier": c.text("carrier", data.carrier, 100),
+        "aircraft": c.text("aircraft", data.aircraft, 50),
+        "departure_airport": c.check("departure_airport", catalog.parse, data.departure_airport),
+        "departure_utc": c.departure(data.departure_utc, existing, now),
+    }
     for name, parser in (
         ("seats", SEATS),
         ("escort_officers", ESCORTS),
         ("medical_slots", SLOTS),
         ("wheelchair_slots", SLOTS),
     ):
-        values[name] = check(name, parser, getattr(data, name))
+        values[name] = c.check(name, parser, getattr(data, name))
+    seats = values["seats"]
     for slot in ("medical_slots", "wheelchair_slots"):
-        if values[slot] is not None and values["seats"] is not None and values[slot] > values["seats"]:
-            errors.append(f"{slot}: {values[slot]} exceeds the {values['seats']} seats")
-    stops: list[str] = []
-    if not data.stops:
-        errors.append("stops: at least one stop is required")
-    for number, raw in enumerate(data.stops, 1):
-        stop = check(f"stop {number}", parse_airport, raw)
-        if stop is None:
-            continue
-        if stop in stops:
-            errors.append(f"stop {number}: {stop} is listed twice")
-        elif stop == departure:
-            errors.append(f"stop {number}: {stop} is the departure airport")
-        elif airports[stop].country not in receiving:
-            errors.append(
-                f"stop {number}: {stop} is in {airports[stop].country}, which is not a receiving country "
-                "(no country rule)"
-            )
-        stops.append(stop)
-    if existing is not None and values["seats"] is not None:
-        plan_id = current_draft_plan_id(uow)
-        frozen = 0
-        if plan_id is not None:
-            frozen = s.execute(
-                sa.select(sa.func.count())
-                .select_from(Assignment)
-                .join(FlightStop, FlightStop.id == Assignment.flight_stop_id)
-                .where(
-                    Assignment.plan_run_id == plan_id,
-                    Assignment.frozen.is_(True),
-                    FlightStop.flight_id == existing.id,
-                )
-            ).scalar_one()
-        if values["seats"] < frozen:
-            errors.append(f"seats: {values['seats']} is fewer than the {frozen} people frozen on the flight")
+        if values[slot] is not None and seats is not None and values[slot] > seats:
+            errors.append(f"{slot}: {values[slot]} exceeds the {seats} seats")
+    stops = c.stops(data.stops, catalog.parse, values["departure_airport"])
+    pickups, problems = _route_check(
+        uow,
+        data.pickups,
+        catalog.parse,
+        existing=existing,
+        departure=values["departure_airport"],
+        when=values["departure_utc"],
+        stops=stops,
+    )
+    errors.extend(problems)
+    if existing is not None and seats is not None and seats < (frozen := _frozen_on(uow, existing)):
+        errors.append(f"seats: {seats} is fewer than the {frozen} people frozen on the flight")
     if existing is not None and not errors:
-        old = {
-            sid: airport
-            for sid, airport in s.execute(
-                sa.select(FlightStop.id, FlightStop.airport).where(FlightStop.flight_id == existing.id)
-            )
-        }
-        gone = [sid for sid, airport in old.items() if airport not in stops]
-        if gone:
-            used = set(
-                s.execute(
-                    sa.select(Assignment.flight_stop_id).where(Assignment.flight_stop_id.in_(gone)).distinct()
-                ).scalars()
-            )
-            for sid in sorted(used):
-                errors.append(
-                    f"stops: stop {old[sid]} has people assigned by a plan; re-plan before removing it"
-                )
+        errors.extend(_removal_problems(uow, existing, stops, pickups))
     if errors:
         raise InvalidInput(f"the flight was not saved: {plural(len(errors), 'problem')}", errors)
     values["code"] = code
-    return values, tuple(stops)
+    return _Valid(values, tuple(stops), pickups)
+
+
+def _route_check(
+    uow: UnitOfWork,
+    text: str,
+    parse_airport: Any,
+    *,
+    existing: Flight | None,
+    departure: str | None,
+    when: datetime | None,
+    stops: Sequence[str],
+) -> tuple[tuple[tuple[str, datetime], ...], list[str]]:
+    """The later pickups parsed from ``text`` and the problems of the route they make."""
+    try:
+        pickups = parse_pickups(text or "", parse_airport)
+    except f.FieldError as exc:
+        return (), [f"pickups: {exc}"]
+    if departure is None or when is None or not stops:
+        return pickups, []
+    arrivals = _stop_arrivals(uow, existing)
+    route = Route(
+        (Pickup(0, departure, when), *(Pickup(i, a, t) for i, (a, t) in enumerate(pickups, 1))),
+        tuple(Drop(i, a, arrivals.get(a)) for i, a in enumerate(dict.fromkeys(stops), 1) if a != departure),
+    )
+    return pickups, [f"pickups: {problem}" for problem in route_problems(route)]
+
+
+def _removal_problems(
+    uow: UnitOfWork, existing: Flight, stops: Sequence[str], pickups: Sequence[tuple[str, datetime]]
+) -> list[str]:
+    """Stops or pickups of ``existing`` that people of a plan use and the change removes or moves."""
+    assert existing.id is not None
+    s = uow.session
+    errors: list[str] = []
+    old = {
+        sid: airport
+        for sid, airport in s.execute(
+            sa.select(FlightStop.id, FlightStop.airport).where(FlightStop.flight_id == existing.id)
+        )
+    }
+    gone = [sid for sid, airport in old.items() if airport not in stops]
+    if gone:
+        used = set(
+            s.execute(
+                sa.select(Assignment.flight_stop_id).where(Assignment.flight_stop_id.in_(gone)).distinct()
+            ).scalars()
+        )
+        for sid in sorted(used):
+            errors.append(f"stops: stop {old[sid]} has people assigned by a plan; re-plan before removing it")
+    old_pickups = list(
+        s.execute(
+            sa.select(FlightPickup.airport)
+            .where(FlightPickup.flight_id == existing.id)
+            .order_by(FlightPickup.sequence)
+        ).scalars()
+    )
+    new_pickups = [a for a, _ in pickups]
+    if old_pickups != new_pickups:
+        errors.extend(
+            f"pickups: {problem}"
+            for problem in pickup_change_problems(uow, existing.id, old_pickups, new_pickups)
+        )
+    return errors
+
+
+def _stop_arrivals(uow: UnitOfWork, existing: Flight | None) -> dict[str, datetime]:
+    """Known arrival times of ``existing``'s stops, by airport (kept when a stop stays)."""
+    if existing is None:
+        return {}
+    arrivals: dict[str, datetime] = {}
+    for airport, arrival in uow.session.execute(
+        sa.select(FlightStop.airport, FlightStop.arrival_utc).where(FlightStop.flight_id == existing.id)
+    ):
+        if arrival is not None:
+            arrivals[airport] = arrival
+    return arrivals
 
 
 def _replace_stops(uow: UnitOfWork, flight_id: int, stops: tuple[str, ...]) -> None:
@@ -471,6 +467,17 @@ def _stops_text(uow: UnitOfWork, flight_id: int) -> str:
     )
 
 
+def _pickups_text(uow: UnitOfWork, flight_id: int) -> str:
+    return pickups_text(
+        Pickup(seq, airport, when)
+        for seq, airport, when in uow.session.execute(
+            sa.select(FlightPickup.sequence, FlightPickup.airport, FlightPickup.departure_utc)
+            .where(FlightPickup.flight_id == flight_id)
+            .order_by(FlightPickup.sequence)
+        )
+    )
+
+
 def save_flight(
     uow: UnitOfWork,
     actor: Actor,
@@ -481,9 +488,9 @@ def save_flight(
 ) -> SaveResult:
     """Officer+: create (``expected_version`` None) or update the flight ``data.code``; commits.
 
-    Raises ``InvalidInput`` (``details``: one ``field: message`` per problem), ``StaleVersion`` (a
-    ``Conflict``: stale version), ``Conflict`` (approved/signed manifest, cancelled/departed flight)
-    or ``NotFound``."""
+    Raises ``InvalidInput`` (``details``: one ``field: message`` per problem; nothing written, no
+    audit event), ``StaleVersion`` (a ``Conflict``: stale version), ``Conflict`` (approved/signed
+    manifest, cancelled/departed flight) or ``NotFound``."""
     authorize(uow, actor, Role.OFFICER, "flights.edit")
     data = _as_input(data)
     now = now or utc_now()
@@ -493,26 +500,37 @@ def save_flight(
         existing = _flight(uow, (data.code or "").strip())
         _check_version(uow, existing, expected_version)
         _check_not_locked(uow, existing, "changed")
-    values, stops = _validate(uow, data, existing, now)
-    new = {k: values[k] for k in _AUDITED if k != "stops"} | {"stops": ";".join(stops)}
+    catalog = AirportCatalog.load(uow)
+    valid = _validate(uow, catalog, data, existing, now)
+    new = valid.audited()
     if existing is None:
-        flight = Flight(code=values["code"], status=FlightStatus.PLANNED.value, version=1, **new_columns(new))
+        catalog.ensure_in_database(uow, actor, valid.airports)
+        flight = Flight(
+            code=valid.values["code"], status=FlightStatus.PLANNED.value, version=1, **new_columns(new)
+        )
         s.add(flight)
         s.flush()
+        assert flight.id is not None
         s.execute(
             sa.insert(FlightStop.__table__),
-            [{"flight_id": flight.id, "sequence": i, "airport": a} for i, a in enumerate(stops, 1)],
+            [{"flight_id": flight.id, "sequence": i, "airport": a} for i, a in enumerate(valid.stops, 1)],
         )
+        write_pickups(uow, flight.id, valid.pickups)
+        if not new["pickups"]:
+            del new["pickups"]  # a single-pickup flight's create event reads as before
         changes = audit.changed_fields({}, {"code": flight.code, **new})
         audit.record(uow, audit.AuditEntry(actor.username, "flight.create", ENTITY, flight.code, changes))
         uow.commit()
         return SaveResult(get_flight(uow, actor, flight.code), True, changes)
-    old = {k: getattr(existing, k) for k in _AUDITED if k != "stops"} | {
-        "stops": _stops_text(uow, existing.id)
+    assert existing.id is not None
+    old = {k: getattr(existing, k) for k in FLIGHT_FIELDS} | {
+        "stops": _stops_text(uow, existing.id),
+        "pickups": _pickups_text(uow, existing.id),
     }
     changes = audit.changed_fields(old, new)
     if not changes:
         return SaveResult(get_flight(uow, actor, existing.code), False, {})
+    catalog.ensure_in_database(uow, actor, valid.airports)
     table = Flight.__table__
     updated: sa.CursorResult[Any] = s.execute(  # type: ignore[assignment]  # DML: a CursorResult
         sa.update(table)
@@ -524,7 +542,9 @@ def save_flight(
             f"flight {existing.code} was changed by {audit.last_change(uow, ENTITY, existing.code)} meanwhile"
         )
     if "stops" in changes:
-        _replace_stops(uow, existing.id, stops)
+        _replace_stops(uow, existing.id, valid.stops)
+    if "pickups" in changes:
+        write_pickups(uow, existing.id, valid.pickups)
     audit.record(uow, audit.AuditEntry(actor.username, "flight.update", ENTITY, existing.code, changes))
     uow.commit()
     s.expire_all()
@@ -532,8 +552,8 @@ def save_flight(
 
 
 def new_columns(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``Flight`` column values among editor ``values`` (everything but ``stops``)."""
-    return {k: v for k, v in values.items() if k != "stops"}
+    """The ``Flight`` column values among editor ``values`` (everything but stops and pickups)."""
+    return {k: v for k, v in values.items() if k not in _ROUTE_KEYS}
 
 
 def cancel_flight(uow: UnitOfWork, actor: Actor, code: str, *, expected_version: int) -> FlightRow:
@@ -544,7 +564,7 @@ def cancel_flight(uow: UnitOfWork, actor: Actor, code: str, *, expected_version:
     flight = _flight(uow, code)
     _check_version(uow, flight, expected_version)
     _check_not_locked(uow, flight, "cancelled")
-    placed = _rows(uow, [flight])[0].placed
+    placed = flight_rows(uow, [flight])[0].placed
     table = Flight.__table__
     updated: sa.CursorResult[Any] = uow.session.execute(  # type: ignore[assignment]  # DML: a CursorResult
         sa.update(table)
@@ -572,6 +592,9 @@ def as_dict(row: FlightRow) -> dict[str, Any]:
     """A ``FlightRow`` as plain JSON-able data (for the command line and exports)."""
     data = asdict(row)
     data["stops"] = [asdict(st) for st in row.stops]
+    data["pickups"] = [asdict(p) for p in row.pickups]
+    data["leg_loads"] = list(row.leg_loads)
+    data["route"] = row.route_text
     return data
 
 
@@ -579,6 +602,7 @@ __all__ = [
     "AirportChoice",
     "FlightInput",
     "FlightRow",
+    "PickupRow",
     "SaveResult",
     "StopRow",
     "airport_choices",

@@ -112,6 +112,7 @@ def _save_elsewhere(ctx: AppContext, actor: Actor, code: str, **changes: object)
             "escort_officers": current.escort_officers,
             "medical_slots": current.medical_slots,
             "wheelchair_slots": current.wheelchair_slots,
+            "pickups": current.later_pickups_text,
         }
         result = flights.save_flight(uow, actor, values | changes, expected_version=current.version)
     return result.flight

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from planner.domain.countries import country_name
 from planner.domain.wording import local_time_text
 from planner.persistence.context import AppContext
 from planner.services import dashboard as dashboard_service
@@ -43,6 +44,7 @@ from planner.services.flights import FlightRow
 from ui.operations import Change, Operation
 from ui.record_model import RecordTableModel
 from ui.screens.base import Screen
+from ui.screens.flights.model import LEG_PARTS_ROLE, LegLoadDelegate, leg_parts, legs_tooltip
 from ui.tables import table_view
 
 LOAD_TARGET = 0.8
@@ -52,6 +54,15 @@ TARGET = QColor("#b00020")
 ERROR_TEXT = QColor("#a40000")
 #: The changes the dashboard shows.
 SHOWN_CHANGES = Change.PLAN | Change.FLIGHTS | Change.PEOPLE | Change.MANIFESTS
+
+
+def default_rule_text(countries: tuple[str, ...], shown: int = 12) -> str:
+    """``"On the default country rule: HTI (Haiti), VNM (Viet Nam)"`` ("" when none)."""
+    if not countries:
+        return ""
+    names = [f"{c} ({country_name(c)})" for c in countries[:shown]]
+    more = f" and {len(countries) - shown} more" if len(countries) > shown else ""
+    return f"On the default country rule (no rule of their own): {', '.join(names)}{more}"
 
 
 def percent(value: float | None) -> str:
@@ -114,7 +125,9 @@ class UpcomingModel(RecordTableModel):
             # Local time at the departure airport with its UTC offset, like the departure.
             return local_time_text(row.notice_cutoff, row.timezone)
         if key == "load_factor" and role == Qt.ItemDataRole.ToolTipRole:
-            return f"{row.placed} placed of {row.seats} seats"
+            return f"{row.placed} placed of {row.seats} seats; fullest leg {row.peak_load}"
+        if key == "legs_text" and role in (LEG_PARTS_ROLE, Qt.ItemDataRole.ToolTipRole):
+            return leg_parts(row) if role == LEG_PARTS_ROLE else legs_tooltip(row)
         return super().data(index, role)
 
 
@@ -149,7 +162,10 @@ class DashboardScreen(Screen):
             "placed": Tile("Placed by the plan", "People on a flight in the current draft plan"),
             "not_placed": Tile("Not placed", "People the current plan did not place (see the reasons)"),
             "upcoming": Tile("Departures, next 14 days", "Planned flights departing within 14 days"),
-            "load": Tile("Average load, next 14 days", "Placed people per seat over the upcoming flights"),
+            "load": Tile(
+                "Average load, next 14 days",
+                "People aboard each upcoming flight's fullest leg per seat over the upcoming flights",
+            ),
             "warnings": Tile("Warnings", "Documents, cut-offs, holds and pending verifications"),
         }
         tiles = QGridLayout()
@@ -158,6 +174,13 @@ class DashboardScreen(Screen):
             tiles.addWidget(tile, 0, column)
         self.plan_label = QLabel(self)
         self.plan_label.setObjectName("planLabel")
+        self.rules_label = QLabel(self)
+        self.rules_label.setObjectName("defaultRulesLabel")
+        self.rules_label.setWordWrap(True)
+        self.rules_label.setToolTip(
+            "Countries of planned stops or of people in custody without a rule of their own run on the "
+            "conservative default: verification required, passport only, no cap, the longest notice"
+        )
 
         self.chart = QChart()
         self.chart.setTitle("Load factor of upcoming flights")
@@ -173,9 +196,10 @@ class DashboardScreen(Screen):
             [
                 ("code", "Flight"),
                 ("local_short", "Departure (local)"),
-                ("stops_text", "Stops"),
+                ("route_text", "Route"),
                 ("placed", "Placed / seats"),
                 ("load_factor", "Load"),
+                ("legs_text", "Load per leg"),
                 ("manifest_status", "Manifest"),
                 ("notice_cutoff", "Notice cut-off (local)"),
             ],
@@ -186,7 +210,9 @@ class DashboardScreen(Screen):
             },
             alignments={k: Qt.AlignmentFlag.AlignRight for k in ("placed", "load_factor")},
         )
-        self.upcoming_table = _table(self.upcoming, "upcomingTable", (60, 200, 170, 90, 50, 70))
+        self.upcoming_table = _table(self.upcoming, "upcomingTable", (60, 200, 170, 90, 50, 120, 70))
+        self.legs_delegate = LegLoadDelegate(self.upcoming_table)
+        self.upcoming_table.setItemDelegateForColumn(5, self.legs_delegate)
         self.reasons = RecordTableModel(
             [("count", "People"), ("description", "Not placed because")],
             self,
@@ -215,6 +241,7 @@ class DashboardScreen(Screen):
         body.setSizes([420, 260])
         header = QHBoxLayout()
         header.addWidget(self.plan_label, 1)
+        header.addWidget(self.rules_label, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(tiles)
         layout.addLayout(header)
@@ -249,6 +276,7 @@ class DashboardScreen(Screen):
         if generation != self._generation:
             return
         self.snapshot = d
+        self.rules_label.setText(default_rule_text(d.default_rule_countries))
         pending = d.status_count("in_custody_pending") + d.status_count("in_custody_no_order")
         self.tiles["final"].set(f"{d.status_count('in_custody_final'):,}")
         self.tiles["pending"].set(f"{pending:,}")
@@ -259,6 +287,17 @@ class DashboardScreen(Screen):
         load = d.average_load
         self.tiles["load"].set(
             percent(load), None if load is None else (GOOD if load >= LOAD_TARGET else LOW)
+        )
+        under = d.under_full
+        self.tiles["load"].setToolTip(
+            "People aboard each flight's fullest leg per seat over the upcoming flights; "
+            + (
+                f"{len(under)} under {percent(LOAD_TARGET)} on their fullest leg: "
+                + ", ".join(f"{r.code} {percent(r.load_factor)}" for r in under[:10])
+                + (" …" if len(under) > 10 else "")
+                if under
+                else f"every flight's fullest leg is at {percent(LOAD_TARGET)} or more"
+            )
         )
         total_warnings = d.warning_total
         self.tiles["warnings"].set(f"{total_warnings:,}", ERROR_TEXT if total_warnings else None)
@@ -325,7 +364,7 @@ class DashboardScreen(Screen):
         target.attachAxis(categories)
         target.attachAxis(values)
         self.chart.setTitle(
-            f"Load factor, next 14 days ({len(rows)} flights)"
+            f"Load factor (fullest leg), next 14 days ({len(rows)} flights)"
             if rows
             else "No flights depart in the next 14 days"
         )

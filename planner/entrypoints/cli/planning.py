@@ -14,7 +14,8 @@ from planner.files import output_target, write_output
 from planner.persistence.context import AppContext
 from planner.services import explain, planning
 
-EXPORT_COLUMNS = ("case_number", "flight_id", "stop_airport", "departure_utc")
+#: Plan export columns: the first four as before; ``pickup_airport`` (where the person boards) fifth.
+EXPORT_COLUMNS = ("case_number", "flight_id", "stop_airport", "departure_utc", "pickup_airport")
 
 
 def cmd_plan(ctx: AppContext, args: argparse.Namespace) -> int:
