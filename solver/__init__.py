@@ -6,6 +6,7 @@ Public interface::
     plan = solve(problem, SolveOptions(time_limit=10), progress=..., should_stop=...)
     errors = validate(problem, plan)                 # [] when valid
     reasons = explain_unplaced(problem, plan)        # person id -> [FlightBlock]
+    plan.pickup                                      # person id -> pickup id (Problem.pickups)
     advice = consolidation_advice(problem, plan, cost_per_flight_hour=8500.0)
 
 ``progress`` and ``should_stop`` are the application's one pair of run-control callables
@@ -14,10 +15,12 @@ Public interface::
 
 from solver.consolidate import CancellableFlight, ConsolidationAdvice, consolidation_advice, load_factors
 from solver.explain import Resource, StopBlock, explain_unplaced
+from solver.pickups import choose_pickups
 from solver.problem import (
     ESCORT_SCALE,
     Flight,
     Person,
+    Pickup,
     Plan,
     Problem,
     SolveOptions,
@@ -35,6 +38,7 @@ __all__ = [
     "ConsolidationAdvice",
     "Flight",
     "Person",
+    "Pickup",
     "Plan",
     "Problem",
     "Resource",
@@ -42,6 +46,7 @@ __all__ = [
     "SolveStatus",
     "Stop",
     "StopBlock",
+    "choose_pickups",
     "consolidation_advice",
     "escort_tenths",
     "explain_unplaced",

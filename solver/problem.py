@@ -13,6 +13,25 @@ Units and conventions
 * ``departure`` is any sortable number (e.g. POSIX seconds); only its order matters.
 * A stop's ``country_cap`` limits the number of people on its flight bound for its country, summed over
   all stops of that flight to that country (if several stops carry a cap, the smallest applies).
+
+Pickups and legs
+----------------
+A flight flies a route: its pickups (:class:`Pickup`, in ``order``; a flight without any listed
+pickup has one implicit pickup), then its stops (in :attr:`Stop.order`, then id). A person boards
+at one pickup that their facility reaches in time (``Pickup.reached_by``) and leaves at their stop;
+they are aboard every leg in between. Seats, escort tenths, medical and wheelchair slots are
+capacities **per leg**, the same aircraft (the flight's capacities) on every leg.
+
+Why the model only counts per flight: every pickup comes before every stop, so the leg from the
+last pickup to the first stop is flown by everybody placed on the flight (each boarded at or
+before the last pickup and leaves at or after the first stop). Its load is therefore the
+flight-wide count, and every other leg carries a subset of those people, so no leg carries more.
+Hence "flight-wide count ≤ capacity" is exactly "every leg's count ≤ capacity", and the CP-SAT/LP
+models keep their flight-wide constraints unchanged. Which pickup a person boards at then only
+matters for rule 7, and is chosen after the stop (:func:`solver.pickups.choose_pickups`); the
+eligible stops already require that the person's facility reaches at least one pickup of the
+flight. A transfer leg (a stop before a pickup) would break this argument and need per-leg rows.
+:func:`solver.validate.validate` checks every leg independently of this argument.
 """
 
 from __future__ import annotations
@@ -52,6 +71,10 @@ class Person:
     family: str | None = None
     draft_stop: int | None = None
     frozen_stop: int | None = None
+    #: The person's facility (matched against ``Pickup.reached_by``); None = none recorded.
+    facility: int | None = None
+    #: The pickup a frozen person boards at (kept as is); None = chosen like anybody's.
+    frozen_pickup: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +92,26 @@ class Flight:
 
 @dataclass(frozen=True, slots=True)
 class Stop:
-    """A stop of ``flight`` in ``country``; ``country_cap`` limits that flight's people to that country."""
+    """A stop of ``flight`` in ``country``; ``country_cap`` limits that flight's people to that country.
+    ``order`` is the stop's place on the route (stops fly in ``(order, id)`` order; all 0 = by id)."""
 
     id: int
     flight: int
     country: str
     country_cap: int | None = None
+    order: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Pickup:
+    """Pickup ``id`` of ``flight``, ``order``-th on its route (pickups fly in ``(order, id)`` order,
+    all before the flight's stops); ``reached_by`` are the facility ids whose transfer reaches it in
+    time."""
+
+    id: int
+    flight: int
+    order: int = 0
+    reached_by: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +121,8 @@ class Problem:
     people: tuple[Person, ...]
     flights: tuple[Flight, ...]
     stops: tuple[Stop, ...]
+    #: Listed pickups; a flight with none has one implicit pickup (no reach check, one leg per stop).
+    pickups: tuple[Pickup, ...] = ()
 
 
 class SolveStatus(StrEnum):
@@ -146,7 +185,8 @@ class Plan:
     ``stats`` holds timings and sizes, and what was proven about the tie-breakers: ``moves_bound`` (a
     lower bound of the moves of any plan with this primary objective: ``moves == moves_bound`` means the
     moves are minimal) and ``earliness_gap`` (relative gap of the earliness to its lower bound, in the
-    model's units; 0 when settled, up to 1 where no bound was computed in time).
+    model's units; 0 when settled, up to 1 where no bound was computed in time). ``pickup`` maps
+    person id → pickup id (flights with listed pickups only).
     """
 
     assignment: dict[int, int]
@@ -160,6 +200,9 @@ class Plan:
     stopped: bool = False
     messages: list[str] = field(default_factory=list)
     stats: dict[str, float] = field(default_factory=dict)
+    #: person id -> pickup id for everybody placed on a flight with listed pickups
+    #: (:func:`solver.pickups.choose_pickups`).
+    pickup: dict[int, int] = field(default_factory=dict)
 
     @property
     def placed(self) -> int:

@@ -13,6 +13,7 @@ from solver.callbacks import Progress, ShouldStop
 from solver.compile import Instance, Layout, aggregated_layout, compile_problem, naive_layout
 from solver.cpsat import AssignmentModel, ComponentResult
 from solver.naive import NaiveAssignmentModel
+from solver.pickups import choose_pickups
 from solver.problem import Plan, Problem, SolveOptions, SolveStatus
 
 log = logging.getLogger(__name__)
@@ -222,7 +223,9 @@ def solve(
 
     Contract: the returned plan satisfies :func:`solver.validate.validate` unless ``status`` is
     ``INFEASIBLE`` / ``UNKNOWN`` (required family members that cannot join their frozen members), in which
-    case only frozen people are placed."""
+    case only frozen people are placed. ``Plan.pickup`` is filled by
+    :func:`solver.pickups.choose_pickups` (rule 7 holds when every eligible stop's flight has a
+    pickup the person's facility reaches, as the planner's eligibility ensures)."""
     options = options or SolveOptions()
     t0 = time.monotonic()
     inst = compile_problem(problem)
@@ -279,6 +282,7 @@ def solve(
             "moves_bound": moves_bound,
             "earliness_gap": early_gap,
         },
+        pickup=choose_pickups(problem, assignment),
     )
     log.info(
         "plan %s: objective %d, bound %d, gap %.4f%%, moves %d (≥ %d), earliness gap %.3f%% in %.2fs",

@@ -64,7 +64,7 @@ SHORT_LABELS: Mapping[str, str] = {
     ReasonCode.NATIONALITY_NOT_VERIFIED.value: "nationality not verified",
     ReasonCode.NATIONALITY_MISMATCH.value: "nationality confirmed by another country",
     ReasonCode.NO_VALID_DOCUMENT.value: "no valid travel document",
-    ReasonCode.FACILITY_CANNOT_REACH.value: "facility cannot reach the airport in time",
+    ReasonCode.FACILITY_CANNOT_REACH.value: "facility cannot reach any pickup in time",
     ReasonCode.NO_MEDICAL_CAPACITY.value: "no medical slot",
     ReasonCode.NO_WHEELCHAIR_CAPACITY.value: "no wheelchair slot",
     ReasonCode.AFTER_NOTICE_CUTOFF.value: "notice cut-off passed",
@@ -227,7 +227,30 @@ def _plus_days(days: int) -> str:
     return f", + {plural(days, 'day')}" if days else ""
 
 
+def _pickups_reach(f: ReasonFacts) -> str:
+    """Rule 7 on a flight with several pickups: every pickup with its time, then why each fails."""
+    hours = f.person.facility_transfer_hours
+    pickups = f.stop.route_pickups
+    listed = ", ".join(f"{p.airport} {local_time_text(p.departure_utc, p.timezone or None)}" for p in pickups)
+    if not f.facility and not hours:
+        return f"no facility is recorded, so nobody can bring the person to any pickup ({listed})"
+    name = f"facility {f.facility}" if f.facility else "the person's facility"
+    why = []
+    for p in pickups:
+        if p.airport not in hours:
+            why.append(f"no transfer to {p.airport}")
+            continue
+        left = ""
+        if f.now is not None:
+            remaining = (p.departure_utc - f.now).total_seconds() / 3600
+            left = f", {hours_text(max(0.0, round(remaining, 1)))} left"
+        why.append(f"{p.airport} needs {hours_text(hours[p.airport])}{left}")
+    return f"{name} cannot bring the person to any pickup in time ({listed}): {'; '.join(why)}"
+
+
 def _facility_reach(f: ReasonFacts) -> str:
+    if f.stop.has_several_pickups:
+        return _pickups_reach(f)
     hours = f.person.facility_transfer_hours
     airport = f.stop.departure_airport
     if not f.facility and not hours:

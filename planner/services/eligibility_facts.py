@@ -4,8 +4,9 @@ verifications, facility transfers, flight stops, country rules) into the facts o
 and the dashboard all read their facts here, so they never disagree about a person.
 
 A stop's facts carry its departure airport's IANA zone (``Airport.timezone``), which the rules need
-to read the departure's local date; ``stop_facts`` looks it up in the session the flight row came
-from.
+to read the departure's local date, and the flight's pickups (rule 7 is per pickup: the departure,
+then its ``flight_pickup`` rows); ``stop_facts`` looks both up in the session the flight row came
+from, unless the caller gives them (the planner reads every route in bulk: ``pickup_facts``).
 
 Country rules come from ``planner.services.reference.rule_facts`` (re-exported as ``rule_facts``):
 a country without a row gets the conservative default rule.
@@ -21,18 +22,22 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.exc import UnmappedInstanceError
 
 from planner.domain.eligibility import (
     DocumentFacts,
     PeopleColumns,
     PersonFacts,
+    PickupFacts,
     StopFacts,
     VerificationFacts,
 )
 from planner.domain.enums import CustodyStatus
+from planner.domain.route import Route
 from planner.persistence.models import (
     Airport,
     FacilityAirport,
+    FlightPickup,
     NationalityVerification,
     Person,
     TravelDocument,
@@ -82,9 +87,47 @@ def departure_timezone(flight: FlightLike) -> str:
     return zones.get(flight.departure_airport, UNKNOWN_ZONE)
 
 
-def stop_facts(flight: FlightLike, stop_id: int, country: str, *, timezone: str | None = None) -> StopFacts:
+def pickup_facts(route: Route, zones: Mapping[str, str]) -> tuple[PickupFacts, ...]:
+    """A route's pickups as facts (``zones``: airport -> IANA zone, ``UNKNOWN_ZONE`` when missing)."""
+    return tuple(
+        PickupFacts(p.sequence, p.airport, p.departure_utc, zones.get(p.airport, UNKNOWN_ZONE))
+        for p in route.pickups
+    )
+
+
+def flight_pickups(flight: FlightLike) -> tuple[PickupFacts, ...]:
+    """``flight``'s pickups (its departure, then its ``flight_pickup`` rows) read in the session the
+    flight row belongs to; empty (= just the departure) when it is not attached to one or has no
+    later pickup."""
+    try:
+        session = object_session(flight)
+    except UnmappedInstanceError:  # plain data, not a row
+        return ()
+    if session is None or flight.id is None:
+        return ()
+    later = session.execute(
+        sa.select(FlightPickup.sequence, FlightPickup.airport, FlightPickup.departure_utc)
+        .where(FlightPickup.flight_id == flight.id)
+        .order_by(FlightPickup.sequence)
+    ).all()
+    if not later:
+        return ()
+    zones = airport_zones(session)
+    first = PickupFacts(0, flight.departure_airport, flight.departure_utc, departure_timezone(flight))
+    return (first, *(PickupFacts(seq, a, when, zones.get(a, UNKNOWN_ZONE)) for seq, a, when in later))
+
+
+def stop_facts(
+    flight: FlightLike,
+    stop_id: int,
+    country: str,
+    *,
+    timezone: str | None = None,
+    pickups: Sequence[PickupFacts] | None = None,
+) -> StopFacts:
     """The facts of flight stop ``stop_id`` of ``flight`` whose airport is in ``country``.
-    ``timezone``: the departure airport's IANA zone; by default read from the Airport table."""
+    ``timezone``: the departure airport's IANA zone; by default read from the Airport table.
+    ``pickups``: the flight's pickups (``pickup_facts``); by default read from its session."""
     return StopFacts(
         flight_id=flight.id,
         stop_id=stop_id,
@@ -94,6 +137,7 @@ def stop_facts(flight: FlightLike, stop_id: int, country: str, *, timezone: str 
         medical_slots=flight.medical_slots,
         wheelchair_slots=flight.wheelchair_slots,
         departure_timezone=departure_timezone(flight) if timezone is None else timezone,
+        pickups=tuple(flight_pickups(flight) if pickups is None else pickups),
     )
 
 
@@ -246,9 +290,11 @@ __all__ = [
     "airport_zones",
     "departure_timezone",
     "document_facts",
+    "flight_pickups",
     "load_person_facts",
     "load_planning_people",
     "person_facts_of",
+    "pickup_facts",
     "rows_in",
     "rule_facts",
     "stop_facts",

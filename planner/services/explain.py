@@ -14,6 +14,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from planner.domain.countries import country_name
 from planner.domain.eligibility import (
     CountryRuleFacts,
     PersonFacts,
@@ -32,6 +33,7 @@ from planner.domain.reasons import (
     resource_words,
     verification_state,
 )
+from planner.domain.route import Pickup, Route
 from planner.domain.wording import join_words, local_time_text, utc_text
 from planner.persistence.models import (
     Airport,
@@ -41,12 +43,20 @@ from planner.persistence.models import (
     FlightStop,
     Person,
     PlanExclusion,
+    PlanRun,
     utc_now,
 )
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
 from planner.services.eligibility_facts import load_person_facts, rule_facts, stop_facts
 from planner.services.planning import current_draft_plan_id
+from planner.services.reference import (
+    DEFAULT_VERSION,
+    default_rule_summary,
+    rule_versions,
+    stored_default_notice_days,
+)
+from planner.services.routes import route_of
 
 
 @dataclass(frozen=True)
@@ -62,12 +72,19 @@ class StopVerdict:
     departure_airport: str = ""
     zone: str | None = None
     sentences: tuple[str, ...] = ()
+    #: The flight's later pickups, each ``"SAT 2027-03-01 09:00 UTC−06:00"`` (empty: one pickup).
+    later_pickups: tuple[str, ...] = ()
+    #: Where the placed person boards (``"SAT 2027-03-01 09:00 UTC−06:00"``; empty: not placed).
+    boards_at: str = ""
 
     @property
     def departure_text(self) -> str:
-        """``"departs IAH 2027-03-01 20:00 UTC−06:00 (America/Chicago)"``."""
+        """``"departs IAH 2027-03-01 20:00 UTC−06:00 (America/Chicago)"``, then the later pickups."""
         airport = f"{self.departure_airport} " if self.departure_airport else ""
-        return f"departs {airport}{local_time_text(self.departure_utc, self.zone, with_zone_name=True)}"
+        text = f"departs {airport}{local_time_text(self.departure_utc, self.zone, with_zone_name=True)}"
+        if self.later_pickups:
+            text += ", then picks up at " + ", ".join(self.later_pickups)
+        return text
 
     @property
     def heading(self) -> str:
@@ -88,6 +105,9 @@ class Explanation:
     #: "claims CHN · facility … · verification: …" (empty for explanations built without it).
     profile: str = ""
     as_of: datetime | None = None
+    #: One line per country of the person's stops and countries: the rule version in force (and the
+    #: one the plan run used when it differs), or that the country runs on the default rule.
+    rule_notes: tuple[str, ...] = ()
 
     def text(self) -> str:
         """The explanation in words, one line per failed rule per flight stop."""
@@ -107,6 +127,9 @@ class Explanation:
                 lines += [f"    - {sentence}" for sentence in sentences]
         else:
             lines.append("no planned flight goes to any of the person's countries")
+        if self.rule_notes:
+            lines.append("country rules:")
+            lines += [f"  {note}" for note in self.rule_notes]
         return "\n".join(lines)
 
     def _plan_lines(self) -> list[str]:
@@ -115,7 +138,8 @@ class Explanation:
         if self.placed_on is not None:
             p = self.placed_on
             frozen = " — frozen by an approved manifest" if self.frozen else ""
-            return [f"placed by plan {self.plan_run_id} on {p.heading}{frozen}"]
+            boards = f"; boards at {p.boards_at}" if p.boards_at else ""
+            return [f"placed by plan {self.plan_run_id} on {p.heading}{boards}{frozen}"]
         reason = reason_label(self.plan_reason) if self.plan_reason else "not considered"
         lines = [f"not placed by plan {self.plan_run_id}: {reason}"]
         for block in self.plan_detail.get("stops", []):
@@ -147,6 +171,8 @@ def _plan_decision(uow: UnitOfWork, plan_id: int | None, person_id: int) -> _Pla
             Airport.country,
             Flight.departure_utc,
             Flight.departure_airport,
+            Flight.id,
+            Assignment.pickup_sequence,
         )
         .join(FlightStop, FlightStop.id == Assignment.flight_stop_id)
         .join(Flight, Flight.id == FlightStop.flight_id)
@@ -154,10 +180,23 @@ def _plan_decision(uow: UnitOfWork, plan_id: int | None, person_id: int) -> _Pla
         .where(Assignment.plan_run_id == plan_id, Assignment.person_id == person_id)
     ).first()
     if row is not None:
-        frozen, code, airport, country, departure, departure_airport = row
-        zone = _zones(uow, [departure_airport]).get(departure_airport)
+        frozen, code, airport, country, departure, departure_airport, flight_id, sequence = row
+        route = route_of(uow, flight_id)
+        zones = _zones(uow, route.points if route is not None else [departure_airport])
+        later, boards = _route_words(route, zones, int(sequence or 0))
         return _PlanDecision(
-            StopVerdict(code, airport, country, departure, (), departure_airport, zone), bool(frozen)
+            StopVerdict(
+                code,
+                airport,
+                country,
+                departure,
+                (),
+                departure_airport,
+                zones.get(departure_airport),
+                later_pickups=later,
+                boards_at=boards,
+            ),
+            bool(frozen),
         )
     exclusion = s.execute(
         sa.select(PlanExclusion).where(
@@ -167,6 +206,30 @@ def _plan_decision(uow: UnitOfWork, plan_id: int | None, person_id: int) -> _Pla
     if exclusion is None:
         return _PlanDecision()
     return _PlanDecision(reason=exclusion.reason, detail=json.loads(exclusion.detail_json or "{}"))
+
+
+def _route_words(route: Route | None, zones: Mapping[str, str], sequence: int) -> tuple[tuple[str, ...], str]:
+    """(the route's later pickups, the pickup ``sequence``) in words, each ``"SAT <local time>"``;
+    the boarding pickup is said only when the route has several."""
+    if route is None or route.is_single_pickup():
+        return (), ""
+
+    def words(p: Pickup) -> str:
+        return f"{p.airport} {local_time_text(p.departure_utc, zones.get(p.airport))}"
+
+    later = tuple(words(p) for p in route.pickups[1:])
+    try:
+        boards = route.pickup(sequence)
+    except KeyError:
+        return later, ""
+    return later, words(boards)
+
+
+def _pickup_words(stop: StopFacts) -> tuple[str, ...]:
+    """A stop's later pickups in words (empty for a flight with one pickup)."""
+    return tuple(
+        f"{p.airport} {local_time_text(p.departure_utc, p.timezone or None)}" for p in stop.route_pickups[1:]
+    )
 
 
 def _zones(uow: UnitOfWork, airports: Collection[str]) -> dict[str, str]:
@@ -255,6 +318,38 @@ def _sentences(
     return tuple(reason_sentence(r.value, facts) for r in reasons)
 
 
+def _rule_notes(uow: UnitOfWork, plan_id: int | None, countries: Collection[str]) -> tuple[str, ...]:
+    """Per country (sorted): the stored rule's version, and the version the current plan run
+    recorded when it differs (``PlanRun.settings_json["country_rules"]``); for a country without a
+    rule, that it is planned under the conservative default rule, in words."""
+    if not countries:
+        return ()
+    settings = uow.session.execute(sa.select(PlanRun.settings_json).where(PlanRun.id == plan_id)).scalar()
+    used = json.loads(settings or "{}").get("country_rules", {}) if plan_id is not None else {}
+    default_notice = stored_default_notice_days(uow)
+    notes = []
+    for country, version in rule_versions(uow, countries).items():
+        name = country_name(country)
+        recorded = used.get(country)
+        if version == DEFAULT_VERSION:
+            note = (
+                f"{country} ({name}) has no rule of its own: planned under the conservative default "
+                f"rule ({default_rule_summary(default_notice)})"
+            )
+        else:
+            note = f"{country} ({name}): rule version {version}"
+        if recorded is not None and recorded != version:
+            note += f"; plan {plan_id} was run under {_version_words(recorded)}"
+        elif recorded is not None:
+            note += f", as in plan {plan_id}"
+        notes.append(note)
+    return tuple(notes)
+
+
+def _version_words(version: int | str) -> str:
+    return "the default rule" if version == DEFAULT_VERSION else f"rule version {version}"
+
+
 def explain(uow: UnitOfWork, actor: Actor, case_number: str, *, now: datetime | None = None) -> Explanation:
     """Officer and above. Raises ``NotFound`` for an unknown case number."""
     authorize(uow, actor, Role.OFFICER, "plan.explain")
@@ -330,6 +425,7 @@ def explain(uow: UnitOfWork, actor: Actor, case_number: str, *, now: datetime | 
             st.departure_airport,
             ctx.zones.get(st.departure_airport),
             _sentences(ctx, st, code, reasons[st.stop_id]),
+            later_pickups=_pickup_words(st),
         )
         for st, code, airport in stops
     )
@@ -348,4 +444,11 @@ def explain(uow: UnitOfWork, actor: Actor, case_number: str, *, now: datetime | 
         stops=verdicts,
         profile=" · ".join(profile),
         as_of=now,
+        rule_notes=_rule_notes(
+            uow,
+            plan_id,
+            {c for _stop, _flight, c in stop_rows}
+            | set(related_countries(me))
+            | ({decision.placed_on.country} if decision.placed_on is not None else set()),
+        ),
     )

@@ -7,6 +7,11 @@ Besides the draft and frozen assignments, the input records who is *held*: froze
 flight whose departure time has passed (nobody recorded the departure yet). The planner stores them
 unchanged and places them nowhere else. People frozen on a departed or cancelled flight are no
 longer frozen: they leave planning (custody REMOVED) or come back to it.
+
+Routes: every flight's pickups (``planner.services.routes.routes_of``) go into the stop facts (rule
+7 is per pickup) and into the solver problem as ``solver.Pickup``s whose ids encode (flight,
+pickup sequence): :func:`pickup_id` / :func:`pickup_of`. Each assignment's ``pickup_sequence`` is
+read with it (frozen and held people keep theirs).
 """
 
 from __future__ import annotations
@@ -23,17 +28,35 @@ import numpy as np
 import sqlalchemy as sa
 
 import solver
-from planner.domain.eligibility import CountryRuleFacts, EligibilityTables, encode_tables
+from planner.domain.eligibility import CountryRuleFacts, EligibilityTables, StopFacts, encode_tables
 from planner.domain.enums import FlightStatus
+from planner.domain.route import Route
 from planner.persistence.models import Airport, Assignment, Flight, FlightStop, StrikeOff
 from planner.persistence.uow import UnitOfWork
 from planner.services import office_settings
 from planner.services.current_plan import current_draft_plan_id
-from planner.services.eligibility_facts import load_planning_people, stop_facts
+from planner.services.eligibility_facts import UNKNOWN_ZONE, load_planning_people, pickup_facts, stop_facts
 from planner.services.input_changes import input_mark
 from planner.services.manifests import workflow as manifests
 from planner.services.office_settings import OfficeSettings
 from planner.services.reference import rule_facts
+from planner.services.routes import routes_of
+
+#: Solver pickup ids are ``flight_id * PICKUP_ID_STRIDE + sequence`` (stable across loads, so a plan
+#: computed on one load can be validated on the next).
+PICKUP_ID_STRIDE = 1000
+
+
+def pickup_id(flight_id: int, sequence: int) -> int:
+    """The solver pickup id of pickup ``sequence`` of ``flight_id``."""
+    return flight_id * PICKUP_ID_STRIDE + sequence
+
+
+def pickup_of(solver_pickup_id: int) -> tuple[int, int]:
+    """(flight id, pickup sequence) of a solver pickup id."""
+    flight, sequence = divmod(solver_pickup_id, PICKUP_ID_STRIDE)
+    return flight, sequence
+
 
 #: Cruise speed and fixed overhead used to estimate flight hours from great-circle distance.
 CRUISE_KMH, BLOCK_OVERHEAD_HOURS = 800.0, 0.75
@@ -76,6 +99,10 @@ class PlanningInput:
     struck: dict[int, frozenset[int]] = field(default_factory=dict)
     #: The office's safety settings as stored when the data was read (escort load, time limit …).
     office: OfficeSettings = field(default_factory=OfficeSettings)
+    #: flight id -> its route (pickups, then stops), for every planned flight
+    routes: dict[int, Route] = field(default_factory=dict)
+    #: person id -> pickup sequence of their assignment in the current draft (frozen and held too)
+    pickup_sequence: dict[int, int] = field(default_factory=dict)
 
 
 def flight_hours(departure: tuple[float, float] | None, stops: list[tuple[float, float] | None]) -> float:
@@ -108,6 +135,7 @@ def load_input(uow: UnitOfWork, *, now: datetime) -> PlanningInput:
         .all()
     )
     flight_by_id = {f.id: f for f in flights_rows}
+    routes = routes_of(uow, flight_by_id)
     stop_rows = (
         s.execute(
             sa.select(FlightStop)
@@ -129,47 +157,17 @@ def load_input(uow: UnitOfWork, *, now: datetime) -> PlanningInput:
         )
         for st in stop_rows
     ]
-    stops_of_flight: dict[int, list[str]] = defaultdict(list)
-    for st in stops:
-        stops_of_flight[st.flight_id].append(st.airport)
-
-    def coords(code: str) -> tuple[float, float] | None:
-        a = airports.get(code)
-        if a is None or a.latitude is None or a.longitude is None:
-            return None
-        return (a.latitude, a.longitude)
-
-    flights = {
-        f.id: solver.Flight(
-            id=f.id,
-            seats=f.seats,
-            escort_officers=f.escort_officers,
-            medical_slots=f.medical_slots,
-            wheelchair_slots=f.wheelchair_slots,
-            departure=f.departure_utc.timestamp(),
-            hours=flight_hours(coords(f.departure_airport), [coords(a) for a in stops_of_flight[f.id]]),
-        )
-        for f in flights_rows
-    }
+    flights = _solver_flights(flights_rows, routes, stops, airports)
     rule_rows = rule_facts(uow, {st.country for st in stops})
     people = load_planning_people(uow)
     draft_plan_id = current_draft_plan_id(uow)
-    draft: dict[int, int] = {}
-    frozen: dict[int, int] = {}
-    if draft_plan_id is not None:
-        for person, stop, is_frozen in s.execute(
-            sa.select(Assignment.person_id, Assignment.flight_stop_id, Assignment.frozen).where(
-                Assignment.plan_run_id == draft_plan_id
-            )
-        ):
-            (frozen if is_frozen else draft)[person] = stop
+    draft, frozen, pickup_sequence = _draft_assignments(uow, draft_plan_id)
     previous = {**draft, **frozen}
     held, held_notes = _held_on_past_flights(
         uow, frozen, {st.stop_id for st in stops}, people.facts.person_id
     )
     # Frozen on a departed or cancelled flight (or held): no longer frozen anywhere the planner plans.
-    known = {st.stop_id for st in stops}
-    frozen = {p: stop for p, stop in frozen.items() if stop in known}
+    frozen = _on_stops(frozen, stops)
     sent = {
         (person, stop)
         for stop, on_manifest in manifests.sent_manifest_people(uow, flight_by_id).items()
@@ -177,7 +175,7 @@ def load_input(uow: UnitOfWork, *, now: datetime) -> PlanningInput:
     }
     tables = encode_tables(
         people.facts,
-        [stop_facts(flight_by_id[st.flight_id], st.stop_id, st.country) for st in stops],
+        _stop_facts(flight_by_id, stops, airports, routes),
         rule_rows,
         sent_manifest=sent,
         airports=[f.departure_airport for f in flights_rows],
@@ -202,7 +200,85 @@ def load_input(uow: UnitOfWork, *, now: datetime) -> PlanningInput:
         input_mark=mark,
         struck=_struck_stops(uow, stop_rows),
         office=office_settings.load(uow),
+        routes=routes,
+        pickup_sequence=pickup_sequence,
     )
+
+
+def _draft_assignments(
+    uow: UnitOfWork, draft_plan_id: int | None
+) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
+    """The current draft's (unfrozen person -> stop, frozen person -> stop, person -> pickup
+    sequence)."""
+    draft: dict[int, int] = {}
+    frozen: dict[int, int] = {}
+    pickup_sequence: dict[int, int] = {}
+    if draft_plan_id is not None:
+        for person, stop, is_frozen, sequence in uow.session.execute(
+            sa.select(
+                Assignment.person_id, Assignment.flight_stop_id, Assignment.frozen, Assignment.pickup_sequence
+            ).where(Assignment.plan_run_id == draft_plan_id)
+        ):
+            (frozen if is_frozen else draft)[person] = stop
+            pickup_sequence[person] = int(sequence or 0)
+    return draft, frozen, pickup_sequence
+
+
+def _on_stops(assigned: dict[int, int], stops: list[StopInfo]) -> dict[int, int]:
+    """The entries of ``assigned`` (person -> stop) on one of ``stops``."""
+    known = {st.stop_id for st in stops}
+    return {p: stop for p, stop in assigned.items() if stop in known}
+
+
+def _stop_facts(
+    flight_by_id: dict[int, Flight],
+    stops: list[StopInfo],
+    airports: dict[str, Airport],
+    routes: dict[int, Route],
+) -> list[StopFacts]:
+    """Every stop's eligibility facts, with its flight's pickups (each airport with its zone)."""
+    zones = {code: a.timezone or UNKNOWN_ZONE for code, a in airports.items()}
+    pickups_of = {fid: pickup_facts(route, zones) for fid, route in routes.items()}
+    return [
+        stop_facts(flight_by_id[st.flight_id], st.stop_id, st.country, pickups=pickups_of[st.flight_id])
+        for st in stops
+    ]
+
+
+def _solver_flights(
+    flights_rows: Sequence[Flight],
+    routes: dict[int, Route],
+    stops: list[StopInfo],
+    airports: dict[str, Airport],
+) -> dict[int, solver.Flight]:
+    """The solver's flights: capacities, departure and estimated hours over the whole route."""
+    stops_of_flight: dict[int, list[str]] = defaultdict(list)
+    for st in stops:
+        stops_of_flight[st.flight_id].append(st.airport)
+
+    def coords(code: str) -> tuple[float, float] | None:
+        a = airports.get(code)
+        if a is None or a.latitude is None or a.longitude is None:
+            return None
+        return (a.latitude, a.longitude)
+
+    flights = {
+        f.id: solver.Flight(
+            id=f.id,
+            seats=f.seats,
+            escort_officers=f.escort_officers,
+            medical_slots=f.medical_slots,
+            wheelchair_slots=f.wheelchair_slots,
+            departure=f.departure_utc.timestamp(),
+            hours=flight_hours(
+                coords(f.departure_airport),
+                [coords(p.airport) for p in routes[f.id].pickups[1:]]
+                + [coords(a) for a in stops_of_flight[f.id]],
+            ),
+        )
+        for f in flights_rows
+    }
+    return flights
 
 
 def _struck_stops(uow: UnitOfWork, stop_rows: Sequence[FlightStop]) -> dict[int, frozenset[int]]:
@@ -256,8 +332,11 @@ def _held_on_past_flights(
 __all__ = [
     "BLOCK_OVERHEAD_HOURS",
     "CRUISE_KMH",
+    "PICKUP_ID_STRIDE",
     "PlanningInput",
     "StopInfo",
     "flight_hours",
     "load_input",
+    "pickup_id",
+    "pickup_of",
 ]

@@ -25,7 +25,8 @@ cancelled. A person whose family is frozen on an approved flight they cannot joi
 The safety settings (escort officers per returnee by risk, the solver's time limit, the reserve
 fraction) are the office's, read from the database with the data
 (:mod:`planner.services.office_settings`); every run records them (``PlanRun.settings_json``) and
-its summary shows them.
+its summary shows them. It also records the version of the country rule each planned stop's
+country was planned under (``country_rules``: ``{country: version | "default"}``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import logging
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NoReturn
 
 import numpy as np
@@ -56,7 +57,7 @@ from planner.domain.eligibility import (
     evaluate_with_reasons,
 )
 from planner.domain.enums import MedicalNeed, Role
-from planner.domain.errors import Conflict, NotFound
+from planner.domain.errors import Conflict
 from planner.domain.wording import grouped_lines
 from planner.persistence import audit
 from planner.persistence.bulk import bulk_insert
@@ -64,20 +65,18 @@ from planner.persistence.context import AppContext
 from planner.persistence.locks import PLAN_LOCK, LeaseLock
 from planner.persistence.models import (
     Assignment,
-    Flight,
-    FlightStop,
-    Person,
     PlanExclusion,
     PlanRun,
     utc_now,
 )
 from planner.persistence.uow import UnitOfWork
-from planner.services import office_settings
+from planner.services import office_settings, plan_pickups
 from planner.services.auth import Actor, authorize
 from planner.services.current_plan import DRAFT, SUPERSEDED, current_draft_plan_id
 from planner.services.input_changes import describe, lock_and_list_changes
 from planner.services.manifests import workflow as manifests
 from planner.services.office_settings import OfficeSettings
+from planner.services.plan_export import assignments_for_export
 from planner.services.plan_input import (
     BLOCK_OVERHEAD_HOURS,
     CRUISE_KMH,
@@ -86,6 +85,7 @@ from planner.services.plan_input import (
     flight_hours,
     load_input,
 )
+from planner.services.reference import rule_versions
 from planner.settings import Settings
 from solver.callbacks import Progress, ShouldStop
 from solver.consolidate import consolidation_advice
@@ -151,6 +151,7 @@ def build_problem(
     row_of_id = {int(p): i for i, p in enumerate(person_ids.tolist())}
     rows |= {row_of_id[p] for p in (*data.draft, *data.frozen) if p in row_of_id}
     family_stop = _frozen_family_stops(data, row_of_id, known_stops)
+    frozen_pickups = plan_pickups.frozen_pickups(data)
     people = []
     for row in sorted(rows):
         pid = int(person_ids[row])
@@ -176,20 +177,27 @@ def build_problem(
                 family=data.family_group[row],
                 draft_stop=draft if draft in known_stops else None,
                 frozen_stop=frozen if frozen in known_stops else None,
+                facility=plan_pickups.facility_of(data, row),
+                frozen_pickup=frozen_pickups.get(pid),
             )
         )
-    stops = tuple(
-        solver.Stop(
-            id=st.stop_id,
-            flight=st.flight_id,
-            country=st.country,
-            country_cap=data.rules[st.country].max_per_flight,
-        )
-        for st in data.stops
-    )
     if blocked is not None and family_stop:
         blocked.update(_blocked(data, {p.id for p in people}, family_stop, known_stops))
-    return solver.Problem(people=tuple(people), flights=tuple(data.flights.values()), stops=stops)
+    return solver.Problem(
+        people=tuple(people),
+        flights=tuple(data.flights.values()),
+        stops=tuple(
+            solver.Stop(
+                id=st.stop_id,
+                flight=st.flight_id,
+                country=st.country,
+                country_cap=data.rules[st.country].max_per_flight,
+                order=st.sequence,
+            )
+            for st in data.stops
+        ),
+        pickups=plan_pickups.solver_pickups(data),
+    )
 
 
 def _blocked(
@@ -380,7 +388,15 @@ def compute_plan(
     advice = None
     if with_advice and not plan.stopped:
         report(0.92, "looking for flights that could be cancelled")
-        advice = consolidation_advice(problem, plan, settings.cost_per_flight_hour, time_limit=10.0)
+        from planner.services.plan_legs import mission_routes
+
+        advice = consolidation_advice(
+            problem,
+            plan,
+            settings.cost_per_flight_hour,
+            time_limit=10.0,
+            routes=mission_routes(data.routes),
+        )
     return ComputedPlan(
         data,
         problem,
@@ -441,6 +457,9 @@ class PlanSummary:
     messages: list[str]
     #: The office's safety settings the run used (``OfficeSettings.values()``; {} for old callers).
     safety_settings: dict[str, Any] = field(default_factory=dict)
+    #: flight code -> ``{"pickups": [IATA…], "stops": [IATA…], "seats": [people aboard each leg]}``
+    #: for every planned flight (leg k flies from point k to point k + 1 of pickups + stops)
+    leg_loads: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -460,6 +479,7 @@ class PlanSummary:
         ]
         if self.safety_settings:
             lines.append("safety settings: " + OfficeSettings(**self.safety_settings).summary())
+        lines += plan_pickups.leg_lines(self.leg_loads)
         lines += [f"warning: {m}" for m in grouped_lines(self.messages)]
         return "\n".join(lines)
 
@@ -533,12 +553,11 @@ def store_plan(uow: UnitOfWork, actor: Actor, outcome: ComputedPlan, settings_us
     data = outcome.data
     if current is not None:
         s.execute(sa.update(PlanRun).where(PlanRun.id == current).values(status=SUPERSEDED))
-    reasons = Counter(reason for reason, _ in outcome.exclusions.values())
-    counts = {
+    counts: dict[str, Any] = {
         "people_considered": len(data.tables.people),
         "eligible": outcome.eligible_people,
         "placed": plan.placed,
-        "not_placed_by_reason": dict(reasons),
+        "not_placed_by_reason": dict(Counter(reason for reason, _ in outcome.exclusions.values())),
     }
     run = PlanRun(
         created_by=actor.username,
@@ -556,6 +575,7 @@ def store_plan(uow: UnitOfWork, actor: Actor, outcome: ComputedPlan, settings_us
     s.flush()
     previous = data.previous or {**data.draft, **data.frozen}
     assignment = {**plan.assignment, **data.held}
+    sequences = plan_pickups.pickup_sequences(data, plan)
     if assignment:
         bulk_insert(
             s,
@@ -566,6 +586,7 @@ def store_plan(uow: UnitOfWork, actor: Actor, outcome: ComputedPlan, settings_us
                     "person_id": pid,
                     "flight_stop_id": sid,
                     "frozen": pid in data.frozen or pid in data.held,
+                    "pickup_sequence": sequences.get(pid, 0),
                 }
                 for pid, sid in assignment.items()
             ],
@@ -619,6 +640,7 @@ def store_plan(uow: UnitOfWork, actor: Actor, outcome: ComputedPlan, settings_us
         if after is None:
             change["reason"] = outcome.exclusions.get(pid, ("?", {}))[0]
         entries.append(audit.AuditEntry(actor.username, "assignment.change", "person", str(pid), change))
+    entries += plan_pickups.pickup_changes(data, actor.username, assignment, previous, sequences)
     audit.record_many(uow, entries)
     uow.commit()
     return PlanSummary(
@@ -627,7 +649,7 @@ def store_plan(uow: UnitOfWork, actor: Actor, outcome: ComputedPlan, settings_us
         people_considered=len(data.tables.people),
         eligible=outcome.eligible_people,
         placed=plan.placed,
-        not_placed_by_reason=dict(reasons),
+        not_placed_by_reason=counts["not_placed_by_reason"],
         objective=plan.objective,
         bound=plan.bound,
         gap=plan.gap,
@@ -638,6 +660,7 @@ def store_plan(uow: UnitOfWork, actor: Actor, outcome: ComputedPlan, settings_us
         stopped=plan.stopped,
         timings=outcome.timings,
         safety_settings=outcome.office.values(),
+        leg_loads=plan_pickups.flight_leg_loads(data, assignment, sequences),
         messages=list(plan.messages)
         + [
             f"{data.case_number[row_of[pid]]} stays on an approved manifest but is no longer eligible there: "
@@ -695,6 +718,8 @@ def run_plan(
             with ctx.uow(write=False) as uow:
                 authorize(uow, actor, _OFFICER, "plan.run")
                 data = load_input(uow, now=now)
+                # The rule version of each planned stop's country ("default": no rule stored).
+                rules_used = rule_versions(uow, {stop.country for stop in data.stops})
             load_seconds = time.perf_counter() - t_load
             outcome = compute_plan(
                 data, settings, time_limit=time_limit, progress=progress, should_stop=should_stop
@@ -715,6 +740,7 @@ def run_plan(
                             "reserve_fraction": outcome.office.reserve_fraction,
                             "office_settings": outcome.office.values(),
                             "office_settings_version": outcome.office.version,
+                            "country_rules": rules_used,
                             "now": now.isoformat(),
                         },
                     )
@@ -728,31 +754,6 @@ def run_plan(
         summary.timings["total"] = time.perf_counter() - started
         report(1.0, "plan stored")
         return summary
-
-
-def assignments_for_export(uow: UnitOfWork, actor: Actor) -> list[dict[str, Any]]:
-    """The current draft plan as rows ``case_number, flight_id, stop_airport, departure_utc``."""
-    authorize(uow, actor, _OFFICER, "plan.export")
-    plan_id = current_draft_plan_id(uow)
-    if plan_id is None:
-        raise NotFound("there is no plan yet: run 'plan' first")
-    rows = uow.session.execute(
-        sa.select(Person.case_number, Flight.code, FlightStop.airport, Flight.departure_utc)
-        .join(Assignment, Assignment.person_id == Person.id)
-        .join(FlightStop, FlightStop.id == Assignment.flight_stop_id)
-        .join(Flight, Flight.id == FlightStop.flight_id)
-        .where(Assignment.plan_run_id == plan_id)
-        .order_by(Flight.departure_utc, Flight.code, FlightStop.sequence, Person.case_number)
-    ).all()
-    return [
-        {
-            "case_number": c,
-            "flight_id": f,
-            "stop_airport": a,
-            "departure_utc": d.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        }
-        for c, f, a, d in rows
-    ]
 
 
 __all__ = [

@@ -17,6 +17,7 @@ from planner.domain.eligibility import (
     CountryRuleFacts,
     DocumentFacts,
     PersonFacts,
+    PickupFacts,
     StopFacts,
     VerificationFacts,
 )
@@ -197,16 +198,29 @@ def departures(draw: st.DrawFn, zone: str) -> datetime:
 
 @st.composite
 def stops_facts(draw: st.DrawFn, stop_id: int) -> StopFacts:
+    """A stop; often its flight picks people up at one or two more airports after its departure
+    (rule 7 is per pickup)."""
     zone = draw(st.sampled_from(ZONES))
+    airport = draw(st.sampled_from(AIRPORTS))
+    departure = draw(departures(zone))
+    later = draw(st.lists(st.sampled_from([a for a in AIRPORTS if a != airport]), max_size=2, unique=True))
+    pickups: tuple[PickupFacts, ...] = ()
+    if later:
+        when = departure
+        pickups = (PickupFacts(0, airport, departure, zone),)
+        for sequence, code in enumerate(later, 1):
+            when += timedelta(hours=draw(st.sampled_from([0.5, 2.5, 6, 24])))
+            pickups += (PickupFacts(sequence, code, when, "UTC"),)
     return StopFacts(
         flight_id=stop_id // 2,
         stop_id=stop_id,
-        departure_airport=draw(st.sampled_from(AIRPORTS)),
-        departure_utc=draw(departures(zone)),
+        departure_airport=airport,
+        departure_utc=departure,
         country=draw(st.sampled_from(COUNTRIES)),
         medical_slots=draw(st.sampled_from([0, 1])),
         wheelchair_slots=draw(st.sampled_from([0, 1])),
         departure_timezone=zone,
+        pickups=pickups,
     )
 
 

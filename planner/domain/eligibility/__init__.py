@@ -9,6 +9,7 @@ from planner.domain.eligibility.facts import (
     CountryRuleFacts,
     DocumentFacts,
     PersonFacts,
+    PickupFacts,
     StopFacts,
     VerificationFacts,
     departure_date,
@@ -38,6 +39,7 @@ from planner.domain.eligibility.matrix import (
 from planner.domain.eligibility.registry import REASON_TEXT, RULES, Registry, reason_label, reason_text
 from planner.domain.eligibility.rule import Case, CountryView, FamilyRule, PersonRule, Rule, StopRule
 from planner.domain.eligibility.rules.document import ARRIVAL_DAYS_AFTER_DEPARTURE, minimum_expiry
+from planner.domain.eligibility.rules.facility_reach import reach_by_pickup, reached_pickups
 from planner.domain.eligibility.rules.legal_hold import hold_in_force
 from planner.domain.eligibility.rules.notice_cutoff import notice_cutoff
 from planner.domain.eligibility.scalar import apply_family_rule, check_people, check_person
@@ -70,6 +72,7 @@ __all__ = [
     "PeopleColumns",
     "PersonFacts",
     "PersonRule",
+    "PickupFacts",
     "ReasonSummary",
     "Registry",
     "Rule",
@@ -92,6 +95,8 @@ __all__ = [
     "local_departure_date",
     "minimum_expiry",
     "notice_cutoff",
+    "reach_by_pickup",
+    "reached_pickups",
     "reason_label",
     "reason_mask",
     "reason_summary",

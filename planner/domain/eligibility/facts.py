@@ -9,7 +9,14 @@ the 1st in New York is the 2nd in UTC. A stop carries its departure airport's IA
 *local date at the departure airport* and, where it differs, on the UTC date too, taking whichever
 of the two is the conservative one for that rule (``departure_dates``): the earlier for "is a hold
 still in force", the later for "is a document still valid". A zone that is not a known IANA name
-could put the local date anywhere from UTC−12 to UTC+14, so that span is used instead."""
+could put the local date anywhere from UTC−12 to UTC+14, so that span is used instead.
+
+Pickups. A flight may pick people up at several airports before its stops (``StopFacts.pickups``,
+in flying order; by default just its departure). Rule 7 (facility reach) is per pickup: a person
+may take a stop when their facility reaches at least one pickup of its flight in time. Every other
+date-based rule reads the first pickup's departure (``departure_utc``, the earliest, so the
+conservative one: a hold must have ended, the notice cut-off is reckoned, from the first moment
+the flight leaves)."""
 
 from __future__ import annotations
 
@@ -83,9 +90,22 @@ class PersonFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class PickupFacts:
+    """Pickup ``sequence`` (0 = the flight's departure) of a flight at ``airport``, leaving at
+    ``departure_utc``; ``timezone`` is the airport's IANA zone (for the words only)."""
+
+    sequence: int
+    airport: str
+    departure_utc: datetime
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
 class StopFacts:
     """One stop of a flight; ``country`` is the receiving country of the stop's airport;
-    ``departure_timezone`` is the IANA zone of the flight's departure airport (its local dates)."""
+    ``departure_timezone`` is the IANA zone of the flight's departure airport (its local dates).
+    ``departure_airport`` / ``departure_utc`` are the first pickup; ``pickups`` the flight's
+    pickups in flying order (empty = just the departure, see :attr:`route_pickups`)."""
 
     flight_id: int
     stop_id: int
@@ -95,6 +115,18 @@ class StopFacts:
     medical_slots: int = 0
     wheelchair_slots: int = 0
     departure_timezone: str = "UTC"
+    pickups: tuple[PickupFacts, ...] = ()
+
+    @property
+    def route_pickups(self) -> tuple[PickupFacts, ...]:
+        """The flight's pickups in flying order: ``pickups``, or the departure alone."""
+        if self.pickups:
+            return self.pickups
+        return (PickupFacts(0, self.departure_airport, self.departure_utc, self.departure_timezone),)
+
+    @property
+    def has_several_pickups(self) -> bool:
+        return len(self.pickups) > 1
 
 
 class _CountryRuleLike(Protocol):

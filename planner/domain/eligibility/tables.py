@@ -10,7 +10,7 @@ in ``planner.domain.eligibility.encoding``.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -81,11 +81,15 @@ class StopsTable:
     flight_id: IntArray  # int64[S]
     country: IntArray  # int32[S]
     departure_airport: IntArray  # int32[S] index into airports
-    departure_us: IntArray  # int64[S] microseconds since the epoch, UTC
+    departure_us: IntArray  # int64[S] microseconds since the epoch, UTC (the first pickup)
     departure_local_day: IntArray  # int64[S] ordinal of the departure date at the departure airport
     zone_known: BoolArray  # bool[S] departure_timezone is a known IANA zone (else local day = UTC day)
     medical_slots: IntArray  # int32[S]
     wheelchair_slots: IntArray  # int32[S]
+    #: The flight's pickups in flying order, padded to the most pickups of any stop (rule 7 only;
+    #: the other date rules read ``departure_us``, the first pickup).
+    pickup_airport: IntArray  # int32[S, P] index into airports, NO_INDEX = padding
+    pickup_us: IntArray  # int64[S, P] microseconds since the epoch, UTC (padding: 0)
 
     def __len__(self) -> int:
         return len(self.stop_id)
@@ -209,7 +213,10 @@ def encode_tables(
     )
     country_index = _index(countries)
     airport_codes = sorted(
-        {s.departure_airport for s in stops} | {airport for _, airport, _ in people.transfers} | set(airports)
+        {s.departure_airport for s in stops}
+        | {p.airport for s in stops for p in s.pickups}
+        | {airport for _, airport, _ in people.transfers}
+        | set(airports)
     )
     airport_index = _index(airport_codes)
     facility_index = {f: i for i, f in enumerate(sorted({facility for facility, _, _ in people.transfers}))}
@@ -272,7 +279,10 @@ def encode_tables(
         zone_known=np.array([known_zone(s.departure_timezone) is not None for s in stops], bool),
         medical_slots=np.array([s.medical_slots for s in stops], np.int32),
         wheelchair_slots=np.array([s.wheelchair_slots for s in stops], np.int32),
+        pickup_airport=np.zeros((len(stops), 0), np.int32),
+        pickup_us=np.zeros((len(stops), 0), np.int64),
     )
+    stops_table = _with_pickups(stops_table, stops, airport_index)
     stop_row = {s.stop_id: row for row, s in enumerate(stops)}
     sent = [(p, stop_row[s]) for p, s in sent_manifest if s in stop_row]
     s_row, s_known = rows_of([p for p, _ in sent])
@@ -288,6 +298,29 @@ def encode_tables(
         sent_person=s_row[s_known],
         sent_stop=np.array([r for _, r in sent], np.int32)[s_known],
     )
+
+
+def _with_pickups(
+    table: StopsTable, stops: Sequence[StopFacts], airport_index: Mapping[str, int]
+) -> StopsTable:
+    """``table`` with each stop's pickups (``StopFacts.route_pickups``) as padded arrays. Stops of
+    one flight share their pickups, so they are encoded once per distinct pickup tuple."""
+    width = max((len(s.route_pickups) for s in stops), default=1)
+    airport = np.full((len(stops), width), NO_INDEX, np.int32)
+    moment = np.zeros((len(stops), width), np.int64)
+    encoded: dict[tuple[Any, ...], tuple[list[int], list[int]]] = {}
+    for row, stop in enumerate(stops):
+        pickups = stop.route_pickups
+        key = tuple((p.airport, p.departure_utc) for p in pickups)
+        codes = encoded.get(key)
+        if codes is None:
+            codes = encoded[key] = (
+                [airport_index[p.airport] for p in pickups],
+                [epoch_us(p.departure_utc) for p in pickups],
+            )
+        airport[row, : len(pickups)] = codes[0]
+        moment[row, : len(pickups)] = codes[1]
+    return replace(table, pickup_airport=airport, pickup_us=moment)
 
 
 def columns_from_facts(people: Sequence[PersonFacts]) -> PeopleColumns:

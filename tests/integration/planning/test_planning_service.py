@@ -235,7 +235,13 @@ def test_cli_plan_explain_and_export(demo_ctx: AppContext, tmp_path, monkeypatch
     assert cli.run(["--db", db, "export", "plan", "--format", "csv", "--out", str(out)]) == 0
     with out.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    assert rows and list(rows[0]) == ["case_number", "flight_id", "stop_airport", "departure_utc"]
+    assert rows and list(rows[0]) == [
+        "case_number",
+        "flight_id",
+        "stop_airport",
+        "departure_utc",
+        "pickup_airport",
+    ]
     assert all(r["departure_utc"].endswith("Z") for r in rows)
     assert cli.run(["--db", db, "explain", rows[0]["case_number"]]) == 0
     assert "placed by plan" in capsys.readouterr().out

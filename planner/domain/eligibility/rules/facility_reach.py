@@ -1,45 +1,72 @@
-"""Rule 7, ``FACILITY_CANNOT_REACH``: passes when the person's facility transfers to the stop's
-departure airport and ``now + transfer_hours <= departure_utc`` (computed as
-``transfer_hours * 3600 <= (departure_utc - now).total_seconds()``). No facility fails.
-Instants only (no calendar day), so time zones cannot shift it."""
+"""Rule 7, ``FACILITY_CANNOT_REACH``, per pickup: passes when the person's facility transfers to
+at least one pickup airport of the stop's flight (``StopFacts.route_pickups``; by default just the
+departure airport) and arrives in time for *that* pickup: ``now + transfer_hours <= pickup
+departure`` (computed as ``transfer_hours * 3600 <= (departure_utc - now).total_seconds()``). No
+facility fails. Instants only (no calendar day), so time zones cannot shift it.
+
+Vectorised: the stops table carries each stop's pickups as padded arrays (``pickup_airport``,
+``pickup_us``, padding ``NO_INDEX``), ``reach_by_pickup`` is bool[S, P, F + 1] and ``reach_by_stop``
+its any over the pickups."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from planner.domain.eligibility.encoding import BoolArray, IntArray
-from planner.domain.eligibility.facts import StopFacts
+from planner.domain.eligibility.facts import PickupFacts, StopFacts
 from planner.domain.eligibility.rule import Case, CountryView, Evaluation, StopRule
 from planner.domain.enums import ReasonCode
 
+if TYPE_CHECKING:  # tables imports the rules
+    from planner.domain.eligibility.tables import EligibilityTables
 
-def facility_reaches(transfer_hours: Mapping[str, float], stop: StopFacts, now: datetime) -> bool:
-    """The facility transfers to the departure airport and arrives by departure time."""
-    hours = transfer_hours.get(stop.departure_airport)
+
+def pickup_reached(transfer_hours: Mapping[str, float], pickup: PickupFacts, now: datetime) -> bool:
+    """The facility transfers to ``pickup``'s airport and arrives by its departure."""
+    hours = transfer_hours.get(pickup.airport)
     if hours is None:
         return False
-    return hours * 3600.0 <= (stop.departure_utc - now).total_seconds()
+    return hours * 3600.0 <= (pickup.departure_utc - now).total_seconds()
+
+
+def reached_pickups(
+    transfer_hours: Mapping[str, float], stop: StopFacts, now: datetime
+) -> tuple[PickupFacts, ...]:
+    """The pickups of ``stop``'s flight the facility reaches in time, in flying order."""
+    return tuple(p for p in stop.route_pickups if pickup_reached(transfer_hours, p, now))
+
+
+def facility_reaches(transfer_hours: Mapping[str, float], stop: StopFacts, now: datetime) -> bool:
+    """The facility reaches at least one pickup of the stop's flight in time."""
+    return any(pickup_reached(transfer_hours, p, now) for p in stop.route_pickups)
 
 
 def fails(case: Case) -> bool:
     return not facility_reaches(case.person.facility_transfer_hours, case.stop, case.now)
 
 
+def reach_by_pickup(tables: EligibilityTables, now_us: int) -> BoolArray:
+    """bool[S, P, F + 1]: facility f's transfer reaches pickup p of stop s in time (``now_us``:
+    microseconds since the epoch); padding pickups and the extra last column (no facility) are
+    all False."""
+    # Pad with an unreachable last row/column: index NO_INDEX (-1) then selects it.
+    hours = np.pad(np.asarray(tables.facility_hours, np.float64), ((0, 1), (0, 1)), constant_values=np.inf)
+    stops = tables.stops
+    slack_seconds = (stops.pickup_us - now_us) / 1e6  # [S, P]
+    need = hours[:, stops.pickup_airport] * 3600.0  # [F + 1, S, P]
+    return np.ascontiguousarray(np.moveaxis(need <= slack_seconds[None, :, :], 0, -1))
+
+
 def reach_by_stop(evaluation: Evaluation) -> BoolArray:
-    """bool[S, F + 1]: the facility's transfer reaches the stop's departure in time; the extra last
-    column (no facility) is all False."""
+    """bool[S, F + 1]: the facility's transfer reaches at least one pickup of the stop's flight in
+    time; the extra last column (no facility) is all False."""
 
     def compute() -> BoolArray:
-        tables = evaluation.tables
-        # Pad with an unreachable last row/column: index NO_INDEX (-1) then selects it.
-        hours = np.pad(
-            np.asarray(tables.facility_hours, np.float64), ((0, 1), (0, 1)), constant_values=np.inf
-        )
-        slack_seconds = (tables.stops.departure_us - evaluation.now_us) / 1e6
-        return np.ascontiguousarray((hours[:, tables.stops.departure_airport] * 3600.0 <= slack_seconds).T)
+        return np.ascontiguousarray(reach_by_pickup(evaluation.tables, evaluation.now_us).any(axis=1))
 
     return evaluation.memo("facility_reach.reach", compute)
 
@@ -65,7 +92,7 @@ def summary_mask(view: CountryView, rows: IntArray) -> tuple[BoolArray, BoolArra
 
 RULE = StopRule(
     ReasonCode.FACILITY_CANNOT_REACH,
-    "the facility cannot bring the person to the departure airport in time",
+    "the facility cannot bring the person to any pickup airport in time",
     fails,
     block_mask,
     summary_mask,
