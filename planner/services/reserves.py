@@ -93,6 +93,7 @@ from planner.services.eligibility_facts import (
     stop_facts,
     transfer_hours,
 )
+from planner.services.routes import routes_of
 
 #: Default share of a flight's seats kept as reserves (the office setting's default).
 DEFAULT_RESERVE_FRACTION = office_settings.DEFAULTS.reserve_fraction
@@ -316,7 +317,11 @@ def reserves_for_flights(
     country_of = dict(uow.session.execute(sa.select(Airport.iata, Airport.country)).all())
     planned = [f for f in flights if f.status == FlightStatus.PLANNED and reserve_limit(f.seats, share) > 0]
     countries = {country_of[s.airport] for f in planned for s in stops_by_flight[f.id]}
-    units, people = _candidate_units(uow, countries, {f.departure_airport for f in planned}, escort)
+    # every pickup airport of the routes (rule 7 passes at any pickup the facility reaches in time)
+    pickup_airports = {p.airport for r in routes_of(uow, [f.id for f in planned]).values() for p in r.pickups}
+    units, people = _candidate_units(
+        uow, countries, pickup_airports | {f.departure_airport for f in planned}, escort
+    )
     ranker = _Ranker.build(
         uow,
         now=now,
@@ -675,7 +680,7 @@ def _candidate_units(
 ) -> tuple[dict[str, list[_Unit]], dict[int, _Candidate]]:
     """country -> units whose every member (not removed) is in custody, under a final order, has a
     CONFIRMED verification for the country on record and a facility that transfers to one of
-    ``airports`` (the flights' departure airports), sorted by the static part of the rank key. A
+    ``airports`` (every pickup airport of the flights' routes), sorted by the static part of the rank key. A
     quick filter in SQL: the rules themselves are applied by the evaluator."""
     countries = sorted(set(countries))
     if not countries:

@@ -173,7 +173,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("flight", metavar="FLIGHT_ID")
     p.add_argument("cases", nargs="*", metavar="CASE_NUMBER")
     p.add_argument("--file", metavar="SCANS.txt", help="one case number per line (a USB scanner's output)")
-    p.add_argument("--airport", metavar="IATA", help="pickup airport (default: the departure airport)")
+    p.add_argument(
+        "--airport",
+        metavar="IATA",
+        help="pickup airport (default: the departure airport; on a route with several pickups, each person's own)",
+    )
     p.set_defaults(func=cmd_board)
 
     p = subparsers.add_parser("close", help="close the doors: everybody boarded or struck off (supervisor)")

@@ -5,7 +5,8 @@
     manifest check FLIGHT_ID --pdf FILE        does the PDF say what is stored? (exit 0 / 1 + differences)
     approve FLIGHT_ID                          supervisor only
     sign FLIGHT_ID [--p12 FILE]                supervisor only; password from CHARTER_P12_PASSWORD or prompt
-    paxlst FLIGHT_ID --out FILE.edi            the approved revision, for the carrier
+    paxlst FLIGHT_ID --out FILE.edi            the approved revision, for the carrier (a route with
+                                               several international legs: FILE-IAH-GUA.edi per leg)
     paxlst FLIGHT_ID --crew --out FILE.edi     the flight's escort list as a PAXLST crew list
     paxlst FLIGHT_ID                           when each receiving state needs the data (deadline clock)
     arrival FLIGHT_ID --stop IATA --at TIME    a stop's scheduled arrival (DTM+232, deadline clock)
@@ -155,11 +156,23 @@ def cmd_paxlst(ctx: AppContext, args: argparse.Namespace) -> int:
     if args.out:
         settings = ctx.settings
         contact = ReportingContact(settings.reporting_phone, settings.reporting_email)
-        export = paxlst_export.export_crew_paxlst if args.crew else paxlst_export.export_paxlst
-        with ctx.uow() as uow:
-            text = export(uow, actor, args.flight, sender=settings.paxlst_sender, contact=contact)
-        write_output(args.out, text.encode("ascii"))
-        print(f"PAXLST {'crew list' if args.crew else 'passenger list'} for {args.flight} -> {args.out}")
+        if args.crew:
+            with ctx.uow() as uow:
+                text = paxlst_export.export_crew_paxlst(
+                    uow, actor, args.flight, sender=settings.paxlst_sender, contact=contact
+                )
+            write_output(args.out, text.encode("ascii"))
+            print(f"PAXLST crew list for {args.flight} -> {args.out}")
+        else:
+            with ctx.uow() as uow:
+                messages = paxlst_export.export_paxlst_legs(
+                    uow, actor, args.flight, sender=settings.paxlst_sender, contact=contact
+                )
+            for message in messages:
+                path = args.out if len(messages) == 1 else paxlst_export.leg_path(args.out, message.label)
+                write_output(path, message.text.encode("ascii"))
+                leg = f" leg {message.label} ({message.persons} persons)" if len(messages) > 1 else ""
+                print(f"PAXLST passenger list for {args.flight}{leg} -> {path}")
     elif args.crew:
         raise InvalidInput("paxlst FLIGHT_ID --crew needs --out FILE.edi")
     with ctx.uow(write=False) as uow:

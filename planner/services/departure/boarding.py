@@ -3,7 +3,9 @@
 :func:`board` (officer+) records a ``boarding`` row per person; it needs the flight's in-force
 (approved or signed) manifest and only takes people listed on it and not struck off (a reserve
 boards once the revision that moved them up is approved). A person boarded twice is reported, not an
-error. :func:`read_scans` turns a scanner file (a USB scanner types the case number and Enter) into
+error. On a route with several pickups each person boards at their own pickup airport: without an
+``airport`` each is recorded there, with one a person whose pickup is elsewhere is refused (naming
+it). :func:`read_scans` turns a scanner file (a USB scanner types the case number and Enter) into
 case numbers.
 
 :func:`close` (supervisor) closes the doors: refused — naming each case — while a listed person is
@@ -42,6 +44,7 @@ from planner.services.departure.listing import (
     struck_off,
 )
 from planner.services.manifests.recheck import ListedAt, unfit_listed
+from planner.services.routes import route_of
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +81,8 @@ def board(
     now: datetime | None = None,
 ) -> BoardResult:
     """Officer+: record that ``case_numbers`` boarded ``flight_code`` at ``airport`` (default the
-    departure airport; else one of the flight's airports).
+    departure airport; else one of the flight's airports). On a route with several pickups the
+    default is each person's own pickup, and ``airport`` must be it.
 
     ``InvalidInput`` (nothing written) for no case numbers, an unknown flight or airport, a flight
     not PLANNED or closed, no approved manifest yet, and — naming every one — unknown cases, cases not
@@ -96,11 +100,14 @@ def board(
         raise InvalidInput(
             f"the manifest of {flight.code} is not approved yet: nobody may board before approval"
         )
-    where = (airport or flight.departure_airport).strip().upper()
-    airports = {flight.departure_airport} | set(
+    route = route_of(uow, flight.id)
+    several = route is not None and not route.is_single_pickup()
+    pickups = [p.airport for p in route.pickups] if route else [flight.departure_airport]
+    where = (airport or ("" if several else flight.departure_airport)).strip().upper()
+    airports = set(pickups) | set(
         uow.session.execute(sa.select(FlightStop.airport).where(FlightStop.flight_id == flight.id)).scalars()
     )
-    if where not in airports:
+    if where and where not in airports:
         raise InvalidInput(f"{where} is not an airport of {flight.code} ({', '.join(sorted(airports))})")
     listed = {e.case_number: e for e in manifest_listing(uow, actor, flight, manifest).values()}
     struck = struck_off(uow, flight.id)
@@ -120,6 +127,11 @@ def board(
                 f"{case}: not listed on revision {manifest.revision} of the {flight.code} manifest "
                 "(a reserve boards once the new revision is approved)"
             )
+        elif several and where and listed[case].pickup_airport != where:
+            entry = listed[case]
+            problems.append(
+                f"{case}: boards at {entry.pickup_airport or '?'} (pickup {entry.pickup_sequence + 1}), not {where}"
+            )
     if problems:
         raise InvalidInput(
             problems[0] if len(problems) == 1 else f"{len(problems)} case numbers cannot board {flight.code}",
@@ -128,12 +140,13 @@ def board(
     on_board = boarded(uow, flight.id)
     new = [c for c in cases if known[c] not in on_board]
     again = [c for c in cases if known[c] in on_board]
+    at = {case: where or listed[case].pickup_airport or flight.departure_airport for case in cases}
     for case in new:
         uow.session.add(
             Boarding(
                 flight_id=flight.id,
                 person_id=known[case],
-                airport=where,
+                airport=at[case],
                 boarded_by=actor.username,
                 boarded_at=now,
             )
@@ -149,14 +162,14 @@ def board(
                 entity_id=flight.code,
                 changes={
                     "boarded": new,
-                    "airport": where,
+                    "airport": where or ", ".join(dict.fromkeys(at[c] for c in new)),
                     "already": again,
                     "manifest_revision": manifest.revision,
                 },
             ),
         )
         uow.commit()
-    return BoardResult(flight.code, where, tuple(new), tuple(again))
+    return BoardResult(flight.code, where or ", ".join(dict.fromkeys(at.values())), tuple(new), tuple(again))
 
 
 def close(uow: UnitOfWork, actor: Actor, flight_code: str, *, now: datetime | None = None) -> CloseResult:

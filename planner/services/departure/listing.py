@@ -30,6 +30,7 @@ from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor
 from planner.services.current_plan import current_draft_plan_id
 from planner.services.manifests.revisions import IN_FORCE, stored_content
+from planner.services.routes import route_of
 
 
 class DepartureRefused(InvalidInput):
@@ -40,7 +41,9 @@ class DepartureRefused(InvalidInput):
 
 @dataclass(frozen=True)
 class Listed:
-    """A person listed on the flight: where (stop sequence, flight stop id, receiving country)."""
+    """A person listed on the flight: where (stop sequence, flight stop id, receiving country) and
+    the pickup they board at (sequence, 0 = the departure airport, and its airport; ``""`` when
+    the route no longer has it)."""
 
     person_id: int
     case_number: str
@@ -48,6 +51,8 @@ class Listed:
     stop_id: int
     country: str
     family_group: str | None
+    pickup_sequence: int = 0
+    pickup_airport: str = ""
 
 
 def aware_now(now: datetime | None) -> datetime:
@@ -121,15 +126,20 @@ def manifest_listing(uow: UnitOfWork, actor: Actor, flight: Flight, manifest: Ma
     audited for ``actor``)."""
     stops = _stops(uow, flight.id)
     content = stored_content(uow, actor, manifest, action=f"use the manifest of {flight.code} at departure")
-    seq_of = {row.case_number: stop.sequence for stop in content.stops for row in stop.rows}
+    seq_of = {
+        row.case_number: (stop.sequence, row.pickup_sequence) for stop in content.stops for row in stop.rows
+    }
     people = _people_by_case(uow, set(seq_of))
+    pickups = {p.sequence: p.airport for p in content.route_pickups()}
     out: dict[int, Listed] = {}
-    for case, seq in seq_of.items():
+    for case, (seq, pickup) in seq_of.items():
         person = people.get(case)
         if person is None or seq not in stops:
             continue
         sid, country = stops[seq]
-        out[person.id] = Listed(person.id, case, seq, sid, country, person.family_group)
+        out[person.id] = Listed(
+            person.id, case, seq, sid, country, person.family_group, pickup, pickups.get(pickup, "")
+        )
     return out
 
 
@@ -141,12 +151,21 @@ def plan_listing(uow: UnitOfWork, flight: Flight) -> dict[int, Listed]:
     stops = _stops(uow, flight.id)
     by_id = {sid: (seq, country) for seq, (sid, country) in stops.items()}
     rows = uow.session.execute(
-        sa.select(Assignment.flight_stop_id, Person.id, Person.case_number, Person.family_group)
+        sa.select(
+            Assignment.flight_stop_id,
+            Person.id,
+            Person.case_number,
+            Person.family_group,
+            Assignment.pickup_sequence,
+        )
         .join(Person, Person.id == Assignment.person_id)
         .where(Assignment.plan_run_id == plan, Assignment.flight_stop_id.in_(list(by_id)))
     ).all()
+    route = route_of(uow, flight.id)
+    pickups = {p.sequence: p.airport for p in route.pickups} if route else {}
     return {
-        pid: Listed(pid, case, by_id[sid][0], sid, by_id[sid][1], group) for sid, pid, case, group in rows
+        pid: Listed(pid, case, by_id[sid][0], sid, by_id[sid][1], group, seq or 0, pickups.get(seq or 0, ""))
+        for sid, pid, case, group, seq in rows
     }
 
 

@@ -32,8 +32,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from planner.domain.eligibility.facts import PickupFacts
+from planner.domain.eligibility.rules.facility_reach import pickup_reached
 from planner.domain.enums import Role, StrikeReason, enum_values
 from planner.domain.errors import InvalidInput
+from planner.domain.route import Route
 from planner.persistence import audit
 from planner.persistence.models import (
     Airport,
@@ -60,11 +63,13 @@ from planner.services.departure.listing import (
     require_open,
     struck_off,
 )
+from planner.services.eligibility_facts import transfer_hours
 from planner.services.manifests import workflow
 from planner.services.manifests.revisions import ManifestInfo
 from planner.services.planning import STRUCK_OFF
 from planner.services.reference import rule_facts
 from planner.services.reserves import ranked_reserves
+from planner.services.routes import route_of
 from solver.problem import escort_tenths
 
 log = logging.getLogger(__name__)
@@ -291,6 +296,7 @@ def move_up_reserves(
     load = _flight_load(uow, flight, plan, escort)
     caps = {c: r.max_per_flight for c, r in rule_facts(uow, {s.country for s in reserves.stops}).items()}
     budget = min(freed_seats, flight.seats - load.seats)
+    route = route_of(uow, flight.id)
     session = uow.session
     moved: list[str] = []
     for unit in reserves.units:
@@ -309,6 +315,7 @@ def move_up_reserves(
         if not fits:
             continue
         ids = list(unit.person_ids)
+        boards = _reserve_pickups(uow, route, ids, now)
         session.execute(
             sa.delete(Assignment).where(Assignment.plan_run_id == plan, Assignment.person_id.in_(ids))
         )
@@ -319,7 +326,13 @@ def move_up_reserves(
         )
         for pid in ids:
             session.add(
-                Assignment(plan_run_id=plan, person_id=pid, flight_stop_id=unit.stop_id, frozen=False)
+                Assignment(
+                    plan_run_id=plan,
+                    person_id=pid,
+                    flight_stop_id=unit.stop_id,
+                    frozen=False,
+                    pickup_sequence=boards.get(pid, 0),
+                )
             )
         session.flush()
         budget -= seats
@@ -331,3 +344,27 @@ def move_up_reserves(
         suffix = f" (from {unit.placed_on})" if unit.placed_on else ""
         moved.extend(f"{c} -> stop {unit.stop_sequence} {unit.airport}{suffix}" for c in unit.case_numbers)
     return moved
+
+
+def _reserve_pickups(
+    uow: UnitOfWork, route: Route | None, person_ids: list[int], now: datetime
+) -> dict[int, int]:
+    """person id -> the pickup sequence a reserve unit moving up boards at, chosen as the planner
+    does (:func:`solver.pickups.choose_pickups`): the latest pickup every member's facility reaches
+    in time (rule 7 at ``now``), else each member's own latest; empty for a single-pickup flight."""
+    if route is None or len(route.pickups) < 2:
+        return {}
+    facility = dict(
+        uow.session.execute(sa.select(Person.id, Person.facility_id).where(Person.id.in_(person_ids))).all()
+    )
+    hours = transfer_hours(uow, {f for f in facility.values() if f is not None})
+    pickups = [PickupFacts(p.sequence, p.airport, p.departure_utc) for p in route.pickups]
+    reached: dict[int, list[int]] = {}
+    for pid in person_ids:
+        own = facility.get(pid)
+        link = hours.get(own, {}) if own is not None else {}
+        reached[pid] = [p.sequence for p in pickups if pickup_reached(link, p, now)]
+    common = set.intersection(*(set(r) for r in reached.values())) if reached else set()
+    if common:
+        return {pid: max(common) for pid in person_ids}
+    return {pid: (r[-1] if r else route.pickups[0].sequence) for pid, r in reached.items()}

@@ -5,6 +5,8 @@ document's SHA-256 and a QR code in every footer).
 - As-flown: flight block, per stop the people who boarded (with where and when they boarded),
   per-stop and flight totals, and on its **last page** the struck-off list with the reasons in words
   and the counts per reason.
+- On a route with several pickups both show the route (header and flight block), who boarded per
+  pickup, and each stop's people in one table per pickup.
 - Handover receipt: flight block, the stop's people who boarded, totals, and signature blocks for
   two receiving officials (name, rank, signature, date/time) and for the escort leader handing over.
 
@@ -38,7 +40,15 @@ from planner.services.manifests.as_flown import (
     document_qr_payload,
     document_sha256,
 )
-from planner.services.manifests.pdf import Totals, flight_block, people_table, stop_label, totals_table
+from planner.services.manifests.pdf import (
+    Totals,
+    flight_block,
+    people_table,
+    route_text,
+    rows_per_pickup,
+    stop_label,
+    totals_table,
+)
 from planner.services.manifests.pdf_common import (
     HEAD_BG,
     INK,
@@ -212,6 +222,12 @@ def _story(doc: FlownDocument, fonts: Fonts, st: Styles, section: list[str | Non
         event_id, _, digest = doc.audit_anchor.partition(":")
         times.append(f"audit anchor: event {escape(event_id)} · {escape(digest[:16])}")
     story += [Paragraph(" · ".join(times), st.small), Spacer(1, 6)]
+    if content.has_route:
+        per_pickup = " · ".join(
+            f"{p.airport} (pickup {p.sequence + 1}): {len(content.rows_of_pickup(p.sequence))}"
+            for p in content.pickups
+        )
+        story += [Paragraph(escape(f"Boarded per pickup: {per_pickup}"), st.body), Spacer(1, 6)]
     per_stop: list[tuple[str, Totals]] = []
     for stop in content.stops:
         totals = Totals.of(stop.rows)
@@ -228,7 +244,9 @@ def _story(doc: FlownDocument, fonts: Fonts, st: Styles, section: list[str | Non
             Paragraph(escape(_boarding_note(doc, stop.sequence)), st.small),
             Spacer(1, 3),
         ]
-        if stop.rows:
+        if stop.rows and content.has_route:
+            story.extend(rows_per_pickup(content, stop, fonts, st))
+        elif stop.rows:
             story.append(people_table(stop.rows, fonts, st))
         story += [SectionMarker(section, None), Spacer(1, 8)]
     rows = [row for stop in content.stops for row in stop.rows]
@@ -282,8 +300,8 @@ def render_flown_pdf(
         qr_payload=document_qr_payload(doc),
         header_title=name,
         header_right=(
-            f"{content.carrier} · {content.departure_airport} · based on revision {doc.based_on_revision} · "
-            + ("HANDOVER" if handover else "AS FLOWN")
+            f"{content.carrier} · {route_text(content) if content.has_route else content.departure_airport} · "
+            f"based on revision {doc.based_on_revision} · " + ("HANDOVER" if handover else "AS FLOWN")
         ),
         caption=f"{name} · based on manifest revision {doc.based_on_revision}",
         note="Check a printed page: scan the QR code or compare the SHA-256 with the audit log "

@@ -2,7 +2,8 @@
 page, dashed cut lines), for boarding by scanning (``board FLIGHT CASE…``: a USB scanner types the
 case number like a keyboard).
 
-Each card shows the flight, departure (local time), the stop (sequence, airport, receiving
+Each card shows the flight, departure (local time; on a route with several pickups the person's own
+pickup airport and its departure time, "boards at SAT, pickup 2 of 3"), the stop (sequence, airport, receiving
 country), the name in Latin script and in native script, sex, date of birth, nationality (the confirmed
 one; "claimed …" after it when the person claims another), the
 case number in large type and as a **Code128 barcode** (``reportlab.graphics.barcode``), a box
@@ -32,6 +33,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from planner.domain.enums import Role
 from planner.domain.errors import InvalidInput
+from planner.domain.wording import local_time_text
 from planner.files import write_output
 from planner.persistence.models import Manifest
 from planner.persistence.uow import UnitOfWork
@@ -87,10 +89,16 @@ class BoardingCard:
     stop_airport_name: str
     stop_country: str
     claimed_nationality: str | None = None
+    #: The person's pickup (0 = the departure airport) and the route's number of pickups; the
+    #: ``departure_*`` fields are that pickup's airport and time.
+    pickup_sequence: int = 0
+    pickup_count: int = 1
 
 
 def cards_of(content: ManifestContent) -> list[BoardingCard]:
-    """One card per passenger of ``content`` (reserves excluded), by stop then case number."""
+    """One card per passenger of ``content`` (reserves excluded), by stop then case number; the
+    departure on each card is the person's pickup."""
+    pickups = len(content.route_pickups())
     return [
         BoardingCard(
             case_number=row.case_number,
@@ -104,14 +112,16 @@ def cards_of(content: ManifestContent) -> list[BoardingCard]:
             medical_need=row.medical_need,
             flight_code=content.flight_code,
             revision=content.revision,
-            departure_airport=content.departure_airport,
-            departure_utc=content.departure_utc,
-            departure_timezone=content.departure_timezone,
+            departure_airport=content.pickup(row.pickup_sequence).airport,
+            departure_utc=content.pickup(row.pickup_sequence).departure_utc,
+            departure_timezone=content.pickup(row.pickup_sequence).timezone,
             stop_sequence=stop.sequence,
             stop_airport=stop.airport,
             stop_airport_name=stop.airport_name,
             stop_country=stop.country,
             claimed_nationality=row.claimed_nationality,
+            pickup_sequence=row.pickup_sequence,
+            pickup_count=pickups,
         )
         for stop in content.stops
         for row in sorted(stop.rows, key=lambda r: r.case_number)
@@ -230,6 +240,22 @@ def _wrap(
     return size, kept
 
 
+def _draw_departure(
+    canvas: Canvas, card: BoardingCard, x: float, y: float, width: float, fonts: Fonts
+) -> None:
+    """The departure line: ``Departs IAH <local time>``; on a route with several pickups the
+    person's own pickup, bold (what the boarding officer checks)."""
+    route = card.pickup_count > 1
+    if route:
+        local = local_time_text(card.departure_utc, card.departure_timezone)
+        line = f"Boards at {card.departure_airport} {local} · pickup {card.pickup_sequence + 1}/{card.pickup_count}"
+    else:
+        line = f"Departs {card.departure_airport} {fmt_local(card.departure_utc, card.departure_timezone)}"
+    canvas.setFillColor(INK if route else MUTED)
+    size = _fit(line, fonts, 7.5, width, bold=True) if route else _fit(line, fonts, 7, width)
+    draw_text(canvas, x, y, line, fonts, size, bold=route)
+
+
 def _draw_card(canvas: Canvas, card: BoardingCard, x: float, y: float, fonts: Fonts) -> None:
     """One card with its lower-left corner at (x, y)."""
     canvas.saveState()
@@ -242,13 +268,11 @@ def _draw_card(canvas: Canvas, card: BoardingCard, x: float, y: float, fonts: Fo
     canvas.setFillColor(INK)
     band = f"BOARDING CARD · Flight {card.flight_code}"
     draw_text(canvas, left, top - 8, band, fonts, _fit(band, fonts, 9, right - left), bold=True)
-    local = fmt_local(card.departure_utc, card.departure_timezone)
-    line = f"Departs {card.departure_airport} {local}"
-    canvas.setFillColor(MUTED)
-    draw_text(canvas, left, top - 18, line, fonts, _fit(line, fonts, 7, right - left))
+    _draw_departure(canvas, card, left, top - 18, right - left, fonts)
     stop = f"Stop {card.stop_sequence}: {card.stop_airport} {card.stop_airport_name} ({card.stop_country})"
     canvas.setFillColor(INK)
-    draw_text(canvas, left, top - 28, stop, fonts, _fit(stop, fonts, 8, right - left), bold=True)
+    stop_size, (stop_line,) = _wrap(stop, fonts, right - left, sizes=(8, 7.5, 7, 6.5, 6), max_lines=1)
+    draw_text(canvas, left, top - 28, stop_line, fonts, stop_size, bold=True)
     canvas.setStrokeColor(RULE)
     canvas.setLineWidth(0.5)
     canvas.line(left, top - 32, right, top - 32)

@@ -13,7 +13,10 @@ Per row (docs/design.md, Manifests):
 - the nationality is the one the receiving country confirmed, never merely the claimed one where
   they differ (:func:`confirmed_nationality`); the claimed one is kept as ``claimed_nationality``
   when it differs, and the document's issuing country and issue date are listed with it;
-- the departure time zone is the departure airport's ``Airport.timezone``.
+- the departure time zone is the departure airport's ``Airport.timezone``;
+- on a route with several pickups (``planner.services.routes``) the content lists every pickup and
+  each row the pickup the person boards at (``Assignment.pickup_sequence``); a one-pickup flight's
+  content has no pickups (format 1, as before routes existed).
 
 Besides the content, a build lists *problems*: people the manifest may not carry as they stand now
 (rules 1–6 and 8 re-checked at the time of preparing; rule 7 is the planner's business and rule 9 is
@@ -30,7 +33,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +48,7 @@ from planner.domain.eligibility import (
 )
 from planner.domain.enums import DocumentStatus, ManifestStatus, ReasonCode, VerificationResult
 from planner.domain.names import unoa_problem
+from planner.domain.route import Route
 from planner.persistence.models import (
     Airport,
     Assignment,
@@ -64,8 +68,9 @@ from planner.services.eligibility_facts import (
     stop_facts,
     verification_facts,
 )
-from planner.services.manifests.content import ManifestContent, ManifestRow, StopSection
+from planner.services.manifests.content import ManifestContent, ManifestRow, PickupSection, StopSection
 from planner.services.reserves import FlightReserves, reserves_for_flights
+from planner.services.routes import routes_of
 
 #: Rules not re-checked when a manifest is prepared (see the module doc).
 _NOT_RECHECKED = frozenset({ReasonCode.FACILITY_CANNOT_REACH, ReasonCode.AFTER_NOTICE_CUTOFF})
@@ -112,6 +117,39 @@ def planned_people(
     return out
 
 
+def pickup_sequences(uow: UnitOfWork, plan_run_id: int | None, stop_ids: Iterable[int]) -> dict[int, int]:
+    """person id -> the pickup sequence they board at in the plan ``plan_run_id``, for the people
+    on ``stop_ids`` (empty without a plan)."""
+    out: dict[int, int] = {}
+    if plan_run_id is None:
+        return out
+    for chunk in _chunks(stop_ids):
+        rows = uow.session.execute(
+            sa.select(Assignment.person_id, Assignment.pickup_sequence).where(
+                Assignment.plan_run_id == plan_run_id, Assignment.flight_stop_id.in_(chunk)
+            )
+        ).all()
+        out.update({int(pid): int(seq or 0) for pid, seq in rows})
+    return out
+
+
+def _pickup_sections(airports: dict[str, Airport], flight_route: Route | None) -> tuple[PickupSection, ...]:
+    """The content's pickups of a route with several (empty for one pickup: format 1 content)."""
+    if flight_route is None or len(flight_route.pickups) < 2:
+        return ()
+    return tuple(
+        PickupSection(
+            sequence=p.sequence,
+            airport=p.airport,
+            airport_name=airports[p.airport].name,
+            country=airports[p.airport].country,
+            timezone=airports[p.airport].timezone,
+            departure_utc=p.departure_utc,
+        )
+        for p in flight_route.pickups
+    )
+
+
 def build_contents(
     uow: UnitOfWork,
     flights: Sequence[Flight],
@@ -134,6 +172,8 @@ def build_contents(
     rules = rule_facts(uow, {a.country for a in airports.values()})
     all_stop_ids = [s.id for stops in stops_by_flight.values() for s in stops]
     assigned = planned_people(uow, plan_run_id, all_stop_ids)
+    routes = routes_of(uow, flight_ids)
+    boards_at = pickup_sequences(uow, plan_run_id, all_stop_ids)
     reserves = reserves_for_flights(uow, flights, now=now, plan_run_id=plan_run_id)
     person_ids = {pid for rows in assigned.values() for pid, _ in rows}
     person_ids |= {pid for r in reserves.values() for u in r.units for pid in u.person_ids}
@@ -149,6 +189,8 @@ def build_contents(
     built: dict[int, BuiltManifest] = {}
     for flight in flights:
         departure = airports[flight.departure_airport]
+        pickups = _pickup_sections(airports, routes.get(flight.id))
+        pickup_numbers = {p.sequence for p in pickups} or {0}
         sections: list[StopSection] = []
         problems: list[str] = []
         case_to_id: dict[str, int] = {}
@@ -182,7 +224,14 @@ def build_contents(
                         f"{country} document of an accepted type"
                     )
                     continue
-                rows.append(row)
+                pickup = boards_at.get(person_id, 0)
+                if pickup not in pickup_numbers:
+                    problems.append(
+                        f"{person.case_number} (stop {stop.sequence} {stop.airport}): boards at pickup "
+                        f"{pickup}, which the flight no longer has; re-plan"
+                    )
+                    continue
+                rows.append(replace(row, pickup_sequence=pickup))
             sections.append(
                 StopSection(
                     sequence=stop.sequence,
@@ -216,6 +265,7 @@ def build_contents(
             stops=tuple(sections),
             prepared_by=prepared_by,
             prepared_at=now,
+            pickups=pickups,
         )
         built[flight.id] = BuiltManifest(
             flight_id=flight.id,

@@ -28,6 +28,15 @@ ISO ``YYYY-MM-DD``, the departure as ISO UTC with a ``Z``,
 strings exactly as stored (no case folding, no Unicode normalisation), absent values as JSON ``null``;
 serialised with :func:`planner.persistence.audit.canonical_json` (sorted keys, no spaces, UTF-8) and
 prefixed with a format tag, so the serialisation can evolve without colliding with old hashes.
+
+Routes with several pickups (format 2)
+--------------------------------------
+A flight that picks people up at more than one airport lists every pickup (sequence 0 = the
+departure airport, then the later ones: airport, name, country, time zone, departure in UTC) and
+each row's ``pickup_sequence``. Such content is tagged :data:`ROUTE_FORMAT` and hashes the
+``pickups`` key and every row's ``pickup_sequence``; content of a one-pickup flight has neither and
+stays :data:`CANONICAL_FORMAT`, byte for byte as before routes existed, so every stored revision
+still verifies and renders unchanged.
 """
 
 from __future__ import annotations
@@ -40,10 +49,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from planner.domain.enums import ManifestStatus
+from planner.domain.route import Drop, Leg, Pickup, Route
 from planner.persistence.audit import canonical_json
 
 #: Tag at the start of the canonical bytes; bump it when the canonical form changes.
 CANONICAL_FORMAT = "charter-manifest/1"
+#: Tag of content with several pickups (see "Routes with several pickups" in the module doc).
+ROUTE_FORMAT = "charter-manifest/2"
 #: First field of the QR payload ``CHARTER-MANIFEST|<flight code>|<revision>|<sha256 hex>``.
 QR_PREFIX = "CHARTER-MANIFEST"
 
@@ -100,6 +112,8 @@ class ManifestRow:
     claimed_nationality: str | None = None
     document_issuing_country: str | None = None
     document_issued_on: date | None = None
+    #: The pickup the person boards at (0 = the departure airport); hashed only in route content.
+    pickup_sequence: int = 0
 
     def __post_init__(self) -> None:
         if not self.case_number:
@@ -134,6 +148,28 @@ class StopSection:
 
 
 @dataclass(frozen=True, slots=True)
+class PickupSection:
+    """Pickup ``sequence`` (0 = the flight's departure airport) of a route: where people board and
+    when the flight leaves there (``departure_utc``, timezone-aware); ``country`` ISO alpha-3."""
+
+    sequence: int
+    airport: str
+    airport_name: str
+    country: str
+    timezone: str
+    departure_utc: datetime
+
+    def __post_init__(self) -> None:
+        _check_zone(self.timezone)
+        if self.departure_utc.utcoffset() is None:
+            raise ValueError(f"pickup {self.sequence}: departure_utc must be timezone-aware")
+
+    @property
+    def departure_local(self) -> datetime:
+        return self.departure_utc.astimezone(ZoneInfo(self.timezone))
+
+
+@dataclass(frozen=True, slots=True)
 class ManifestContent:
     """A manifest revision's content plus its lifecycle metadata (see the module doc for the hash).
 
@@ -165,9 +201,14 @@ class ManifestContent:
     #: The audit chain's head when the revision was signed, ``"<event id>:<hash>"`` (not hashed,
     #: like the rest of the lifecycle metadata; see :mod:`planner.persistence.audit_anchors`).
     audit_anchor: str | None = None
+    #: Every pickup of a route with several (sequence 0 first, matching the departure fields);
+    #: empty for a flight that leaves from one airport (format 1 content).
+    pickups: tuple[PickupSection, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stops", tuple(sorted(self.stops, key=lambda s: s.sequence)))
+        object.__setattr__(self, "pickups", tuple(sorted(self.pickups, key=lambda p: p.sequence)))
+        self._check_pickups()
         ManifestStatus(self.status)  # raises ValueError for an unknown status
         if self.departure_utc.utcoffset() is None:
             raise ValueError("departure_utc must be timezone-aware")
@@ -181,6 +222,76 @@ class ManifestContent:
                 if row.case_number in seen:
                     raise ValueError(f"case number {row.case_number} appears twice on the manifest")
                 seen.add(row.case_number)
+
+    def _check_pickups(self) -> None:
+        known = {p.sequence for p in self.pickups} or {0}
+        if self.pickups:
+            first = self.pickups[0]
+            if first.sequence != 0 or first.airport != self.departure_airport:
+                raise ValueError("pickup 0 must be the departure airport")
+            if first.departure_utc != self.departure_utc:
+                raise ValueError("pickup 0 must leave at the departure time")
+            if len(known) != len(self.pickups):
+                raise ValueError(f"duplicate pickup sequence in {[p.sequence for p in self.pickups]}")
+        for stop in self.stops:
+            for row in stop.rows:
+                if row.pickup_sequence not in known:
+                    raise ValueError(
+                        f"{row.case_number} boards at pickup {row.pickup_sequence}, not on the route"
+                    )
+
+    @property
+    def has_route(self) -> bool:
+        """True when the flight picks people up at more than one airport (format 2 content)."""
+        return len(self.pickups) > 1
+
+    def route_pickups(self) -> tuple[PickupSection, ...]:
+        """The pickups in order; for a one-pickup flight its departure (country ``""``: format 1
+        content does not record the departure country)."""
+        if self.pickups:
+            return self.pickups
+        return (
+            PickupSection(
+                0,
+                self.departure_airport,
+                self.departure_airport_name,
+                "",
+                self.departure_timezone,
+                self.departure_utc,
+            ),
+        )
+
+    def pickup(self, sequence: int) -> PickupSection:
+        """Pickup ``sequence``; ``KeyError`` when the route has none."""
+        for p in self.route_pickups():
+            if p.sequence == sequence:
+                return p
+        raise KeyError(sequence)
+
+    def route(self) -> Route:
+        """The route (``planner.domain.route``) the content describes."""
+        return Route(
+            tuple(Pickup(p.sequence, p.airport, p.departure_utc) for p in self.route_pickups()),
+            tuple(Drop(s.sequence, s.airport, s.arrival_utc) for s in self.stops),
+        )
+
+    def legs(self) -> tuple[Leg, ...]:
+        """The route's legs (pickup to pickup, last pickup to the first stop, stop to stop)."""
+        return self.route().legs()
+
+    def rows_of_pickup(self, sequence: int) -> list[tuple[StopSection, ManifestRow]]:
+        """(stop, row) of every passenger boarding at pickup ``sequence``, in stop then row order."""
+        return [(s, r) for s in self.stops for r in s.rows if r.pickup_sequence == sequence]
+
+    def rows_aboard(self, leg_index: int) -> list[tuple[StopSection, ManifestRow]]:
+        """(stop, row) of every passenger aboard leg ``leg_index``, in stop then row order."""
+        route = self.route()
+        return [
+            (s, r)
+            for s in self.stops
+            for r in s.rows
+            if leg_index in route.legs_aboard(r.pickup_sequence, s.sequence)
+        ]
 
     @property
     def person_count(self) -> int:
@@ -215,7 +326,7 @@ def _iso_date(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _row_dict(row: ManifestRow) -> dict[str, Any]:
+def _row_dict(row: ManifestRow, *, route: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in _ROW_FIELDS:
         value = getattr(row, name)
@@ -224,10 +335,23 @@ def _row_dict(row: ManifestRow) -> dict[str, Any]:
         value = getattr(row, name)
         if value is not None:
             out[name] = _iso_date(value) if isinstance(value, date) else value
+    if route:
+        out["pickup_sequence"] = row.pickup_sequence
     return out
 
 
-def _stop_dict(stop: StopSection) -> dict[str, Any]:
+def _pickup_dict(pickup: PickupSection) -> dict[str, Any]:
+    return {
+        "sequence": pickup.sequence,
+        "airport": pickup.airport,
+        "airport_name": pickup.airport_name,
+        "country": pickup.country,
+        "timezone": pickup.timezone,
+        "departure_utc": _iso_utc(pickup.departure_utc),
+    }
+
+
+def _stop_dict(stop: StopSection, *, route: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
         "sequence": stop.sequence,
         "airport": stop.airport,
@@ -235,7 +359,7 @@ def _stop_dict(stop: StopSection) -> dict[str, Any]:
         "country": stop.country,
         "timezone": stop.timezone,
         "arrival_utc": _iso_utc(stop.arrival_utc),
-        "rows": [_row_dict(r) for r in sorted(stop.rows, key=lambda r: r.case_number)],
+        "rows": [_row_dict(r, route=route) for r in sorted(stop.rows, key=lambda r: r.case_number)],
     }
     if stop.reserves:
         out["reserves"] = [_row_dict(r) for r in stop.reserves]
@@ -244,8 +368,9 @@ def _stop_dict(stop: StopSection) -> dict[str, Any]:
 
 def hashed_dict(content: ManifestContent) -> dict[str, Any]:
     """The part of ``content`` the hash covers, as plain JSON-able data (see the module doc)."""
-    return {
-        "format": CANONICAL_FORMAT,
+    route = bool(content.pickups)
+    out: dict[str, Any] = {
+        "format": ROUTE_FORMAT if route else CANONICAL_FORMAT,
         "flight_code": content.flight_code,
         "revision": content.revision,
         "carrier": content.carrier,
@@ -254,8 +379,11 @@ def hashed_dict(content: ManifestContent) -> dict[str, Any]:
         "departure_airport_name": content.departure_airport_name,
         "departure_utc": _iso_utc(content.departure_utc),
         "departure_timezone": content.departure_timezone,
-        "stops": [_stop_dict(stop) for stop in content.stops],
+        "stops": [_stop_dict(stop, route=route) for stop in content.stops],
     }
+    if route:
+        out["pickups"] = [_pickup_dict(p) for p in content.pickups]
+    return out
 
 
 def canonical_bytes(content: ManifestContent) -> bytes:
@@ -325,13 +453,13 @@ def _parse_row(data: dict[str, Any]) -> ManifestRow:
     for name in ("date_of_birth", "document_expires", "verified_on"):
         values[name] = _parse_date(values[name])
     values["document_issued_on"] = _parse_date(values.get("document_issued_on"))  # absent in old revisions
-    return ManifestRow(**values)
+    return ManifestRow(**values)  # pickup_sequence: only in route content (default 0)
 
 
 def content_from_json(text: str) -> ManifestContent:
     """Inverse of :func:`content_to_json`; the result hashes to the same value as the original."""
     data = json.loads(text)
-    if data.get("format") != CANONICAL_FORMAT:
+    if data.get("format") not in (CANONICAL_FORMAT, ROUTE_FORMAT):
         raise ValueError(f"unsupported manifest content format {data.get('format')!r}")
     stops = [
         StopSection(
@@ -368,4 +496,15 @@ def content_from_json(text: str) -> ManifestContent:
         audit_anchor=data.get("audit_anchor"),
         approved_role=data.get("approved_role"),
         signed_role=data.get("signed_role"),
+        pickups=tuple(
+            PickupSection(
+                sequence=p["sequence"],
+                airport=p["airport"],
+                airport_name=p["airport_name"],
+                country=p["country"],
+                timezone=p["timezone"],
+                departure_utc=_parse_utc(p["departure_utc"]) or departure,
+            )
+            for p in data.get("pickups", ())
+        ),
     )

@@ -3,8 +3,11 @@
 Each stop's receiving country has ``CountryRule.api_deadline_minutes`` (China: 120, i.e. at least
 2 hours before arrival; a country without a rule or figure: the conservative 24 hours of
 ``planner.services.reference.DEFAULT_API_DEADLINE_MINUTES``). The data is due that long before the
-stop's scheduled arrival; where the arrival time is not known, before the flight's departure
-instead — earlier than any arrival, so the clock never runs late.
+stop's scheduled arrival; where the arrival time is not known, before the flight's departure from
+its last pickup instead — earlier than any arrival, so the clock never runs late (for a flight that
+leaves from one airport: its departure). On a route with several pickups, an international leg
+*into* a later pickup (e.g. IAH → MEX pickup) also needs the data: due before the flight leaves
+the pickup before it (``pickup_sequence`` set).
 
 :func:`api_deadlines` is pure (content, minutes per country, ``now``); :func:`flight_api_deadlines`
 reads a flight's itinerary and rules and calls it (read-only, officer+); :func:`set_stop_arrival`
@@ -13,6 +16,7 @@ records a stop's scheduled arrival (``charter-planner arrival``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,9 +30,10 @@ from planner.persistence import audit
 from planner.persistence.models import Airport, Flight, FlightStop, utc_now
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
-from planner.services.manifests.content import ManifestContent, StopSection
+from planner.services.manifests.content import ManifestContent, PickupSection, StopSection
 from planner.services.manifests.revisions import _flight
 from planner.services.reference import DEFAULT_API_DEADLINE_MINUTES, country_rules
+from planner.services.routes import route_of
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,8 @@ class ApiDeadline:
     before_arrival: bool
     due_utc: datetime
     now: datetime
+    #: Set for the arrival at a later pickup (an international leg into it); None for a stop.
+    pickup_sequence: int | None = None
 
     @property
     def remaining(self) -> timedelta:
@@ -116,9 +123,26 @@ def api_deadlines(
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     out = []
+    pickups = content.route_pickups()
+    for before, pickup in itertools.pairwise(pickups):
+        if content.has_route and before.country != pickup.country:
+            minutes = minutes_by_country.get(pickup.country, DEFAULT_API_DEADLINE_MINUTES)
+            out.append(
+                ApiDeadline(
+                    stop_sequence=0,
+                    airport=pickup.airport,
+                    country=pickup.country,
+                    timezone=pickup.timezone,
+                    minutes_before=minutes,
+                    before_arrival=False,
+                    due_utc=before.departure_utc - timedelta(minutes=minutes),
+                    now=now,
+                    pickup_sequence=pickup.sequence,
+                )
+            )
     for stop in content.stops:
         minutes = minutes_by_country.get(stop.country, DEFAULT_API_DEADLINE_MINUTES)
-        anchor = stop.arrival_utc if stop.arrival_utc is not None else content.departure_utc
+        anchor = stop.arrival_utc if stop.arrival_utc is not None else pickups[-1].departure_utc
         out.append(
             ApiDeadline(
                 stop_sequence=stop.sequence,
@@ -136,18 +160,32 @@ def api_deadlines(
 
 def flight_itinerary(uow: UnitOfWork, flight: Flight) -> ManifestContent:
     """The flight's itinerary as manifest content without people (revision 0, DRAFT): code,
-    carrier, aircraft, departure airport and time, and every stop with its country and zone."""
+    carrier, aircraft, departure airport and time, every stop with its country and zone, and on a
+    route with several pickups every pickup."""
     session = uow.session
     stops = list(
         session.execute(
             sa.select(FlightStop).where(FlightStop.flight_id == flight.id).order_by(FlightStop.sequence)
         ).scalars()
     )
-    codes = {flight.departure_airport, *(s.airport for s in stops)}
+    route = route_of(uow, flight.id)
+    later = list(route.pickups) if route is not None and not route.is_single_pickup() else []
+    codes = {flight.departure_airport, *(s.airport for s in stops), *(p.airport for p in later)}
     airports = {
         a.iata: a for a in session.execute(sa.select(Airport).where(Airport.iata.in_(codes))).scalars()
     }
     departure = airports[flight.departure_airport]
+    pickups = tuple(
+        PickupSection(
+            p.sequence,
+            p.airport,
+            airports[p.airport].name,
+            airports[p.airport].country,
+            airports[p.airport].timezone,
+            p.departure_utc,
+        )
+        for p in later
+    )
     return ManifestContent(
         flight_code=flight.code,
         revision=0,
@@ -169,6 +207,7 @@ def flight_itinerary(uow: UnitOfWork, flight: Flight) -> ManifestContent:
             )
             for s in stops
         ),
+        pickups=pickups,
     )
 
 
@@ -209,12 +248,20 @@ def set_stop_arrival(
         if arrival_utc.utcoffset() is None:
             raise InvalidInput("the arrival time needs a UTC offset, e.g. 2027-03-02T06:30+08:00")
         arrival_utc = arrival_utc.astimezone(UTC)
-        earlier = [flight.departure_utc, *(s.arrival_utc for s in stops if s.sequence < stop.sequence)]
+        # every pickup happens before the first stop: the arrival follows the last pickup's departure
+        route = route_of(uow, flight.id)
+        pickups = [p.departure_utc for p in route.pickups] if route is not None else []
+        earlier = [
+            flight.departure_utc,
+            *pickups,
+            *(s.arrival_utc for s in stops if s.sequence < stop.sequence),
+        ]
         latest = max(t for t in earlier if t is not None)
         if arrival_utc <= latest:
             raise InvalidInput(
                 f"arrival at {stop.airport} {arrival_utc:%Y-%m-%d %H:%M} UTC is not after "
-                f"{latest:%Y-%m-%d %H:%M} UTC (the departure or an earlier stop's arrival)"
+                f"{latest:%Y-%m-%d %H:%M} UTC (the departure, a later pickup's departure or an "
+                "earlier stop's arrival)"
             )
         later = [s.arrival_utc for s in stops if s.sequence > stop.sequence and s.arrival_utc is not None]
         if later and arrival_utc >= min(later):

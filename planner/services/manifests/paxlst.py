@@ -29,6 +29,13 @@ communication contacts as separate data elements, as in the guideline's examples
 ``DOC``, ``DTM+36``, ``DTM+182``, ``LOC+91``). The guidelines' examples carry the e-mail address as
 typed (``@`` and lower case, outside UNOA); so does this writer — every other value is UNOA.
 
+**Routes with several pickups** (:func:`write_leg_paxlsts`): one message per *international leg*
+(its two airports in different countries), each with that leg's own itinerary — ``LOC+125`` its
+origin and ``DTM+189`` the local departure there (when known: pickups have times, stops have only
+arrivals), ``LOC+87`` its destination and ``DTM+232`` the local arrival (when known) — listing the
+people aboard that leg (``LOC+178`` their own pickup, ``LOC+179`` their stop) and ``CNT+42`` their
+number. A flight that leaves from one airport keeps its single message over every stop, as before.
+
 The **crew list** (:func:`write_crew_paxlst`) is the same message with ``BGM+250``, the flight's
 itinerary, one ``NAD+FM`` (crew member) group per person of the flight's escort list — escort
 officers, crew and medical staff all land with the aircraft, so none is ``DDT`` (in-transit crew) —
@@ -55,6 +62,7 @@ from zoneinfo import ZoneInfo
 
 from planner.domain.names import UNOA_CHARS
 from planner.domain.names import latin_transliteration as transliterate
+from planner.domain.route import Leg
 from planner.services.manifests.content import ManifestContent, ManifestRow
 
 SEGMENT_TERMINATOR = "'"
@@ -289,7 +297,11 @@ def _message_head(
 
 
 def _itinerary(content: ManifestContent) -> list[str]:
-    """``TDT`` and, per stop, ``LOC+125``/``DTM+189`` (where departing) and ``LOC+87``/``DTM+232``."""
+    """``TDT`` and, per stop, ``LOC+125``/``DTM+189`` (where departing) and ``LOC+87``/``DTM+232``;
+    on a route with several pickups, per leg of the route (the crew list flies them all)."""
+    if content.has_route:
+        legs = [_leg_itinerary(content, leg) for leg in content.legs()]
+        return legs[0][:1] + [segment for leg in legs for segment in leg[1:]]
     segments = [
         _segment(
             "TDT", "20", _unoa(content.flight_code, "flight code"), "", "", _unoa(content.carrier, "carrier")
@@ -357,6 +369,93 @@ def write_paxlst(
             message.extend(_person_segments(row, content.departure_airport, stop.airport))
     message.append(_segment("CNT", ("42", str(content.person_count))))
     return _interchange(message, snd, rcv, interchange_ref, now, line_breaks)
+
+
+@dataclass(frozen=True)
+class LegMessage:
+    """The PAXLST of one international leg ``origin`` -> ``destination`` (leg ``leg_index`` of the
+    route) with ``persons`` aboard; ``text`` the interchange."""
+
+    leg_index: int
+    origin: str
+    destination: str
+    persons: int
+    text: str
+
+    @property
+    def label(self) -> str:
+        """``IAH-GUA``: names the leg (and its file)."""
+        return f"{self.origin}-{self.destination}"
+
+
+def international_legs(content: ManifestContent) -> tuple[Leg, ...]:
+    """The legs of ``content``'s route whose two airports are in different countries (a pickup's or
+    a stop's ``country``). Empty for format 1 content (its departure country is not recorded)."""
+    if not content.has_route:
+        return ()
+    countries = [p.country for p in content.pickups] + [s.country for s in content.stops]
+    return tuple(leg for leg in content.legs() if countries[leg.index] != countries[leg.index + 1])
+
+
+def _leg_itinerary(content: ManifestContent, leg: Leg) -> list[str]:
+    """``TDT``, then the leg: ``LOC+125``/``DTM+189`` (when the departure is known) and
+    ``LOC+87``/``DTM+232`` (when the arrival is known), times local to each airport."""
+    zones = [p.timezone for p in content.pickups] + [s.timezone or "UTC" for s in content.stops]
+    segments = [
+        _segment(
+            "TDT", "20", _unoa(content.flight_code, "flight code"), "", "", _unoa(content.carrier, "carrier")
+        ),
+        _segment("LOC", "125", _unoa(leg.origin, "departure airport")),
+    ]
+    if leg.departure_utc is not None:
+        segments.append(_segment("DTM", ("189", _local(leg.departure_utc, zones[leg.index]), "201")))
+    segments.append(_segment("LOC", "87", _unoa(leg.destination, "arrival airport")))
+    if leg.arrival_utc is not None:
+        segments.append(_segment("DTM", ("232", _local(leg.arrival_utc, zones[leg.index + 1]), "201")))
+    return segments
+
+
+def write_leg_paxlsts(
+    content: ManifestContent,
+    *,
+    sender: str,
+    recipient: str,
+    interchange_ref: str,
+    now: datetime,
+    contact: ReportingContact | None = None,
+    line_breaks: bool = False,
+) -> tuple[LegMessage, ...]:
+    """The passenger lists a flight needs: for a route with several pickups one
+    :class:`LegMessage` per international leg (:func:`international_legs`; interchange reference
+    ``interchange_ref`` + ``L<leg number>``, cut to 14), for a one-pickup flight the single
+    :func:`write_paxlst` message over every stop (labelled departure airport - last stop).
+    Arguments and errors as for :func:`write_paxlst`; a route without an international leg gives
+    none."""
+    if not content.has_route:
+        text = write_paxlst(
+            content,
+            sender=sender,
+            recipient=recipient,
+            interchange_ref=interchange_ref,
+            now=now,
+            contact=contact,
+            line_breaks=line_breaks,
+        )
+        last = content.stops[-1].airport if content.stops else content.departure_airport
+        return (LegMessage(0, content.departure_airport, last, content.person_count, text),)
+    snd, rcv = _unoa(sender, "sender"), _unoa(recipient, "recipient")
+    out = []
+    for leg in international_legs(content):
+        reference = f"{interchange_ref[:11]}L{leg.index + 1}"
+        _prepared(reference, now)
+        aboard = content.rows_aboard(leg.index)
+        message = _message_head("745", reference, snd, contact) + _leg_itinerary(content, leg)
+        for stop, row in aboard:
+            message.extend(_person_segments(row, content.pickup(row.pickup_sequence).airport, stop.airport))
+        message.append(_segment("CNT", ("42", str(len(aboard)))))
+        text = _interchange(message, snd, rcv, reference, now, line_breaks)
+        out.append(LegMessage(leg.index, leg.origin, leg.destination, len(aboard), text))
+    return tuple(out)
 
 
 def write_crew_paxlst(
@@ -461,13 +560,16 @@ def parse_paxlst(text: str) -> list[Segment]:
 __all__ = [
     "CrewMember",
     "EdifactSyntaxError",
+    "LegMessage",
     "PaxlstError",
     "ReportingContact",
     "Segment",
     "escape_value",
+    "international_legs",
     "parse_paxlst",
     "transliterate",
     "unoa_text",
     "write_crew_paxlst",
+    "write_leg_paxlsts",
     "write_paxlst",
 ]

@@ -1,9 +1,12 @@
 """PAXLST exports (UN/EDIFACT, for the carrier): the passenger list of the manifest revision in
-force, and the crew list of the flight's escort list (escort officers, crew, medical staff)."""
+force — one per international leg on a route with several pickups
+(:func:`~planner.services.manifests.paxlst.write_leg_paxlsts`) — and the crew list of the flight's
+escort list (escort officers, crew, medical staff)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -16,11 +19,12 @@ from planner.services.auth import Actor, authorize
 from planner.services.manifests.deadlines import flight_itinerary
 from planner.services.manifests.paxlst import (
     CrewMember,
+    LegMessage,
     PaxlstError,
     ReportingContact,
     transliterate,
     write_crew_paxlst,
-    write_paxlst,
+    write_leg_paxlsts,
 )
 from planner.services.manifests.recheck import listed_but_unfit, refusal_message
 from planner.services.manifests.revisions import (
@@ -46,13 +50,51 @@ def export_paxlst(
     contact: ReportingContact | None = None,
     now: datetime | None = None,
 ) -> str:
-    """Officer+: the PAXLST interchange of the revision in force (APPROVED or SIGNED; the carrier gets
-    only what was approved). ``InvalidInput`` without one, or when ``sender`` (the office's party
-    id, ``Settings.paxlst_sender``) is not UNOA text, or ``contact`` (``Settings.reporting_phone`` /
-    ``reporting_email``) is malformed. Interchange reference ``M<id>R<revision>``;
-    recipient the carrier's name in UNOA. Audited as ``manifest.paxlst``; commits that event.
-    Refused (audited ``manifest.paxlst.refused``, ``ManifestRefused``) when somebody listed may no
-    longer fly as the facts stand at ``now`` (:mod:`~planner.services.manifests.recheck`)."""
+    """The one PAXLST interchange of ``flight_code`` (see :func:`export_paxlst_legs`);
+    ``InvalidInput`` (nothing audited) when its route has several international legs — export
+    those with :func:`export_paxlst_legs`."""
+    return _export(uow, actor, flight_code, sender=sender, contact=contact, now=now, single=True)[0].text
+
+
+def export_paxlst_legs(
+    uow: UnitOfWork,
+    actor: Actor,
+    flight_code: str,
+    *,
+    sender: str = PAXLST_SENDER,
+    contact: ReportingContact | None = None,
+    now: datetime | None = None,
+) -> tuple[LegMessage, ...]:
+    """Officer+: the PAXLST interchanges of the revision in force (APPROVED or SIGNED; the carrier
+    gets only what was approved): one for a flight that leaves from one airport, one per
+    international leg of a route with several pickups (each with that leg's departure airport and
+    time, listing the people aboard it). ``InvalidInput`` without an approved revision, when the
+    route has no international leg, or when ``sender`` (the office's party id,
+    ``Settings.paxlst_sender``) is not UNOA text, or ``contact`` (``Settings.reporting_phone`` /
+    ``reporting_email``) is malformed. Interchange reference ``M<id>R<revision>`` (``…L<leg>`` per
+    leg); recipient the carrier's name in UNOA. Audited as ``manifest.paxlst`` (with the legs);
+    commits that event. Refused (audited ``manifest.paxlst.refused``, ``ManifestRefused``) when
+    somebody listed may no longer fly as the facts stand at ``now``
+    (:mod:`~planner.services.manifests.recheck`)."""
+    return _export(uow, actor, flight_code, sender=sender, contact=contact, now=now, single=False)
+
+
+def leg_path(out: str, label: str) -> str:
+    """``rf1.edi`` + ``IAH-GUA`` -> ``rf1-IAH-GUA.edi`` (same folder): the file of one leg's PAXLST."""
+    path = Path(out)
+    return str(path.with_name(f"{path.stem}-{label}{path.suffix or '.edi'}"))
+
+
+def _export(
+    uow: UnitOfWork,
+    actor: Actor,
+    flight_code: str,
+    *,
+    sender: str,
+    contact: ReportingContact | None,
+    now: datetime | None,
+    single: bool,
+) -> tuple[LegMessage, ...]:
     authorize(uow, actor, Role.OFFICER, f"export the PAXLST of {flight_code}")
     now = _now(now)
     flight = _flight(uow, flight_code)
@@ -66,22 +108,24 @@ def export_paxlst(
     reference = f"M{in_force.id}R{in_force.revision}"[:14]
     recipient = transliterate(flight.carrier)[:35] or "CARRIER"
     try:
-        text = write_paxlst(
+        messages = write_leg_paxlsts(
             content, sender=sender, recipient=recipient, interchange_ref=reference, now=now, contact=contact
         )
     except PaxlstError as exc:
         raise InvalidInput(f"PAXLST of {flight_code}: {exc}") from None
-    _record(
-        uow,
-        actor,
-        "manifest.paxlst",
-        in_force,
-        flight_code,
-        interchange_ref=reference,
-        persons=content.person_count,
-    )
+    if not messages:
+        raise InvalidInput(f"{flight_code} has no international leg: no PAXLST is due")
+    if single and len(messages) > 1:
+        legs = ", ".join(m.label for m in messages)
+        raise InvalidInput(
+            f"{flight_code} has {len(messages)} international legs ({legs}): export one PAXLST per leg"
+        )
+    details: dict[str, object] = {"interchange_ref": reference, "persons": content.person_count}
+    if content.has_route:
+        details["legs"] = {m.label: m.persons for m in messages}
+    _record(uow, actor, "manifest.paxlst", in_force, flight_code, **details)
     uow.commit()
-    return text
+    return messages
 
 
 def escort_list(uow: UnitOfWork, flight_id: int) -> list[FlightEscort]:

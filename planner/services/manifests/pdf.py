@@ -6,6 +6,10 @@ with one table row per person (the table header repeats on every page, long name
 their cell) and the stop's totals, then the stop's **reserves** in a separate, clearly marked
 section ("RESERVES — may board only if a listed passenger is struck off", numbered by rank; members
 of one family share a rank); then the flight totals (passengers only) and the signature blocks.
+A route with several pickups (format 2 content) shows its route in the page header and flight
+block (``IAH 07:15 UTC−06:00 → SAT 09:00 → PEK → GUA``), a table of its legs (from, to, local
+departure, people aboard, international or domestic) and, inside each stop, one table per pickup
+("boarding at SAT, pickup 2"); a one-pickup flight's PDF is unchanged.
 Every footer carries "Page n of N", the manifest's SHA-256 and a QR code with
 ``CHARTER-MANIFEST|flight|revision|hash`` (see :mod:`planner.services.manifests.content`). A DRAFT
 watermark is drawn while the status is DRAFT (and a SUPERSEDED one on a superseded revision).
@@ -23,6 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape
@@ -113,6 +118,57 @@ def stop_label(stop: StopSection) -> str:
     return f"{stop.airport} {stop.airport_name} ({stop.country})"
 
 
+def _clock(moment: datetime, zone: str | None, previous_offset: str | None) -> tuple[str, str]:
+    """``07:15 UTC−06:00`` (or ``09:00`` when the offset is the one shown before) and the offset."""
+    full = local_time_text(moment, zone)  # "YYYY-MM-DD HH:MM UTC±hh:mm"
+    _day, clock, offset = full.split(" ", 2)
+    return (clock if offset == previous_offset else f"{clock} {offset}"), offset
+
+
+def route_text(content: ManifestContent, *, with_date: bool = False) -> str:
+    """The route in flying order: each pickup with its local departure time, then the stops (with
+    their local arrival when known), e.g. ``IAH 07:15 UTC−06:00 → SAT 09:00 → GUA``; an offset is
+    repeated only where it changes. ``with_date`` starts with the first pickup's local date."""
+    parts: list[str] = []
+    offset: str | None = None
+    for pickup in content.route_pickups():
+        clock, offset = _clock(pickup.departure_utc, pickup.timezone, offset)
+        parts.append(f"{pickup.airport} {clock}")
+    for stop in content.stops:
+        if stop.arrival_utc is not None:
+            clock, offset = _clock(stop.arrival_utc, stop.timezone, offset)
+            parts.append(f"{stop.airport} {clock}")
+        else:
+            parts.append(stop.airport)
+    text = " → ".join(parts)
+    if with_date:
+        first = content.route_pickups()[0]
+        text = local_time_text(first.departure_utc, first.timezone).split(" ")[0] + " " + text
+    return text
+
+
+def leg_rows(content: ManifestContent) -> list[tuple[str, str, str, int, str]]:
+    """Per leg of the route: ``(leg "1", "IAH → SAT", local departure or "–", people aboard,
+    "international" / "domestic" / "")`` (the kind is blank where a country is not recorded)."""
+    countries = [p.country for p in content.route_pickups()] + [s.country for s in content.stops]
+    zones = [p.timezone for p in content.route_pickups()] + [s.timezone for s in content.stops]
+    out = []
+    for leg in content.legs():
+        a, b = countries[leg.index], countries[leg.index + 1]
+        kind = "" if not a or not b else ("international" if a != b else "domestic")
+        leaves = local_time_text(leg.departure_utc, zones[leg.index]) if leg.departure_utc else "–"
+        out.append(
+            (
+                str(leg.index + 1),
+                f"{leg.origin} → {leg.destination}",
+                leaves,
+                len(content.rows_aboard(leg.index)),
+                kind,
+            )
+        )
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # Story
 
@@ -134,6 +190,13 @@ def flight_block(
         return Paragraph(escape(text), st.small)
 
     stops = "  →  ".join(f"{s.sequence}. {_markup(stop_label(s), fonts)}" for s in content.stops) or "–"
+    if content.has_route:
+        pickups = "  →  ".join(
+            f"{p.sequence + 1}. <b>{_markup(p.airport, fonts)}</b> {_markup(p.airport_name, fonts)} "
+            f"{escape(local_time_text(p.departure_utc, p.timezone))}"
+            for p in content.pickups
+        )
+        stops = f"<b>Pickups</b> {pickups}<br/><b>Stops</b> {stops}"
     data: list[list[Any]] = [
         [
             label("Flight"),
@@ -158,7 +221,7 @@ def flight_block(
             label(persons_label),
             p(f"<b>{content.person_count}</b>"),
         ],
-        [label("Stops"), p(stops), "", "", "", "", "", ""],
+        [label("Route" if content.has_route else "Stops"), p(stops), "", "", "", "", "", ""],
     ]
     widths = [52, 142, 52, 220, 40, 120, 44, 104]
     table = Table(data, colWidths=widths, hAlign="LEFT")
@@ -463,9 +526,74 @@ def _reserves_section(
     ]
 
 
+def _legs_section(content: ManifestContent, fonts: Fonts, st: Styles) -> list[Flowable]:
+    """The route's legs: from → to, local departure, people aboard, international or domestic;
+    then who boards at each pickup."""
+    data: list[list[Any]] = [
+        [Paragraph(h, st.head) for h in ("Leg", "From → to", "Departs (local)", "Aboard", "Kind")]
+    ]
+    data.extend(
+        [leg, _markup(path, fonts), leaves, str(n), kind] for leg, path, leaves, n, kind in leg_rows(content)
+    )
+    table = Table(data, colWidths=[30, 120, 150, 50, 80], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), fonts.regular, 7.5, 9),
+                ("ALIGN", (3, 1), (3, -1), "RIGHT"),
+                ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+                ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+                ("INNERGRID", (0, 0), (-1, -1), 0.25, RULE),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+            ]
+        )
+    )
+    boarding = " · ".join(
+        f"{p.airport} (pickup {p.sequence + 1}): {len(content.rows_of_pickup(p.sequence))}"
+        for p in content.pickups
+    )
+    return [
+        KeepTogether(
+            [
+                Paragraph("Route — persons aboard each leg", st.h2),
+                table,
+                Spacer(1, 3),
+                Paragraph(escape(f"Boarding per pickup: {boarding}"), st.small),
+            ]
+        ),
+        Spacer(1, 8),
+    ]
+
+
+def rows_per_pickup(content: ManifestContent, stop: StopSection, fonts: Fonts, st: Styles) -> list[Flowable]:
+    """A stop's passengers, one table per pickup they board at (numbered on through the stop)."""
+    out: list[Flowable] = []
+    number = 0
+    for pickup in content.pickups:
+        rows = [r for r in stop.rows if r.pickup_sequence == pickup.sequence]
+        if not rows:
+            continue
+        out.append(
+            Paragraph(
+                f"Boarding at <b>{_markup(pickup.airport, fonts)}</b> {_markup(pickup.airport_name, fonts)} "
+                f"(pickup {pickup.sequence + 1}, departs "
+                f"{escape(local_time_text(pickup.departure_utc, pickup.timezone))}) — "
+                f"{len(rows)} person{'s' if len(rows) != 1 else ''}",
+                st.small,
+            )
+        )
+        numbers = [str(number + i) for i in range(1, len(rows) + 1)]
+        number += len(rows)
+        out.extend([people_table(rows, fonts, st, numbers=numbers), Spacer(1, 4)])
+    return out
+
+
 def _story(content: ManifestContent, fonts: _Fonts, st: _Styles, section: list[str | None]) -> list[Flowable]:
     """The flowables of the document; ``section[0]`` tracks the stop being laid out (for page headers)."""
     story: list[Flowable] = flight_block(content, fonts, st)
+    if content.has_route:
+        story.extend(_legs_section(content, fonts, st))
     per_stop: list[tuple[str, Totals]] = []
     for stop in content.stops:
         heading = Paragraph(
@@ -478,7 +606,9 @@ def _story(content: ManifestContent, fonts: _Fonts, st: _Styles, section: list[s
         story.append(CondPageBreak(70 * mm))
         story.append(_SectionMarker(section, f"Stop {stop.sequence}: {stop_label(stop)}"))
         story.append(heading)
-        if stop.rows:
+        if stop.rows and content.has_route:
+            story.extend(rows_per_pickup(content, stop, fonts, st))
+        elif stop.rows:
             story.append(people_table(stop.rows, fonts, st))
         else:
             story.append(Paragraph("Nobody is manifested for this stop.", st.body))
@@ -548,6 +678,8 @@ def render_manifest_pdf(
             f"{content.carrier} · {content.departure_airport} "
             f"{local_time_text(content.departure_utc, content.departure_timezone)} · "
             f"revision {content.revision} · {status}"
+            if not content.has_route
+            else f"{content.carrier} · {route_text(content, with_date=True)} · revision {content.revision} · {status}"
         ),
         caption=f"Flight {content.flight_code} · revision {content.revision} · {status}",
         note=(
@@ -583,9 +715,12 @@ __all__ = [
     "Totals",
     "display_text",
     "flight_block",
+    "leg_rows",
     "people_table",
     "render_manifest_pdf",
     "reserve_ranks",
+    "route_text",
+    "rows_per_pickup",
     "stop_label",
     "totals_table",
 ]

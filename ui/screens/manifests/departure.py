@@ -292,8 +292,11 @@ class DepartureDialog(QDialog):
     def _show(self, data: DepartureData) -> None:
         self.data = data
         stops = " → ".join(f"{seq} {airport}" for seq, airport in data.stops)
+        pickups = f" (pickups {' → '.join(data.pickups)})" if data.pickups else ""
+        if data.pickups:  # the Stop column reads "1 SAT → GUA": pickup, then stop
+            self.passenger_table.setColumnWidth(0, max(self.passenger_table.columnWidth(0), 110))
         self.title.setText(
-            f"{data.flight_code} — departs {data.departure_airport} {_utc(data.departure_utc)} — {stops}"
+            f"{data.flight_code} — departs {data.departure_airport} {_utc(data.departure_utc)}{pickups} — {stops}"
         )
         revision = f"revision {data.in_force} in force" if data.in_force else "no approved revision"
         if data.newest and data.newest[0] != data.in_force:

@@ -104,6 +104,8 @@ class DepartureData:
     reserves: tuple[Reserve, ...] = ()
     reserve_limit: int = 0
     messages: tuple[str, ...] = field(default=())
+    #: Every pickup airport in order on a route with several pickups; empty otherwise.
+    pickups: tuple[str, ...] = ()
 
     def count(self, state: str) -> int:
         return sum(1 for p in self.passengers if p.state == state)
@@ -119,8 +121,9 @@ class DepartureData:
 
     @property
     def airports(self) -> tuple[str, ...]:
-        """Where people may board: the departure airport, then the stops."""
-        return tuple(dict.fromkeys([self.departure_airport, *(a for _s, a in self.stops)]))
+        """Where people may board: the departure airport (every pickup of a route), then the stops."""
+        first = self.pickups or (self.departure_airport,)
+        return tuple(dict.fromkeys([*first, *(a for _s, a in self.stops)]))
 
     def flight_state(self) -> FlightState:
         return FlightState(self.flight_code, self.flight_status)
@@ -163,8 +166,20 @@ def _name(family: str, given: str) -> str:
 
 
 def _rows_by_case(content: ManifestContent | None) -> dict[str, tuple[int, str, Any]]:
+    """case -> (stop sequence, what the Stop column says, row); on a route with several pickups the
+    column names the pickup first (``SAT → GUA``)."""
     if content is None:
         return {}
+    if content.has_route:
+        return {
+            row.case_number: (
+                stop.sequence,
+                f"{content.pickup(row.pickup_sequence).airport} → {stop.airport}",
+                row,
+            )
+            for stop in content.stops
+            for row in stop.rows
+        }
     return {
         row.case_number: (stop.sequence, stop.airport, row) for stop in content.stops for row in stop.rows
     }
@@ -226,7 +241,12 @@ def _passengers(
         if person is not None and person.case_number not in shown:
             where = (strike.stop_sequence, stops.get(strike.stop_sequence, ""))
             add(person.case_number, where, person, STRUCK, _struck_detail(strike))
-    out.sort(key=lambda p: (p.stop_sequence, p.case_number))
+    route = next((c for c in contents if c is not None and c.has_route), None)
+    if route is not None:  # the boarding list groups per pickup: in pickup order, then by stop
+        pickup_of = {r.case_number: r.pickup_sequence for stop in route.stops for r in stop.rows}
+        out.sort(key=lambda p: (pickup_of.get(p.case_number, 0), p.stop_sequence, p.case_number))
+    else:
+        out.sort(key=lambda p: (p.stop_sequence, p.case_number))
     return out
 
 
@@ -276,6 +296,7 @@ def read_departure(uow: UnitOfWork, actor: Actor, flight_code: str, *, now: date
         passengers=tuple(passengers),
         reserves=tuple(reserve_rows),
         reserve_limit=reserves.limit,
+        pickups=tuple(p.airport for p in base.pickups) if base is not None else (),
     )
 
 

@@ -22,7 +22,8 @@ from planner.services.departure import strike
 from planner.services.departure.strike import StrikeResult
 from planner.services.manifests import workflow as manifests
 from planner.services.manifests.content import ManifestContent
-from planner.services.manifests.paxlst import ReportingContact
+from planner.services.manifests.paxlst import LegMessage, ReportingContact
+from planner.services.manifests.paxlst_export import export_paxlst_legs, leg_path
 from planner.services.manifests.workflow import ManifestInfo
 from ui.errors import show_error
 from ui.operations import Operation
@@ -274,14 +275,19 @@ class ManifestWorkflow(QObject):
         settings = self.screen.ctx.settings
         contact = ReportingContact(settings.reporting_phone, settings.reporting_email)
 
-        def work(uow: UnitOfWork) -> str:
-            return manifests.export_paxlst(
+        def work(uow: UnitOfWork) -> tuple[LegMessage, ...]:
+            return export_paxlst_legs(
                 uow, self.screen.actor, code, sender=settings.paxlst_sender, contact=contact
             )
 
-        def done(text: str) -> None:
-            self.screen.output.write_file(path, text.encode("ascii"), f"PAXLST of {code} written to {path}")
-            self.screen._changed(f"PAXLST of {code} exported")
+        def done(messages: tuple[LegMessage, ...]) -> None:
+            for message in messages:  # a route with several international legs: one file per leg
+                target = path if len(messages) == 1 else leg_path(path, message.label)
+                self.screen.output.write_file(
+                    target, message.text.encode("ascii"), f"PAXLST of {code} written to {target}"
+                )
+            legs = f" ({len(messages)} legs)" if len(messages) > 1 else ""
+            self.screen._changed(f"PAXLST of {code} exported{legs}")
 
         self._write(f"exporting {code}", work, done, f"Could not export the PAXLST of {code}")
 
