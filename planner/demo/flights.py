@@ -1,6 +1,11 @@
-"""Demo facilities (reaching two or three US hubs) and flights (from the hubs, over the next
-``HORIZON_DAYS`` days, one to three stops), drawn deterministically. With at least as many flights
-as receiving countries, every country gets at least one planned flight."""
+"""Demo facilities (reaching two or three US hubs) and flights (missions over the next
+``HORIZON_DAYS`` days picking people up at one to three US staging airports, at increasing times,
+then flying to one to three stops), drawn deterministically. With at least as many flights as
+receiving countries, every country gets at least one planned flight. Pickups are drawn among the
+hubs ``Reference.hubs`` (the generator passes the hubs its facilities transfer to, so somebody can
+reach every pickup). About ``SISTER_SHARE`` of the single-stop flights are sister missions: the
+same stops on the same day as another flight, from other staging airports (what consolidation
+advice may merge into one mission with more pickups)."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import math
 import random
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
@@ -83,8 +88,15 @@ class DemoFlight:
     status: str
     stops: list[str]
     countries: list[str]
+    #: Later pickups (sequence 1, 2, …): (airport, departure), after ``hub`` / ``departure_utc``.
+    pickups: list[tuple[str, datetime]] = field(default_factory=list)
     id: int = 0
     code: str = ""
+
+    @property
+    def pickup_airports(self) -> list[str]:
+        """Every pickup airport in flying order (the first is ``hub``)."""
+        return [self.hub, *(airport for airport, _ in self.pickups)]
 
 
 #: Escort officers per returnee seat. With the default escort loads (LOW 1, MEDIUM 1.5, HIGH 2)
@@ -106,6 +118,7 @@ def make_flights(
         _draft(rng, list(weighted(rng, route_cum, [r for r, _ in routes])), ref, today) for _ in range(count)
     ]
     _cover_every_country(rng, drafts, ref, today)
+    _add_sister_missions(rng, drafts, ref, today)
     # Codes follow departure order, as an office would number its schedule.
     order = sorted(range(count), key=lambda i: (drafts[i].departure_utc, i))
     width = max(4, len(str(count)))
@@ -117,10 +130,40 @@ def make_flights(
     return flights
 
 
+#: Share of flights redrawn as a sister mission: same stops, same day, other staging airports
+#: (what consolidation advice can merge into one mission with more pickups).
+SISTER_SHARE = 0.1
+
+
+def _add_sister_missions(rng: random.Random, drafts: list[DemoFlight], ref: Reference, today: date) -> None:
+    """Redraw about ``SISTER_SHARE`` of the PLANNED single-stop flights whose country keeps another
+    planned flight as a sister of another planned flight: the same stops on the same local day
+    from its own staging airports."""
+    planned = [i for i, f in enumerate(drafts) if f.status == FlightStatus.PLANNED.value]
+    per_country = Counter(c for i in planned for c in drafts[i].countries)
+    for i in planned:
+        f = drafts[i]
+        if len(f.countries) != 1 or per_country[f.countries[0]] < 2 or rng.random() >= SISTER_SHARE:
+            continue
+        sister = drafts[rng.choice([j for j in planned if j != i])]
+        per_country[f.countries[0]] -= 1
+        twin = _draft(rng, sister.countries, ref, today, planned=True, day=sister.departure_utc.date())
+        twin.stops = list(sister.stops)
+        drafts[i] = twin
+        per_country.update(twin.countries)
+
+
 def _draft(
-    rng: random.Random, countries: list[str], ref: Reference, today: date, *, planned: bool = False
+    rng: random.Random,
+    countries: list[str],
+    ref: Reference,
+    today: date,
+    *,
+    planned: bool = False,
+    day: date | None = None,
 ) -> DemoFlight:
-    """One flight to ``countries`` (in stop order); ``planned``: a PLANNED one in the coming days."""
+    """One flight to ``countries`` (in stop order); ``planned``: a PLANNED one in the coming days
+    (on ``day`` when given)."""
     stops = []
     for c in countries:
         options = ref.airports_by_country[c]
@@ -139,19 +182,21 @@ def _draft(
     aircraft, low, high, _wide = rng.choice(types)
     seats = min(high, max(low, 5 * round(rng.randint(low, high) / 5)))
     draw = 1.0 if planned else rng.random()
-    if draw < 0.04:
+    if draw < 0.04 and day is None:
         status, day = FlightStatus.DEPARTED.value, today - timedelta(days=rng.randint(1, 21))
     else:
         status = FlightStatus.CANCELLED.value if draw < 0.08 else FlightStatus.PLANNED.value
-        day = today + timedelta(days=rng.randint(1, HORIZON_DAYS))
+        day = day or today + timedelta(days=rng.randint(1, HORIZON_DAYS))
     local = datetime.combine(
         day, dtime(rng.randint(6, 20), 15 * rng.randrange(4)), ZoneInfo(ref.timezone[hub])
     )
+    departure = local.astimezone(UTC)
+    pickups = _later_pickups(rng, hub, departure, dict(hub_weights), ref.hubs)
     return DemoFlight(
         carrier=carrier,
         aircraft=aircraft,
         hub=hub,
-        departure_utc=local.astimezone(UTC),
+        departure_utc=departure,
         seats=seats,
         escorts=math.ceil(seats * weighted(rng, ESCORT_FACTOR_WEIGHTS, ESCORT_FACTORS)),
         medical=weighted(rng, MEDICAL_SLOT_WEIGHTS, range(6)),
@@ -159,21 +204,48 @@ def _draft(
         status=status,
         stops=stops,
         countries=countries,
+        pickups=pickups,
     )
 
 
+PICKUP_COUNT_CUM = cumulative(names.PICKUP_COUNT_WEIGHTS)
+
+
+def _later_pickups(
+    rng: random.Random, first: str, departure: datetime, weights: dict[str, float], hubs: Sequence[str]
+) -> list[tuple[str, datetime]]:
+    """Zero to two more staging airports after ``first`` (the region's hubs preferred), each
+    leaving 1.5 to 4 hours after the previous pickup, on the quarter hour."""
+    wanted = weighted(rng, PICKUP_COUNT_CUM, (1, 2, 3)) - 1
+    options = [h for h in hubs if h != first]
+    pickups: list[tuple[str, datetime]] = []
+    at = departure
+    while len(pickups) < wanted and options:
+        airport = weighted(rng, cumulative([weights.get(h, 0.3) for h in options]), options)
+        options.remove(airport)
+        at += timedelta(minutes=15 * rng.randint(6, 16))
+        pickups.append((airport, at))
+    return pickups
+
+
 def _cover_every_country(rng: random.Random, drafts: list[DemoFlight], ref: Reference, today: date) -> None:
-    """Give every receiving country without a PLANNED flight one, in place of a single-stop flight
-    (to a country that keeps another planned one); nothing changes when the draw covered all."""
+    """Give every receiving country without a PLANNED flight one, in place of a cancelled or
+    departed flight or a single-stop flight (to a country that keeps another planned one, or runs
+    on the default rule); nothing changes when the draw covered all.
+    Countries with a stored rule come first, so a short schedule covers them before the others."""
     planned = Counter(c for f in drafts if f.status == FlightStatus.PLANNED.value for c in f.countries)
-    for country in ref.countries:
+    for country in sorted(ref.countries, key=lambda c: c in ref.without_rule):
         if planned[country]:
             continue
+        ruled = country not in ref.without_rule
         spare = [
             i
             for i, f in enumerate(drafts)
-            if len(f.countries) == 1
-            and (f.status != FlightStatus.PLANNED.value or planned[f.countries[0]] > 1)
+            if f.status != FlightStatus.PLANNED.value
+            or (
+                len(f.countries) == 1
+                and (planned[f.countries[0]] > 1 or (ruled and f.countries[0] in ref.without_rule))
+            )
         ]
         if not spare:
             return  # too few flights for every country

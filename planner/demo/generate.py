@@ -9,13 +9,18 @@ Contract of :func:`generate_demo`:
   (ids included, on an empty database). Every date is relative to ``now`` (default: the
   current UTC time), so a fixed ``now`` gives a fixed database.
 - Writes inside the caller's unit of work and commits it:
+  the staging and receiving airports it uses (``names.STAGING_AIRPORTS``,
+  ``names.DESTINATION_AIRPORTS``) copied from the airport dataset when the database lacks them;
   ``max(5, people // 3000)`` facilities reaching two or three US hubs with transfer hours;
-  ``flights`` flights departing from the hubs over the next 90 days (a few departed in the
-  last three weeks, a few cancelled) with one to three stops, coded ``DM0001``… (with at least
-  ten flights, every receiving country has a planned one); ``people`` people of ten
-  nationalities with fitting names, families, documents and verification histories, case
-  numbers ``A3xxxxxxxx``. Neither code range clashes with the shared sample files.
-- Audit: one event per created facility, flight and person (documents and verification rows
+  ``flights`` missions over the next 90 days (a few departed in the last three weeks, a few
+  cancelled) picking people up at one to three of the hubs the facilities reach (increasing
+  times) and flying to one to three stops, coded ``DM0001``… (with at least as many flights as
+  receiving countries, every receiving country has a planned one: the ten shipped rules and a few
+  countries without a rule, on the default rule); ``people`` people of those nationalities with
+  fitting names, families, documents and verification histories, case numbers ``A3xxxxxxxx``,
+  most of them in a facility that reaches a pickup of a flight to their country. Neither code
+  range clashes with the shared sample files.
+- Audit: one event per copied airport, created facility, flight (with its later pickups) and person (documents and verification rows
   are summarised as counts in their person's event), plus one ``demo.generate`` event with
   the seed and totals. Events are appended with :func:`planner.persistence.audit.record_many`.
 - Parts: facilities and flights are drawn by :mod:`planner.demo.flights`, people by
@@ -26,6 +31,7 @@ Contract of :func:`generate_demo`:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import random
@@ -36,6 +42,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from planner.demo import names
 from planner.demo.flights import make_facilities, make_flights
 from planner.demo.people import PeopleGenerator
 from planner.demo.sampling import DEMO_COUNTRIES, Reference, Rule
@@ -55,8 +62,10 @@ from planner.persistence.models import (
     TravelDocument,
 )
 from planner.persistence.uow import UnitOfWork
+from planner.services.airports import AirportCatalog
 from planner.services.auth import Actor, authorize
 from planner.services.reference import country_rules, default_country_rule
+from planner.services.routes import write_pickups
 from solver.callbacks import Progress
 
 log = logging.getLogger(__name__)
@@ -87,6 +96,9 @@ class DemoReport:
     facility_airports: int = 0
     flights: int = 0
     flight_stops: int = 0
+    flight_pickups: int = 0
+    multi_pickup_flights: int = 0
+    airports_added: int = 0
     documents: int = 0
     verifications: int = 0
     audit_events: int = 0
@@ -105,7 +117,8 @@ class DemoReport:
             f"  {self.people:,} people ({self.people_in_families:,} in {self.families:,} families), "
             f"{self.documents:,} travel documents, {self.verifications:,} verification rows",
             f"  {self.facilities:,} facilities ({self.facility_airports:,} hub links), "
-            f"{self.flights:,} flights ({self.flight_stops:,} stops), {self.audit_events:,} audit events",
+            f"{self.flights:,} flights ({self.flight_stops:,} stops, {self.flight_pickups:,} later pickups; "
+            f"{self.multi_pickup_flights:,} flights with several pickups), {self.audit_events:,} audit events",
             f"  {self.likely_eligible:,} people ({pct:.0f} %) look eligible before flight-specific rules; "
             f"{sum(self.seats_by_country.values()):,} seats on planned flights",
             "  by country: people / look eligible / planned seats",
@@ -125,7 +138,8 @@ def _load_reference(uow: UnitOfWork) -> Reference:
     airports = uow.session.execute(
         sa.select(Airport.iata, Airport.country, Airport.timezone).order_by(Airport.iata)
     ).all()
-    hubs = tuple(a.iata for a in airports if a.country == "USA")
+    us = {a.iata for a in airports if a.country == "USA"}
+    hubs = tuple(h for h in names.STAGING_AIRPORTS if h in us) or tuple(sorted(us))
     by_country: dict[str, list[str]] = {}
     for a in airports:
         if a.country in DEMO_COUNTRIES:
@@ -145,7 +159,16 @@ def _load_reference(uow: UnitOfWork) -> Reference:
         country_of={a.iata: a.country for a in airports},
         rules=rules,
         countries=tuple(c for c in DEMO_COUNTRIES if c in by_country),
+        without_rule=frozenset(c for c in by_country if c not in stored),
     )
+
+
+def _ensure_airports(uow: UnitOfWork, actor: Actor) -> list[str]:
+    """Copy the demo's staging and receiving airports the database lacks from the dataset
+    (audited); codes nobody knows are skipped. Returns the codes copied."""
+    catalog = AirportCatalog.load(uow)
+    wanted = [*names.STAGING_AIRPORTS, *itertools.chain.from_iterable(names.DESTINATION_AIRPORTS.values())]
+    return catalog.ensure_in_database(uow, actor, [c for c in wanted if catalog.knows(c)])
 
 
 def _next_ids(uow: UnitOfWork) -> dict[str, int]:
@@ -209,10 +232,11 @@ def generate_demo(
     report_progress: Progress = progress or (lambda _f, _m: None)
     started = time.perf_counter()
     _refuse_non_empty(uow)
+    added = _ensure_airports(uow, actor)
     ref = _load_reference(uow)
     ids = _next_ids(uow)
     session = uow.session
-    report = DemoReport(seed=seed, now=now)
+    report = DemoReport(seed=seed, now=now, airports_added=len(added), audit_events=len(added))
     user = actor.username
     report_progress(0.01, "facilities")
 
@@ -248,8 +272,12 @@ def generate_demo(
     report.audit_events += len(facilities)
     report_progress(0.03, "flights")
 
-    # Flights and their stops.
-    flight_list = make_flights(random.Random(f"{seed}:flights"), flights, ref, now.date(), ids["flight"])
+    # Flights, their later pickups and their stops; pickups only at hubs a facility reaches.
+    reached = {hub for f in facilities for hub, _ in f.airports}
+    flight_ref = dataclasses.replace(ref, hubs=tuple(h for h in ref.hubs if h in reached) or ref.hubs)
+    flight_list = make_flights(
+        random.Random(f"{seed}:flights"), flights, flight_ref, now.date(), ids["flight"]
+    )
     session.execute(
         sa.insert(Flight.__table__),
         [
@@ -277,6 +305,9 @@ def generate_demo(
         for n, airport in enumerate(f.stops, start=1)
     ]
     session.execute(sa.insert(FlightStop.__table__), stops)
+    for f in flight_list:
+        if f.pickups:
+            write_pickups(uow, f.id, f.pickups)
     audit.record_many(
         uow,
         [
@@ -288,6 +319,7 @@ def generate_demo(
                 {
                     "departure_airport": f.hub,
                     "departure_utc": f.departure_utc.isoformat(),
+                    "pickups": ";".join(f"{a}@{t.isoformat()}" for a, t in f.pickups),
                     "stops": ";".join(f.stops),
                     "seats": f.seats,
                     "status": f.status,
@@ -298,6 +330,8 @@ def generate_demo(
         returning=False,
     )
     report.flights, report.flight_stops = len(flight_list), len(stops)
+    report.flight_pickups = sum(len(f.pickups) for f in flight_list)
+    report.multi_pickup_flights = sum(1 for f in flight_list if f.pickups)
     report.audit_events += len(flight_list)
     report_progress(0.06, "people")
 

@@ -95,6 +95,45 @@ INDIAN_GIVEN_FEMALE: tuple[str, ...] = (
 #: Share of Indian families that are Sikh: men carry SINGH, women KAUR.
 SIKH_SHARE = 0.4
 
+# ---------------------------------------------------------------- other nationalities
+
+#: (family names, male given names, female given names) of nationalities named in the simple
+#: way: one family name, one or two given names, no native-script name.
+SIMPLE_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "HTI": (
+        ("JEAN", "PIERRE", "JOSEPH", "LOUIS", "CHARLES", "BAPTISTE", "DORVAL", "ÉTIENNE", "AUGUSTIN",
+         "LAFONTANT", "DESROSIERS", "CÉLESTIN", "THÉLUSMA", "FRANÇOIS", "SAINT-FLEUR", "DORCÉUS"),
+        ("JEAN", "WILNER", "JOSUÉ", "FRANTZ", "RICHARDSON", "WOODLEY", "MACKENSON", "EMMANUEL",
+         "JUNIOR", "STANLEY", "DIEUDONNÉ", "FRITZNER"),
+        ("MARIE", "NADÈGE", "ROSELINE", "MIRLANDE", "GUERLINE", "WIDELINE", "FABIOLA", "JESULA",
+         "ISLANDE", "NATACHA", "ROSEMANIE", "YOLETTE"),
+    ),
+    "BRA": (
+        ("SILVA", "SANTOS", "OLIVEIRA", "SOUZA", "RODRIGUES", "FERREIRA", "ALVES", "PEREIRA", "LIMA",
+         "GOMES", "COSTA", "RIBEIRO", "MARTINS", "CARVALHO", "ARAÚJO", "CONCEIÇÃO"),
+        ("JOÃO", "JOSÉ", "ANTÔNIO", "FRANCISCO", "CARLOS", "PAULO", "PEDRO", "LUCAS", "MARCOS",
+         "GABRIEL", "RAFAEL", "THIAGO"),
+        ("MARIA", "ANA", "FRANCISCA", "ANTÔNIA", "ADRIANA", "JULIANA", "MÁRCIA", "FERNANDA",
+         "PATRÍCIA", "ALINE", "CONCEIÇÃO", "LETÍCIA"),
+    ),
+    "VNM": (
+        ("NGUYEN", "TRAN", "LE", "PHAM", "HOANG", "HUYNH", "PHAN", "VU", "VO", "DANG", "BUI", "DO",
+         "HO", "NGO", "DUONG", "LY"),
+        ("VAN MINH", "VAN HUNG", "DUC ANH", "QUANG", "TUAN", "THANH", "HOANG LONG", "VAN NAM", "KHANH",
+         "DUC TRI", "MINH KHOA", "VAN DUNG"),
+        ("THI LAN", "THI HOA", "THI MAI", "NGOC ANH", "THU TRANG", "THI HUONG", "THI THAO", "KIM NGAN",
+         "THI LINH", "PHUONG", "THI HANG", "BAO NGOC"),
+    ),
+    "MRT": (
+        ("OULD AHMED", "OULD MOHAMED", "OULD SIDI", "OULD ABDALLAHI", "OULD CHEIKH", "MINT AHMED",
+         "SALL", "BA", "DIALLO", "KANE", "SY", "DIOP", "SOW", "CAMARA"),
+        ("MOHAMED", "AHMED", "SIDI", "CHEIKH", "ABDALLAHI", "MOCTAR", "BRAHIM", "ALIOUNE", "MAMADOU",
+         "OUSMANE", "HAMADY", "ISMAIL"),
+        ("FATIMETOU", "MARIEM", "AICHETOU", "KHADIJETOU", "MOUNA", "ZEINABOU", "AMINATA", "COUMBA",
+         "HAWA", "MARIAMA", "OUMOU", "TOUTOU"),
+    ),
+}  # fmt: skip
+
 # ---------------------------------------------------------------- places of birth
 
 PLACES_OF_BIRTH: dict[str, tuple[str, ...]] = {
@@ -108,6 +147,10 @@ PLACES_OF_BIRTH: dict[str, tuple[str, ...]] = {
     "DOM": ("Santo Domingo", "Santiago de los Caballeros", "San Pedro de Macorís", "La Romana", "Baní"),
     "CHN": ("Fuzhou", "Changle", "Wenzhou", "Guangzhou", "Shanghai", "Beijing", "Chengdu"),
     "IND": ("Amritsar", "Jalandhar", "Ludhiana", "Ahmedabad", "Vadodara", "Delhi", "Hyderabad"),
+    "HTI": ("Port-au-Prince", "Cap-Haïtien", "Gonaïves", "Les Cayes", "Jacmel", "Pétion-Ville"),
+    "BRA": ("Governador Valadares", "Belo Horizonte", "Brasília", "Goiânia", "São Paulo", "Vitória"),
+    "VNM": ("Hồ Chí Minh City", "Hà Nội", "Hải Phòng", "Cần Thơ", "Nghệ An", "Hà Tĩnh"),
+    "MRT": ("Nouakchott", "Nouadhibou", "Kaédi", "Rosso", "Kiffa", "Sélibaby"),
 }
 
 # ---------------------------------------------------------------- nationality mix
@@ -116,6 +159,7 @@ PLACES_OF_BIRTH: dict[str, tuple[str, ...]] = {
 NATIONALITY_BASE_SHARE: dict[str, float] = {
     "GTM": 0.20, "HND": 0.19, "MEX": 0.16, "SLV": 0.09, "COL": 0.08, "ECU": 0.08,
     "NIC": 0.05, "DOM": 0.05, "IND": 0.05, "CHN": 0.05,
+    "HTI": 0.03, "BRA": 0.03, "VNM": 0.015, "MRT": 0.015,
 }  # fmt: skip
 
 #: How much demand outruns flight capacity per country (rare long-haul charters: long queues).
@@ -142,6 +186,10 @@ NEIGHBOURS: dict[str, tuple[str, ...]] = {
     "DOM": (),
     "CHN": (),
     "IND": (),
+    "HTI": (),
+    "BRA": (),
+    "VNM": (),
+    "MRT": (),
 }
 
 # ---------------------------------------------------------------- flights
@@ -153,7 +201,22 @@ ROUTES: tuple[tuple[tuple[str, ...], float], ...] = (
     (("SLV", "GTM"), 3.5), (("GTM", "HND"), 3.5), (("SLV", "HND"), 2.5), (("HND", "NIC"), 2),
     (("COL", "ECU"), 2), (("MEX", "GTM"), 1.5),
     (("SLV", "GTM", "HND"), 4), (("GTM", "HND", "NIC"), 1.5), (("SLV", "HND", "NIC"), 1),
+    (("HTI",), 3), (("BRA",), 2), (("VNM",), 1), (("MRT",), 1), (("DOM", "HTI"), 1),
 )  # fmt: skip
+
+#: US staging airports missions pick people up at (the demo facilities transfer to them).
+STAGING_AIRPORTS: tuple[str, ...] = ("AEX", "BRO", "ELP", "HRL", "IAH", "IWA", "LRD", "MIA", "SAT")
+
+#: Receiving airports by country: the ten shipped countries (``resources/country_rules.csv``) and
+#: a few real destinations without a shipped rule (they run on the default rule).
+DESTINATION_AIRPORTS: dict[str, tuple[str, ...]] = {
+    "GTM": ("GUA",), "HND": ("SAP", "XPL"), "SLV": ("SAL",), "NIC": ("MGA",), "MEX": ("MEX", "GDL"),
+    "COL": ("BOG",), "ECU": ("UIO",), "DOM": ("SDQ",), "CHN": ("PEK", "PVG", "CAN"), "IND": ("DEL",),
+    "HTI": ("PAP",), "BRA": ("BSB", "CNF"), "VNM": ("SGN",), "MRT": ("NKC",),
+}  # fmt: skip
+
+#: Number of pickups of a mission (1, 2, 3): most missions stage people at several airports.
+PICKUP_COUNT_WEIGHTS: tuple[float, ...] = (35, 40, 25)
 
 #: Relative use of a country's airports when it has several.
 AIRPORT_WEIGHT: dict[str, float] = {
@@ -177,6 +240,7 @@ HUB_WEIGHTS_BY_REGION: dict[str, dict[str, float]] = {
 REGION_OF_COUNTRY: dict[str, str] = {
     "GTM": "central", "HND": "central", "SLV": "central", "NIC": "central", "MEX": "mexico",
     "DOM": "caribbean", "COL": "andes", "ECU": "andes", "CHN": "longhaul", "IND": "longhaul",
+    "HTI": "caribbean", "BRA": "andes", "VNM": "longhaul", "MRT": "longhaul",
 }  # fmt: skip
 
 #: (carrier, [(aircraft, min seats, max seats, widebody)]).

@@ -100,7 +100,7 @@ class PeopleGenerator:
         for f in planned:
             for c in f.countries:
                 self.seats_by_country[c] += f.seats // len(f.countries)
-                hubs_by_country.setdefault(c, set()).add(f.hub)
+                hubs_by_country.setdefault(c, set()).update(f.pickup_airports)
         # Demand follows capacity (with long queues where charters are rare), plus a baseline
         # so a country without flights still has people waiting.
         base_total = sum(names.NATIONALITY_BASE_SHARE[c] for c in ref.countries)
@@ -259,7 +259,22 @@ class PeopleGenerator:
             return self._chinese_names(members)
         if country == "IND":
             return self._indian_names(members)
+        if country in names.SIMPLE_NAMES:
+            return self._simple_names(country, members)
         return self._spanish_names(country, members)
+
+    def _simple_names(self, country: str, members: Sequence[_Member]) -> list[tuple[str, str, str]]:
+        """One family name for the household (a mother alone keeps her own), one or two given names."""
+        rng = self.rng
+        family_names, male, female = names.SIMPLE_NAMES[country]
+        family = rng.choice(family_names)
+        out = []
+        for m in members:
+            sex = m.sex if m.sex != Sex.X.value else rng.choice((Sex.M.value, Sex.F.value))
+            pool = male if sex == Sex.M.value else female
+            given = rng.choice(pool) if rng.random() < 0.7 else " ".join(rng.sample(pool, 2))
+            out.append((family, given, ""))
+        return out
 
     def _spanish_surname(self, country: str) -> str:
         local = names.SPANISH_FAMILY_NAMES_BY_COUNTRY.get(country)

@@ -47,6 +47,8 @@ class Reference:
     country_of: dict[str, str]
     rules: dict[str, Rule]
     countries: tuple[str, ...]
+    #: Receiving countries without a stored rule (they run on the default rule).
+    without_rule: frozenset[str] = frozenset()
 
 
 def weighted(rng: random.Random, cum: Sequence[float], items: Sequence[Any]) -> Any:

@@ -499,6 +499,23 @@ class CancellableFlightRow:
 
 
 @dataclass(frozen=True)
+class RouteMergeRow:
+    """Merge flight ``absorbed_code`` into ``kept_code``: the kept flight then flies ``route``
+    (pickups, then stops) and the absorbed one is cancelled."""
+
+    kept_id: int
+    kept_code: str
+    absorbed_id: int
+    absorbed_code: str
+    route: str
+    people_moved: int
+    seats_used: int
+    seats: int
+    extra_hours: float
+    cost_saved: float
+
+
+@dataclass(frozen=True)
 class Consolidation:
     plan_run_id: int
     cancellable: list[CancellableFlightRow]
@@ -507,6 +524,13 @@ class Consolidation:
     complete: bool  # false when the time limit stopped the search before every flight was tried
     seconds: float
     currency: str = "EUR"  # ISO 4217 code of the money figures (``Settings.currency``)
+    #: Under-full missions to the same stops that can fly as one with both pickups (see
+    #: ``solver.consolidate.route_merges``), on top of the cancellations.
+    merges: list[RouteMergeRow] = field(default_factory=list)
+
+    @property
+    def merge_saved(self) -> float:
+        return sum(m.cost_saved for m in self.merges)
 
 
 def consolidation(
@@ -542,7 +566,15 @@ def consolidation(
         if pid in known and (sid in known[pid].eligible_stops or sid == known[pid].frozen_stop)
     }
     report(0.3, f"trying to cancel flights ({len(problem.flights):,} flights, at most {time_limit:.0f} s)")
-    advice = consolidation_advice(problem, assignment, settings.cost_per_flight_hour, time_limit=time_limit)
+    from planner.services.plan_legs import mission_routes
+
+    advice = consolidation_advice(
+        problem,
+        assignment,
+        settings.cost_per_flight_hour,
+        time_limit=time_limit,
+        routes=mission_routes(data.routes),
+    )
     report(1.0, "done")
     code = {st.flight_id: st.flight_code for st in data.stops}
     rows = [
@@ -559,6 +591,21 @@ def consolidation(
         complete=advice.complete,
         seconds=advice.seconds,
         currency=settings.currency,
+        merges=[
+            RouteMergeRow(
+                m.kept,
+                code.get(m.kept, str(m.kept)),
+                m.absorbed,
+                code.get(m.absorbed, str(m.absorbed)),
+                m.route,
+                m.people_moved,
+                m.seats_used,
+                m.seats,
+                m.extra_hours,
+                m.cost_saved,
+            )
+            for m in advice.merges
+        ],
     )
 
 
@@ -570,6 +617,7 @@ __all__ = [
     "PlanChange",
     "PlanDiff",
     "PlanRunRow",
+    "RouteMergeRow",
     "UnplacedRow",
     "consolidation",
     "detail_summary",

@@ -25,6 +25,8 @@ import pytest
 
 SIZES = ((10_000, 200), (50_000, 400), (100_000, 800))
 TIME_LIMIT = 10.0
+#: Part of the cached database's name: a demo generator that draws different data gets new files.
+DEMO_VERSION = "routes1"
 BENCH_DIR = Path(os.environ.get("CHARTER_BENCH_DIR", Path(tempfile.gettempdir()) / "charter-bench-plan"))
 
 
@@ -36,10 +38,10 @@ def _database(people: int, flights: int) -> str:
     from tests.conftest import make_initialised_context
 
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    path = BENCH_DIR / f"demo-{people}x{flights}.db"
+    path = BENCH_DIR / f"demo-{DEMO_VERSION}-{people}x{flights}.db"
     ready = path.with_suffix(".ready")
     if not ready.exists():
-        for stale in BENCH_DIR.glob(f"demo-{people}x{flights}.db*"):
+        for stale in BENCH_DIR.glob(f"demo-{DEMO_VERSION}-{people}x{flights}.db*"):
             stale.unlink()
         ctx = make_initialised_context(Settings(db=str(path), data_dir=BENCH_DIR))
         with ctx.uow() as uow:
@@ -65,13 +67,14 @@ def _measure(people: int, flights: int, out: multiprocessing.Queue) -> None:
     source = _database(people, flights)
     work = Path(tempfile.mkdtemp(prefix="bench-plan-")) / "plan.db"
     shutil.copy(source, work)  # a plain copy is fine here: nothing has the file open
-    settings = Settings(db=str(work), data_dir=work.parent, time_limit=TIME_LIMIT)
+    settings = Settings(db=str(work), data_dir=work.parent)
     ctx = build_context(settings)
     admin = Actor("admin", Role.ADMIN)
     now = utc_now()
     started = time.perf_counter()
     summary = planning.run_plan(ctx, admin, settings, time_limit=TIME_LIMIT, now=now)
     total = time.perf_counter() - started
+    routes = _route_figures(summary.leg_loads)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # The same instance through the naive Boolean-per-pair model.
     with ctx.uow(write=False) as uow:
@@ -84,6 +87,7 @@ def _measure(people: int, flights: int, out: multiprocessing.Queue) -> None:
         ),
         flights=problem.flights,
         stops=problem.stops,
+        **({"pickups": problem.pickups} if hasattr(problem, "pickups") else {}),
     )
     naive_started = time.perf_counter()
     naive = solver.solve(problem, solver.SolveOptions(time_limit=TIME_LIMIT, aggregate=False))
@@ -101,6 +105,7 @@ def _measure(people: int, flights: int, out: multiprocessing.Queue) -> None:
             "placed": summary.placed,
             "eligible": summary.eligible,
             "peak_mb": peak_mb,
+            "routes": routes,
             "naive": {
                 "status": naive.status.value,
                 "objective": naive.objective,
@@ -110,6 +115,21 @@ def _measure(people: int, flights: int, out: multiprocessing.Queue) -> None:
             },
         }
     )
+
+
+def _route_figures(leg_loads: dict[str, dict[str, list]]) -> dict[str, float]:
+    """Multi-pickup missions among the planned flights (``PlanSummary.leg_loads``): their number
+    and share, and the share of seats used on the first leg (people boarding at the first pickup)."""
+    flights = len(leg_loads)
+    multi = [e for e in leg_loads.values() if len(e.get("pickups", [])) > 1]
+    placed = sum(max(e.get("seats") or [0]) for e in multi)
+    first_leg = sum((e.get("seats") or [0])[0] for e in multi)
+    return {
+        "flights": flights,
+        "multi_pickup_flights": len(multi),
+        "multi_pickup_share": len(multi) / flights if flights else 0.0,
+        "first_pickup_share": first_leg / placed if placed else 0.0,
+    }
 
 
 def run(sizes: tuple[tuple[int, int], ...] = SIZES) -> list[dict]:
@@ -130,6 +150,13 @@ def run(sizes: tuple[tuple[int, int], ...] = SIZES) -> list[dict]:
             f"{t.get('explain', 0):.2f}, store {t.get('store', 0):.2f}); {result['status']}, objective "
             f"{result['objective']:,} / bound {result['bound']:,}, gap {100 * result['gap']:.4f} %, placed "
             f"{result['placed']:,} of {result['eligible']:,}; peak {result['peak_mb']:,.0f} MB",
+            flush=True,
+        )
+        r = result["routes"]
+        print(
+            f"{'routes':>12}: {r['multi_pickup_flights']:,} of {r['flights']:,} planned flights pick up at several "
+            f"airports ({100 * r['multi_pickup_share']:.0f} %); on those, {100 * r['first_pickup_share']:.0f} % "
+            "of the people board at the first pickup",
             flush=True,
         )
         ratio = result["objective"] / n["objective"] if n["objective"] else float("inf")

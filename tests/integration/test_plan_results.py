@@ -24,7 +24,7 @@ from tests.conftest import add_user
 @pytest.fixture
 def demo_ctx(ctx: AppContext, admin: Actor) -> AppContext:
     with ctx.uow() as uow:
-        demo.generate_demo(uow, admin, people=800, flights=10, seed=7)
+        demo.generate_demo(uow, admin, people=800, flights=24, seed=7)
     return ctx
 
 

@@ -230,8 +230,17 @@ def test_conflict_offers_to_run_again(qtbot, demo_ctx, officer) -> None:
     assert screen._current.id == raced + 1 and screen._current.created_by == officer.username
 
 
-def test_consolidation_advice(qtbot, qtmodeltester, demo_ctx, officer) -> None:
-    screen = _screen(qtbot, demo_ctx, officer)
+@pytest.fixture
+def advice_ctx(ctx: AppContext, admin: Actor) -> AppContext:
+    """Enough flights for one of them to be cancellable outright."""
+    with ctx.uow() as uow:
+        demo.generate_demo(uow, admin, people=300, flights=16, seed=11)
+        uow.commit()
+    return ctx
+
+
+def test_consolidation_advice(qtbot, qtmodeltester, advice_ctx, officer) -> None:
+    screen = _screen(qtbot, advice_ctx, officer)
     _run(qtbot, screen)
     screen.advice_limit.setValue(5)
     assert screen.advice_button.isEnabled()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, Qt
-from PySide6.QtGui import QColor, QFontDatabase
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from planner.domain import wording
+from planner.services.plan_legs import FlightLegs
 from planner.services.plan_results import FlightLoad
 from ui.record_model import RecordTableModel
 from ui.tables import table_view
@@ -90,6 +91,54 @@ class LoadFactorDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+class LegLoadsDelegate(QStyledItemDelegate):
+    """Paints a flight's seats per leg (``FlightLoadsModel.legs_of``) as ``SAT→BRO 40 · BRO→GUA 70``
+    with the fullest leg in bold on its load colour. GUI thread only."""
+
+    SEPARATOR = " · "
+
+    def paint(
+        self, painter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        widget = opt.widget
+        style = widget.style() if widget is not None else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        model = index.model()
+        legs = model.legs_of(index.row()) if isinstance(model, FlightLoadsModel) else None
+        if legs is None or not legs.seats:
+            return
+        seats = model.record(index.row()).seats if isinstance(model, FlightLoadsModel) else 0
+        painter.save()
+        normal, bold = QFont(opt.font), QFont(opt.font)
+        bold.setBold(True)
+        x = opt.rect.left() + 4
+        for k, part in enumerate(legs.parts()):
+            if k:
+                painter.setFont(normal)
+                painter.setPen(opt.palette.color(opt.palette.ColorRole.Text))
+                width = QFontMetrics(normal).horizontalAdvance(self.SEPARATOR)
+                painter.drawText(
+                    QRect(x, opt.rect.top(), width, opt.rect.height()),
+                    int(Qt.AlignmentFlag.AlignVCenter),
+                    self.SEPARATOR,
+                )
+                x += width
+            font = bold if k == legs.fullest else normal
+            width = QFontMetrics(font).horizontalAdvance(part) + 6
+            cell = QRect(x, opt.rect.top() + 3, width, opt.rect.height() - 6)
+            if k == legs.fullest:
+                painter.fillRect(cell, load_colour(legs.seats[k] / seats if seats else 0.0))
+            painter.setFont(font)
+            painter.setPen(opt.palette.color(opt.palette.ColorRole.Text))
+            painter.drawText(cell, int(Qt.AlignmentFlag.AlignCenter), part)
+            x += width
+        painter.restore()
+
+
 def time_limit_box(parent: QWidget, seconds: float) -> QSpinBox:
     """The run bar's solver time limit, starting at ``seconds`` (the office setting)."""
     box = QSpinBox(parent)
@@ -148,11 +197,40 @@ def reasons_model(parent: QObject) -> RecordTableModel:
 
 class FlightLoadsModel(RecordTableModel):
     """Per-flight loads; the escort cell's tooltip gives the exact escort load behind the whole
-    number of officers. GUI thread only."""
+    number of officers; the ``legs`` column shows the seats used on each leg (``legs`` holds them by
+    flight id, set with :meth:`set_legs`). GUI thread only."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.legs: dict[int, FlightLegs] = {}
+
+    def set_legs(self, legs: dict[int, FlightLegs]) -> None:
+        self.legs = legs
+        column = next((k for k, (key, _) in enumerate(self.columns) if key == "legs"), None)
+        if column is not None and self.rowCount():
+            self.dataChanged.emit(self.index(0, column), self.index(self.rowCount() - 1, column))
+
+    def legs_of(self, row: int) -> FlightLegs | None:
+        return self.legs.get(self.record(row).flight_id)
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
+        if (
+            index.isValid()
+            and 0 <= index.row() < self.rowCount()
+            and self.columns[index.column()][0] == "legs"
+        ):
+            legs = self.legs_of(index.row())
+            if role == Qt.ItemDataRole.DisplayRole:
+                return legs.text() if legs else ""
+            if role == Qt.ItemDataRole.ToolTipRole and legs and legs.seats:
+                seats = self.record(index.row()).seats
+                a, b = legs.legs[legs.fullest]
+                return (
+                    f"Seats used on each leg; the fullest is {a}→{b} with {legs.max_seats:,} of {seats:,} seats "
+                    "(people board at their pickup and stay aboard to their stop)"
+                )
         if (
             role == Qt.ItemDataRole.ToolTipRole
             and index.isValid()
@@ -167,7 +245,7 @@ class FlightLoadsModel(RecordTableModel):
         return super().data(index, role)
 
 
-def flight_loads_model(parent: QObject) -> RecordTableModel:
+def flight_loads_model(parent: QObject) -> FlightLoadsModel:
     """Per-flight loads of a run (``FlightLoad`` records)."""
     return FlightLoadsModel(
         [
@@ -177,6 +255,7 @@ def flight_loads_model(parent: QObject) -> RecordTableModel:
             ("seats", "Seats"),
             ("placed", "Placed"),
             ("load_factor", "Load factor"),
+            ("legs", "Seats per leg"),
             ("escorts_needed", "Escort officers needed"),
             ("escorts_available", "Escort officers"),
             ("medical_used", "Medical used"),
@@ -219,18 +298,66 @@ def unplaced_model(parent: QObject) -> RecordTableModel:
     )
 
 
-def changes_model(parent: QObject) -> RecordTableModel:
-    """The changes from the previous run (``PlanChange`` records)."""
-    return RecordTableModel(
+class ChangesModel(RecordTableModel):
+    """The changes from the previous run; the ``boards_at`` column is the airport where a placed
+    person boards in the shown run (``boarding``: person id -> airport, set with
+    :meth:`set_boarding`). GUI thread only."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.boarding: dict[int, str] = {}
+
+    def set_boarding(self, boarding: dict[int, str]) -> None:
+        self.boarding = boarding
+        column = next((k for k, (key, _) in enumerate(self.columns) if key == "boards_at"), None)
+        if column is not None and self.rowCount():
+            self.dataChanged.emit(self.index(0, column), self.index(self.rowCount() - 1, column))
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and index.isValid()
+            and 0 <= index.row() < self.rowCount()
+            and self.columns[index.column()][0] == "boards_at"
+        ):
+            return self.boarding.get(self.record(index.row()).person_id, "")
+        return super().data(index, role)
+
+
+def changes_model(parent: QObject) -> ChangesModel:
+    """The changes from the previous run (``PlanChange`` records), with each placed person's pickup."""
+    return ChangesModel(
         [
             ("kind", "Change"),
             ("case_number", "Case number"),
             ("name", "Name"),
             ("from_stop", "From"),
             ("to_stop", "To"),
+            ("boards_at", "Boards at"),
             ("reason_text", "Reason (dropped)"),
         ],
         parent,
+    )
+
+
+def merges_model(parent: QObject, currency: str = wording.DEFAULT_CURRENCY) -> RecordTableModel:
+    """Missions that could fly as one with more pickups (``RouteMergeRow`` records)."""
+    return RecordTableModel(
+        [
+            ("kept_code", "Keep flight"),
+            ("absorbed_code", "Cancel flight"),
+            ("route", "Merged route"),
+            ("people_moved", "People moved"),
+            ("seats_used", "Seats used"),
+            ("seats", "Seats"),
+            ("extra_hours", "Extra hours"),
+            ("cost_saved", f"Cost saved ({currency})"),
+        ],
+        parent,
+        formatters={"cost_saved": lambda v: money_text(v, currency), "extra_hours": lambda v: f"{v:.2f}"},
+        alignments={k: RIGHT for k in ("people_moved", "seats_used", "seats", "extra_hours", "cost_saved")},
     )
 
 
@@ -277,14 +404,17 @@ def history_model(parent: QObject) -> RecordTableModel:
 
 
 __all__ = [
+    "ChangesModel",
     "ExplanationDialog",
     "FlightLoadsModel",
+    "LegLoadsDelegate",
     "LoadFactorDelegate",
     "advice_model",
     "changes_model",
     "flight_loads_model",
     "history_model",
     "load_colour",
+    "merges_model",
     "plan_table",
     "reasons_model",
     "set_widths",
