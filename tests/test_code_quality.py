@@ -39,7 +39,7 @@ def test_types_check() -> None:
 SIZE_RULES = ("PLR0911", "PLR0912", "PLR0913", "PLR0914", "PLR0915", "PLR0916", "PLR0917")
 #: The size-rule baseline in pyproject.toml may only shrink: lower this number when you remove a
 #: line from it, never raise it (fix the new code instead).
-SIZE_BASELINE_MAX_ENTRIES = 47
+SIZE_BASELINE_MAX_ENTRIES = 43
 
 
 def _size_baseline() -> dict[str, set[str]]:

@@ -19,7 +19,7 @@ from planner.persistence.models import CountryRule, Flight, NationalityVerificat
 from planner.services import eligibility_facts, planning
 from planner.services.manifests.build import build_contents
 from planner.services.reference import rule_facts
-from tests.integration.planning.test_plan_invariants import (
+from tests.integration.planning.invariant_worlds import (
     ADMIN,
     COUNTRIES,
     NOW,

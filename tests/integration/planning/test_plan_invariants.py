@@ -14,349 +14,70 @@
 - after random strike-offs (any reason) and departures (board, close, depart) and a re-plan: nobody
   REMOVED or on a departed flight is placed, nobody is placed again on a flight they were struck off,
   families stay whole and struck families came off whole.
+
+Missions with several pickups (routes of 1–3 pickups and 1–3 stops):
+
+Solver level (no database), on random routes with 1–3 pickups and 1–3 stops, random facilities
+reaching random pickups, families and capacities:
+
+- plans never exceed any leg's seats, escort officers, medical or wheelchair slots;
+- every placed person boards at a pickup of their flight that their facility reaches in time;
+- families stay together;
+- ``solver.validate`` agrees with an independent check (``planner.domain.route.leg_loads``) on the
+  solver's plans and on random, mostly broken, plans.
+
+End to end (SQLite and PostgreSQL): the random worlds of ``test_plan_invariants`` with later
+pickups at other hubs and random transfer hours; the stored plan keeps every promise of that
+module (``_check``, with rule 7 per pickup), no leg is over its capacities counted from the stored
+``Assignment.pickup_sequence``, every placed person's facility reaches their pickup in time (from
+the rows: transfer hours, pickup departure), and the summary's per-leg seats are those loads.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
-from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from planner.domain.eligibility import RULES, check_people
-from planner.domain.enums import Role
-from planner.persistence import audit
-from planner.persistence.context import AppContext, build_context
+import solver
 from planner.persistence.models import (
     Airport,
     Assignment,
-    Facility,
-    FacilityAirport,
     Flight,
     FlightStop,
-    NationalityVerification,
     Person,
     PlanExclusion,
     PlanRun,
-    TravelDocument,
-    utc_now,
 )
-from planner.services import eligibility_facts, office_settings, planning
-from planner.services.auth import Actor
-from planner.settings import Settings
-from tests.conftest import add_user, create_pg_database, drop_pg_database
-from tests.integration.planning.facts import stops_and_rules
-from tests.integration.planning.local_dates import (
-    HUB_ZONES,
-    HUBS,
-    LOCAL_TIMES,
-    TEST_AIRPORTS,
-    assert_no_hold_in_force_on_the_departure_day,
-    departure_of,
-    hold_until_of,
-    holds_of_the_placed,
+from planner.services import office_settings, planning
+from tests.integration.planning.invariant_worlds import (
+    ADMIN,
+    COUNTRIES,
+    NOW,
+    SUPERVISOR,
+    World,
+    _check,
+    _check_after_departure,
+    _fresh_database,
+    _frozen_assignments,
+    _join_family,
+    _populate,
+    country_rule_specs,
+    departure_worlds,
+    escort_loads,
+    held_worlds,
+    worlds,
 )
-
-NOW = utc_now().replace(microsecond=0)
-TODAY = NOW.date()
-ADMIN = Actor("admin", Role.ADMIN)
-#: Approves, closes and departs: an admin is no supervisor (created in every fresh database).
-SUPERVISOR = Actor("sam", Role.SUPERVISOR)
-DESTINATIONS = {"GTM": "GUA", "HND": "SAP", "SLV": "SAL", "MEX": "MEX"}
-COUNTRIES = tuple(DESTINATIONS)
-
-
-@contextmanager
-def _fresh_database(request: pytest.FixtureRequest, backend: str) -> Iterator[AppContext]:
-    """A copy of the session's initialised template database on ``backend``, gone afterwards."""
-    folder = Path(tempfile.mkdtemp(prefix="plan-example-"))
-    url = None
-    if backend == "sqlite":
-        target = str(folder / "world.db")
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
-    else:
-        url = target = create_pg_database(template=request.getfixturevalue("pg_template"))
-    ctx = build_context(Settings(db=target, data_dir=folder))
-    try:
-        add_user(ctx, SUPERVISOR.username, SUPERVISOR.role)
-        yield ctx
-    finally:
-        ctx.close()
-        if url is not None:
-            drop_pg_database(url)
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-@dataclass(frozen=True)
-class World:
-    flights: list[dict]
-    people: list[dict]
-
-
-documents = st.lists(
-    st.fixed_dictionaries(
-        {
-            "doc_type": st.sampled_from(
-                ["PASSPORT", "TRAVEL_DOCUMENT", "EMERGENCY_TRAVEL_DOCUMENT", "LAISSEZ_PASSER"]
-            ),
-            "issuing_country": st.sampled_from(COUNTRIES),
-            "expires_in": st.integers(-30, 400),
-            "status": st.sampled_from(["VALID", "VALID", "VALID", "REVOKED", "LOST"]),
-        }
-    ),
-    max_size=2,
+from tests.integration.planning.pickup_worlds import (
+    _add_pickups_and_transfers,
+    _check_legs_and_pickups,
+    independent_problems,
+    problems,
 )
-verifications = st.lists(
-    st.fixed_dictionaries(
-        {
-            "country": st.sampled_from(COUNTRIES),
-            "result": st.sampled_from(["CONFIRMED", "CONFIRMED", "PENDING", "NOT_CONFIRMED"]),
-            "days_ago": st.integers(0, 200),
-        }
-    ),
-    max_size=2,
-)
-
-
-@st.composite
-def person(draw: st.DrawFn) -> dict:
-    """Most people start eligible (a confirmed verification and a valid passport of their country);
-    random extra documents, verifications and states then break that in every way the rules know."""
-    nationality = draw(st.sampled_from(COUNTRIES))
-    base_docs, base_vers = [], []
-    if draw(st.booleans()) or draw(st.booleans()):
-        base_docs = [
-            {"doc_type": "PASSPORT", "issuing_country": nationality, "expires_in": 300, "status": "VALID"}
-        ]
-        base_vers = [{"country": nationality, "result": "CONFIRMED", "days_ago": 30}]
-    return {
-        "nationality": nationality,
-        "custody": draw(st.sampled_from(["IN_CUSTODY"] * 6 + ["RELEASED", "REMOVED"])),
-        "order": draw(st.sampled_from(["FINAL"] * 6 + ["PENDING", "NONE"])),
-        "hold_until": draw(st.one_of(st.none(), st.none(), st.integers(-10, 90))),
-        # (flight index, reading, days): a hold until that flight's departure date (its UTC or its
-        # local date) shifted by days: the boundaries where the two readings disagree.
-        "hold_near": draw(
-            st.none()
-            | st.tuples(st.integers(0, 3), st.sampled_from(["utc", "local"]), st.sampled_from([-1, 0, 0, 1]))
-        ),
-        "risk": draw(st.sampled_from(["LOW", "LOW", "MEDIUM", "HIGH"])),
-        "medical": draw(st.sampled_from(["NONE"] * 5 + ["MEDICAL_ESCORT", "WHEELCHAIR"])),
-        "family": draw(st.sampled_from([None, None, None, "F1", "F2"])),
-        "priority": draw(st.integers(1, 5)),
-        "facility": draw(st.integers(0, 1)),
-        "documents": base_docs + draw(documents),
-        "verifications": base_vers + draw(verifications),
-    }
-
-
-people = st.lists(person(), min_size=1, max_size=14)
-flights = st.lists(
-    st.fixed_dictionaries(
-        {
-            "hub": st.sampled_from(HUBS),
-            "days_ahead": st.integers(1, 60),
-            "local_time": st.sampled_from(LOCAL_TIMES),
-            "stops": st.lists(st.sampled_from(COUNTRIES), min_size=1, max_size=2, unique=True),
-            "seats": st.sampled_from([0, 2, 3, 4, 6, 6]),
-            "escorts": st.sampled_from([0, 3, 6, 12, 12]),
-            "medical": st.integers(0, 1),
-            "wheelchair": st.integers(0, 1),
-        }
-    ),
-    min_size=1,
-    max_size=4,
-)
-worlds = st.builds(World, flights=flights, people=people)
-
-
-def _populate(ctx, world: World) -> None:
-    with ctx.uow() as uow:
-        s = uow.session
-        for iata, (name, country) in TEST_AIRPORTS.items():
-            s.add(Airport(iata=iata, name=name, city=name, country=country, timezone=HUB_ZONES[iata]))
-        s.flush()
-        facilities = []
-        hub_links = [
-            {"SAT": 5.0, "MIA": 30.0, "PEK": 6.0, "CXI": 2.0, "PPG": 3.0},
-            {"MIA": 8.0, "PEK": 1.0, "CXI": 12.0},
-        ]
-        for i, links in enumerate(hub_links):
-            facility = Facility(code=f"F{i}", name=f"Facility {i}", city="City")
-            s.add(facility)
-            s.flush()
-            facilities.append(facility.id)
-            for airport, hours in links.items():
-                s.add(FacilityAirport(facility_id=facility.id, airport=airport, transfer_hours=hours))
-        for n, f in enumerate(world.flights):
-            flight = Flight(
-                code=f"T{n:03d}",
-                carrier="Test Air",
-                aircraft="A320",
-                departure_airport=f["hub"],
-                departure_utc=departure_of(f, TODAY),
-                seats=f["seats"],
-                escort_officers=f["escorts"],
-                medical_slots=f["medical"],
-                wheelchair_slots=f["wheelchair"],
-            )
-            s.add(flight)
-            s.flush()
-            for sequence, country in enumerate(f["stops"], start=1):
-                s.add(FlightStop(flight_id=flight.id, sequence=sequence, airport=DESTINATIONS[country]))
-        family_nationality: dict[str, str] = {}
-        for n, p in enumerate(world.people):
-            nationality = (
-                family_nationality.setdefault(p["family"], p["nationality"])
-                if p["family"]
-                else p["nationality"]
-            )
-            person = Person(
-                case_number=f"A{n:09d}",
-                family_name=f"FAMILY{n}",
-                given_names="GIVEN",
-                sex="M",
-                date_of_birth=date(1990, 1, 1),
-                nationality=nationality,
-                facility_id=facilities[p["facility"]],
-                risk_level=p["risk"],
-                medical_need=p["medical"],
-                family_group=p["family"],
-                order_status=p["order"],
-                legal_hold_reason="Court order" if p["hold_until"] is not None else None,
-                hold_until=hold_until_of(p, world.flights, nationality, TODAY),
-                priority=p["priority"],
-                custody_status=p["custody"],
-            )
-            s.add(person)
-            s.flush()
-            for k, d in enumerate(p["documents"]):
-                s.add(
-                    TravelDocument(
-                        person_id=person.id,
-                        doc_type=d["doc_type"],
-                        number=f"N{n}-{k}",
-                        issuing_country=d["issuing_country"],
-                        expires_on=TODAY + timedelta(days=d["expires_in"]),
-                        status=d["status"],
-                    )
-                )
-            for v in p["verifications"]:
-                s.add(
-                    NationalityVerification(
-                        person_id=person.id,
-                        country=v["country"],
-                        result=v["result"],
-                        verified_on=TODAY - timedelta(days=v["days_ago"]),
-                    )
-                )
-        uow.commit()
-
-
-def _check(ctx) -> None:
-    with ctx.uow(write=False) as uow:
-        s = uow.session
-        plan_id = planning.current_draft_plan_id(uow)
-        placed = dict(
-            s.execute(
-                sa.select(Assignment.person_id, Assignment.flight_stop_id).where(
-                    Assignment.plan_run_id == plan_id
-                )
-            ).all()
-        )
-        excluded = dict(
-            s.execute(
-                sa.select(PlanExclusion.person_id, PlanExclusion.reason).where(
-                    PlanExclusion.plan_run_id == plan_id
-                )
-            ).all()
-        )
-        considered = {
-            pid: (group, risk, medical)
-            for pid, group, risk, medical in s.execute(
-                sa.select(Person.id, Person.family_group, Person.risk_level, Person.medical_need).where(
-                    Person.custody_status != "REMOVED"
-                )
-            )
-        }
-        stops, rules = stops_and_rules(uow)
-        flights = {f.id: f for f in s.execute(sa.select(Flight)).scalars()}
-        facts = eligibility_facts.load_person_facts(uow, list(considered))
-        verdicts = {
-            stop_id: check_people(list(facts.values()), stop, rules[stop.country], now=NOW)
-            for stop_id, stop in stops.items()
-        }
-        report = audit.verify_chain(uow)
-        holds = holds_of_the_placed(uow, placed)
-        stored_escort_load = office_settings.load(uow).escort_load()
-        used = json.loads(s.get(PlanRun, plan_id).settings_json)  # type: ignore[union-attr]
-    # The run used (and recorded) the escort load stored in the database, nothing else.
-    assert used["escort_load"] == stored_escort_load
-    assert used["office_settings"]["escort_high"] == stored_escort_load["HIGH"]
-
-    assert_no_hold_in_force_on_the_departure_day(holds)
-    # Placed or explained, never both, nobody forgotten.
-    assert set(placed).isdisjoint(excluded)
-    assert set(placed) | set(excluded) == set(considered)
-    # Nobody ineligible is placed.
-    for person, stop in placed.items():
-        assert verdicts[stop][person] == (), (
-            f"person {person} placed on stop {stop} but fails {verdicts[stop][person]}"
-        )
-    # Reasons match the rules: CAPACITY only for the eligible somewhere, other reasons for nobody eligible.
-    for person, reason in excluded.items():
-        eligible_somewhere = any(verdicts[stop][person] == () for stop in stops)
-        if reason == planning.CAPACITY:
-            assert eligible_somewhere, f"person {person}: CAPACITY but eligible nowhere"
-        else:
-            assert not eligible_somewhere, f"person {person}: {reason} but eligible somewhere"
-        # A rule's code as the headline: that rule (whichever the registry holds) fails somewhere.
-        if reason in RULES.texts:
-            assert any(reason in verdicts[stop][person] for stop in stops), (
-                f"person {person}: headline {reason} fails at no stop"
-            )
-    # Families whole.
-    family_stops: dict[str, set[int | None]] = defaultdict(set)
-    for person, (group, _risk, _medical) in considered.items():
-        if group:
-            family_stops[group].add(placed.get(person))
-    assert all(len(stops_of) == 1 for stops_of in family_stops.values()), (
-        f"a family was split: {family_stops}"
-    )
-    # Capacities per flight.
-    escort_load = stored_escort_load
-    seats: dict[int, int] = defaultdict(int)
-    escorts: dict[int, float] = defaultdict(float)
-    medical: dict[int, int] = defaultdict(int)
-    wheelchair: dict[int, int] = defaultdict(int)
-    per_country: dict[tuple[int, str], int] = defaultdict(int)
-    for person, stop in placed.items():
-        flight_id = stops[stop].flight_id
-        _group, risk, need = considered[person]
-        seats[flight_id] += 1
-        escorts[flight_id] += escort_load[risk]
-        medical[flight_id] += need == "MEDICAL_ESCORT"
-        wheelchair[flight_id] += need == "WHEELCHAIR"
-        per_country[(flight_id, stops[stop].country)] += 1
-    for flight_id, flight in flights.items():
-        assert seats[flight_id] <= flight.seats
-        assert escorts[flight_id] <= flight.escort_officers + 1e-9
-        assert medical[flight_id] <= flight.medical_slots
-        assert wheelchair[flight_id] <= flight.wheelchair_slots
-    for (_flight_id, country), count in per_country.items():
-        cap = rules[country].max_per_flight
-        assert cap is None or count <= cap
-    assert report.ok, report.message
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -374,11 +95,6 @@ def test_every_plan_keeps_the_promises(request: pytest.FixtureRequest, backend: 
         summary = planning.run_plan(ctx, ADMIN, ctx.settings, time_limit=5, now=NOW)
         assert (summary.moves, summary.added, summary.dropped) == (0, 0, 0)
         _check(ctx)
-
-
-escort_loads = st.lists(st.integers(1, 40), min_size=3, max_size=3).map(
-    lambda tenths: sorted(t / 10 for t in tenths)
-)
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -402,171 +118,57 @@ def test_a_plan_run_uses_the_escort_load_stored_in_the_database(
         _check(ctx)
 
 
-# ---------------------------------------------------------------- strike-offs and departures
-
-
-def _check_after_departure(ctx, now) -> None:
-    """After random strike-offs and departures: nobody REMOVED or on a departed flight is placed,
-    nobody is placed on a flight they were struck off, the placed are eligible where they are,
-    families stay whole, struck families came off whole, and the audit chain verifies."""
-    from planner.persistence.models import Boarding, StrikeOff
-    from planner.services.manifests import workflow as manifests
-
-    with ctx.uow(write=False) as uow:
-        s = uow.session
-        plan_id = planning.current_draft_plan_id(uow)
-        assignments = s.execute(
-            sa.select(Assignment.person_id, Assignment.flight_stop_id, Assignment.frozen).where(
-                Assignment.plan_run_id == plan_id
-            )
-        ).all()
-        placed = {pid: sid for pid, sid, _ in assignments}
-        frozen = {pid: bool(f) for pid, _, f in assignments}
-        excluded = set(
-            s.execute(
-                sa.select(PlanExclusion.person_id).where(PlanExclusion.plan_run_id == plan_id)
-            ).scalars()
-        )
-        status = dict(s.execute(sa.select(Person.id, Person.custody_status)).all())
-        family = dict(s.execute(sa.select(Person.id, Person.family_group)).all())
-        stops, rules = stops_and_rules(uow)
-        flights = {f.id: f for f in s.execute(sa.select(Flight)).scalars()}
-        struck = s.execute(sa.select(StrikeOff)).scalars().all()
-        boarded = set(s.execute(sa.select(Boarding.flight_id, Boarding.person_id)).all())
-        placed_ids = list(placed)
-        facts = eligibility_facts.load_person_facts(uow, placed_ids)
-        sent = manifests.sent_manifest_people(uow)
-        report = audit.verify_chain(uow)
-
-    assert set(placed).isdisjoint(excluded)
-    struck_pairs = {(x.person_id, x.flight_id) for x in struck}
-    for person, stop in placed.items():
-        flight = flights[stops[stop].flight_id]
-        assert status[person] != "REMOVED", f"person {person} was removed but is placed"
-        assert flight.status != "DEPARTED", f"person {person} placed on departed {flight.code}"
-        assert (person, flight.id) not in struck_pairs, f"person {person} placed again on {flight.code}"
-    # Placed people pass the rules where they are at ``now``; people frozen on an approved manifest
-    # are exempt from the transfer (rule 7) and notice (rule 9) rules, which move with the clock.
-    for person, stop in placed.items():
-        verdict = check_people(
-            [facts[person]],
-            stops[stop],
-            rules[stops[stop].country],
-            now=now,
-            on_sent_manifest={person} & sent.get(stop, frozenset()),
-        )[person]
-        if frozen[person]:
-            verdict = tuple(
-                r for r in verdict if r.value not in {"FACILITY_CANNOT_REACH", "AFTER_NOTICE_CUTOFF"}
-            )
-        assert verdict == (), f"person {person} placed on stop {stop} but fails {verdict}"
-    # Families whole in the plan.
-    family_stops: dict[str, set[int | None]] = defaultdict(set)
-    for person, group in family.items():
-        if group and status[person] != "REMOVED":
-            family_stops[group].add(placed.get(person))
-    assert all(len(where) == 1 for where in family_stops.values()), f"a family was split: {family_stops}"
-    # Struck families came off whole: no member of a struck person's family is on that flight.
-    for x in struck:
-        group = family.get(x.person_id)
-        members = {m for m, g in family.items() if group and g == group} | {x.person_id}
-        for member in members:
-            stop = placed.get(member)
-            assert stop is None or stops[stop].flight_id != x.flight_id, f"family of {x.person_id} split"
-            assert (x.flight_id, member) not in boarded or (member, x.flight_id) in struck_pairs
-    # Removed people boarded a departed flight.
-    for person, custody in status.items():
-        if custody == "REMOVED" and any(pid == person for _fid, pid in boarded):
-            assert any(flights[fid].status == "DEPARTED" for fid, pid in boarded if pid == person)
-    assert report.ok, report.message
-
-
-def _mostly_eligible(p: dict) -> dict:
-    """``p`` in custody under a final order, without a hold, with a passport and a confirmed
-    verification of their country (their other random papers kept)."""
-    return {
-        **p,
-        "custody": "IN_CUSTODY",
-        "order": "FINAL",
-        "hold_until": None,
-        "documents": [
-            {
-                "doc_type": "PASSPORT",
-                "issuing_country": p["nationality"],
-                "expires_in": 300,
-                "status": "VALID",
-            },
-            *p["documents"],
-        ],
-        "verifications": [{"country": p["nationality"], "result": "CONFIRMED", "days_ago": 1}],
-    }
-
-
-#: Worlds where most people can fly and every flight has seats: strikes and departures happen.
-departure_worlds = st.builds(
-    World,
-    flights=st.lists(
-        st.fixed_dictionaries(
-            {
-                "hub": st.sampled_from(HUBS),
-                "days_ahead": st.integers(2, 60),
-                "local_time": st.sampled_from(LOCAL_TIMES),
-                "stops": st.lists(st.sampled_from(COUNTRIES), min_size=1, max_size=2, unique=True),
-                "seats": st.sampled_from([2, 3, 4, 6]),
-                "escorts": st.sampled_from([6, 12]),
-                "medical": st.integers(0, 1),
-                "wheelchair": st.integers(0, 1),
-            }
-        ),
-        min_size=1,
-        max_size=3,
-    ),
-    people=st.lists(
-        st.one_of(person(), person().map(_mostly_eligible), person().map(_mostly_eligible)),
-        min_size=2,
-        max_size=12,
-    ),
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    world=worlds,
+    clear_all=st.booleans(),
+    rule_changes=st.dictionaries(st.sampled_from(COUNTRIES), country_rule_specs, max_size=len(COUNTRIES)),
 )
+def test_whatever_country_rules_are_stored_nobody_ineligible_under_them_is_placed(
+    request: pytest.FixtureRequest,
+    backend: str,
+    world: World,
+    clear_all: bool,
+    rule_changes: dict[str, dict | None],
+) -> None:
+    """Issue 15: admins store any rules (or none: every shipped rule deleted, every country on the
+    conservative default) through the service; the plan places nobody whom the rule of their stop's
+    country — stored or the default — makes ineligible, keeps the caps (``_check``), and records
+    the rule version it used for every planned stop's country ("default" without a rule)."""
+    from planner.services import country_rules
+    from planner.services.reference import DEFAULT_VERSION
 
-
-# ---------------------------------------------------------------- holds and local departure dates
-
-
-@st.composite
-def held_person(draw: st.DrawFn) -> dict:
-    """A person who can fly, most of them under a hold ending on or the day before the local or the
-    UTC departure date of a flight to their country: the days where the two readings disagree."""
-    p = {**_mostly_eligible(draw(person())), "medical": "NONE"}
-    if draw(st.sampled_from([True, True, True, False])):
-        reading = draw(st.sampled_from(["utc", "local"]))
-        p |= {
-            "hold_until": 0,
-            "hold_near": (draw(st.integers(0, 3)), reading, draw(st.sampled_from([-1, 0]))),
-        }
-    return p
-
-
-#: Flights with room from every hub at local times near midnight, and people who can fly but for holds.
-held_worlds = st.builds(
-    World,
-    flights=st.lists(
-        st.fixed_dictionaries(
-            {
-                "hub": st.sampled_from(HUBS),
-                "days_ahead": st.integers(2, 30),
-                "local_time": st.sampled_from(LOCAL_TIMES),
-                "stops": st.lists(st.sampled_from(COUNTRIES), min_size=1, max_size=2, unique=True),
-                "seats": st.just(12),
-                "escorts": st.just(40),
-                "medical": st.just(0),
-                "wheelchair": st.just(0),
-            }
-        ),
-        min_size=1,
-        max_size=3,
-    ),
-    people=st.lists(held_person(), min_size=2, max_size=10),
-)
+    with _fresh_database(request, backend) as ctx:
+        _populate(ctx, world)
+        with ctx.uow(write=False) as uow:
+            stored = {r.country: r.version for r in country_rules.list_rules(uow, ADMIN)}
+        for country in sorted(stored if clear_all else set()):
+            with ctx.uow() as uow:
+                country_rules.delete_rule(uow, ADMIN, country, int(stored.pop(country)))
+        for country, spec in sorted(rule_changes.items()):
+            with ctx.uow() as uow:
+                if spec is None and country in stored:
+                    country_rules.delete_rule(uow, ADMIN, country, int(stored.pop(country)))
+                elif spec is not None:
+                    version = country_rules.save_rule(
+                        uow, ADMIN, {"country": country, **spec}, int(stored.get(country, 0))
+                    ).version
+                    stored[country] = version
+        event(f"countries on the default: {sum(c not in stored for c in COUNTRIES)}")
+        planning.run_plan(ctx, ADMIN, ctx.settings, time_limit=5, now=NOW)
+        _check(ctx)
+        with ctx.uow(write=False) as uow:
+            plan_id = planning.current_draft_plan_id(uow)
+            used = json.loads(uow.session.get(PlanRun, plan_id).settings_json)  # type: ignore[union-attr]
+            planned = set(
+                uow.session.execute(
+                    sa.select(Airport.country)
+                    .join(FlightStop, FlightStop.airport == Airport.iata)
+                    .join(Flight, Flight.id == FlightStop.flight_id)
+                    .where(Flight.departure_utc > NOW)
+                ).scalars()
+            )
+        assert used["country_rules"] == {c: stored.get(c, DEFAULT_VERSION) for c in sorted(planned)}
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -689,61 +291,6 @@ def test_strike_offs_and_departures_keep_the_promises(
         _check_after_departure(ctx, plan_at)
 
 
-# ---------------------------------------------------------------- frozen flights never stall planning
-
-
-def _frozen_assignments(ctx) -> dict[int, int]:
-    with ctx.uow(write=False) as uow:
-        return dict(
-            uow.session.execute(
-                sa.select(Assignment.person_id, Assignment.flight_stop_id).where(
-                    Assignment.plan_run_id == planning.current_draft_plan_id(uow), Assignment.frozen
-                )
-            ).all()
-        )
-
-
-def _join_family(ctx, member_id: int, group: str) -> int:
-    """A new, eligible member of ``group`` (a copy of ``member_id``'s nationality and facility)."""
-    with ctx.uow() as uow:
-        s = uow.session
-        member = s.get(Person, member_id)
-        assert member is not None
-        newcomer = Person(
-            case_number="A999999999",
-            family_name="NEWCOMER",
-            given_names="GIVEN",
-            sex="F",
-            date_of_birth=date(2015, 1, 1),
-            nationality=member.nationality,
-            facility_id=member.facility_id,
-            risk_level="LOW",
-            medical_need="NONE",
-            family_group=group,
-            order_status="FINAL",
-            priority=1,
-            custody_status="IN_CUSTODY",
-        )
-        s.add(newcomer)
-        s.flush()
-        s.add(
-            TravelDocument(
-                person_id=newcomer.id,
-                doc_type="PASSPORT",
-                number="NEW-1",
-                issuing_country=member.nationality,
-                expires_on=TODAY + timedelta(days=400),
-            )
-        )
-        s.add(
-            NationalityVerification(
-                person_id=newcomer.id, country=member.nationality, result="CONFIRMED", verified_on=TODAY
-            )
-        )
-        uow.commit()
-        return newcomer.id
-
-
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(world=departure_worlds, data=st.data())
 def test_frozen_flights_never_stall_or_collapse_the_plan(
@@ -826,3 +373,48 @@ def test_frozen_flights_never_stall_or_collapse_the_plan(
             assert reason == planning.FAMILY_ON_FROZEN_FLIGHT or newcomer in after or reason is None
         if what == "departed":  # (a blocked newcomer's family is split by design: it stays as approved)
             _check_after_departure(ctx, plan_at)
+
+
+@settings(max_examples=120, deadline=None)
+@given(problem=problems())
+def test_solver_plans_keep_every_leg_and_board_where_the_facility_reaches(problem: solver.Problem) -> None:
+    plan = solver.solve(problem, solver.SolveOptions(time_limit=5))
+    event(f"placed: {'some' if plan.placed else 'none'}")
+    assert plan.status not in (solver.SolveStatus.INFEASIBLE, solver.SolveStatus.UNKNOWN)
+    assert set(plan.pickup) == set(plan.assignment)
+    assert independent_problems(problem, plan.assignment, plan.pickup) == []
+    assert solver.validate(problem, plan) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(problem=problems(), data=st.data())
+def test_the_validator_agrees_with_an_independent_check(problem: solver.Problem, data: st.DataObject) -> None:
+    assignment: dict[int, int] = {}
+    pickup: dict[int, int] = {}
+    for p in problem.people:
+        stop = data.draw(st.none() | st.sampled_from(problem.stops))
+        if stop is None:
+            continue
+        assignment[p.id] = stop.id
+        choices = [pk.id for pk in problem.pickups if pk.flight == stop.flight]
+        pickup[p.id] = data.draw(st.sampled_from(choices))
+    independent = independent_problems(problem, assignment, pickup)
+    event(f"broken: {bool(independent)}")
+    assert bool(solver.validate(problem, assignment, pickup)) == bool(independent), independent
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(world=worlds, data=st.data())
+def test_plans_with_several_pickups_keep_every_leg_and_reach_every_pickup(
+    request: pytest.FixtureRequest, backend: str, world: World, data: st.DataObject
+) -> None:
+    with _fresh_database(request, backend) as ctx:
+        _populate(ctx, world)
+        _add_pickups_and_transfers(ctx, data)
+        summary = planning.run_plan(ctx, ADMIN, ctx.settings, time_limit=5, now=NOW)
+        _check(ctx)
+        _check_legs_and_pickups(ctx, summary)
+        # the same data again: nobody moves, nobody changes pickup
+        again = planning.run_plan(ctx, ADMIN, ctx.settings, time_limit=5, now=NOW)
+        assert (again.moves, again.added, again.dropped) == (0, 0, 0)
+        assert again.leg_loads == summary.leg_loads
