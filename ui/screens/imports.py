@@ -70,8 +70,10 @@ EXPECTED_COLUMNS: dict[str, tuple[tuple[tuple[str, bool], ...], str]] = {
             ("wheelchair_slots", True),
             ("stops", True),
             ("status", True),
+            ("pickups", False),
         ),
-        "departure_time: ISO 8601 with offset (2027-03-17T13:15:00-07:00); stops: IATA codes separated by ';'",
+        "departure_time: ISO 8601 with offset (2027-03-17T13:15:00-07:00); stops: IATA codes separated by ';'; "
+        "pickups (optional): later pickups IATA@ISO8601 separated by ';'",
     ),
     "roster": (
         (

@@ -29,7 +29,7 @@ from planner.domain.errors import Conflict
 from planner.persistence import audit
 from planner.persistence.context import AppContext, build_context
 from planner.persistence.models import AuditEvent, Flight, FlightStop, Person, PlanRun
-from planner.services import flights, people, planning
+from planner.services import flights, people, planning, routes
 from planner.services.imports import import_file
 from planner.settings import Settings
 from tests.conftest import admin_actor
@@ -99,6 +99,9 @@ def _flight_input(ctx: AppContext, code: str) -> tuple[flights.FlightInput, int]
             escort_officers=f.escort_officers,
             medical_slots=f.medical_slots,
             wheelchair_slots=f.wheelchair_slots,
+            pickups=routes.pickups_text(
+                routes.route_of(uow, f.id).pickups
+            ),  # the editor sends the whole route
         )
         return data, f.version
 
