@@ -32,6 +32,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+import solver
 from planner.domain.eligibility.facts import PickupFacts
 from planner.domain.eligibility.rules.facility_reach import pickup_reached
 from planner.domain.enums import Role, StrikeReason, enum_values
@@ -349,22 +350,28 @@ def move_up_reserves(
 def _reserve_pickups(
     uow: UnitOfWork, route: Route | None, person_ids: list[int], now: datetime
 ) -> dict[int, int]:
-    """person id -> the pickup sequence a reserve unit moving up boards at, chosen as the planner
-    does (:func:`solver.pickups.choose_pickups`): the latest pickup every member's facility reaches
-    in time (rule 7 at ``now``), else each member's own latest; empty for a single-pickup flight."""
+    """person id -> the pickup sequence a reserve unit moving up boards at, chosen by the planner's
+    own rule (:func:`solver.choose_pickups`, the unit as one family) over the pickups each member's
+    facility reaches in time (rule 7 at ``now``); empty for a single-pickup flight."""
     if route is None or len(route.pickups) < 2:
         return {}
     facility = dict(
         uow.session.execute(sa.select(Person.id, Person.facility_id).where(Person.id.in_(person_ids))).all()
     )
     hours = transfer_hours(uow, {f for f in facility.values() if f is not None})
-    pickups = [PickupFacts(p.sequence, p.airport, p.departure_utc) for p in route.pickups]
-    reached: dict[int, list[int]] = {}
-    for pid in person_ids:
-        own = facility.get(pid)
-        link = hours.get(own, {}) if own is not None else {}
-        reached[pid] = [p.sequence for p in pickups if pickup_reached(link, p, now)]
-    common = set.intersection(*(set(r) for r in reached.values())) if reached else set()
-    if common:
-        return {pid: max(common) for pid in person_ids}
-    return {pid: (r[-1] if r else route.pickups[0].sequence) for pid, r in reached.items()}
+    flight = stop = 0  # one flight, one stop: only the pickups matter here
+    pickups = []
+    for p in route.pickups:
+        facts = PickupFacts(p.sequence, p.airport, p.departure_utc)
+        reached_by = frozenset(f for f, link in hours.items() if pickup_reached(link, facts, now))
+        pickups.append(solver.Pickup(id=p.sequence, flight=flight, order=p.sequence, reached_by=reached_by))
+    problem = solver.Problem(
+        people=tuple(
+            solver.Person(id=pid, priority=3, escort_load=0.0, facility=facility.get(pid), family="unit")
+            for pid in person_ids
+        ),
+        flights=(solver.Flight(id=flight, seats=len(person_ids), escort_officers=0),),
+        stops=(solver.Stop(id=stop, flight=flight, country=""),),
+        pickups=tuple(pickups),
+    )
+    return solver.choose_pickups(problem, dict.fromkeys(person_ids, stop))
