@@ -88,6 +88,8 @@ from planner.services.auth import Actor, authorize
 from planner.services.current_plan import current_draft_plan_id
 from planner.services.eligibility_facts import (
     CHUNK,
+    airport_zones,
+    pickup_facts,
     rows_in,
     rule_facts,
     stop_facts,
@@ -443,9 +445,13 @@ class _Ranker:
         flight_of = {f.id: f for f in flights}
         stops = [s for f in flights for s in stops_by_flight[f.id]]
         stops_of_country: dict[str, list[StopFacts]] = defaultdict(list)
+        zones, routes = airport_zones(uow.session), routes_of(uow, flight_of)  # bulk, not per stop
         for st in stops:
             country = country_of[st.airport]
-            stops_of_country[country].append(stop_facts(flight_of[st.flight_id], st.id, country))
+            pickups = pickup_facts(routes[st.flight_id], zones)
+            stops_of_country[country].append(
+                stop_facts(flight_of[st.flight_id], st.id, country, pickups=pickups)
+            )
         sent = _sent_cases(uow, [f.id for f in flights])
         case_to_id = {p.case_number: pid for pid, p in people.items()}
         sent_pairs = {
