@@ -26,7 +26,13 @@ from planner.domain.eligibility import CountryRuleFacts, apply_family_rule, chec
 from planner.domain.enums import CustodyStatus, FlightStatus, ReasonCode, StrikeReason
 from planner.persistence.models import Flight, FlightStop, Person
 from planner.persistence.uow import UnitOfWork
-from planner.services.eligibility_facts import CHUNK, load_person_facts, rule_facts, stop_facts
+from planner.services.eligibility_facts import (
+    CHUNK,
+    flight_pickups,
+    load_person_facts,
+    rule_facts,
+    stop_facts,
+)
 from planner.services.manifests.content import ManifestContent
 
 #: Rules a listed person is not re-checked against (see the module docstring).
@@ -128,10 +134,11 @@ def unfit_listed(
     if rules is None:
         rules = rule_facts(uow, {e.country for e in entries})
     by_stop: dict[tuple[int, str], dict[int, tuple[ReasonCode, ...]]] = defaultdict(dict)
+    pickups = flight_pickups(flight)  # once for the flight, not per person
     for e in entries:
         reasons = check_person(
             facts[e.person_id],
-            stop_facts(flight, e.stop_id, e.country),
+            stop_facts(flight, e.stop_id, e.country, pickups=pickups),
             rules[e.country],
             now=now,
             on_sent_manifest=True,
