@@ -120,6 +120,28 @@ class StrikeReason(StrEnum):
     OTHER = "OTHER"
 
 
+class RequestKind(StrEnum):
+    """What a request batch asks a receiving state for (``planner.domain.requests``)."""
+
+    VERIFICATION = "VERIFICATION"
+    TRAVEL_DOCUMENT = "TRAVEL_DOCUMENT"
+
+
+class RequestOutcome(StrEnum):
+    """A request's state: OPEN until the receiving state answers; the answer closes it.
+
+    Verification requests close CONFIRMED or NOT_CONFIRMED, travel-document requests ISSUED or
+    REFUSED; WITHDRAWN closes a request the office no longer needs (the person left custody).
+    """
+
+    OPEN = "OPEN"
+    CONFIRMED = "CONFIRMED"
+    NOT_CONFIRMED = "NOT_CONFIRMED"
+    ISSUED = "ISSUED"
+    REFUSED = "REFUSED"
+    WITHDRAWN = "WITHDRAWN"
+
+
 def enum_values(enum: type[StrEnum]) -> tuple[str, ...]:
     """The stored string values of ``enum``, in declaration order."""
     return tuple(member.value for member in enum)

@@ -26,6 +26,8 @@ from planner.domain.enums import (
     ManifestStatus,
     MedicalNeed,
     OrderStatus,
+    RequestKind,
+    RequestOutcome,
     RiskLevel,
     Role,
     Sex,
@@ -107,6 +109,12 @@ class CountryRule(SQLModel, table=True):
     #: Minutes before arrival the receiving state must have the API data (PAXLST); 1440 = 24 h,
     #: the conservative default for a country that publishes no shorter limit.
     api_deadline_minutes: int = Field(default=1440)
+    #: Days the receiving state is expected to take to answer a request (verification or travel
+    #: document) until its own history of answers gives a median (``planner.domain.requests``).
+    lead_time_days: int = Field(default=30, sa_column_kwargs={"server_default": "30"})
+    #: The request CSV's columns in order, separated by ``;`` (empty = the default layout,
+    #: ``planner.domain.requests.DEFAULT_REQUEST_COLUMNS``); always holds case_number and reference.
+    request_columns: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
     version: int = Field(default=1)
 
 
@@ -543,3 +551,61 @@ class OfficeSettingsRow(SQLModel, table=True):
     version: int = Field(default=1)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     updated_by: str = Field(default="system", max_length=64)
+
+
+class RequestBatch(SQLModel, table=True):
+    """One request to a receiving state's authorities (a consulate): verification of nationality or
+    travel documents for a list of people, sent as a CSV and a PDF cover letter.
+
+    ``reference`` is unique (``VR-CHN-2026-0007``: kind, country, year of ``sent_on``, a number
+    counting per kind, country and year; ``planner.domain.requests``). The files' SHA-256 are kept
+    so a copy can be checked against the record. ``closed_at`` is set when no item is OPEN.
+    """
+
+    __tablename__ = "request_batch"
+    __table_args__ = (
+        _check_in("kind", enum_values(RequestKind), "kind"),
+        sa.UniqueConstraint("kind", "country", "year", "number"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=32, unique=True, index=True)
+    kind: str = Field(max_length=16)
+    country: str = Field(max_length=3, index=True)
+    year: int
+    number: int
+    sent_on: date
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    created_by: str = Field(max_length=64)
+    people: int
+    csv_name: str = Field(default="", max_length=255)
+    csv_sha256: str = Field(default="", max_length=64)
+    pdf_sha256: str = Field(default="", max_length=64)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RequestItem(SQLModel, table=True):
+    """One person in a request batch, OPEN until answered (``RequestOutcome``).
+
+    ``answered_on`` is the date the receiving state answered (the response's ``verified_on``, or the
+    issue date of the travel document); lead time = ``answered_on`` − the batch's ``sent_on``.
+    ``verification_id`` is the PENDING verification row the request added (verification batches);
+    ``document_id`` the travel document the answer issued.
+    """
+
+    __tablename__ = "request_item"
+    __table_args__ = (
+        _check_in("outcome", enum_values(RequestOutcome), "outcome"),
+        sa.UniqueConstraint("batch_id", "person_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="request_batch.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    outcome: str = Field(default=RequestOutcome.OPEN.value, max_length=16, index=True)
+    answered_on: date | None = None
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_by: str | None = Field(default=None, max_length=64)
+    answer_source: str = Field(default="", max_length=300)
+    verification_id: int | None = Field(default=None, foreign_key="nationality_verification.id")
+    document_id: int | None = Field(default=None, foreign_key="travel_document.id")

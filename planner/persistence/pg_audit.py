@@ -55,6 +55,8 @@ AUDITED_TABLES = (
     "flight",
     "flight_stop",
     "flight_pickup",
+    "request_batch",
+    "request_item",
     "flight_escort",
     "plan_run",
     "assignment",
