@@ -37,6 +37,7 @@ from planner.entrypoints.cli import (
     office,
     planning,
     reliability,
+    requests,
     rules,
     setup,
     users,
@@ -71,6 +72,7 @@ COMMAND_GROUPS = (
     reliability,
     airports,
     rules,
+    requests,
 )
 
 #: The exit code of a command whose standard output was closed early (128 + SIGPIPE).
