@@ -51,11 +51,9 @@ from planner.services.manifests.pdf import (
 )
 from planner.services.manifests.pdf_common import (
     HEAD_BG,
-    INK,
     MARGIN_X,
     PAGE_SIZE,
     RULE,
-    ZEBRA,
     Fonts,
     Furniture,
     SectionMarker,
@@ -64,6 +62,7 @@ from planner.services.manifests.pdf_common import (
     cell,
     content_attachment,
     fmt_utc,
+    grid_style,
     load_fonts,
     make_styles,
     markup,
@@ -117,26 +116,7 @@ def _struck_table(struck: tuple[StruckRow, ...], fonts: Fonts, st: Styles) -> Ta
             ]
         )
     table = Table(data, colWidths=[w for _, w in STRUCK_COLUMNS], repeatRows=1, hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), fonts.regular, 7, 8.4),
-                ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
-                ("ALIGN", (0, 1), (0, -1), "RIGHT"),
-                ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
-                ("BOX", (0, 0), (-1, -1), 0.6, RULE),
-                ("INNERGRID", (0, 0), (-1, -1), 0.25, RULE),
-                ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-                ("ROWBACKGROUNDS", (0, 1), (-1, -1), ["white", ZEBRA]),
-            ]
-        )
-    )
+    table.setStyle(TableStyle(grid_style(fonts)))
     return table
 
 

@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape
 
-from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
@@ -69,7 +68,6 @@ from planner.services.manifests.pdf_common import (
     RESERVE_BG,
     RESERVE_INK,
     RULE,
-    ZEBRA,
     Fonts,
     Furniture,
     SectionMarker,
@@ -81,6 +79,7 @@ from planner.services.manifests.pdf_common import (
     fmt_date,
     fmt_local,
     fmt_utc,
+    grid_style,
     load_fonts,
     make_styles,
 )
@@ -312,23 +311,7 @@ def people_table(
     data: list[list[Any]] = [header]
     data.extend(_row_cells(label, row, fonts, st) for label, row in zip(labels, rows, strict=True))
     table = Table(data, colWidths=[w for _, w in COLUMNS], repeatRows=1, hAlign="LEFT")
-    style: list[tuple[Any, ...]] = [
-        ("FONT", (0, 0), (-1, -1), fonts.regular, CELL_SIZE, CELL_LEADING),
-        ("FONT", (1, 1), (2, -1), fonts.bold, CELL_SIZE, CELL_LEADING),
-        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
-        ("ALIGN", (0, 1), (0, -1), "RIGHT"),
-        ("BACKGROUND", (0, 0), (-1, 0), shade or HEAD_BG),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
-        ("BOX", (0, 0), (-1, -1), 0.6, RULE),
-        ("INNERGRID", (0, 0), (-1, -1), 0.25, RULE),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, shade or ZEBRA]),
-    ]
+    style = grid_style(fonts, bold_columns=(1, 2), shade=shade)
     for i, row in enumerate(rows, start=1):
         if row.risk_level == "HIGH":
             style.append(("FONT", (11, i), (11, i), fonts.bold, CELL_SIZE, CELL_LEADING))

@@ -305,6 +305,42 @@ CELL_LEADING = 8.4
 CELL_PADDING = 5.0  # left + right padding of the people tables
 
 
+def grid_style(
+    fonts: Fonts,
+    *,
+    bold_columns: tuple[int, int] | None = None,
+    numbered: bool = True,
+    shade: Any = None,
+) -> list[tuple[Any, ...]]:
+    """The house style of a table of people (manifests, as-flown lists, letters): a shaded header
+    row repeated on every page, thin grid, zebra rows, ``CELL_SIZE`` text. ``bold_columns`` (first,
+    last) sets those columns' body in bold (the names); ``numbered``: the first column is a
+    right-aligned number; ``shade`` replaces the header and zebra colour (reserves)."""
+    style: list[tuple[Any, ...]] = [("FONT", (0, 0), (-1, -1), fonts.regular, CELL_SIZE, CELL_LEADING)]
+    if bold_columns is not None:
+        first, last = bold_columns
+        style.append(("FONT", (first, 1), (last, -1), fonts.bold, CELL_SIZE, CELL_LEADING))
+    style += [
+        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
+    ]
+    if numbered:
+        style.append(("ALIGN", (0, 1), (0, -1), "RIGHT"))
+    style += [
+        ("BACKGROUND", (0, 0), (-1, 0), shade or HEAD_BG),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
+        ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+        ("INNERGRID", (0, 0), (-1, -1), 0.25, RULE),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, shade or ZEBRA]),
+    ]
+    return style
+
+
 def cell(lines: Sequence[str], width: float, fonts: Fonts, st: Styles, *, bold: bool = False) -> Any:
     """A table cell: a plain string when every line fits in ``width`` in the base font, else a Paragraph.
 
