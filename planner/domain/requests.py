@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import IntEnum
 
-from planner.domain.enums import RequestKind, RequestOutcome
+from planner.domain.enums import DocumentType, RequestKind, RequestOutcome
 
 #: Reference prefixes per kind.
 PREFIXES: dict[RequestKind, str] = {RequestKind.VERIFICATION: "VR", RequestKind.TRAVEL_DOCUMENT: "TD"}
@@ -36,6 +36,11 @@ DEFAULT_LEAD_TIME_DAYS = 30
 #: Answered requests needed before their median replaces the rule's lead time.
 MIN_HISTORY = 3
 
+#: What each kind of request asks for, in words ("… for verification of nationality").
+REQUEST_WORDS: dict[RequestKind, str] = {
+    RequestKind.VERIFICATION: "verification of nationality",
+    RequestKind.TRAVEL_DOCUMENT: "travel documents",
+}
 #: Outcomes that close a request, per kind.
 CLOSING_OUTCOMES: dict[RequestKind, tuple[RequestOutcome, ...]] = {
     RequestKind.VERIFICATION: (RequestOutcome.CONFIRMED, RequestOutcome.NOT_CONFIRMED),
@@ -45,6 +50,22 @@ CLOSING_OUTCOMES: dict[RequestKind, tuple[RequestOutcome, ...]] = {
 ANSWERS = frozenset(
     {RequestOutcome.CONFIRMED, RequestOutcome.NOT_CONFIRMED, RequestOutcome.ISSUED, RequestOutcome.REFUSED}
 )
+#: Document types a country hands out on request (eTD-style): a country whose rule accepts one of
+#: them "issues travel documents on request" and can be sent a travel-document batch.
+ON_REQUEST_DOCUMENT_TYPES = frozenset(
+    {
+        DocumentType.TRAVEL_DOCUMENT.value,
+        DocumentType.EMERGENCY_TRAVEL_DOCUMENT.value,
+        DocumentType.LAISSEZ_PASSER.value,
+    }
+)
+
+
+def issues_on_request(accepted_document_types: Iterable[str]) -> bool:
+    """Whether a country accepting these document types issues travel documents on request."""
+    return not ON_REQUEST_DOCUMENT_TYPES.isdisjoint(accepted_document_types)
+
+
 #: Outcomes that are a yes.
 POSITIVE = frozenset({RequestOutcome.CONFIRMED, RequestOutcome.ISSUED})
 
@@ -281,7 +302,7 @@ def lead_time_histogram(days: Iterable[int], width: int = 7) -> list[tuple[int, 
     values = list(days)
     if not values:
         return []
-    top = max(values) // width
+    top = max(0, *values) // width
     bins = [0] * (top + 1)
     for d in values:
         bins[max(0, d) // width] += 1
@@ -296,9 +317,11 @@ __all__ = [
     "FUNNEL_LABELS",
     "KIND_OF_PREFIX",
     "MIN_HISTORY",
+    "ON_REQUEST_DOCUMENT_TYPES",
     "POSITIVE",
     "PREFIXES",
     "REQUEST_COLUMNS",
+    "REQUEST_WORDS",
     "REQUIRED_REQUEST_COLUMNS",
     "BatchReference",
     "FunnelStage",
@@ -311,6 +334,7 @@ __all__ = [
     "funnel_counts",
     "funnel_stage",
     "is_overdue",
+    "issues_on_request",
     "lead_days",
     "lead_time_histogram",
     "looks_like_reference",

@@ -14,9 +14,19 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from planner.domain.countries import ISO_3166_ALPHA3
 from planner.domain.enums import RequestKind, RequestOutcome
-from planner.domain.requests import ANSWERS, LeadTime, expected_lead_time, lead_days
+from planner.domain.errors import InvalidInput
+from planner.domain.requests import ANSWERS, LeadTime, expected_lead_time
 from planner.persistence.models import CountryRule, RequestBatch, RequestItem
+
+
+def check_country(country: str) -> str:
+    """``country`` upper-cased; ``InvalidInput`` naming it unless it is an ISO 3166-1 alpha-3 code."""
+    code = (country or "").strip().upper()
+    if code not in ISO_3166_ALPHA3:
+        raise InvalidInput(f"unknown country {country!r}: give an ISO 3166-1 alpha-3 code such as CHN")
+    return code
 
 
 @dataclass(frozen=True)
@@ -123,26 +133,39 @@ def next_batch_number(session: Session, kind: RequestKind, country: str, year: i
     return int(top or 0) + 1
 
 
-def answered_lead_days(session: Session) -> dict[tuple[RequestKind, str], list[int]]:
-    """``(kind, country) -> lead days`` of every answered request (WITHDRAWN ones are no answer)."""
+def answered_lead_days(
+    session: Session, countries: Iterable[str] | None = None
+) -> dict[tuple[RequestKind, str], list[int]]:
+    """``(kind, country) -> lead days`` of every answered request (WITHDRAWN ones are no answer),
+    of the given countries only when ``countries`` is not None."""
+    # ``requests.lead_days`` (answer date - sent date) computed and grouped by the database: a few
+    # hundred rows for 100,000 answers instead of one per answer.
+    if session.get_bind().dialect.name == "sqlite":
+        days: sa.ColumnElement[int] = sa.cast(
+            sa.func.julianday(RequestItem.answered_on) - sa.func.julianday(RequestBatch.sent_on), sa.Integer
+        )
+    else:  # PostgreSQL: date - date is a whole number of days
+        days = sa.cast(RequestItem.answered_on - RequestBatch.sent_on, sa.Integer)
     query = (
-        sa.select(RequestBatch.kind, RequestBatch.country, RequestBatch.sent_on, RequestItem.answered_on)
+        sa.select(RequestBatch.kind, RequestBatch.country, days, sa.func.count())
         .join(RequestBatch, RequestBatch.id == RequestItem.batch_id)
         .where(
             RequestItem.outcome.in_([o.value for o in ANSWERS]),
             RequestItem.answered_on.is_not(None),
         )
+        .group_by(RequestBatch.kind, RequestBatch.country, days)
     )
+    if countries is not None:
+        query = query.where(RequestBatch.country.in_(sorted(set(countries))))
     history: dict[tuple[RequestKind, str], list[int]] = defaultdict(list)
-    for kind, country, sent_on, answered_on in session.execute(query):
-        assert answered_on is not None  # the query's filter
-        history[(RequestKind(kind), country)].append(lead_days(sent_on, answered_on))
+    for kind, country, lead, n in session.execute(query):
+        history[(RequestKind(kind), country)].extend([int(lead)] * n)
     return dict(history)
 
 
 def rule_lead_days(session: Session) -> dict[str, int]:
     """The stored rules' ``lead_time_days`` (a country without a rule uses the default)."""
-    return dict(session.execute(sa.select(CountryRule.country, CountryRule.lead_time_days)).tuples().all())
+    return dict(session.execute(sa.select(CountryRule.country, CountryRule.lead_time_days)).all())
 
 
 def lead_times(
@@ -150,7 +173,8 @@ def lead_times(
 ) -> dict[tuple[RequestKind, str], LeadTime]:
     """The expected lead time of every kind for the given countries (every country with a rule or
     a batch when None): history median once there is enough, else the rule (``expected_lead_time``)."""
-    history = answered_lead_days(session)
+    wanted_only = None if countries is None else set(countries)
+    history = answered_lead_days(session, wanted_only)
     rules = rule_lead_days(session)
     if countries is None:
         wanted = (
@@ -159,7 +183,7 @@ def lead_times(
             | set(session.execute(sa.select(RequestBatch.country).distinct()).scalars())
         )
     else:
-        wanted = set(countries)
+        wanted = wanted_only or set()
     return {
         (kind, country): expected_lead_time(rules.get(country), history.get((kind, country), ()))
         for country in sorted(wanted)
@@ -172,6 +196,7 @@ __all__ = [
     "ItemRow",
     "answered_lead_days",
     "batch_by_reference",
+    "check_country",
     "lead_times",
     "load_batches",
     "load_items",
