@@ -114,8 +114,13 @@ EXPECTED_COLUMNS: dict[str, tuple[tuple[tuple[str, bool], ...], str]] = {
             ("authority", False),
             ("verified_on", True),
             ("reference", False),
+            ("sex", False),
+            ("place_of_birth", False),
+            ("facility", False),
         ),
-        "case number, date of birth and family name must match the roster; document columns go together",
+        "case number, date of birth and family name must match the roster; document columns go together; "
+        "a reference like VR-CHN-2026-0007 answers that request batch (a filled-in request list imports "
+        "as it is: sex, place_of_birth and facility are ignored)",
     ),
     "escorts": (
         (
@@ -143,8 +148,12 @@ EXPECTED_COLUMNS: dict[str, tuple[tuple[tuple[str, bool], ...], str]] = {
             ("max_per_flight", False),
             ("notice_days", True),
             ("api_deadline_minutes", False),
+            ("lead_time_days", False),
+            ("request_columns", False),
         ),
-        "country ISO 3166-1 alpha-3; documents separated by ';'; empty cap = no cap; a file whose rules "
+        "country ISO 3166-1 alpha-3; documents separated by ';'; empty cap = no cap; lead_time_days = days "
+        "an answer to a request is expected within; request_columns = the request CSV's columns separated "
+        "by ';'; a file whose rules "
         "would make people on approved manifests ineligible is refused (the dry run lists them)",
     ),
 }
@@ -161,9 +170,9 @@ KIND_CHANGE = {
     "facilities": Change.PEOPLE,
     "flights": Change.FLIGHTS,
     "roster": Change.PEOPLE,
-    "verification": Change.PEOPLE,
+    "verification": Change.PEOPLE | Change.REQUESTS,
     "escorts": Change.FLIGHTS,
-    "country-rules": Change.FLIGHTS | Change.PLAN,
+    "country-rules": Change.FLIGHTS | Change.PLAN | Change.REQUESTS,
 }
 #: The encodings offered: (label, codec name; ``None`` detects it).
 ENCODINGS: tuple[tuple[str, str | None], ...] = (

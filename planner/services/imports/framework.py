@@ -104,6 +104,8 @@ class ImportReport:
     details: Mapping[str, int] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     preview: tuple[tuple[int, str], ...] = ()
+    #: What the import did beyond the counts, one line each (e.g. the requests a response closed).
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -131,6 +133,7 @@ class ImportReport:
         """One or two lines for the command line and the wizard's last page."""
         extra = "".join(f"; {k.replace('_', ' ')}: {v}" for k, v in self.details.items() if v)
         head = f"{self.source} ({self.encoding}, {self.delimiter!r}): {self.kind}, {plural(self.rows, 'row')}: {self.counts()}{extra}"
+        head += "".join(f"\n{note}" for note in self.notes)
         if self.dry_run:
             return f"dry run, nothing written — {head}"
         if not self.changes:
@@ -187,6 +190,8 @@ class Importer(ABC):
         self.details: dict[str, int] = {}
         #: Per-row warnings for the report ("line 4: …"): accepted, but the officer should know.
         self.warnings: list[str] = []
+        #: Lines for the report's ``notes`` (what the import did beyond the counts).
+        self.notes: list[str] = []
         #: The columns the file's header names (set before the rows are read; an
         #: ``optional_column`` the file leaves out is absent here).
         self.file_columns: frozenset[str] = frozenset()
@@ -412,6 +417,7 @@ def _pipeline(
             details=dict(details),
             warnings=(*decoded.warnings, *importer.warnings),
             preview=preview.rows(),
+            notes=tuple(importer.notes),
         )
 
     delimiter = ","

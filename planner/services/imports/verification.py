@@ -8,8 +8,12 @@ Given and native names are not compared (consulates transliterate them different
 Other rules:
 - ``nationality`` is the verifying country; a document on the row is issued by that country.
 - Document columns go together: with any of them, ``document_type``, ``document_number`` and
-  ``document_expires`` are required; expiry must be after issue. A document number already held by
-  another person (same type and country), in the file or the database, is an error.
+  ``document_expires`` are required (the expiry may be left empty for a document already stored:
+  a filled-in request list names the known document without its dates); expiry must be after issue.
+  A document number already held by another person (same type and country), in the file or the
+  database, is an error.
+- A filled-in request list imports as it is: the columns a request list has and a verification list
+  has not (sex, place of birth, facility) are ignored; the optional columns may be left out.
 - ``verified_on`` is not in the future. Two different results for one person, country and day —
   in the file, or against the database — are an error: the latest result would be ambiguous.
 - Rows are appended to the history; a row identical to a stored one (person, country, result,
@@ -18,7 +22,12 @@ Other rules:
 - A document is found by (person, type, number, issuing country): new ones are created VALID; for
   known ones the issue and expiry dates are updated (an empty issue date keeps the stored one);
   the status is never changed by import.
-Audited as ``verification.create``, ``travel_document.create`` and ``travel_document.update``.
+- A ``reference`` that looks like a request batch's (``VR-CHN-2026-0007``) makes the row an answer
+  to that batch: ``planner.services.consular.responses`` checks it and closes the request (the
+  report says which); the PENDING row a request wrote on its sent date does not make a same-day
+  answer ambiguous (the answer is appended after it, so it is the latest).
+Audited as ``verification.create``, ``travel_document.create`` and ``travel_document.update``
+(and ``request_item.answer`` / ``request_batch.close`` for answers to request batches).
 """
 
 from __future__ import annotations
@@ -32,9 +41,11 @@ import sqlalchemy as sa
 from planner.domain import fields as f
 from planner.domain.enums import DocumentStatus, DocumentType, VerificationResult
 from planner.domain.names import has_han, latin_transliteration
+from planner.domain.requests import looks_like_reference
 from planner.persistence.audit import changed_fields
 from planner.persistence.bulk import bulk_insert, bulk_update
 from planner.persistence.models import NationalityVerification, Person, TravelDocument, utc_now
+from planner.services.consular.responses import Answer, Responses, is_request_row
 from planner.services.imports.framework import (
     Column,
     ErrorSink,
@@ -48,6 +59,8 @@ DOCUMENT_COLUMNS = ("document_type", "document_number", "document_issued", "docu
 DOCUMENT_NUMBER = f.code(r"[A-Za-z0-9][A-Za-z0-9\-/]*", "a document number (letters, digits, - /)")
 
 DocKey = tuple[int, str, str, str]  # person id, type, number, issuing country
+#: Columns of a request list (``REQUEST_COLUMNS``) that a response may carry back; not imported.
+REQUEST_ONLY_COLUMNS = ("sex", "place_of_birth", "facility")
 
 
 def _pinyin_of(han: str, latin: str) -> bool:
@@ -58,7 +71,7 @@ def _pinyin_of(han: str, latin: str) -> bool:
 class VerificationImporter(Importer):
     kind = "verification"
     preview_columns = ("case_number", "family_name", "given_names", "native_name")
-    writes = ("travel_document", "nationality_verification")
+    writes = ("travel_document", "nationality_verification", "request_item", "request_batch")
 
     def load(self) -> None:
         s = self.session
@@ -76,6 +89,8 @@ class VerificationImporter(Importer):
             sa.select(v.person_id, v.country, v.result, v.verified_on, v.reference)
         ):
             self.verifications.add((pid, country, result, verified_on, reference))
+            if is_request_row(result, reference):
+                continue  # a request's PENDING row: an answer the same day is appended after it
             self.results_by_day.setdefault((pid, country, verified_on), set()).add(result)
         d = TravelDocument
         #: (person, type, number, country) -> (id, version, issued, expires)
@@ -97,23 +112,49 @@ class VerificationImporter(Importer):
             self.documents[(pid, doc_type, number, country)] = (did, version, issued, expires)
             self.document_holders.setdefault((doc_type, number, country), set()).add(pid)
         self.today = date.today()
+        self.responses = Responses.load(s)
+
+    def _answer(self, row: Row) -> Answer | None:
+        """The row as an answer to a request batch, or None when its reference is a free one."""
+        v = row.values
+        if not v["reference"] or not looks_like_reference(v["reference"]):
+            return None
+        person = self.people.get(v["case_number"])
+        pid = person[0] if person is not None else None
+        key = (pid, v["nationality"], v["result"], v["verified_on"], v["reference"])
+        return Answer(
+            line=row.line,
+            person_id=pid,
+            case_number=v["case_number"],
+            reference=v["reference"],
+            country=v["nationality"],
+            result=v["result"],
+            verified_on=v["verified_on"],
+            document_type=v["document_type"],
+            document_number=v["document_number"],
+            document_issued=v["document_issued"],
+            stored=key in self.verifications,
+        )
 
     def columns(self) -> Sequence[Column]:
         return (
             Column("case_number", f.case_number, max_length=10),
             Column("family_name"),
-            Column("given_names", required=False),
-            Column("native_name", required=False),
+            Column("given_names", required=False, optional_column=True),
+            Column("native_name", required=False, optional_column=True),
             Column("date_of_birth", f.iso_date),
             Column("nationality", f.country),
             Column("result", f.enum(VerificationResult)),
-            Column("document_type", f.enum(DocumentType), required=False),
-            Column("document_number", DOCUMENT_NUMBER, required=False, max_length=32),
-            Column("document_issued", f.iso_date, required=False),
-            Column("document_expires", f.iso_date, required=False),
-            Column("authority", required=False),
+            Column("document_type", f.enum(DocumentType), required=False, optional_column=True),
+            Column("document_number", DOCUMENT_NUMBER, required=False, max_length=32, optional_column=True),
+            Column("document_issued", f.iso_date, required=False, optional_column=True),
+            Column("document_expires", f.iso_date, required=False, optional_column=True),
+            Column("authority", required=False, optional_column=True),
             Column("verified_on", f.iso_date),
             Column("reference", required=False, max_length=64),
+            # A filled-in request list (``planner.domain.requests.REQUEST_COLUMNS``) imports as it
+            # is: its other columns are read and ignored.
+            *(Column(name, required=False, optional_column=True) for name in REQUEST_ONLY_COLUMNS),
         )
 
     def unique_key(self, row: Row) -> tuple[str, Hashable]:
@@ -162,8 +203,11 @@ class VerificationImporter(Importer):
         if v["verified_on"] > self.today:
             errors.add(line, "verified_on", f"{v['verified_on']} is in the future")
         if any(v[c] is not None for c in DOCUMENT_COLUMNS):
+            known = person is not None and (
+                (person[0], v["document_type"], v["document_number"], v["nationality"]) in self.documents
+            )
             for column in ("document_type", "document_number", "document_expires"):
-                if v[column] is None:
+                if v[column] is None and not (column == "document_expires" and known):
                     errors.add(line, column, "is required when a document is given")
             issued, expires = v["document_issued"], v["document_expires"]
             if issued is not None and expires is not None and expires <= issued:
@@ -178,8 +222,15 @@ class VerificationImporter(Importer):
                         "document_number",
                         f"{v['document_type']} {v['document_number']} ({v['nationality']}) belongs to another person",
                     )
+        answer = self._answer(row)
+        if answer is not None:
+            for column, message in self.responses.check(answer):
+                errors.add(line, column, message)
 
     def check_rows(self, rows: Sequence[Row], errors: ErrorSink) -> None:
+        answers = [a for row in rows if (a := self._answer(row)) is not None]
+        for line, column, message in self.responses.check_all(answers):
+            errors.add(line, column, message)
         results: dict[tuple[str, str, date], tuple[str, int]] = {}
         documents: dict[tuple[str, str, str], tuple[str, date | None, date, int]] = {}
         for row in rows:
@@ -233,6 +284,8 @@ class VerificationImporter(Importer):
                         did, version, issued, expires = existing
                         if new["issued_on"] is None:
                             new["issued_on"] = issued
+                        if new["expires_on"] is None:
+                            new["expires_on"] = expires
                         changes = changed_fields({"issued_on": issued, "expires_on": expires}, new)
                         if changes:
                             self.changed_documents.append(
@@ -240,11 +293,19 @@ class VerificationImporter(Importer):
                             )
                             outcome = "new" if outcome == "new" else "updated"
             outcomes.append(outcome)
+        closings = self.responses.plan(a for row in rows if (a := self._answer(row)) is not None)
+        closing_lines = {c.answer.line for c in closings}
+        outcomes = [
+            "updated" if o == "unchanged" and row.line in closing_lines else o
+            for row, o in zip(rows, outcomes, strict=True)
+        ]
         self.details = {
             "verifications_added": len(self.new_verifications),
             "documents_created": len(self.new_documents),
             "documents_updated": len(self.changed_documents),
+            "requests_closed": len(closings),
         }
+        self.notes = [note] if (note := self.responses.summary(done=False)) else []
         return outcomes
 
     def apply(self, progress: Progress, should_stop: ShouldStop) -> None:
@@ -304,6 +365,9 @@ class VerificationImporter(Importer):
             "updating documents",
         )
         self._audit(verifications)
+        known = {key: existing[0] for key, existing in self.documents.items()}
+        self.events.extend(self.responses.apply(self.session, importer, self.source, now, known))
+        self.notes = [note] if (note := self.responses.summary(done=True)) else []
 
     def _audit(self, verifications: list[dict[str, Any]]) -> None:
         """One ``verification.create`` event per new verification, carrying the document it created
