@@ -15,6 +15,9 @@
   departing within their notice cut-off without an approved or signed manifest.
 - the countries (of planned flights' stops and of people in custody) without a rule of their own,
   which run on the conservative default rule.
+- requests to receiving states (``pipeline``): overdue requests per country and, per upcoming
+  flight and stop country, the requested people expected eligible by its notice cut-off
+  (:func:`planner.services.consular.status.pipeline_dashboard`).
 
 The result is a frozen dataclass of plain values, safe to pass between threads.
 """
@@ -43,6 +46,7 @@ from planner.persistence.models import (
 )
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
+from planner.services.consular.status import PipelineDashboard, pipeline_snapshot
 from planner.services.eligibility_facts import rule_facts
 from planner.services.flights import FlightRow, list_flights
 from planner.services.manifests.build import chosen_document
@@ -117,6 +121,9 @@ class Dashboard:
     #: Countries of planned flights' stops and of people in custody that have no rule of their
     #: own: they run on the conservative default rule (``planner.services.reference``).
     default_rule_countries: tuple[str, ...] = ()
+    #: Requests to receiving states: overdue per country and the forecast per upcoming cut-off
+    #: (``planner.services.consular.status.pipeline_dashboard``); None only when built elsewhere.
+    pipeline: PipelineDashboard | None = None
 
     def status_count(self, key: str) -> int:
         return next((s.count for s in self.people_by_status if s.key == key), 0)
@@ -405,6 +412,7 @@ def dashboard(uow: UnitOfWork, actor: Actor, *, now: datetime | None = None) -> 
         warnings=tuple(listed),
         warning_counts=warning_counts,
         default_rule_countries=tuple(_default_rule_countries(uow, future)),
+        pipeline=pipeline_snapshot(uow, now),
     )
 
 

@@ -36,6 +36,7 @@ UNCHANGING_PREFIXES = (
     "manifest.paxlst",
     "manifest.sign",
     "departure.board",
+    "request.reminder",
 )
 #: Suffix of every refusal's action (a refusal changes nothing).
 REFUSED_SUFFIX = ".refused"
