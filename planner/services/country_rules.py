@@ -18,6 +18,12 @@ the manifests already sent.
   (:class:`RuleImpactRefused`, a ``Conflict``; nothing saved) unless ``accept_impact`` is given,
   and then record the impact in the audit event.
 - :func:`rule_versions`: ``{country: version | "default"}`` (what a plan run records).
+
+Two fields do not touch eligibility and so never need an impact check: ``lead_time_days`` (days
+the country is expected to take to answer a request, 1–365, default
+``planner.domain.requests.DEFAULT_LEAD_TIME_DAYS``) and ``request_columns`` (the request CSV's
+layout, ``parse_request_columns``; stored ``request_columns_text``, empty = the default layout).
+``save_rule`` values without one of these keys keep the stored value (the default for a new rule).
 """
 
 from __future__ import annotations
@@ -37,6 +43,12 @@ from planner.domain.countries import all_countries, country_name
 from planner.domain.eligibility import CountryRuleFacts, reason_label
 from planner.domain.enums import DocumentType, FlightStatus, Role
 from planner.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from planner.domain.requests import (
+    DEFAULT_LEAD_TIME_DAYS,
+    REQUEST_COLUMNS,
+    parse_request_columns,
+    request_columns_text,
+)
 from planner.domain.wording import plural
 from planner.persistence import audit
 from planner.persistence.models import CountryRule, Flight, FlightStop, Manifest, Person, utc_now
@@ -61,6 +73,7 @@ MAX_VALIDITY_DAYS = 3650
 MAX_PER_FLIGHT = 10_000
 MAX_NOTICE_DAYS = 365
 MAX_API_DEADLINE_MINUTES = 7 * 24 * 60
+MAX_LEAD_TIME_DAYS = 365
 #: The stored fields a change compares and audits, in display order.
 RULE_FIELDS = (
     "name",
@@ -70,7 +83,12 @@ RULE_FIELDS = (
     "max_per_flight",
     "notice_days",
     "api_deadline_minutes",
+    "lead_time_days",
+    "request_columns",
 )
+#: Fields that do not affect eligibility; a ``save_rule`` call or a file without them keeps the
+#: stored values (the defaults for a new rule).
+KEPT_WHEN_ABSENT = ("lead_time_days", "request_columns")
 #: Impact lines shown in a refusal's one line.
 IMPACT_EXAMPLES = 3
 _TRUE = frozenset({"true", "yes", "y", "1"})
@@ -102,6 +120,14 @@ def _documents(value: str) -> str:
     return ",".join(found)
 
 
+def _request_columns(value: str) -> str:
+    """A request CSV layout (``;`` or ``,`` separated) -> its stored text (empty: the default)."""
+    try:
+        return request_columns_text(parse_request_columns(value))
+    except ValueError as exc:
+        raise f.FieldError(str(exc)) from None
+
+
 #: The fields of a rule, as the editor and ``import country-rules`` read them (text per column).
 RULE_COLUMNS: tuple[f.Column, ...] = (
     f.Column("country", f.country, max_length=3),
@@ -112,6 +138,10 @@ RULE_COLUMNS: tuple[f.Column, ...] = (
     f.Column("max_per_flight", f.integer(1, MAX_PER_FLIGHT), required=False, max_length=6),
     f.Column("notice_days", f.integer(0, MAX_NOTICE_DAYS), max_length=4),
     f.Column("api_deadline_minutes", f.integer(0, MAX_API_DEADLINE_MINUTES), required=False, max_length=6),
+    f.Column(
+        "lead_time_days", f.integer(1, MAX_LEAD_TIME_DAYS), required=False, max_length=4, optional_column=True
+    ),
+    f.Column("request_columns", _request_columns, required=False, max_length=500, optional_column=True),
 )
 #: What each field means (the editor's help text, ``rules list``).
 FIELD_HELP: dict[str, str] = {
@@ -125,6 +155,11 @@ FIELD_HELP: dict[str, str] = {
     "notice_days": "days before departure the country must have the manifest (0–365)",
     "api_deadline_minutes": "minutes before arrival the country must have the API data (PAXLST); "
     f"empty: {DEFAULT_API_DEADLINE_MINUTES} (24 h)",
+    "lead_time_days": "days the country is expected to take to answer a verification or travel-document "
+    f"request (1–{MAX_LEAD_TIME_DAYS}; empty: {DEFAULT_LEAD_TIME_DAYS}); once 3 requests are answered "
+    "their median is used instead",
+    "request_columns": "columns of the request CSV sent to the country, in order, separated by ';' "
+    "(empty: the default layout; case_number and reference always): " + ", ".join(REQUEST_COLUMNS),
 }
 
 
@@ -143,10 +178,18 @@ class RuleRow:
     api_deadline_minutes: int
     version: int | str
     stored: bool = True
+    lead_time_days: int = DEFAULT_LEAD_TIME_DAYS
+    #: Stored layout text: empty = the default layout (``request_layout`` gives the columns).
+    request_columns: str = ""
 
     @property
     def documents_text(self) -> str:
         return ";".join(self.accepted_document_types)
+
+    @property
+    def request_layout(self) -> tuple[str, ...]:
+        """The request CSV's columns, in order (the default layout when none is stored)."""
+        return parse_request_columns(self.request_columns)
 
     @property
     def version_number(self) -> int:
@@ -174,6 +217,8 @@ class RuleRow:
             "max_per_flight": self.max_per_flight,
             "notice_days": self.notice_days,
             "api_deadline_minutes": self.api_deadline_minutes,
+            "lead_time_days": self.lead_time_days,
+            "request_columns": list(self.request_layout),
             "version": self.version,
         }
 
@@ -216,6 +261,8 @@ def _row(rule: CountryRule) -> RuleRow:
         api_deadline_minutes=int(rule.api_deadline_minutes),
         version=int(rule.version) if rule.version else DEFAULT_VERSION,
         stored=bool(rule.version),
+        lead_time_days=int(rule.lead_time_days or DEFAULT_LEAD_TIME_DAYS),
+        request_columns=rule.request_columns or "",
     )
 
 
@@ -266,7 +313,8 @@ def _text(value: Any) -> str:
 
 
 def normalise(parsed: Mapping[str, Any]) -> dict[str, Any]:
-    """Parsed ``RULE_COLUMNS`` values -> stored values (defaults for the empty optional fields)."""
+    """Parsed ``RULE_COLUMNS`` values -> stored values (defaults for the empty optional fields;
+    callers keep the stored ``KEPT_WHEN_ABSENT`` fields themselves when their input lacks them)."""
     code = parsed["country"]
     return {
         "name": parsed.get("name") or country_name(code),
@@ -280,6 +328,8 @@ def normalise(parsed: Mapping[str, Any]) -> dict[str, Any]:
             if parsed.get("api_deadline_minutes") is None
             else parsed["api_deadline_minutes"]
         ),
+        "lead_time_days": parsed.get("lead_time_days") or DEFAULT_LEAD_TIME_DAYS,
+        "request_columns": parsed.get("request_columns") or "",
     }
 
 
@@ -457,11 +507,15 @@ def save_rule(
     if current_version != int(expected_version or 0):
         raise _stale(uow, country, current_version, expected_version)
     old = stored_values(existing) if existing is not None else {}
+    for key in KEPT_WHEN_ABSENT:
+        if key not in values and key in old:
+            new[key] = old[key]
     changes = audit.changed_fields(old, new)
     if not changes:
         assert existing is not None
         return _row(existing)
-    impact = rule_impact(uow, {country: facts_of(country, new)}, now=now)
+    eligibility_changed = any(key not in KEPT_WHEN_ABSENT for key in changes)
+    impact = rule_impact(uow, {country: facts_of(country, new)}, now=now) if eligibility_changed else []
     if impact and not accept_impact:
         raise RuleImpactRefused(impact_message(country, impact, "saving"), impact)
     if existing is None:
@@ -531,6 +585,8 @@ def delete_rule(
 
 __all__ = [
     "FIELD_HELP",
+    "KEPT_WHEN_ABSENT",
+    "MAX_LEAD_TIME_DAYS",
     "RULE_COLUMNS",
     "RULE_FIELDS",
     "Impact",

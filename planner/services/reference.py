@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from planner.domain.countries import country_name
 from planner.domain.eligibility import CountryRuleFacts
 from planner.domain.enums import DocumentType
+from planner.domain.requests import DEFAULT_LEAD_TIME_DAYS, parse_request_columns, request_columns_text
 from planner.persistence import audit
 from planner.persistence.models import Airport, CountryRule
 from planner.persistence.uow import UnitOfWork
@@ -48,6 +49,8 @@ def read_airports() -> list[dict]:
 
 
 def read_country_rules() -> list[dict]:
+    """The shipped rules (``resources/country_rules.csv``); the columns ``api_deadline_minutes``,
+    ``lead_time_days`` and ``request_columns`` may be absent or empty (their defaults)."""
     rules = []
     with resource_path("country_rules.csv").open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
@@ -64,6 +67,10 @@ def read_country_rules() -> list[dict]:
                     "notice_days": int(row["notice_days"] or 0),
                     "api_deadline_minutes": int(
                         row.get("api_deadline_minutes") or DEFAULT_API_DEADLINE_MINUTES
+                    ),
+                    "lead_time_days": int(row.get("lead_time_days") or DEFAULT_LEAD_TIME_DAYS),
+                    "request_columns": request_columns_text(
+                        parse_request_columns(row.get("request_columns") or "")
                     ),
                 }
             )
@@ -88,6 +95,8 @@ def default_country_rule(country: str, notice_days: int = MIN_DEFAULT_NOTICE_DAY
         max_per_flight=None,
         notice_days=notice_days,
         api_deadline_minutes=DEFAULT_API_DEADLINE_MINUTES,
+        lead_time_days=DEFAULT_LEAD_TIME_DAYS,
+        request_columns="",
         version=0,
     )
 

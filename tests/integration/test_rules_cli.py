@@ -32,6 +32,7 @@ def test_rules_list_shows_the_stored_rules_and_with_all_every_country(
         "CAP",
         "NOTICE",
         "API",
+        "LEAD",
         "VERSION",
     ]
     china = next(line for line in out if line.startswith("CHN"))
@@ -44,6 +45,7 @@ def test_rules_list_shows_the_stored_rules_and_with_all_every_country(
         "-",
         "14d",
         "120min",
+        "30d",
         "1",
     ]
     assert out[-1] == "10 countries with their own rule"
@@ -52,6 +54,7 @@ def test_rules_list_shows_the_stored_rules_and_with_all_every_country(
     assert len(rows) == 249
     haiti = next(r for r in rows if r["country"] == "HTI")
     assert haiti["version"] == "default" and haiti["accepted_document_types"] == ["PASSPORT"]
+    assert haiti["lead_time_days"] == 30 and haiti["request_columns"][:2] == ["reference", "case_number"]
     assert cli.run(["--db", db, "rules", "list", "--all"]) == 0
     out = capsys.readouterr().out
     assert "HTI      Haiti" in out and "DEFAULT" in out and "239 on the default rule" in out

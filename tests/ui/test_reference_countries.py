@@ -156,3 +156,30 @@ def test_the_dashboard_names_the_countries_on_the_default_rule(
     if os.environ.get("CHARTER_SCREENSHOTS"):
         screen.grab().save(str(tmp_path / "dashboard.png"))
         print("dashboard screenshot in", tmp_path)
+
+
+def test_the_editor_sets_the_answer_lead_time_and_the_request_columns(
+    qtbot, ctx: AppContext, admin: Actor, tmp_path
+) -> None:
+    panel = _screen(qtbot, ctx, admin).countries
+    dialog = _edit(qtbot, panel, "CHN")
+    assert dialog.lead_time.value() == 30 and dialog.request_columns.text() == ""
+    assert dialog.request_columns.placeholderText().startswith("reference;case_number;")
+    assert "native_name" in dialog.request_columns.toolTip() and "Hanzi" in dialog.request_columns.toolTip()
+    dialog.request_columns.setText("case_number;reference;shoe_size")
+    _save(qtbot, dialog)
+    assert dialog.isVisible() and "unknown request column 'shoe_size'" in dialog.message.text()
+    dialog.request_columns.setText("reference;case_number;native_name;date_of_birth")
+    dialog.lead_time.setValue(90)
+    if os.environ.get("CHARTER_SCREENSHOTS"):
+        dialog.grab().save(str(tmp_path / "rule_editor_requests.png"))
+        print("editor screenshot in", tmp_path)
+    _save(qtbot, dialog)
+    assert not dialog.isVisible()
+    rule = _rule(ctx, "CHN")
+    assert rule is not None
+    assert (rule.lead_time_days, rule.request_columns, rule.version) == (
+        90,
+        "reference;case_number;native_name;date_of_birth",
+        2,
+    )

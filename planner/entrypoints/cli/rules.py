@@ -1,7 +1,8 @@
 """``charter-planner rules list [--all] [--json]``: the receiving-country rules.
 
 One line per stored rule (country, name, verification, accepted documents, minimum validity, cap
-per flight, notice, API deadline, version); ``--all`` adds every other ISO 3166 country, on the
+per flight, notice, API deadline, expected answer lead time, version; ``--json`` also the request
+CSV columns); ``--all`` adds every other ISO 3166 country, on the
 conservative default rule (version ``DEFAULT``). Rules are changed with
 ``charter-planner import country-rules FILE`` or in the window's Reference data screen.
 """
@@ -14,7 +15,7 @@ import json
 from planner.entrypoints.cli.common import Parser, SubParsers, login
 from planner.persistence.context import AppContext
 
-HEADER = ("COUNTRY", "NAME", "VERIFY", "DOCUMENTS", "VALID", "CAP", "NOTICE", "API", "VERSION")
+HEADER = ("COUNTRY", "NAME", "VERIFY", "DOCUMENTS", "VALID", "CAP", "NOTICE", "API", "LEAD", "VERSION")
 
 
 def cmd_rules_list(ctx: AppContext, args: argparse.Namespace) -> int:
@@ -36,6 +37,7 @@ def cmd_rules_list(ctx: AppContext, args: argparse.Namespace) -> int:
             "-" if r.max_per_flight is None else str(r.max_per_flight),
             f"{r.notice_days}d",
             f"{r.api_deadline_minutes}min",
+            f"{r.lead_time_days}d",
             "DEFAULT" if not r.stored else str(r.version),
         )
         for r in rows

@@ -7,6 +7,12 @@ Fields are parsed by :data:`planner.services.country_rules.RULE_COLUMNS` (the ed
 an ISO 3166-1 alpha-3 country once per file, ``true``/``false``, document types of
 ``DocumentType`` separated by ``;``, whole numbers in range; an empty name is the ISO name, an
 empty cap no cap, an empty API deadline 24 h. Rules the file does not name stay as they are.
+
+Optional columns ``lead_time_days`` (days the country takes to answer a request, 1–365; empty:
+30) and ``request_columns`` (the request CSV's layout, names separated by ``;``; empty: the
+default layout). A file without one of these columns leaves that field as stored (the default for
+a new rule); a bad value is a line-numbered error. Neither affects eligibility, so a change of
+only these fields needs no impact check.
 Changes are audited ``country_rule.create`` / ``country_rule.update`` with ``{field: [old, new]}``.
 
 Impact: the people on approved or signed manifests whom the file's rules would make ineligible
@@ -29,6 +35,7 @@ from planner.domain.wording import plural
 from planner.persistence.models import CountryRule
 from planner.services.country_rules import (
     ENTITY,
+    KEPT_WHEN_ABSENT,
     RULE_COLUMNS,
     Impact,
     facts_of,
@@ -73,6 +80,9 @@ class CountryRulesImporter(Importer):
             country = row.values["country"]
             new = normalise(row.values)
             version, old = self.existing.get(country, (None, {}))
+            for key in KEPT_WHEN_ABSENT:
+                if key not in self.file_columns and key in old:
+                    new[key] = old[key]
             changes = {k: [old.get(k), v] for k, v in new.items() if old.get(k) != v}
             if not changes:
                 outcomes.append("unchanged")
@@ -84,7 +94,12 @@ class CountryRulesImporter(Importer):
             (
                 (line_of[i.country], i)
                 for i in rule_impact(
-                    self.uow, {country: facts_of(country, new) for _l, country, new, _c, _v in self.changes}
+                    self.uow,
+                    {
+                        country: facts_of(country, new)
+                        for _l, country, new, changes, _v in self.changes
+                        if set(changes) - set(KEPT_WHEN_ABSENT)
+                    },
                 )
             ),
             key=lambda item: item[0],

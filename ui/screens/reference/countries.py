@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from planner.domain.enums import DocumentType
 from planner.domain.errors import InvalidInput, PlannerError, StaleVersion
+from planner.domain.requests import DEFAULT_REQUEST_COLUMNS, REQUEST_COLUMNS
 from planner.persistence.context import AppContext
 from planner.persistence.uow import UnitOfWork
 from planner.services import country_rules
@@ -55,9 +56,10 @@ COLUMNS = [
     ("max_per_flight", "Cap / flight"),
     ("notice_days", "Notice (days)"),
     ("api_deadline_minutes", "API (min)"),
+    ("lead_time_days", "Answer (days)"),
     ("version_text", "Rule"),
 ]
-COLUMN_WIDTHS = (55, 220, 85, 300, 80, 85, 90, 75)
+COLUMN_WIDTHS = (55, 220, 85, 300, 80, 85, 90, 75, 95)
 #: What a saved rule changes for the other screens (notice cut-offs, eligibility).
 RULE_CHANGE = Change.FLIGHTS | Change.PLAN
 #: The editor's help where it differs from the file's (``FIELD_HELP``).
@@ -65,7 +67,13 @@ EDITOR_HELP = {
     "accepted_document_types": "travel documents the country accepts (at least one)",
     "max_per_flight": "most people the country takes per flight; untick for no cap",
     "api_deadline_minutes": "minutes before arrival the API data (PAXLST) is due; 1440 = 24 h",
+    "lead_time_days": "usual days to answer a request; older open requests are overdue",
+    "request_columns": "in order, separated by ';'; empty: the default (hover for every column)",
 }
+#: The request-columns field's tooltip: every column with what it holds.
+REQUEST_COLUMNS_TIP = "Request CSV columns (separate with ';'):\n" + "\n".join(
+    f"{name} — {meaning}" for name, meaning in REQUEST_COLUMNS.items()
+)
 ERROR_STYLE = "color:#a50e0e;"
 HELP_STYLE = "color:#5f6368; font-size: 9pt;"
 DEFAULT_COLOR = QColor("#777777")
@@ -89,7 +97,13 @@ class CountriesModel(RecordTableModel):
             },
             alignments={
                 key: Qt.AlignmentFlag.AlignRight
-                for key in ("min_validity_days", "max_per_flight", "notice_days", "api_deadline_minutes")
+                for key in (
+                    "min_validity_days",
+                    "max_per_flight",
+                    "notice_days",
+                    "api_deadline_minutes",
+                    "lead_time_days",
+                )
             },
         )
 
@@ -159,6 +173,15 @@ class RuleEditorDialog(QDialog):
             "ruleApi", 0, country_rules.MAX_API_DEADLINE_MINUTES, row.api_deadline_minutes, " minutes"
         )
         self._row(form, "&API deadline", self.api, "api_deadline_minutes")
+        self.lead_time = self._spin(
+            "ruleLeadTime", 1, country_rules.MAX_LEAD_TIME_DAYS, row.lead_time_days, " days"
+        )
+        self._row(form, "Answer expected &within (days)", self.lead_time, "lead_time_days")
+        self.request_columns = QLineEdit(row.request_columns, self)
+        self.request_columns.setObjectName("ruleRequestColumns")
+        self.request_columns.setPlaceholderText(";".join(DEFAULT_REQUEST_COLUMNS))
+        self._row(form, "Re&quest CSV columns", self.request_columns, "request_columns")
+        self.request_columns.setToolTip(REQUEST_COLUMNS_TIP)
         self.message = QLabel(self)
         self.message.setObjectName("message")
         self.message.setWordWrap(True)
@@ -180,9 +203,10 @@ class RuleEditorDialog(QDialog):
         layout.addWidget(self.buttons)
         for box in (self.verification, self.has_cap, *self.documents.values()):
             box.toggled.connect(self._changed)
-        for spin in (self.validity, self.cap, self.notice, self.api):
+        for spin in (self.validity, self.cap, self.notice, self.api, self.lead_time):
             spin.valueChanged.connect(self._changed)
         self.name.textEdited.connect(self._changed)
+        self.request_columns.textEdited.connect(self._changed)
 
     def _document_boxes(self, row: RuleRow) -> QWidget:
         """One check box per ``DocumentType`` (``self.documents``)."""
@@ -249,6 +273,8 @@ class RuleEditorDialog(QDialog):
             "max_per_flight": self.cap.value() if self.has_cap.isChecked() else None,
             "notice_days": self.notice.value(),
             "api_deadline_minutes": self.api.value(),
+            "lead_time_days": self.lead_time.value(),
+            "request_columns": self.request_columns.text().strip(),
         }
 
     def problems(self) -> list[str]:
