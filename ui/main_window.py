@@ -44,6 +44,7 @@ from ui.screens.manifests import ManifestsScreen
 from ui.screens.people import PeopleScreen
 from ui.screens.plan import PlanScreen
 from ui.screens.reference import ReferenceDataScreen
+from ui.screens.requests import RequestsScreen
 from ui.screens.users import ChangePasswordDialog, UsersScreen
 
 log = logging.getLogger(__name__)
@@ -67,11 +68,17 @@ SCREENS: list[type[Screen]] = [
     FlightsScreen,
     PlanScreen,
     ManifestsScreen,
+    RequestsScreen,
     ImportScreen,
     AuditScreen,
     UsersScreen,
     ReferenceDataScreen,
 ]
+
+
+def screen_keys(number: int) -> str:
+    """The Go menu's key of the ``number``-th screen (1 …): Ctrl+1 … Ctrl+9, then Ctrl+0."""
+    return f"Ctrl+{number % 10}"
 
 
 class MainWindow(QMainWindow):
@@ -100,7 +107,7 @@ class MainWindow(QMainWindow):
                 self.screens[screen_class.title] = screen
                 self.stack.addWidget(screen)
                 item.setData(Qt.ItemDataRole.UserRole, screen_class.title)
-                item.setToolTip(f"{screen_class.title} (Ctrl+{number})")
+                item.setToolTip(f"{screen_class.title} ({screen_keys(number)})")
             else:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled & ~Qt.ItemFlag.ItemIsSelectable)
                 item.setToolTip(
@@ -191,7 +198,7 @@ class MainWindow(QMainWindow):
         go_menu = self.menuBar().addMenu("&Go")
         for number, screen_class in enumerate(SCREENS, start=1):
             action = QAction(screen_class.title, self)
-            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            action.setShortcut(QKeySequence(screen_keys(number)))
             action.setEnabled(screen_class.title in self.screens)
             action.triggered.connect(lambda _checked=False, t=screen_class.title: self.show_screen(t))
             go_menu.addAction(action)

@@ -58,6 +58,8 @@ class Change(Flag):
     MANIFESTS = auto()
     USERS = auto()
     AUDIT = auto()
+    #: Request batches to receiving states and their answers (the Requests screen).
+    REQUESTS = auto()
 
 
 class TaskControl(Protocol):
