@@ -35,6 +35,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("custody_status", "Custody"),
     ("legal_hold", "Legal hold"),
     ("priority", "Priority"),
+    ("request", "Open request"),
 )
 SORTABLE_KEYS = {
     "case_number",

@@ -36,6 +36,7 @@ from planner.persistence.db import fold_text
 from planner.persistence.models import Facility, Person, utc_now
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
+from planner.services.consular.person_requests import OpenRequest, open_requests, requests_text
 
 #: The audit events' ``entity`` for people (``entity_id``: the case number).
 ENTITY = "person"
@@ -96,6 +97,9 @@ class PersonRow:
     custody_status: str
     legal_hold: str
     priority: int
+    #: Open requests to the receiving state, in words ("verification requested (VR-…, sent …,
+    #: answer expected by …)"; "" when none): ``consular.person_requests.requests_text``.
+    request: str = ""
 
 
 def _apply_filter(query: sa.Select, people_filter: PeopleFilter) -> sa.Select:
@@ -155,11 +159,16 @@ def person_ids(
     return [person_id for batch in result.partitions() for person_id in batch]
 
 
-def people_rows(uow: UnitOfWork, actor: Actor, ids: Sequence[int]) -> dict[int, PersonRow]:
-    """Display rows for ``ids`` (at most a few hundred per call), keyed by id."""
+def people_rows(
+    uow: UnitOfWork, actor: Actor, ids: Sequence[int], *, today: date | None = None
+) -> dict[int, PersonRow]:
+    """Display rows for ``ids`` (at most a few hundred per call), keyed by id; ``request`` says
+    which requests are open and whether they are overdue on ``today`` (default: today, UTC),
+    read in bulk for all ``ids``."""
     authorize(uow, actor, Role.OFFICER, "people.read")
     if not ids:
         return {}
+    requests = open_requests(uow.session, ids, today or utc_now().date())
     query = (
         sa.select(Person, Facility.code)
         .outerjoin(Facility, Person.facility_id == Facility.id)
@@ -184,6 +193,7 @@ def people_rows(uow: UnitOfWork, actor: Actor, ids: Sequence[int]) -> dict[int, 
             custody_status=person.custody_status,
             legal_hold=person.legal_hold_reason or "",
             priority=person.priority,
+            request=requests_text(requests.get(person.id, ())),
         )
     return rows
 
@@ -211,6 +221,8 @@ class PersonDetail:
     audit: list[dict]
     #: The facility as an officer names it: "FAC003 (Montgomery Processing Center, Conroe, TX)".
     facility_label: str = ""
+    #: Open requests to the receiving state (verification first), each with its due date.
+    open_requests: tuple[OpenRequest, ...] = ()
 
 
 def _source_text(source_file: str | None, source_line: int | None) -> str:
@@ -229,9 +241,12 @@ def _facility_label(uow: UnitOfWork, facility_id: int | None) -> str:
     return f"{facility.code} ({place})" if place else facility.code
 
 
-def person_detail(uow: UnitOfWork, actor: Actor, person_id: int) -> PersonDetail:
-    """Officer and above: documents, verification history (newest first), family members,
-    the plan's decision with its explanation, and the person's audit trail."""
+def person_detail(
+    uow: UnitOfWork, actor: Actor, person_id: int, *, today: date | None = None
+) -> PersonDetail:
+    """Officer and above: documents, verification history (newest first), open requests (overdue
+    as of ``today``, default today UTC), family members, the plan's decision with its explanation,
+    and the person's audit trail."""
     from planner.persistence.models import AuditEvent, NationalityVerification, TravelDocument
     from planner.services import explain
 
@@ -240,7 +255,8 @@ def person_detail(uow: UnitOfWork, actor: Actor, person_id: int) -> PersonDetail
     person = s.get(Person, person_id)
     if person is None:
         raise NotFound(f"no person with id {person_id}")
-    row = people_rows(uow, actor, [person_id])[person_id]
+    today = today or utc_now().date()
+    row = people_rows(uow, actor, [person_id], today=today)[person_id]
     documents = [
         {
             "type": d.doc_type,
@@ -309,6 +325,7 @@ def person_detail(uow: UnitOfWork, actor: Actor, person_id: int) -> PersonDetail
         explanation=explanation,
         audit=audit,
         facility_label=_facility_label(uow, person.facility_id),
+        open_requests=tuple(open_requests(s, [person_id], today).get(person_id, ())),
     )
 
 

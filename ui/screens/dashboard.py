@@ -1,14 +1,18 @@
 """Dashboard: summary tiles, a load-factor chart of the upcoming flights (Qt Charts), the upcoming
-departures with notice cut-offs and manifest status, the not-placed-by-reason table and warnings.
+departures with notice cut-offs and manifest status, the not-placed-by-reason table and warnings,
+and the requests to receiving states: overdue per country with a reminder letter each, and the
+people expected eligible by each upcoming cut-off (:mod:`ui.screens.dashboard_requests`).
 
 Threading: GUI thread only. The snapshot is computed by ``planner.services.dashboard.dashboard``
 off the GUI thread (an ``Operation``) each time the screen is shown, and when another screen reports
-a change to plans, flights, people or manifests (at once when visible, otherwise on next show).
+a change to plans, flights, people, manifests or requests (at once when visible, otherwise on next
+show).
 """
 
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Any
 
 from PySide6.QtCharts import (
@@ -39,11 +43,13 @@ from planner.domain.wording import local_time_text
 from planner.persistence.context import AppContext
 from planner.services import dashboard as dashboard_service
 from planner.services.auth import Actor
+from planner.services.consular.status import PipelineDashboard
 from planner.services.dashboard import Dashboard
 from planner.services.flights import FlightRow
 from ui.operations import Change, Operation
 from ui.record_model import RecordTableModel
 from ui.screens.base import Screen
+from ui.screens.dashboard_requests import REQUESTS_SCREEN, CutoffPanel, OverduePanel
 from ui.screens.flights.model import LEG_PARTS_ROLE, LegLoadDelegate, leg_parts, legs_tooltip
 from ui.tables import table_view
 
@@ -53,7 +59,7 @@ LOW = QColor("#e69138")
 TARGET = QColor("#b00020")
 ERROR_TEXT = QColor("#a40000")
 #: The changes the dashboard shows.
-SHOWN_CHANGES = Change.PLAN | Change.FLIGHTS | Change.PEOPLE | Change.MANIFESTS
+SHOWN_CHANGES = Change.PLAN | Change.FLIGHTS | Change.PEOPLE | Change.MANIFESTS | Change.REQUESTS
 
 
 def default_rule_text(countries: tuple[str, ...], shown: int = 12) -> str:
@@ -234,11 +240,13 @@ class DashboardScreen(Screen):
         bottom.addWidget(_group("Not placed, by reason", self.reasons_table))
         bottom.addWidget(_group("Warnings", self.warnings_table))
         bottom.setSizes([470, 620])
+        requests = self._requests_row()
         body = QSplitter(Qt.Orientation.Vertical, self)
         body.setObjectName("dashboardSplitter")
         body.addWidget(top)
         body.addWidget(bottom)
-        body.setSizes([420, 260])
+        body.addWidget(requests)
+        body.setSizes([350, 200, 270])
         header = QHBoxLayout()
         header.addWidget(self.plan_label, 1)
         header.addWidget(self.rules_label, 1)
@@ -247,11 +255,37 @@ class DashboardScreen(Screen):
         layout.addLayout(header)
         layout.addWidget(body, 1)
 
+    def _requests_row(self) -> QSplitter:
+        """The panels on requests to receiving states: overdue per country, forecast per cut-off."""
+        self.overdue_panel = OverduePanel(self.ctx, self.actor, self)
+        self.overdue_panel.open_requests.connect(self.open_requests_screen)
+        self.cutoff_panel = CutoffPanel(self)
+        self.overdue_box = _group("Requests overdue", self.overdue_panel)
+        self.cutoff_box = _group("Expected eligible by cut-off", self.cutoff_panel)
+        row = QSplitter(Qt.Orientation.Horizontal, self)
+        row.setObjectName("requestsSplitter")
+        row.addWidget(self.overdue_box)
+        row.addWidget(self.cutoff_box)
+        row.setSizes([560, 530])
+        return row
+
     # ------------------------------------------------------------ screen contract
 
     def activate(self) -> None:
         self._loaded = True
+        self.overdue_panel.requests_button.setEnabled(self._requests_screen_window() is not None)
         self.reload()
+
+    def _requests_screen_window(self) -> Any:
+        """The main window when it has a Requests screen this user may open, else None."""
+        window = self.window()
+        return window if REQUESTS_SCREEN in getattr(window, "screens", {}) else None
+
+    def open_requests_screen(self) -> None:
+        """Show the Requests screen (the dashboard's "Requests screen…" button)."""
+        window = self._requests_screen_window()
+        if window is not None:
+            window.show_screen(REQUESTS_SCREEN)
 
     def on_data_changed(self, change: Change) -> None:
         if not change & SHOWN_CHANGES:
@@ -315,6 +349,15 @@ class DashboardScreen(Screen):
         self.reasons.set_records(d.not_placed_by_reason)
         self.warnings.set_records(d.warnings)
         self._draw_chart(d.upcoming)
+        self._show_pipeline(d.pipeline, d.now.date())
+
+    def _show_pipeline(self, pipeline: PipelineDashboard | None, today: date) -> None:
+        overdue = pipeline.overdue if pipeline is not None else ()
+        cutoffs = pipeline.by_cutoff if pipeline is not None else ()
+        total = sum(o.overdue for o in overdue)
+        self.overdue_box.setTitle(f"Requests overdue ({total:,})" if total else "Requests overdue")
+        self.overdue_panel.show_overdue(overdue)
+        self.cutoff_panel.show_forecast(cutoffs, today)
 
     def _draw_chart(self, rows: tuple[FlightRow, ...]) -> None:
         chart = self.chart

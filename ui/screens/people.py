@@ -8,6 +8,7 @@ Threading: GUI thread only; queries run as ``ui.operations.Operation``s.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -28,12 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from planner.domain.enums import CustodyStatus, Role
+from planner.domain.enums import CustodyStatus, RequestKind, Role
 from planner.domain.wording import code_words, plural
 from planner.persistence.context import AppContext
 from planner.persistence.uow import UnitOfWork
 from planner.services import people
 from planner.services.auth import Actor
+from planner.services.consular.person_requests import OpenRequest
 from planner.services.people import PeopleFilter, PersonDetail, PersonRow
 from ui.errors import show_error
 from ui.operations import Change, Operation
@@ -44,9 +46,11 @@ from ui.screens.person_editor import PersonEditorDialog
 from ui.tables import table_view
 
 FILTER_DELAY_MS = 250
-COLUMN_WIDTHS = (110, 170, 170, 90, 40, 95, 85, 80, 70, 130, 70, 70, 100, 130, 60)
+COLUMN_WIDTHS = (110, 170, 170, 90, 40, 95, 85, 80, 70, 130, 70, 70, 100, 130, 60, 300)
 #: The widest a detail table's column grows to fit its contents (the last column stretches).
 DETAIL_MAX_WIDTH = 320
+#: Text colour of a request past its expected answer date.
+OVERDUE_COLOR = "#a40000"
 #: Enum values shown as words in the detail tables.
 _WORDS: dict[str, Callable[[Any], str]] = {
     key: code_words for key in ("type", "status", "result", "custody_status")
@@ -69,6 +73,18 @@ def latest_verifications_text(verifications: Sequence[dict]) -> str:
     return "; ".join(seen[c] for c in sorted(seen)) or "none recorded"
 
 
+def open_requests_html(requests: Sequence[OpenRequest], kind: RequestKind) -> str:
+    """The open requests of ``kind`` as rich text, one a line (``"requested (VR-…, sent …, answer
+    expected by …)"``; ``"overdue by 3 days (…)"`` in ``OVERDUE_COLOR``); "" when there are none."""
+    return "<br>".join(
+        f'<span style="color: {OVERDUE_COLOR};">{html.escape(r.text())}</span>'
+        if r.overdue
+        else html.escape(r.text())
+        for r in requests
+        if r.kind == kind
+    )
+
+
 class PersonDetailPanel(QTabWidget):
     """Read-only view of one ``PersonDetail``."""
 
@@ -84,6 +100,7 @@ class PersonDetailPanel(QTabWidget):
             ("born", "Born"),
             ("nationality", "Nationality (claimed)"),
             ("verified", "Verification"),
+            ("travel_document", "Travel document request"),
             ("facility", "Facility"),
             ("custody", "Custody"),
             ("order", "Removal order"),
@@ -92,6 +109,8 @@ class PersonDetailPanel(QTabWidget):
             ("priority", "Priority"),
         ]:
             value = QLabel("")
+            if key in ("verified", "travel_document"):  # open requests: overdue ones in red
+                value.setTextFormat(Qt.TextFormat.RichText)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setWordWrap(True)
             self.fields[key] = value
@@ -162,7 +181,12 @@ class PersonDetailPanel(QTabWidget):
         )
         self.fields["born"].setText(born)
         self.fields["nationality"].setText(r.nationality)
-        self.fields["verified"].setText(latest_verifications_text(detail.verifications))
+        verified = html.escape(latest_verifications_text(detail.verifications))
+        requested = open_requests_html(detail.open_requests, RequestKind.VERIFICATION)
+        self.fields["verified"].setText(f"{verified}<br>{requested}" if requested else verified)
+        self.fields["travel_document"].setText(
+            open_requests_html(detail.open_requests, RequestKind.TRAVEL_DOCUMENT) or "none open"
+        )
         self.fields["facility"].setText(detail.facility_label or r.facility or "none recorded")
         self.fields["custody"].setText(code_words(r.custody_status))
         order = code_words(r.order_status) + (
@@ -292,7 +316,7 @@ class PeopleScreen(Screen):
     def on_data_changed(self, change: Change) -> None:
         if not self._loaded or self._own_change:
             return
-        if change & Change.PEOPLE:
+        if change & (Change.PEOPLE | Change.REQUESTS):  # requests: the "Open request" column
             self.reload()
         elif change & Change.PLAN:
             # The list shows no plan data: only the open detail ("Plan & why") changes. Re-running
