@@ -27,7 +27,9 @@ def initialize_demo(
     seed: int = 1,
     progress: Progress | None = None,
 ) -> list[str]:
-    """First run: create the schema, demo accounts (password ``DEMO_PASSWORD``) and demo data.
+    """First run: create the schema, demo accounts (password ``DEMO_PASSWORD``) and demo data
+    (with its history of requests to receiving states, so the Requests screen, the funnel and the
+    lead times show something from the start).
 
     Only for a database without a schema; returns the account names created."""
     initialize(ctx, admin="admin", password=DEMO_PASSWORD)

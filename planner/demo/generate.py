@@ -20,12 +20,22 @@ Contract of :func:`generate_demo`:
   fitting names, families, documents and verification histories, case numbers ``A3xxxxxxxx``,
   most of them in a facility that reaches a pickup of a flight to their country. Neither code
   range clashes with the shared sample files.
+- A history of requests to the receiving states (:mod:`planner.demo.requests`): verification
+  batches ``VR-<ISO3>-<year>-<nnnn>`` sent on working days over the past months, whose answers
+  came after lead times drawn around each country's rule lead time (right-skewed: mostly near it,
+  some fast, some slow); a person's CONFIRMED / NOT_CONFIRMED verification that came through one
+  carries the batch reference and the answer's date, the request's PENDING row the sent date.
+  People still waiting sit in recent open batches (their latest verification PENDING with the
+  reference; a few past the lead time, overdue). Countries whose rule accepts a document they issue
+  on request (emergency travel document, travel document) have ``TD-…`` batches: issued documents
+  on their issue date, some open, a few refused.
 - Audit: one event per copied airport, created facility, flight (with its later pickups) and person (documents and verification rows
-  are summarised as counts in their person's event), plus one ``demo.generate`` event with
-  the seed and totals. Events are appended with :func:`planner.persistence.audit.record_many`.
+  are summarised as counts in their person's event), one per request batch (its items
+  summarised as counts by outcome), plus one ``demo.generate`` event with the seed and totals. Events are appended with :func:`planner.persistence.audit.record_many`.
 - Parts: facilities and flights are drawn by :mod:`planner.demo.flights`, people by
   :mod:`planner.demo.people`, with the helpers of :mod:`planner.demo.sampling`.
-- Speed: rows go in with bulk Core inserts in chunks; ids are assigned here from the current
+- Speed: rows go in with :func:`planner.persistence.bulk.bulk_insert` in chunks (people, documents,
+  verifications, requests) or bulk Core inserts; ids are assigned here from the current
   maximum inside the transaction (PostgreSQL sequences are moved past them at the end).
 """
 
@@ -45,12 +55,15 @@ import sqlalchemy as sa
 from planner.demo import names
 from planner.demo.flights import make_facilities, make_flights
 from planner.demo.people import PeopleGenerator
+from planner.demo.removals import write_removals
+from planner.demo.requests import RequestHistory
 from planner.demo.sampling import DEMO_COUNTRIES, Reference, Rule
 from planner.domain.enums import (
     Role,
 )
 from planner.domain.errors import InvalidInput
 from planner.persistence import audit
+from planner.persistence.bulk import bulk_insert
 from planner.persistence.models import (
     Airport,
     Facility,
@@ -59,6 +72,8 @@ from planner.persistence.models import (
     FlightStop,
     NationalityVerification,
     Person,
+    RequestBatch,
+    RequestItem,
     TravelDocument,
 )
 from planner.persistence.uow import UnitOfWork
@@ -101,6 +116,10 @@ class DemoReport:
     airports_added: int = 0
     documents: int = 0
     verifications: int = 0
+    request_batches: int = 0
+    request_items: int = 0
+    open_requests: int = 0
+    removals: int = 0
     audit_events: int = 0
     likely_eligible: int = 0
     people_by_nationality: dict[str, int] = field(default_factory=dict)
@@ -116,6 +135,8 @@ class DemoReport:
             f"{self.seconds:.1f} s:",
             f"  {self.people:,} people ({self.people_in_families:,} in {self.families:,} families), "
             f"{self.documents:,} travel documents, {self.verifications:,} verification rows",
+            f"  {self.request_batches:,} request batches to receiving states with {self.request_items:,} "
+            f"requests ({self.open_requests:,} still open)",
             f"  {self.facilities:,} facilities ({self.facility_airports:,} hub links), "
             f"{self.flights:,} flights ({self.flight_stops:,} stops, {self.flight_pickups:,} later pickups; "
             f"{self.multi_pickup_flights:,} flights with several pickups), {self.audit_events:,} audit events",
@@ -151,7 +172,7 @@ def _load_reference(uow: UnitOfWork) -> Reference:
     for country in by_country:
         rule = stored.get(country) or default_country_rule(country)
         accepted = tuple(t for t in rule.accepted_document_types.split(",") if t)
-        rules[country] = Rule(rule.name, accepted, rule.min_validity_days)
+        rules[country] = Rule(rule.name, accepted, rule.min_validity_days, int(rule.lead_time_days))
     return Reference(
         hubs=hubs,
         airports_by_country={c: tuple(v) for c, v in by_country.items()},
@@ -173,7 +194,16 @@ def _ensure_airports(uow: UnitOfWork, actor: Actor) -> list[str]:
 
 def _next_ids(uow: UnitOfWork) -> dict[str, int]:
     """The first free id of every table the generator fills (read inside the transaction)."""
-    tables = (Person, TravelDocument, NationalityVerification, Facility, Flight, FlightStop)
+    tables = (
+        Person,
+        TravelDocument,
+        NationalityVerification,
+        Facility,
+        Flight,
+        FlightStop,
+        RequestBatch,
+        RequestItem,
+    )
     return {
         str(t.__tablename__): (uow.session.execute(sa.select(sa.func.max(t.id))).scalar() or 0) + 1
         for t in tables
@@ -184,7 +214,16 @@ def _advance_postgres_sequences(uow: UnitOfWork) -> None:
     """Ids were assigned explicitly; move each serial sequence past them."""
     if uow.dialect != "postgresql":
         return
-    for t in (Person, TravelDocument, NationalityVerification, Facility, Flight, FlightStop):
+    for t in (
+        Person,
+        TravelDocument,
+        NationalityVerification,
+        Facility,
+        Flight,
+        FlightStop,
+        RequestBatch,
+        RequestItem,
+    ):
         name = t.__tablename__
         uow.session.execute(
             sa.text(
@@ -201,6 +240,20 @@ def _refuse_non_empty(uow: UnitOfWork) -> None:
             raise InvalidInput(
                 f"demo data is for an empty database, and this one already has {count:,} {what}"
             )
+
+
+def _write_requests(
+    uow: UnitOfWork, history: RequestHistory, ids: dict[str, int], report: DemoReport
+) -> None:
+    """Insert the request history's batches and items (after the people they name), audited one
+    event per batch."""
+    batches, items, entries = history.rows(ids["request_batch"], ids["request_item"])
+    bulk_insert(uow.session, RequestBatch.__table__, batches)
+    bulk_insert(uow.session, RequestItem.__table__, items)
+    audit.record_many(uow, entries, returning=False)
+    report.request_batches, report.request_items = len(batches), len(items)
+    report.open_requests = sum(1 for i in items if i["answered_on"] is None)
+    report.audit_events += len(entries)
 
 
 # ---------------------------------------------------------------- the service
@@ -337,6 +390,13 @@ def generate_demo(
 
     # People, household by household, written in chunks.
     generator = PeopleGenerator(random.Random(f"{seed}:people"), ref, facilities, flight_list, now, user, ids)
+    generator.history = RequestHistory(
+        random.Random(f"{seed}:requests"),
+        ref,
+        now.date(),
+        user,
+        {c: share * people for c, share in generator.nationality_share.items()},
+    )
     report.seats_by_country = dict(sorted(generator.seats_by_country.items()))
     by_nationality: Counter[str] = Counter()
     eligible_by_nationality: Counter[str] = Counter()
@@ -371,11 +431,9 @@ def generate_demo(
                         },
                     )
                 )
-        session.execute(sa.insert(Person.__table__), persons)
-        if documents:
-            session.execute(sa.insert(TravelDocument.__table__), documents)
-        if verifications:
-            session.execute(sa.insert(NationalityVerification.__table__), verifications)
+        bulk_insert(session, Person.__table__, persons)
+        bulk_insert(session, TravelDocument.__table__, documents)
+        bulk_insert(session, NationalityVerification.__table__, verifications)
         audit.record_many(uow, entries, returning=False)
         written += len(persons)
         report.documents += len(documents)
@@ -384,6 +442,9 @@ def generate_demo(
         report_progress(0.06 + 0.92 * written / people, f"{written:,} of {people:,} people")
 
     report.people = written
+    _write_requests(uow, generator.history, ids, report)
+    report.removals = write_removals(uow, user, random.Random(f"{seed}:removals"), flight_list)
+    report.audit_events += report.removals
     report.families = generator.families
     report.people_by_nationality = dict(sorted(by_nationality.items()))
     report.eligible_by_nationality = dict(sorted(eligible_by_nationality.items()))
@@ -405,6 +466,8 @@ def generate_demo(
                 "flights": report.flights,
                 "documents": report.documents,
                 "verifications": report.verifications,
+                "request_batches": report.request_batches,
+                "request_items": report.request_items,
             },
         ),
     )

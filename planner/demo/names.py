@@ -174,6 +174,25 @@ VERIFICATION_MIX: dict[str, tuple[float, float, float]] = {
     "NIC": (0.82, 0.12, 0.06),
 }
 
+#: How fast each consulate answers requests in the demo's history, as a multiple of its rule's
+#: lead time (the median of the drawn lead times); countries not listed answer on time (1.0).
+ANSWER_SPEED: dict[str, float] = {
+    "CHN": 1.5,
+    "IND": 1.3,
+    "VNM": 1.4,
+    "NIC": 1.2,
+    "HTI": 1.1,
+    "DOM": 0.9,
+    "COL": 0.8,
+    "ECU": 0.9,
+    "MEX": 0.6,
+    "GTM": 0.6,
+    "HND": 0.7,
+    "SLV": 0.7,
+}
+#: Documents a receiving state issues on request (travel-document batches in the demo's history).
+ON_REQUEST_DOCUMENTS = ("EMERGENCY_TRAVEL_DOCUMENT", "TRAVEL_DOCUMENT")
+
 #: Neighbours a person may turn out to be a national of (the claimed country does not confirm).
 NEIGHBOURS: dict[str, tuple[str, ...]] = {
     "GTM": ("HND", "SLV", "MEX"),

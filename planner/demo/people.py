@@ -1,5 +1,9 @@
 """Demo people, one household (a single adult or a family) at a time, with documents and
-verification histories fitting their nationality."""
+verification histories fitting their nationality. Verification answers and travel documents that
+came through a request to the receiving state are placed in the request history
+(:class:`planner.demo.requests.RequestHistory`, ``PeopleGenerator.history``): the request's
+PENDING row on the batch's sent date and the answer on the answer's date, both carrying the batch
+reference; people still waiting have an OPEN request in a recent batch."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from planner.demo import names
 from planner.demo.flights import DemoFacility, DemoFlight
+from planner.demo.requests import RequestHistory
 from planner.demo.sampling import (
     CONFIRMED,
     DEMO_CASE_BASE,
@@ -29,6 +34,8 @@ from planner.domain.enums import (
     FlightStatus,
     MedicalNeed,
     OrderStatus,
+    RequestKind,
+    RequestOutcome,
     RiskLevel,
     Sex,
 )
@@ -45,6 +52,10 @@ DOC_TYPE_WEIGHT: dict[str, float] = {
     DocumentType.TRAVEL_DOCUMENT.value: 18,
     DocumentType.EMERGENCY_TRAVEL_DOCUMENT.value: 12,
 }
+
+#: Share of people nobody has asked their claimed country about yet (recent arrivals): the ones an
+#: officer trying "Request verification…" on the demo finds to request.
+NEVER_ASKED = 0.06
 
 
 @dataclass
@@ -89,6 +100,8 @@ class PeopleGenerator:
         self.case_numbers = Permutation(rng, 8, 48_271)
         self.document_numbers = Permutation(rng, 8, 69_621)
         self.facility_code = {f.id: f.code for f in facilities}
+        #: Where requests go (``generate_demo`` sets it once the expected people are known).
+        self.history: RequestHistory | None = None
 
         planned = [
             f
@@ -112,6 +125,7 @@ class PeopleGenerator:
             for c in ref.countries
         ]
         self.nationality_cum = cumulative(weights)
+        self.nationality_share = {c: w / sum(weights) for c, w in zip(ref.countries, weights, strict=True)}
         # Most people sit in a facility that reaches a hub with flights to their country.
         self.all_facilities = list(facilities)
         self.all_facility_cum = cumulative([f.weight for f in facilities])
@@ -199,8 +213,12 @@ class PeopleGenerator:
                 "updated_at": self.now,
                 "version": 1,
             }
-            verifications, confirmed_country = self._verifications(person_id, nationality, outcome)
+            verifications, confirmed_country, confirmed_on = self._verifications(
+                person_id, nationality, outcome
+            )
             documents = self._documents(person_id, nationality, confirmed_country)
+            if confirmed_country is not None and confirmed_on is not None:
+                self._document_requests(person_id, confirmed_country, confirmed_on, documents)
             eligible = (
                 custody == CustodyStatus.IN_CUSTODY.value
                 and order == OrderStatus.FINAL.value
@@ -346,16 +364,18 @@ class PeopleGenerator:
         """CONFIRMED | PENDING | NOT_CONFIRMED | NONE (never asked) | CROSS (a neighbour's national)."""
         rng = self.rng
         draw = rng.random()
-        if draw < 0.015:
+        if draw < NEVER_ASKED:
             return "NONE"
         neighbours = [c for c in names.NEIGHBOURS.get(country, ()) if c in self.ref.rules]
-        if draw < 0.025 and neighbours:
+        if draw < NEVER_ASKED + 0.01 and neighbours:
             return "CROSS"
         confirmed, pending, _ = names.VERIFICATION_MIX.get(country, names.DEFAULT_VERIFICATION_MIX)
         draw = rng.random()
         return CONFIRMED if draw < confirmed else PENDING if draw < confirmed + pending else NOT_CONFIRMED
 
-    def _verification_row(self, person_id: int, country: str, result: str, on: date) -> dict:
+    def _verification_row(
+        self, person_id: int, country: str, result: str, on: date, reference: str | None = None
+    ) -> dict:
         row = {
             "id": self.next_verification,
             "person_id": person_id,
@@ -363,7 +383,7 @@ class PeopleGenerator:
             "result": result,
             "authority": f"Consulate General of {self.ref.rules[country].name}",
             "verified_on": on,
-            "reference": f"VL-{country}-{on:%Y%m}",
+            "reference": reference or f"VL-{country}-{on:%Y%m}",
             "source_file": SOURCE_FILE,
             "source_line": None,
             "imported_by": self.actor,
@@ -372,42 +392,135 @@ class PeopleGenerator:
         self.next_verification += 1
         return row
 
-    def _verifications(self, person_id: int, country: str, outcome: str) -> tuple[list[dict], str | None]:
-        """The history (oldest first) and the country that confirmed the person, if any."""
+    def _requests(self) -> RequestHistory:
+        assert self.history is not None, "generate_demo sets the request history"
+        return self.history
+
+    def _asked(
+        self,
+        rows: list[dict],
+        person_id: int,
+        country: str,
+        answer: str,
+        *,
+        after: date | None = None,
+        before: date | None = None,
+    ) -> date | None:
+        """A verification request answered ``answer`` (sent after ``after``, answered before
+        ``before``): its PENDING row on the batch's sent date and the answer on the answer's date,
+        both with the batch reference, appended to ``rows``. The answer's date; None (nothing added)
+        when no batch fits."""
+        history = self._requests()
+        request = history.answered(RequestKind.VERIFICATION, country, after, before)
+        if request is None or request.answered_on is None:
+            return None
+        pending = self._verification_row(person_id, country, PENDING, request.sent_on, request.reference)
+        rows += [
+            pending,
+            self._verification_row(person_id, country, answer, request.answered_on, request.reference),
+        ]
+        history.add(request, person_id, RequestOutcome(answer), verification_id=pending["id"])
+        return request.answered_on
+
+    def _confirmed(self, rows: list[dict], person_id: int, country: str, last: date) -> date:
+        """A CONFIRMED history appended to ``rows``: refused once then confirmed on a second request,
+        confirmed on a request of ours, or confirmed on an older list (``last``). The date confirmed."""
+        rng, row = self.rng, self._verification_row
+        confirmed_on = None
+        draw = rng.random()
+        if draw < 0.07:  # refused once, confirmed on a second request
+            refused = self._asked(rows, person_id, country, NOT_CONFIRMED, before=last - timedelta(days=20))
+            if refused is None:
+                refused = last - timedelta(days=rng.randint(20, 80))
+                rows += [
+                    row(person_id, country, PENDING, last - timedelta(days=rng.randint(90, 150))),
+                    row(person_id, country, NOT_CONFIRMED, refused),
+                ]
+            confirmed_on = self._asked(rows, person_id, country, CONFIRMED, after=refused)
+        elif draw < 0.45:
+            confirmed_on = self._asked(rows, person_id, country, CONFIRMED)
+            if confirmed_on is None:
+                rows.append(row(person_id, country, PENDING, last - timedelta(days=rng.randint(7, 60))))
+        elif draw < 0.62:  # asked on an older list, before the office's own batches
+            rows.append(row(person_id, country, PENDING, last - timedelta(days=rng.randint(7, 60))))
+        if confirmed_on is None:  # confirmed on an older list, without a request of ours
+            confirmed_on = last
+            rows.append(row(person_id, country, CONFIRMED, last))
+        return confirmed_on
+
+    def _verifications(
+        self, person_id: int, country: str, outcome: str
+    ) -> tuple[list[dict], str | None, date | None]:
+        """The history (oldest first), the country that confirmed the person, if any, and when."""
         rng = self.rng
         if outcome == "NONE":
-            return [], None
+            return [], None, None
         last = self.today - timedelta(days=rng.randint(3, 240))
-        history: list[tuple[str, str, date]] = []
-        confirmed_country = None
+        rows: list[dict] = []
+        row = self._verification_row
+        confirmed_country, confirmed_on = None, None
         if outcome == CONFIRMED:
-            draw = rng.random()
-            if draw < 0.07:
-                history += [
-                    (country, PENDING, last - timedelta(days=rng.randint(90, 150))),
-                    (country, NOT_CONFIRMED, last - timedelta(days=rng.randint(20, 80))),
-                ]
-            elif draw < 0.62:
-                history.append((country, PENDING, last - timedelta(days=rng.randint(7, 60))))
-            history.append((country, CONFIRMED, last))
+            confirmed_on = self._confirmed(rows, person_id, country, last)
             confirmed_country = country
-        elif outcome == PENDING:
-            if rng.random() < 0.35:
-                history.append((country, PENDING, last - timedelta(days=rng.randint(14, 90))))
-            history.append((country, PENDING, last))
+        elif outcome == PENDING:  # requested, no answer yet
+            request = self._requests().open(RequestKind.VERIFICATION, country)
+            asked_on = last if request is None else request.sent_on
+            if rng.random() < 0.35:  # an older list the consulate never answered
+                rows.append(row(person_id, country, PENDING, asked_on - timedelta(days=rng.randint(14, 90))))
+            pending = row(
+                person_id, country, PENDING, asked_on, None if request is None else request.reference
+            )
+            rows.append(pending)
+            if request is not None:
+                self._requests().add(request, person_id, RequestOutcome.OPEN, verification_id=pending["id"])
         elif outcome == NOT_CONFIRMED:
-            if rng.random() < 0.6:
-                history.append((country, PENDING, last - timedelta(days=rng.randint(14, 90))))
-            history.append((country, NOT_CONFIRMED, last))
+            answered = self._asked(rows, person_id, country, NOT_CONFIRMED) if rng.random() < 0.5 else None
+            if answered is None:
+                rows.append(row(person_id, country, NOT_CONFIRMED, last))
         else:  # CROSS: the claimed country says no, a neighbour recognises the person
             other = rng.choice([c for c in names.NEIGHBOURS[country] if c in self.ref.rules])
-            history += [
-                (country, PENDING, last - timedelta(days=rng.randint(80, 150))),
-                (country, NOT_CONFIRMED, last - timedelta(days=rng.randint(20, 70))),
-                (other, CONFIRMED, last),
-            ]
-            confirmed_country = other
-        return [self._verification_row(person_id, c, r, d) for c, r, d in history], confirmed_country
+            if self._asked(rows, person_id, country, NOT_CONFIRMED, before=last) is None:
+                rows += [
+                    row(person_id, country, PENDING, last - timedelta(days=rng.randint(80, 150))),
+                    row(person_id, country, NOT_CONFIRMED, last - timedelta(days=rng.randint(20, 70))),
+                ]
+            rows.append(row(person_id, other, CONFIRMED, last))
+            confirmed_country, confirmed_on = other, last
+        return rows, confirmed_country, confirmed_on
+
+    def _document_requests(
+        self, person_id: int, country: str, confirmed_on: date, documents: list[dict]
+    ) -> None:
+        """Travel-document requests of a person ``country`` confirmed on ``confirmed_on``, where its
+        rule accepts a document it issues on request: the request behind such a document held
+        (ISSUED on its issue date), else, without a usable document, a request still open or
+        (rarely) refused."""
+        history = self._requests()
+        if not history.issues_travel_documents(country):
+            return
+        rng = self.rng
+        kind = RequestKind.TRAVEL_DOCUMENT
+        issued = [
+            d
+            for d in documents
+            if d["doc_type"] in names.ON_REQUEST_DOCUMENTS and d["issuing_country"] == country
+        ]
+        if issued:
+            document = issued[-1]
+            if document["issued_on"] is not None and rng.random() < 0.6:
+                request = history.answered_on(kind, country, document["issued_on"], after=confirmed_on)
+                if request is not None:
+                    history.add(request, person_id, RequestOutcome.ISSUED, document_id=document["id"])
+        elif not self._has_usable_document(documents, country):
+            draw = rng.random()
+            if draw < 0.06:
+                refused = history.answered(kind, country, after=confirmed_on)
+                if refused is not None:
+                    history.add(refused, person_id, RequestOutcome.REFUSED)
+            elif draw < 0.6:
+                waiting = history.open(kind, country, after=confirmed_on)
+                if waiting is not None:
+                    history.add(waiting, person_id, RequestOutcome.OPEN)
 
     def _document_row(
         self, person_id: int, country: str, doc_type: str, issued: date, expires: date, status: str

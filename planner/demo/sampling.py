@@ -12,6 +12,7 @@ from typing import Any
 
 from planner.demo import names
 from planner.domain.enums import VerificationResult
+from planner.domain.requests import DEFAULT_LEAD_TIME_DAYS
 
 #: The next 90 days get flights; departed ones lie up to three weeks back.
 HORIZON_DAYS = 90
@@ -35,6 +36,8 @@ class Rule:
     name: str
     accepted: tuple[str, ...]
     min_validity_days: int
+    #: Days the country is expected to take to answer a request (``CountryRule.lead_time_days``).
+    lead_time_days: int = DEFAULT_LEAD_TIME_DAYS
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,8 @@ DEMO_TABLES = (
     ("person", "id"),
     ("travel_document", "id"),
     ("nationality_verification", "id"),
+    ("request_batch", "id"),
+    ("request_item", "id"),
 )
 
 
