@@ -78,6 +78,13 @@ from tests.integration.planning.pickup_worlds import (
     independent_problems,
     problems,
 )
+from tests.integration.planning.request_worlds import (
+    add_requests,
+    answer_confirmed,
+    check_only_the_confirmed_are_placed,
+    check_the_answer_lifts_verification,
+    request_specs,
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -418,3 +425,28 @@ def test_plans_with_several_pickups_keep_every_leg_and_reach_every_pickup(
         again = planning.run_plan(ctx, ADMIN, ctx.settings, time_limit=5, now=NOW)
         assert (again.moves, again.added, again.dropped) == (0, 0, 0)
         assert again.leg_loads == summary.leg_loads
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(world=worlds, specs=request_specs, data=st.data())
+def test_open_or_refused_requests_never_fly_and_a_confirmation_lifts_verification(
+    request: pytest.FixtureRequest, backend: str, world: World, specs: list[dict], data: st.DataObject
+) -> None:
+    """Issue 16: whatever requests are open or answered, nobody whose latest verification for a
+    stop's country (which requires it) is PENDING or NOT_CONFIRMED is placed there; answering an
+    open request CONFIRMED (with a valid passport) lifts verification for the next plan."""
+    with _fresh_database(request, backend) as ctx:
+        _populate(ctx, world)
+        still_open = add_requests(ctx, world, specs)
+        event(f"open requests: {'some' if still_open else 'none'}")
+        planning.run_plan(ctx, ADMIN, ctx.settings, time_limit=5, now=NOW)
+        _check(ctx)
+        check_only_the_confirmed_are_placed(ctx)
+        if not still_open:
+            return
+        answered = data.draw(st.sampled_from(still_open), label="answered")
+        answer_confirmed(ctx, answered)
+        planning.run_plan(ctx, ADMIN, ctx.settings, time_limit=5, now=NOW)
+        _check(ctx)
+        check_only_the_confirmed_are_placed(ctx)
+        check_the_answer_lifts_verification(ctx, answered)
