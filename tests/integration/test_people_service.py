@@ -477,7 +477,7 @@ _CHANGES = st.one_of(
 )
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(changes=_CHANGES, case=st.sampled_from(["A100000001", "A100000002"]))
 def test_any_edit_is_applied_whole_or_refused_with_nothing_written(
     three: AppContext, officer: Actor, changes: dict, case: str

@@ -196,7 +196,7 @@ def check_response(ctx: AppContext, answers: list[tuple[str, int, str, int]], ba
 
 
 @settings(
-    max_examples=40,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -14,7 +14,7 @@ from planner.services.imports import KINDS, ImportRejected, import_file
 from .conftest import SAMPLE_ORDER, sample_bytes, snapshot
 
 FUZZ = settings(
-    max_examples=40,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -87,7 +87,7 @@ from tests.integration.planning.request_worlds import (
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(world=worlds)
 def test_every_plan_keeps_the_promises(request: pytest.FixtureRequest, backend: str, world: World) -> None:
     with _fresh_database(request, backend) as ctx:
@@ -104,7 +104,7 @@ def test_every_plan_keeps_the_promises(request: pytest.FixtureRequest, backend: 
         _check(ctx)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(world=worlds, loads=escort_loads)
 def test_a_plan_run_uses_the_escort_load_stored_in_the_database(
     request: pytest.FixtureRequest, backend: str, world: World, loads: list[float]
@@ -125,7 +125,7 @@ def test_a_plan_run_uses_the_escort_load_stored_in_the_database(
         _check(ctx)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     world=worlds,
     clear_all=st.booleans(),
@@ -178,7 +178,7 @@ def test_whatever_country_rules_are_stored_nobody_ineligible_under_them_is_place
         assert used["country_rules"] == {c: stored.get(c, DEFAULT_VERSION) for c in sorted(planned)}
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(world=held_worlds)
 def test_nobody_flies_under_a_hold_in_force_on_the_local_departure_day(
     request: pytest.FixtureRequest, backend: str, world: World
@@ -209,7 +209,7 @@ def test_nobody_flies_under_a_hold_in_force_on_the_local_departure_day(
         _check(ctx)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(world=departure_worlds, data=st.data())
 def test_strike_offs_and_departures_keep_the_promises(
     request: pytest.FixtureRequest, backend: str, world: World, data: st.DataObject
@@ -298,7 +298,7 @@ def test_strike_offs_and_departures_keep_the_promises(
         _check_after_departure(ctx, plan_at)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(world=departure_worlds, data=st.data())
 def test_frozen_flights_never_stall_or_collapse_the_plan(
     request: pytest.FixtureRequest, backend: str, world: World, data: st.DataObject
@@ -410,7 +410,7 @@ def test_the_validator_agrees_with_an_independent_check(problem: solver.Problem,
     assert bool(solver.validate(problem, assignment, pickup)) == bool(independent), independent
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(world=worlds, data=st.data())
 def test_plans_with_several_pickups_keep_every_leg_and_reach_every_pickup(
     request: pytest.FixtureRequest, backend: str, world: World, data: st.DataObject
@@ -427,7 +427,7 @@ def test_plans_with_several_pickups_keep_every_leg_and_reach_every_pickup(
         assert again.leg_loads == summary.leg_loads
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(world=worlds, specs=request_specs, data=st.data())
 def test_open_or_refused_requests_never_fly_and_a_confirmation_lifts_verification(
     request: pytest.FixtureRequest, backend: str, world: World, specs: list[dict], data: st.DataObject

@@ -392,7 +392,7 @@ def test_an_emptied_chain_without_its_head_is_detected(sqlite_ctx: AppContext) -
     assert "the chain's head (event 0) is behind the anchors file" in report.message
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_rewrite_at_or_before_an_anchor_is_detected(sqlite_ctx: AppContext, data: st.DataObject) -> None:
     """Change one field of any event at or before the exported head, or drop it, or swap it with
