@@ -257,7 +257,7 @@ class BatchTableModel(_CountingModel):
         return super().data(index, role)
 
 
-class WaitingTableModel(RecordTableModel):
+class WaitingTableModel(_CountingModel):
     """People of one country with an open request (``PersonForecast``), soonest expected first."""
 
     tips: ClassVar[dict[str, str]] = {
@@ -291,17 +291,6 @@ class WaitingTableModel(RecordTableModel):
         ):
             return "confirmed"  # waiting only for a travel document
         return super().data(index, role)
-
-    def headerData(  # noqa: N802 - Qt override
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.ToolTipRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.columns)
-        ):
-            return self.tips.get(self.columns[section][0])
-        return super().headerData(section, orientation, role)
 
 
 __all__ = [
