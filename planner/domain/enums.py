@@ -142,6 +142,14 @@ class RequestOutcome(StrEnum):
     WITHDRAWN = "WITHDRAWN"
 
 
+class ScheduleStatus(StrEnum):
+    """A mission-schedule proposal: PROPOSED until a supervisor accepts some of its missions
+    (they become PLANNED flights), then ACCEPTED. Stored: never change a value."""
+
+    PROPOSED = "PROPOSED"
+    ACCEPTED = "ACCEPTED"
+
+
 def enum_values(enum: type[StrEnum]) -> tuple[str, ...]:
     """The stored string values of ``enum``, in declaration order."""
     return tuple(member.value for member in enum)

@@ -30,6 +30,7 @@ from planner.domain.enums import (
     RequestOutcome,
     RiskLevel,
     Role,
+    ScheduleStatus,
     Sex,
     StrikeReason,
     VerificationResult,
@@ -115,6 +116,15 @@ class CountryRule(SQLModel, table=True):
     #: The request CSV's columns in order, separated by ``;`` (empty = the default layout,
     #: ``planner.domain.requests.DEFAULT_REQUEST_COLUMNS``); always holds case_number and reference.
     request_columns: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
+    #: Mission scheduling (issue 17). ``region``: countries of one region may share a mission
+    #: (empty = the country's missions stop nowhere else); ``max_missions_per_week``: missions
+    #: arriving per week (None = no limit); ``arrival_weekdays``: weekdays arrivals are accepted,
+    #: ``MON;WED`` (empty = every day); ``arrival_airports``: accepted arrival airports, ``GUA;SAP``
+    #: (empty = every airport of the country in the reference data).
+    region: str = Field(default="", max_length=40, sa_column_kwargs={"server_default": ""})
+    max_missions_per_week: int | None = Field(default=None)
+    arrival_weekdays: str = Field(default="", max_length=40, sa_column_kwargs={"server_default": ""})
+    arrival_airports: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     version: int = Field(default=1)
 
 
@@ -538,6 +548,11 @@ class OfficeSettingsRow(SQLModel, table=True):
         ),
         sa.CheckConstraint("reserve_fraction >= 0 AND reserve_fraction < 1", name="reserve_fraction"),
         sa.CheckConstraint("time_limit > 0 AND depart_margin_minutes > 0", name="limits"),
+        sa.CheckConstraint(
+            "detention_cost_person >= 0 AND detention_cost_family >= 0 AND unserved_penalty >= 0 "
+            "AND schedule_weeks >= 1 AND schedule_weeks <= 52",
+            name="schedule_costs",
+        ),
     )
 
     id: int = Field(default=1, primary_key=True)
@@ -548,6 +563,14 @@ class OfficeSettingsRow(SQLModel, table=True):
     reserve_fraction: float = 0.10
     depart_margin_minutes: int = 60
     four_eyes_sign: bool = True
+    #: Mission scheduling (issue 17): detention cost per day of a single adult and of a family,
+    #: the cost of leaving a person unserved, the horizon in weeks and the pickup airports
+    #: (``AEX;SAT``; empty = every airport a facility transfers to).
+    detention_cost_person: float = Field(default=122.0, sa_column_kwargs={"server_default": "122"})
+    detention_cost_family: float = Field(default=300.0, sa_column_kwargs={"server_default": "300"})
+    unserved_penalty: float = Field(default=5000.0, sa_column_kwargs={"server_default": "5000"})
+    schedule_weeks: int = Field(default=8, sa_column_kwargs={"server_default": "8"})
+    pickup_airports: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     version: int = Field(default=1)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     updated_by: str = Field(default="system", max_length=64)
@@ -609,3 +632,74 @@ class RequestItem(SQLModel, table=True):
     answer_source: str = Field(default="", max_length=300)
     verification_id: int | None = Field(default=None, foreign_key="nationality_verification.id")
     document_id: int | None = Field(default=None, foreign_key="travel_document.id")
+
+
+class Aircraft(SQLModel, table=True):
+    """A type of aircraft the office can charter (``import aircraft``): returnee seats, the cost of
+    one block hour, the cruise speed and how many missions it can fly per week (issue 17)."""
+
+    __tablename__ = "aircraft"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "seats > 0 AND cost_per_block_hour > 0 AND cruise_kmh > 0 AND available_per_week >= 0",
+            name="positive",
+        ),
+    )
+
+    name: str = Field(primary_key=True, max_length=50)
+    seats: int
+    cost_per_block_hour: float
+    cruise_kmh: float
+    available_per_week: int
+    version: int = Field(default=1)
+
+
+class ScheduleProposal(SQLModel, table=True):
+    """One run of the mission scheduler (``schedule propose``): the missions it proposes for
+    ``weeks`` weeks from ``from_date``, at the least total cost it found (``bound``: the proven lower
+    bound; ``gap``: (cost - bound) / cost). ``parameters_json`` holds every input the figures
+    depend on (costs, hubs, aircraft, country limits, demand), so anyone can recompute them;
+    ``totals_json`` / ``current_json`` the totals of the proposal and of the flights already
+    scheduled over the horizon. Never edited after it is made, except ``accepted_*``."""
+
+    __tablename__ = "schedule_proposal"
+    __table_args__ = (_check_in("status", enum_values(ScheduleStatus), "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    created_by: str = Field(max_length=64)
+    from_date: date
+    weeks: int
+    status: str = Field(default=ScheduleStatus.PROPOSED.value, max_length=16)
+    bound: float | None = None
+    gap: float | None = None
+    solve_seconds: float = 0.0
+    parameters_json: str = Field(default="{}")
+    totals_json: str = Field(default="{}")
+    current_json: str = Field(default="{}")
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    accepted_by: str | None = Field(default=None, max_length=64)
+
+
+class ScheduleMission(SQLModel, table=True):
+    """One proposed mission (``M{number}``): departure date (local at the first pickup), aircraft,
+    pickups and stops in flying order (``;``-separated IATA codes), people per receiving country
+    (``people_json``: ``{"GTM": 120}``), returnee seats, block hours and cost from the cost model.
+    ``flight_id`` is the PLANNED flight it became when accepted."""
+
+    __tablename__ = "schedule_mission"
+    __table_args__ = (sa.UniqueConstraint("proposal_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="schedule_proposal.id", index=True)
+    number: int
+    departure_date: date
+    aircraft: str = Field(max_length=50)
+    pickups: str = Field(max_length=40)
+    stops: str = Field(max_length=40)
+    people_json: str = Field(default="{}")
+    people: int
+    seats: int
+    block_hours: float
+    cost: float
+    flight_id: int | None = Field(default=None, foreign_key="flight.id")

@@ -67,6 +67,9 @@ AUDITED_TABLES = (
     "boarding",
     "custody_event",
     "office_settings",
+    "aircraft",
+    "schedule_proposal",
+    "schedule_mission",
 )
 
 #: SQLSTATEs the functions raise, mapped to ``PlannerError``s by ``planner.persistence.audit``.

@@ -52,6 +52,16 @@ class OfficeSettings:
     depart_margin_minutes: int = 60
     #: Approve and sign a manifest revision by different people (the preparer never approves).
     four_eyes_sign: bool = True
+    #: Mission scheduling: detention cost per day of a single adult and of a whole family (>= 0).
+    detention_cost_person: float = 122.0
+    detention_cost_family: float = 300.0
+    #: Cost counted for each person the schedule leaves unserved within the horizon (>= 0).
+    unserved_penalty: float = 5000.0
+    #: The scheduler's default horizon in weeks (1 to 52).
+    schedule_weeks: int = 8
+    #: Pickup airports missions may start from, ``AEX;SAT`` (empty: every airport a facility
+    #: transfers to).
+    pickup_airports: str = ""
     #: The row's version (optimistic locking; 0: defaults, no row stored).
     version: int = 0
     updated_by: str = ""
@@ -114,6 +124,11 @@ DESCRIPTIONS: dict[str, str] = {
     "reserve_fraction": "reserves per flight as a share of its seats (0 to below 1)",
     "depart_margin_minutes": "minutes before departure from which a flight may be marked departed",
     "four_eyes_sign": "approve and sign a manifest by different people (yes/no)",
+    "detention_cost_person": "mission scheduling: detention cost per single adult per day",
+    "detention_cost_family": "mission scheduling: detention cost per family per day",
+    "unserved_penalty": "mission scheduling: cost of leaving a person unserved within the horizon",
+    "schedule_weeks": "mission scheduling: default horizon in weeks (1 to 52)",
+    "pickup_airports": "mission scheduling: pickup airports, e.g. AEX;SAT (empty: every airport facilities reach)",
 }
 DEFAULTS = OfficeSettings()
 
@@ -140,6 +155,8 @@ def parse_value(key: str, raw: Any) -> Any:
     if key not in KEYS:
         raise InvalidInput(f"unknown setting {key!r}: one of {', '.join(KEYS)}")
     kind = type(getattr(DEFAULTS, key))
+    if kind is str:
+        return ";".join(code.strip().upper() for code in str(raw).replace(",", ";").split(";") if code.strip())
     if kind is bool:
         if isinstance(raw, bool):
             return raw
@@ -183,7 +200,22 @@ def validate(settings: OfficeSettings) -> list[str]:
         problems.append(f"time_limit must be more than 0 seconds, not {settings.time_limit:g}")
     if settings.depart_margin_minutes <= 0:
         problems.append(f"depart_margin_minutes must be more than 0, not {settings.depart_margin_minutes}")
+    for key in ("detention_cost_person", "detention_cost_family", "unserved_penalty"):
+        if getattr(settings, key) < 0:
+            problems.append(f"{key} must be 0 or more, not {getattr(settings, key):g}")
+    if not 1 <= settings.schedule_weeks <= 52:
+        problems.append(f"schedule_weeks must be 1 to 52, not {settings.schedule_weeks}")
+    bad = [c for c in pickup_airport_codes(settings) if not (len(c) == 3 and c.isalpha() and c.isupper())]
+    if bad:
+        problems.append(f"pickup_airports: {', '.join(bad)} not IATA codes (three letters, ';' between)")
+    if len(settings.pickup_airports) > 200:
+        problems.append("pickup_airports: at most 200 characters")
     return problems
+
+
+def pickup_airport_codes(settings: OfficeSettings) -> tuple[str, ...]:
+    """The pickup airports setting as codes, in the order given (empty: not restricted)."""
+    return tuple(code for code in settings.pickup_airports.split(";") if code)
 
 
 def update(

@@ -39,6 +39,7 @@ from planner.entrypoints.cli import (
     reliability,
     requests,
     rules,
+    schedule,
     setup,
     users,
 )
@@ -73,6 +74,7 @@ COMMAND_GROUPS = (
     airports,
     rules,
     requests,
+    schedule,
 )
 
 #: The exit code of a command whose standard output was closed early (128 + SIGPIPE).
