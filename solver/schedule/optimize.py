@@ -1,0 +1,642 @@
+"""The mission scheduler: column generation for the LP bound, then an integer schedule.
+
+1. Candidate routes (``routes``) x aircraft x day are the columns; the master LP (``master``) starts
+   empty and the vectorised pricing (``pricing``) adds the most negative columns each round. Every
+   round gives a Lagrangian (Farley) bound over *all* candidate columns, valid even when the
+   generation stops early. The seat relaxation (``bound.seat_bound``, a transportation LP over
+   groups, aircraft and weeks) is a second valid bound; the larger of the two is reported.
+2. The integer schedule: the generated columns, rounded from the LP and loaded optimally (a MIP
+   with the missions fixed), then a MIP over the generated columns started from that schedule, for
+   the time left; the better is returned. The gap is measured against the column-generation bound
+   (a MIP's own bound over a subset of the columns is no bound for the whole problem).
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import logging
+import math
+import time
+from collections.abc import Sequence
+
+import numpy as np
+from ortools.linear_solver import pywraplp  # type: ignore[import-untyped,attr-defined,unused-ignore]  # untyped SWIG
+
+from solver.callbacks import Progress, ShouldStop, StopWatcher
+from solver.schedule import cost
+from solver.schedule.bound import seat_bound
+from solver.schedule.explain import loading_notes
+from solver.schedule.master import Column, DemandClasses, Master, demand_classes, split_to_groups
+from solver.schedule.pricing import FloatArray, Pricer, lagrangian_bound
+from solver.schedule.problem import Mission, ScheduleProblem, ScheduleSolution
+from solver.schedule.routes import (
+    RouteSet,
+    airport_country,
+    arrival_accepted,
+    candidate_routes,
+    flying_order_for,
+)
+
+log = logging.getLogger(__name__)
+
+#: Columns added per pricing round, at most.
+COLUMNS_PER_ROUND = 1500
+#: Stop the generation when the bound is this close to the LP value (relative).
+BOUND_TOLERANCE = 0.001
+#: Share of the time limit the column generation may use.
+GENERATION_SHARE = 0.6
+OPTIMAL_GAP = 1e-6
+
+
+def solve_schedule(
+    problem: ScheduleProblem,
+    *,
+    time_limit: float,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
+    workers: int = 2,
+) -> ScheduleSolution:
+    """The least-cost schedule found within ``time_limit`` seconds, with its proven lower bound
+    (see the module docstring). ``should_stop`` ends the search early (status ``CANCELLED``, the
+    best schedule found so far is still returned)."""
+    started = time.monotonic()
+    report = progress or (lambda fraction, text: None)
+    stop = should_stop or (lambda: False)
+    deadline = started + max(time_limit - min(2.0, 0.05 * time_limit), 0.5)
+    notes: list[str] = []
+    report(0.0, "candidate routes")
+    routes = candidate_routes(problem)
+    classes = demand_classes(problem)
+    if not routes.routes or not problem.aircraft or problem.days <= 0:
+        notes.append("nothing to schedule: no demand that a route and an aircraft can carry")
+        return _solution(problem, [], classes.constant, started, "OPTIMAL", notes)
+    log.info(
+        "schedule: %d routes, %d demand classes, %d days", len(routes.routes), classes.count, problem.days
+    )
+
+    report(0.02, "lower bound (seat relaxation)")
+    relaxed = seat_bound(problem, routes)
+    generation = _Generation(problem, routes, classes)
+    cancelled = generation.run(started + GENERATION_SHARE * (deadline - started), stop, report)
+    bound = max(generation.bound, -math.inf if relaxed is None else relaxed)
+    log.info(
+        "schedule: LP %.0f bound %.0f, %d columns, %.1fs",
+        generation.lp_value,
+        bound,
+        len(generation.master.columns),
+        time.monotonic() - started,
+    )
+    if cancelled:
+        notes.append("stopped on request: the schedule is the best found so far")
+    report(0.55, "integer schedule")
+    missions = _integer_schedule(generation, deadline, stop, workers, report)
+    if not missions and generation.lp_value < classes.constant - 1e-6:
+        notes.append("time limit reached before an integer schedule was found")
+    status = "CANCELLED" if cancelled or stop() else "FEASIBLE"
+    solution = _solution(problem, missions, bound, started, status, notes)
+    if time.monotonic() >= deadline - 0.05:
+        notes.append(f"time limit of {time_limit:g} s reached")
+    return _solution(
+        problem, missions, bound, started, status, notes + loading_notes(problem, list(solution.missions))
+    )
+
+
+class _Generation:
+    """Column generation state: the LP master over loading patterns, the pricing, the best bound."""
+
+    def __init__(self, problem: ScheduleProblem, routes: RouteSet, classes: DemandClasses) -> None:
+        self.problem = problem
+        self.routes = routes
+        self.classes = classes
+        self.master = Master(problem, classes, disposal=True)
+        self.master.solver.SetSolverSpecificParametersAsString("use_dual_simplex: true")
+        self.pricer = Pricer(problem, routes, classes)
+        self.bound = -math.inf
+        self.lp_value = classes.constant
+        self.orders: dict[tuple[int, int, int], Column | None] = {}
+        self.seen: set[tuple[int, int, int, tuple[tuple[int, float], ...]]] = set()
+        self.by_airport = airport_country(problem)
+        self.c_index = {c: i for i, c in enumerate(routes.countries)}
+        self.rounds = 0
+        #: whether the master's last solve was optimal (its values mean something)
+        self.lp_optimal = False
+
+    def duals(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        problem, master = self.problem, self.master
+        weeks = problem.weeks
+        flow = _monotone(master.flow_duals(), self.classes.supply) if master.flow else np.zeros(0)
+        aircraft_week = np.zeros((len(problem.aircraft), weeks))
+        for (a, w), row in master.aircraft_week.items():
+            aircraft_week[a, w] = min(0.0, row.dual_value())
+        country_week = np.zeros((len(self.routes.countries), weeks))
+        for (c, w), row in master.country_week.items():
+            if c in self.c_index:
+                country_week[self.c_index[c], w] = min(0.0, row.dual_value())
+        return flow, aircraft_week, country_week
+
+    def _bound(
+        self, rc: FloatArray, flow: FloatArray, country_week: FloatArray, available: list[int]
+    ) -> float:
+        """The Lagrangian bound at these duals (see ``pricing.lagrangian_bound``)."""
+        supply = np.array([u for units in self.classes.supply for u in units], dtype=np.float64)
+        limits = np.zeros_like(country_week)
+        for c, i in self.c_index.items():
+            limit = self.problem.countries[c].max_missions_per_week
+            if limit is not None:
+                limits[i, :] = limit
+        return lagrangian_bound(
+            self.classes.constant,
+            float(flow @ supply) if flow.size else 0.0,
+            float((country_week * limits).sum()),
+            rc,
+            available,
+            self.problem.days,
+        )
+
+    def run(self, until: float, stop: ShouldStop, report: Progress) -> bool:
+        """Generate until no column prices out, the bound meets the LP, or ``until``; True when
+        ``stop`` fired."""
+        problem = self.problem
+        available = [a.available_per_week for a in problem.aircraft]
+        flow = np.zeros(len(self.master.flow))
+        aircraft_week = np.zeros((len(problem.aircraft), problem.weeks))
+        country_week = np.zeros((len(self.routes.countries), problem.weeks))
+        lp_value = self.classes.constant
+        seeded = self._seed()
+        self.lp_optimal = (
+            bool(seeded) and self.master.solve(until - time.monotonic() + 5.0) == pywraplp.Solver.OPTIMAL
+        )
+        if self.lp_optimal:
+            lp_value = self.master.value()
+            flow, aircraft_week, country_week = self.duals()
+        while True:
+            self.rounds += 1
+            rc = self.pricer.price(flow, country_week)
+            self.bound = max(self.bound, self._bound(rc, flow, country_week, available))
+            self.lp_value = lp_value
+            gap = (lp_value - self.bound) / max(abs(lp_value), 1.0)
+            log.debug("round %d: LP %.0f bound %.0f gap %.4f", self.rounds, lp_value, self.bound, gap)
+            report(
+                min(0.5, 0.05 + 0.45 * self.rounds / 30),
+                f"column generation: round {self.rounds}, gap {gap:.2%}",
+            )
+            if gap <= BOUND_TOLERANCE or time.monotonic() >= until:
+                return False
+            if stop():
+                return True
+            added = self._add_columns(rc, flow, aircraft_week)
+            if added == 0:
+                return False
+            status = self.master.solve(max(1.0, until - time.monotonic() + 5.0))
+            self.lp_optimal = status == pywraplp.Solver.OPTIMAL
+            if not self.lp_optimal:
+                log.warning("schedule: master LP status %d", status)
+                return False
+            lp_value = self.master.value()
+            flow, aircraft_week, country_week = self.duals()
+
+    def _seed(self) -> int:
+        """Start the master from every one-pickup one-stop route on every day it may fly, on the
+        aircraft type with the lowest cost per seat, loaded with everything ready (the generation
+        then mostly refines instead of building a schedule from nothing)."""
+        problem, routes = self.problem, self.routes
+        a = min(
+            range(len(problem.aircraft)),
+            key=lambda i: problem.aircraft[i].cost_per_block_hour / max(problem.aircraft[i].seats, 1),
+        )
+        values = self.pricer.values(np.zeros(len(self.master.flow)))
+        added = 0
+        for r, route in enumerate(routes.routes):
+            if route.legs != 2:
+                continue
+            for d in np.flatnonzero(self.pricer.feasible[a, :, r]):
+                pattern = self.pricer.pattern(values, a, int(d), r)
+                column = self.column(a, int(d), r) if pattern else None
+                if column is not None:
+                    self.master.add_pattern(column, pattern)
+                    added += 1
+        return added
+
+    def _add_columns(self, rc_without_week: FloatArray, flow: FloatArray, aircraft_week: FloatArray) -> int:
+        problem = self.problem
+        rc = rc_without_week - aircraft_week[:, np.arange(problem.days) // 7][:, :, None]
+        n_a, n_d, n_r = rc.shape
+        best_r = rc.argmin(axis=2)  # best route per (a, d)
+        best_rc = np.take_along_axis(rc, best_r[:, :, None], axis=2)[:, :, 0]
+        flat = rc.reshape(-1)
+        candidates = np.flatnonzero(flat < -1e-6)
+        if candidates.size > COLUMNS_PER_ROUND:
+            part = np.argpartition(flat[candidates], COLUMNS_PER_ROUND)[:COLUMNS_PER_ROUND]
+            candidates = candidates[part]
+        chosen = {int(i) for i in candidates}
+        for a in range(n_a):
+            for d in range(n_d):
+                if best_rc[a, d] < -1e-6:
+                    chosen.add((a * n_d + d) * n_r + int(best_r[a, d]))
+        del best_r, best_rc
+        values = self.pricer.values(flow)
+        added = 0
+        for index in sorted(chosen, key=lambda i: flat[i]):
+            a, rest = divmod(index, n_d * n_r)
+            d, r = divmod(rest, n_r)
+            column = self.column(a, d, r)
+            if column is None:
+                self.pricer.feasible[a, d, r] = False
+                continue
+            pattern = self.pricer.pattern(values, a, d, r)
+            key = (a, d, r, tuple(sorted((k, round(u, 6)) for k, u in pattern.items())))
+            if key in self.seen:
+                continue
+            self.seen.add(key)
+            self.master.add_pattern(column, pattern)
+            added += 1
+        return added
+
+    def column(self, a: int, day: int, r: int) -> Column | None:
+        """The column (aircraft ``a``, ``day``, route ``r``) in its shortest flying order whose
+        arrival weekdays are accepted, exactly; None when no order is."""
+        key = (a, day, r)
+        if key in self.orders:
+            return self.orders[key]
+        problem, route = self.problem, self.routes.routes[r]
+        aircraft = problem.aircraft[a]
+        found: Column | None = None
+        if arrival_accepted(problem, aircraft, route.pickups, route.stops, day, self.by_airport):
+            pickups, stops = route.pickups, route.stops
+            flight_cost = float(self.routes.cost[a, r])
+            found = Column(a, day, pickups, stops, route.countries, flight_cost, aircraft.seats, r)
+        else:
+            order = flying_order_for(problem, aircraft, route.pickups, route.stops, day)
+            if order is not None:
+                pickups, stops = order
+                flight_cost = cost.mission_cost(problem.places, aircraft, pickups, stops)
+                countries = tuple(self.by_airport[s] for s in stops)
+                found = Column(a, day, pickups, stops, countries, flight_cost, aircraft.seats, r)
+        self.orders[key] = found
+        return found
+
+
+def _monotone(flow: FloatArray, supply: list[list[int]]) -> FloatArray:
+    """Inventory duals (<= 0) made dual-feasible for the carry-over of every class: a unit ready
+    earlier is worth at least one ready later (running minimum from each class's last row)."""
+    out = flow.copy()
+    start = 0
+    for units in supply:
+        end = start + len(units)
+        out[start:end] = np.minimum.accumulate(out[start:end][::-1])[::-1]
+        start = end
+    return out
+
+
+def _integer_schedule(
+    generation: _Generation,
+    deadline: float,
+    stop: ShouldStop,
+    workers: int,
+    report: Progress,
+) -> list[Mission]:
+    """Three schedules from the generated columns, each loaded optimally (``_loaded``), the
+    cheapest kept: the LP rounded at one half; a greedy by net saving; a MIP over the generated columns started from the best so
+    far (each while time is left)."""
+    problem, classes, master = generation.problem, generation.classes, generation.master
+    columns = master.columns
+    if not columns:
+        return []
+    y_lp = [y.solution_value() if generation.lp_optimal else 0.0 for y in master.y]
+    # Read the LP's reduced costs now: the greedy below adds columns, after which the LP's solution
+    # is stale (OR-Tools then logs an error per value read).
+    lp_pool = _mip_pool(master, y_lp) if generation.lp_optimal else []
+    report(0.55, "integer schedule: rounding the LP")
+    best_counts = _rounded(problem, columns, y_lp)
+    best, best_cost = _loaded(problem, classes, columns, best_counts, _share(deadline, 0.3))
+    log.info("schedule: rounding and loading: %.0f (%d missions)", best_cost, len(best))
+    if not stop():
+        report(0.65, "integer schedule: greedy over the generated columns")
+        counts, greedy = _greedy(generation)
+        greedy = _downsized(problem, greedy)
+        greedy_cost = cost.totals(problem, greedy).cost
+        log.info("schedule: greedy: %.0f (%d missions)", greedy_cost, len(greedy))
+        if greedy_cost < best_cost - 1e-6:
+            best, best_cost, best_counts = greedy, greedy_cost, counts
+        if counts != best_counts or greedy is best:
+            found, found_cost = _loaded(problem, classes, columns, counts, _share(deadline, 0.3))
+            log.info("schedule: greedy and loading: %.0f (%d missions)", found_cost, len(found))
+            if found_cost < best_cost - 1e-6:
+                best, best_cost, best_counts = found, found_cost, counts
+    if deadline - time.monotonic() > 3.0 and not stop():
+        report(0.8, "integer schedule: MIP over the generated columns")
+        pool = sorted(set(lp_pool) | set(best_counts))
+        mip = Master(problem, classes, backend="SCIP", integer=True, disposal=True)
+        for i in pool:
+            mip.add_pattern(columns[i], master.patterns[i])
+        mip.hint([float(best_counts.get(i, 0)) for i in pool], [[] for _ in pool])
+        with StopWatcher(stop, mip.solver.InterruptSolve):
+            status = mip.solve(0.7 * (deadline - time.monotonic()), workers)
+        if status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+            counts = {
+                pool[j]: round(y.solution_value())
+                for j, y in enumerate(mip.y)
+                if round(y.solution_value()) > 0
+            }
+            if counts != best_counts:
+                found, found_cost = _loaded(problem, classes, columns, counts, deadline)
+                log.info("schedule: MIP and loading: %.0f (%d missions)", found_cost, len(found))
+                if found_cost < best_cost - 1e-6:
+                    best, best_cost = found, found_cost
+    return best
+
+
+def _share(deadline: float, share: float) -> float:
+    """The moment ``share`` of the time left from now is used."""
+    now = time.monotonic()
+    return now + share * max(0.0, deadline - now)
+
+
+def _rounded(problem: ScheduleProblem, columns: Sequence[Column], y: Sequence[float]) -> dict[int, int]:
+    """Whole missions of each column the LP uses, plus one more where it used at least half of
+    one and the week rows leave room. Column index -> missions."""
+    counts = {i: math.floor(v + 1e-6) for i, v in enumerate(y) if v > 1e-6}
+    used_aw: dict[tuple[int, int], int] = {}
+    used_cw: dict[tuple[str, int], int] = {}
+    for i, n in counts.items():
+        _count_week(columns[i], n, used_aw, used_cw)
+    for i in sorted(counts, key=lambda i: -(y[i] - counts[i])):
+        if y[i] - counts[i] >= 0.5 and _week_room(problem, columns[i], used_aw, used_cw):
+            counts[i] += 1
+            _count_week(columns[i], 1, used_aw, used_cw)
+    return {i: n for i, n in counts.items() if n > 0}
+
+
+def _loaded(
+    problem: ScheduleProblem,
+    classes: DemandClasses,
+    columns: Sequence[Column],
+    counts: dict[int, int],
+    deadline: float,
+) -> tuple[list[Mission], float]:
+    """The missions ``counts`` (column index -> copies) loaded optimally, without the missions that
+    cost more to fly than they save, and their total cost."""
+    chosen = [columns[i] for i, n in sorted(counts.items()) for _ in range(n)]
+    for _ in range(3):
+        loaded = _load_columns(problem, classes, chosen, deadline)
+        if loaded is None:
+            return [], cost.totals(problem, []).cost
+        paying = [
+            column
+            for column, y, loads in zip(loaded.columns, loaded.y, loaded.loads, strict=True)
+            if sum(classes.save(k, column.day, problem) * round(z.solution_value()) for k, z in loads)
+            > column.cost * max(1, round(y.solution_value()))
+        ]
+        if len(paying) == len(chosen):
+            break
+        chosen = paying
+    missions = (
+        _downsized(problem, _drop_empty(missions_of(problem, classes, loaded))) if loaded is not None else []
+    )
+    return missions, cost.totals(problem, missions).cost
+
+
+def _other_aircraft(
+    generation: _Generation,
+    column: Column,
+    used_aw: dict[tuple[int, int], int],
+    used_cw: dict[tuple[str, int], int],
+) -> list[int]:
+    """The same route and day on the other aircraft types with a mission left that week (added to
+    the master, unloaded, so that they have an index); their column indices."""
+    problem, master = generation.problem, generation.master
+    out: list[int] = []
+    if column.route < 0:
+        return out
+    for a, aircraft in enumerate(problem.aircraft):
+        week = column.day // 7
+        if a == column.aircraft or used_aw.get((a, week), 0) >= aircraft.available_per_week:
+            continue
+        if (a, column.day, column.route) in generation.orders:
+            continue  # already a column (or proven infeasible)
+        other = generation.column(a, column.day, column.route)
+        if other is not None and _week_room(problem, other, used_aw, used_cw):
+            out.append(master.add_pattern(other, {}))
+    return out
+
+
+def _downsized(problem: ScheduleProblem, missions: list[Mission]) -> list[Mission]:
+    """Each mission on the cheapest aircraft type that seats its people, has a mission left that
+    week and still arrives on accepted weekdays (its load unchanged)."""
+    used: dict[tuple[str, int], int] = {}
+    for m in missions:
+        used[m.aircraft, m.day // 7] = used.get((m.aircraft, m.day // 7), 0) + 1
+    by_airport = airport_country(problem)
+    out = []
+    for m in missions:
+        people, week = m.people(problem), m.day // 7
+        current = cost.mission_cost(problem.places, problem.aircraft_named(m.aircraft), m.pickups, m.stops)
+        best = m
+        for aircraft in problem.aircraft:
+            if aircraft.seats < people or used.get((aircraft.name, week), 0) >= aircraft.available_per_week:
+                continue
+            price = cost.mission_cost(problem.places, aircraft, m.pickups, m.stops)
+            if price < current - 1e-6 and arrival_accepted(
+                problem, aircraft, m.pickups, m.stops, m.day, by_airport
+            ):
+                best, current = Mission(m.day, aircraft.name, m.pickups, m.stops, m.load), price
+        if best is not m:
+            used[m.aircraft, week] -= 1
+            used[best.aircraft, week] = used.get((best.aircraft, week), 0) + 1
+        out.append(best)
+    return out
+
+
+def _greedy(generation: _Generation) -> tuple[dict[int, int], list[Mission]]:
+    """Missions picked one at a time among the generated columns, the one saving the most net of
+    its flight cost first, each loaded by value from the units still waiting (lazy: a column's
+    saving only falls as units are taken), within the week rows. Column index -> missions, and
+    the missions with those loads (a schedule in its own right)."""
+    problem, classes, master = generation.problem, generation.classes, generation.master
+    columns = master.columns
+    left = [list(units) for units in classes.supply]  # units left per class and ready day
+    used_aw: dict[tuple[int, int], int] = {}
+    used_cw: dict[tuple[str, int], int] = {}
+
+    def net(i: int) -> tuple[float, dict[int, int]]:
+        column = columns[i]
+        items = []
+        route_classes = generation.pricer.item_class[column.route] if column.route >= 0 else []
+        for k in {int(k) for k in route_classes if k >= 0} | set(master.patterns[i]):
+            ready = bisect.bisect_right(classes.ready[k], column.day)
+            units = sum(left[k][:ready])
+            if units > 0:
+                items.append((classes.save(k, column.day, problem) / classes.size[k], k, units))
+        seats = column.seats
+        caps = {c: problem.countries[c].max_per_mission for c in column.countries}
+        taken_by_country: dict[str, int] = {}
+        load: dict[int, int] = {}
+        saved = 0.0
+        for per_person, k, units in sorted(items, reverse=True):
+            country, size = classes.country[k], classes.size[k]
+            cap = caps.get(country)
+            room = seats if cap is None else min(seats, cap - taken_by_country.get(country, 0))
+            n = min(units, room // size)
+            if n <= 0:
+                continue
+            load[k] = n
+            seats -= n * size
+            taken_by_country[country] = taken_by_country.get(country, 0) + n * size
+            saved += n * size * per_person
+        return saved - column.cost, load
+
+    heap = [(-net(i)[0], i) for i in range(len(columns))]
+    heapq.heapify(heap)
+    counts: dict[int, int] = {}
+    picked: list[tuple[int, dict[int, int]]] = []
+    while heap:
+        _, i = heapq.heappop(heap)
+        if not _week_room(problem, columns[i], used_aw, used_cw):
+            for j in _other_aircraft(generation, columns[i], used_aw, used_cw):
+                heapq.heappush(heap, (-net(j)[0], j))
+            continue
+        value, load = net(i)
+        if value <= 0:
+            continue
+        if heap and -heap[0][0] > value + 1e-9:
+            heapq.heappush(heap, (-value, i))
+            continue
+        counts[i] = counts.get(i, 0) + 1
+        picked.append((i, load))
+        _count_week(columns[i], 1, used_aw, used_cw)
+        for k, units in load.items():
+            # Take the latest-ready units first, keeping the earlier ones for earlier missions.
+            wanted = units
+            for pos in range(bisect.bisect_right(classes.ready[k], columns[i].day) - 1, -1, -1):
+                take = min(wanted, left[k][pos])
+                left[k][pos] -= take
+                wanted -= take
+                if wanted == 0:
+                    break
+        heapq.heappush(heap, (-value, i))
+    loads = split_to_groups(problem, classes, [(columns[i].day, load) for i, load in picked])
+    missions = [
+        Mission(
+            columns[i].day,
+            problem.aircraft[columns[i].aircraft].name,
+            columns[i].pickups,
+            columns[i].stops,
+            load,
+        )
+        for (i, _), load in zip(picked, loads, strict=True)
+    ]
+    return counts, missions
+
+
+def _mip_pool(master: Master, y_lp: Sequence[float]) -> list[int]:
+    """The columns the MIP chooses among: every column the LP used and the best-priced rest, at
+    most twice as many more."""
+    used = [i for i, v in enumerate(y_lp) if v > 1e-6]
+    rc = [y.reduced_cost() if used else 0.0 for y in master.y]
+    rest = sorted((i for i, v in enumerate(y_lp) if v <= 1e-6), key=lambda i: rc[i])
+    return sorted(used + rest[: 2 * len(used) + 50])
+
+
+def _count_week(
+    column: Column, n: int, used_aw: dict[tuple[int, int], int], used_cw: dict[tuple[str, int], int]
+) -> None:
+    week = column.day // 7
+    used_aw[column.aircraft, week] = used_aw.get((column.aircraft, week), 0) + n
+    for c in set(column.countries):
+        used_cw[c, week] = used_cw.get((c, week), 0) + n
+
+
+def _week_room(
+    problem: ScheduleProblem,
+    column: Column,
+    used_aw: dict[tuple[int, int], int],
+    used_cw: dict[tuple[str, int], int],
+) -> bool:
+    week = column.day // 7
+    if used_aw.get((column.aircraft, week), 0) >= problem.aircraft[column.aircraft].available_per_week:
+        return False
+    for c in set(column.countries):
+        limit = problem.countries[c].max_missions_per_week
+        if limit is not None and used_cw.get((c, week), 0) >= limit:
+            return False
+    return True
+
+
+def _load_columns(
+    problem: ScheduleProblem, classes: DemandClasses, columns: Sequence[Column], deadline: float
+) -> Master | None:
+    """The solved model flying ``columns`` exactly once each, loaded optimally (MIP), or None."""
+    model = Master(problem, classes, backend="SCIP", integer=True, mission_rules=False, fixed=True)
+    for column in columns:
+        model.add(column)
+    if not columns:
+        return model
+    status = model.solve(max(1.0, deadline - time.monotonic()))
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return None
+    return model
+
+
+def missions_of(
+    problem: ScheduleProblem, classes: DemandClasses, model: Master, *, keep_empty: bool = False
+) -> list[Mission]:
+    """The missions of a solved integer model, loads split into demand groups (``keep_empty``:
+    also the columns flown empty, in column order)."""
+    flights: list[tuple[Column, dict[int, int]]] = []
+    for column, y, loads in zip(model.columns, model.y, model.loads, strict=True):
+        copies = max(round(y.solution_value()), 1 if keep_empty else 0)
+        if copies <= 0:
+            continue
+        per_class = {k: round(z.solution_value()) for k, z in loads if round(z.solution_value()) > 0}
+        flights.extend((column, part) for part in _split_copies(problem, classes, column, per_class, copies))
+    by_group = split_to_groups(problem, classes, [(c.day, load) for c, load in flights])
+    aircraft = problem.aircraft
+    return [
+        Mission(c.day, aircraft[c.aircraft].name, c.pickups, c.stops, load)
+        for (c, _), load in zip(flights, by_group, strict=True)
+    ]
+
+
+def _split_copies(
+    problem: ScheduleProblem, classes: DemandClasses, column: Column, per_class: dict[int, int], copies: int
+) -> list[dict[int, int]]:
+    """Share the class loads of ``copies`` identical missions among them (largest families first,
+    each unit to the first copy with room for it)."""
+    if copies == 1:
+        return [per_class]
+    parts: list[dict[int, int]] = [{} for _ in range(copies)]
+    seats = [column.seats] * copies
+    per_country = [dict.fromkeys(column.countries, 0) for _ in range(copies)]
+    for k in sorted(per_class, key=lambda k: -classes.size[k]):
+        size, country = classes.size[k], classes.country[k]
+        cap = problem.countries[country].max_per_mission
+        for _ in range(per_class[k]):
+            for i in range(copies):
+                if seats[i] >= size and (cap is None or per_country[i][country] + size <= cap):
+                    parts[i][k] = parts[i].get(k, 0) + 1
+                    seats[i] -= size
+                    per_country[i][country] += size
+                    break
+    return parts
+
+
+def _drop_empty(missions: list[Mission]) -> list[Mission]:
+    return [m for m in missions if sum(m.load.values()) > 0]
+
+
+def _solution(
+    problem: ScheduleProblem,
+    missions: Sequence[Mission],
+    bound: float,
+    started: float,
+    status: str,
+    notes: list[str],
+) -> ScheduleSolution:
+    ordered = tuple(sorted(missions, key=lambda m: (m.day, m.stops, m.pickups, m.aircraft)))
+    totals = cost.totals(problem, ordered)
+    bound = min(bound, totals.cost)
+    gap = (totals.cost - bound) / totals.cost if totals.cost > 0 else 0.0
+    if status == "FEASIBLE" and gap <= OPTIMAL_GAP:
+        status = "OPTIMAL"
+    return ScheduleSolution(ordered, totals, bound, gap, status, time.monotonic() - started, tuple(notes))
