@@ -491,6 +491,25 @@ def save_flight(
     Raises ``InvalidInput`` (``details``: one ``field: message`` per problem; nothing written, no
     audit event), ``StaleVersion`` (a ``Conflict``: stale version), ``Conflict`` (approved/signed
     manifest, cancelled/departed flight) or ``NotFound``."""
+    code, created, changes = write_flight(uow, actor, data, expected_version=expected_version, now=now)
+    if created or changes:
+        uow.commit()
+    if changes and not created:
+        uow.session.expire_all()
+    return SaveResult(get_flight(uow, actor, code), created, changes)
+
+
+def write_flight(
+    uow: UnitOfWork,
+    actor: Actor,
+    data: FlightInput | Mapping[str, Any],
+    *,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> tuple[str, bool, dict[str, list[Any]]]:
+    """``save_flight`` without the commit, for a service that saves several flights in one
+    transaction (``schedule accept``) and commits once: validates, writes and audits; returns the
+    flight's code, whether it was created, and the audited changes (empty: nothing to change)."""
     authorize(uow, actor, Role.OFFICER, "flights.edit")
     data = _as_input(data)
     now = now or utc_now()
@@ -520,8 +539,7 @@ def save_flight(
             del new["pickups"]  # a single-pickup flight's create event reads as before
         changes = audit.changed_fields({}, {"code": flight.code, **new})
         audit.record(uow, audit.AuditEntry(actor.username, "flight.create", ENTITY, flight.code, changes))
-        uow.commit()
-        return SaveResult(get_flight(uow, actor, flight.code), True, changes)
+        return flight.code, True, changes
     assert existing.id is not None
     old = {k: getattr(existing, k) for k in FLIGHT_FIELDS} | {
         "stops": _stops_text(uow, existing.id),
@@ -529,7 +547,7 @@ def save_flight(
     }
     changes = audit.changed_fields(old, new)
     if not changes:
-        return SaveResult(get_flight(uow, actor, existing.code), False, {})
+        return existing.code, False, {}
     catalog.ensure_in_database(uow, actor, valid.airports)
     table = Flight.__table__
     updated: sa.CursorResult[Any] = s.execute(  # type: ignore[assignment]  # DML: a CursorResult
@@ -546,9 +564,7 @@ def save_flight(
     if "pickups" in changes:
         write_pickups(uow, existing.id, valid.pickups)
     audit.record(uow, audit.AuditEntry(actor.username, "flight.update", ENTITY, existing.code, changes))
-    uow.commit()
-    s.expire_all()
-    return SaveResult(get_flight(uow, actor, existing.code), False, changes)
+    return existing.code, False, changes
 
 
 def new_columns(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -610,4 +626,5 @@ __all__ = [
     "get_flight",
     "list_flights",
     "save_flight",
+    "write_flight",
 ]

@@ -165,3 +165,21 @@ def test_the_settings_command_shows_and_sets(
     capsys.readouterr()
     assert cli.run([*db, "settings", "show", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["escort_high"] == 3.0
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("detention_cost_person", -1), ("unserved_penalty", -5), ("schedule_weeks", 0), ("schedule_weeks", 53)],
+)
+def test_the_database_refuses_bad_scheduling_costs_written_around_the_service(
+    ctx: AppContext, admin: Actor, key: str, value: float
+) -> None:
+    """A desk's own database tools cannot set what ``update`` refuses (a CHECK on PostgreSQL,
+    triggers on SQLite); the service says it in words."""
+    with pytest.raises(sa.exc.DBAPIError), ctx.engine.begin() as connection:
+        connection.execute(sa.text(f"UPDATE office_settings SET {key} = :v WHERE id = 1"), {"v": value})
+    with ctx.uow() as uow:
+        current = office_settings.load(uow)
+        assert getattr(current, key) == getattr(office_settings.DEFAULTS, key)
+        with pytest.raises(InvalidInput, match=key):
+            office_settings.update(uow, admin, {key: value}, expected_version=current.version)

@@ -23,6 +23,7 @@ from typing import Unpack
 from planner.domain.errors import InvalidInput
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor
+from planner.services.imports.aircraft import AircraftImporter
 from planner.services.imports.country_rules import CountryRulesImporter
 from planner.services.imports.escorts import EscortsImporter
 from planner.services.imports.facilities import FacilitiesImporter
@@ -47,6 +48,7 @@ IMPORTERS: dict[str, type[Importer]] = {
     "verification": VerificationImporter,
     "escorts": EscortsImporter,
     "country-rules": CountryRulesImporter,
+    "aircraft": AircraftImporter,
 }
 KINDS: tuple[str, ...] = tuple(IMPORTERS)
 

@@ -18,7 +18,11 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-SAMPLE_FILES = {**dict(SAMPLE_ORDER), "country-rules": "country_rules.csv"}  # samples/ here
+SAMPLE_FILES = {
+    **dict(SAMPLE_ORDER),
+    "country-rules": "country_rules.csv",
+    "aircraft": "aircraft.csv",
+}  # samples/ here
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "gb18030"]
 
 

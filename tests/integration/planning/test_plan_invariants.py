@@ -26,6 +26,10 @@ reaching random pickups, families and capacities:
 - ``solver.validate`` agrees with an independent check (``planner.domain.route.leg_loads``) on the
   solver's plans and on random, mostly broken, plans.
 
+Mission scheduling (issue 17, SQLite and PostgreSQL): after a supervisor accepts every mission of
+a schedule proposal made for a random world, the next plan places nobody ineligible and splits no
+family (``_check``).
+
 End to end (SQLite and PostgreSQL): the random worlds of ``test_plan_invariants`` with later
 pickups at other hubs and random transfer hours; the stored plan keeps every promise of that
 module (``_check``, with rule 7 per pickup), no leg is over its capacities counted from the stored
@@ -450,3 +454,33 @@ def test_open_or_refused_requests_never_fly_and_a_confirmation_lifts_verificatio
         _check(ctx)
         check_only_the_confirmed_are_placed(ctx)
         check_the_answer_lifts_verification(ctx, answered)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(world=departure_worlds)
+def test_after_accepting_a_schedule_the_plan_keeps_the_promises(
+    request: pytest.FixtureRequest, backend: str, world: World
+) -> None:
+    """Issue 17: the flights a schedule proposal's missions become are planned like any other:
+    nobody ineligible is placed on them, no family is split, capacities hold (``_check``)."""
+    from planner.services.imports import import_file
+    from planner.services.scheduling import proposals
+    from tests.integration.scheduling.world import CATALOG
+
+    with _fresh_database(request, backend) as ctx:
+        _populate(ctx, world)
+        with ctx.uow() as uow:
+            import_file(uow, ADMIN, "aircraft", CATALOG.encode(), name="aircraft.csv")
+        with ctx.uow() as uow:
+            # Leaving anyone behind costs far more than a mission: missions are proposed.
+            costs = proposals.ScheduleCosts(122.0, 300.0, unserved_penalty=100_000.0)
+            view = proposals.propose(
+                uow, ADMIN, start=NOW.date(), weeks=2, time_limit=1, costs=costs, now=NOW
+            )
+        event(f"missions proposed: {'some' if view.missions else 'none'}")
+        if view.missions:
+            with ctx.uow() as uow:
+                codes = proposals.accept(uow, SUPERVISOR, view.id, now=NOW)  # type: ignore[arg-type]
+            assert len(codes) == len(view.missions)
+        planning.run_plan(ctx, ADMIN, ctx.settings, time_limit=5, now=NOW)
+        _check(ctx)
