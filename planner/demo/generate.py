@@ -8,6 +8,9 @@ Contract of :func:`generate_demo`:
 - Deterministic: the same ``seed``, counts, ``now`` and reference data give identical rows
   (ids included, on an empty database). Every date is relative to ``now`` (default: the
   current UTC time), so a fixed ``now`` gives a fixed database.
+- First, when the database has no aircraft catalog, loads the shipped one
+  (``resources/aircraft.csv``) through ``import aircraft`` (its own audited import, committed on
+  its own: reference data the scheduler charters from, kept even if the demo fails later).
 - Writes inside the caller's unit of work and commits it:
   the staging and receiving airports it uses (``names.STAGING_AIRPORTS``,
   ``names.DESTINATION_AIRPORTS``) copied from the airport dataset when the database lacks them;
@@ -65,6 +68,7 @@ from planner.domain.errors import InvalidInput
 from planner.persistence import audit
 from planner.persistence.bulk import bulk_insert
 from planner.persistence.models import (
+    Aircraft,
     Airport,
     Facility,
     FacilityAirport,
@@ -79,8 +83,10 @@ from planner.persistence.models import (
 from planner.persistence.uow import UnitOfWork
 from planner.services.airports import AirportCatalog
 from planner.services.auth import Actor, authorize
+from planner.services.imports import import_file
 from planner.services.reference import country_rules, default_country_rule
 from planner.services.routes import write_pickups
+from resources import resource_path
 from solver.callbacks import Progress
 
 log = logging.getLogger(__name__)
@@ -114,6 +120,7 @@ class DemoReport:
     flight_pickups: int = 0
     multi_pickup_flights: int = 0
     airports_added: int = 0
+    aircraft_added: int = 0
     documents: int = 0
     verifications: int = 0
     request_batches: int = 0
@@ -139,7 +146,8 @@ class DemoReport:
             f"requests ({self.open_requests:,} still open)",
             f"  {self.facilities:,} facilities ({self.facility_airports:,} hub links), "
             f"{self.flights:,} flights ({self.flight_stops:,} stops, {self.flight_pickups:,} later pickups; "
-            f"{self.multi_pickup_flights:,} flights with several pickups), {self.audit_events:,} audit events",
+            f"{self.multi_pickup_flights:,} flights with several pickups), {self.audit_events:,} audit events"
+            + (f", {self.aircraft_added} aircraft types in the catalog" if self.aircraft_added else ""),
             f"  {self.likely_eligible:,} people ({pct:.0f} %) look eligible before flight-specific rules; "
             f"{sum(self.seats_by_country.values()):,} seats on planned flights",
             "  by country: people / look eligible / planned seats",
@@ -182,6 +190,15 @@ def _load_reference(uow: UnitOfWork) -> Reference:
         countries=tuple(c for c in DEMO_COUNTRIES if c in by_country),
         without_rule=frozenset(c for c in by_country if c not in stored),
     )
+
+
+def _load_aircraft(uow: UnitOfWork, actor: Actor) -> tuple[int, int]:
+    """The shipped aircraft catalog through ``import aircraft`` when the database has none (the
+    import audits and commits on its own); ``(types added, audit events)``."""
+    if uow.session.execute(sa.select(sa.func.count()).select_from(Aircraft)).scalar_one():
+        return 0, 0
+    report = import_file(uow, actor, "aircraft", resource_path("aircraft.csv"), name="aircraft.csv")
+    return report.new, report.new + (1 if report.written else 0)
 
 
 def _ensure_airports(uow: UnitOfWork, actor: Actor) -> list[str]:
@@ -285,11 +302,18 @@ def generate_demo(
     report_progress: Progress = progress or (lambda _f, _m: None)
     started = time.perf_counter()
     _refuse_non_empty(uow)
+    aircraft_added, aircraft_events = _load_aircraft(uow, actor)
     added = _ensure_airports(uow, actor)
     ref = _load_reference(uow)
     ids = _next_ids(uow)
     session = uow.session
-    report = DemoReport(seed=seed, now=now, airports_added=len(added), audit_events=len(added))
+    report = DemoReport(
+        seed=seed,
+        now=now,
+        airports_added=len(added),
+        aircraft_added=aircraft_added,
+        audit_events=len(added) + aircraft_events,
+    )
     user = actor.username
     report_progress(0.01, "facilities")
 

@@ -19,11 +19,18 @@ the manifests already sent.
   and then record the impact in the audit event.
 - :func:`rule_versions`: ``{country: version | "default"}`` (what a plan run records).
 
-Two fields do not touch eligibility and so never need an impact check: ``lead_time_days`` (days
-the country is expected to take to answer a request, 1–365, default
-``planner.domain.requests.DEFAULT_LEAD_TIME_DAYS``) and ``request_columns`` (the request CSV's
-layout, ``parse_request_columns``; stored ``request_columns_text``, empty = the default layout).
-``save_rule`` values without one of these keys keep the stored value (the default for a new rule).
+Some fields do not touch eligibility and so never need an impact check (``KEPT_WHEN_ABSENT``):
+``lead_time_days`` (days the country is expected to take to answer a request, 1–365, default
+``planner.domain.requests.DEFAULT_LEAD_TIME_DAYS``), ``request_columns`` (the request CSV's layout,
+``parse_request_columns``; stored ``request_columns_text``, empty = the default layout) and the
+mission limits the scheduler reads (issue 17; text forms of :mod:`planner.domain.missions`):
+``region`` (countries of one region may share a mission; empty: alone), ``max_missions_per_week``
+(1 or more; empty: no limit), ``arrival_weekdays`` (``MON;WED``; empty: every day) and
+``arrival_airports`` (``GUA;SAP``; empty: every airport of the country). An arrival airport must be
+known (the database, then the shipped world table) and in the rule's country
+(:func:`arrival_airport_problems`); a dataset airport named there is copied into the database,
+audited, as when a flight names one. ``save_rule`` values without one of these keys keep the
+stored value (the default for a new rule).
 """
 
 from __future__ import annotations
@@ -43,6 +50,14 @@ from planner.domain.countries import all_countries, country_name
 from planner.domain.eligibility import CountryRuleFacts, reason_label
 from planner.domain.enums import DocumentType, FlightStatus, Role
 from planner.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from planner.domain.missions import (
+    check_missions_per_week,
+    check_region,
+    format_airports,
+    format_weekdays,
+    parse_airports,
+    parse_weekdays,
+)
 from planner.domain.requests import (
     DEFAULT_LEAD_TIME_DAYS,
     REQUEST_COLUMNS,
@@ -53,6 +68,7 @@ from planner.domain.wording import plural
 from planner.persistence import audit
 from planner.persistence.models import CountryRule, Flight, FlightStop, Manifest, Person, utc_now
 from planner.persistence.uow import UnitOfWork
+from planner.services.airports import AirportCatalog
 from planner.services.auth import Actor, authorize
 from planner.services.manifests.content import content_from_json
 from planner.services.manifests.recheck import ListedAt, unfit_listed
@@ -74,6 +90,8 @@ MAX_PER_FLIGHT = 10_000
 MAX_NOTICE_DAYS = 365
 MAX_API_DEADLINE_MINUTES = 7 * 24 * 60
 MAX_LEAD_TIME_DAYS = 365
+#: Most missions per week a rule may name (a limit above this is no limit in practice).
+MAX_MISSIONS_PER_WEEK = 100
 #: The stored fields a change compares and audits, in display order.
 RULE_FIELDS = (
     "name",
@@ -85,10 +103,16 @@ RULE_FIELDS = (
     "api_deadline_minutes",
     "lead_time_days",
     "request_columns",
+    "region",
+    "max_missions_per_week",
+    "arrival_weekdays",
+    "arrival_airports",
 )
+#: The receiving state's mission limits (issue 17), read by the mission scheduler.
+MISSION_FIELDS = ("region", "max_missions_per_week", "arrival_weekdays", "arrival_airports")
 #: Fields that do not affect eligibility; a ``save_rule`` call or a file without them keeps the
-#: stored values (the defaults for a new rule).
-KEPT_WHEN_ABSENT = ("lead_time_days", "request_columns")
+#: stored values (the defaults for a new rule), and a change of only these needs no impact check.
+KEPT_WHEN_ABSENT = ("lead_time_days", "request_columns", *MISSION_FIELDS)
 #: Impact lines shown in a refusal's one line.
 IMPACT_EXAMPLES = 3
 _TRUE = frozenset({"true", "yes", "y", "1"})
@@ -128,6 +152,42 @@ def _request_columns(value: str) -> str:
         raise f.FieldError(str(exc)) from None
 
 
+def _region(value: str) -> str:
+    try:
+        return check_region(value)
+    except ValueError as exc:
+        raise f.FieldError(str(exc)) from None
+
+
+def _missions_per_week(value: str) -> int:
+    """A whole number, 1 or more (the one-line message of ``check_missions_per_week`` otherwise)."""
+    number = f.integer(-(10**9), 10**9)(value)
+    try:
+        check_missions_per_week(number)
+    except ValueError as exc:
+        raise f.FieldError(str(exc)) from None
+    if number > MAX_MISSIONS_PER_WEEK:
+        raise f.FieldError(f"{number} is more than {MAX_MISSIONS_PER_WEEK} missions per week")
+    return number
+
+
+def _weekdays(value: str) -> str:
+    """``MON;WED`` (any case, ``;`` or ``,``) -> its stored form (every day: empty)."""
+    try:
+        return format_weekdays(parse_weekdays(value))
+    except ValueError as exc:
+        raise f.FieldError(str(exc)) from None
+
+
+def _airport_codes(value: str) -> str:
+    """``GUA;SAP`` -> its stored form (upper case, duplicates dropped); whether each airport is
+    known and in the country needs the database: :func:`arrival_airport_problems`."""
+    try:
+        return format_airports(parse_airports(value))
+    except ValueError as exc:
+        raise f.FieldError(str(exc)) from None
+
+
 #: The fields of a rule, as the editor and ``import country-rules`` read them (text per column).
 RULE_COLUMNS: tuple[f.Column, ...] = (
     f.Column("country", f.country, max_length=3),
@@ -142,6 +202,10 @@ RULE_COLUMNS: tuple[f.Column, ...] = (
         "lead_time_days", f.integer(1, MAX_LEAD_TIME_DAYS), required=False, max_length=4, optional_column=True
     ),
     f.Column("request_columns", _request_columns, required=False, max_length=500, optional_column=True),
+    f.Column("region", _region, required=False, max_length=40, optional_column=True),
+    f.Column("max_missions_per_week", _missions_per_week, required=False, max_length=6, optional_column=True),
+    f.Column("arrival_weekdays", _weekdays, required=False, max_length=40, optional_column=True),
+    f.Column("arrival_airports", _airport_codes, required=False, max_length=200, optional_column=True),
 )
 #: What each field means (the editor's help text, ``rules list``).
 FIELD_HELP: dict[str, str] = {
@@ -160,6 +224,14 @@ FIELD_HELP: dict[str, str] = {
     "their median is used instead",
     "request_columns": "columns of the request CSV sent to the country, in order, separated by ';' "
     "(empty: the default layout; case_number and reference always): " + ", ".join(REQUEST_COLUMNS),
+    "region": "mission scheduling: countries of one region may share a mission, e.g. Central America "
+    "(empty: the country's missions stop nowhere else)",
+    "max_missions_per_week": "mission scheduling: most missions the country accepts per week "
+    f"(1–{MAX_MISSIONS_PER_WEEK}; empty: no limit)",
+    "arrival_weekdays": "mission scheduling: weekdays on which arrivals are accepted (local date), "
+    "separated by ';', e.g. TUE;THU (empty: every day)",
+    "arrival_airports": "mission scheduling: accepted arrival airports, IATA codes of the country "
+    "separated by ';', e.g. SAP;XPL (empty: every airport of the country)",
 }
 
 
@@ -181,6 +253,11 @@ class RuleRow:
     lead_time_days: int = DEFAULT_LEAD_TIME_DAYS
     #: Stored layout text: empty = the default layout (``request_layout`` gives the columns).
     request_columns: str = ""
+    #: Mission limits in their stored text (``planner.domain.missions``): empty = no restriction.
+    region: str = ""
+    max_missions_per_week: int | None = None
+    arrival_weekdays: str = ""
+    arrival_airports: str = ""
 
     @property
     def documents_text(self) -> str:
@@ -219,6 +296,10 @@ class RuleRow:
             "api_deadline_minutes": self.api_deadline_minutes,
             "lead_time_days": self.lead_time_days,
             "request_columns": list(self.request_layout),
+            "region": self.region,
+            "max_missions_per_week": self.max_missions_per_week,
+            "arrival_weekdays": [d for d in self.arrival_weekdays.split(";") if d],
+            "arrival_airports": list(parse_airports(self.arrival_airports)),
             "version": self.version,
         }
 
@@ -263,6 +344,10 @@ def _row(rule: CountryRule) -> RuleRow:
         stored=bool(rule.version),
         lead_time_days=int(rule.lead_time_days or DEFAULT_LEAD_TIME_DAYS),
         request_columns=rule.request_columns or "",
+        region=rule.region or "",
+        max_missions_per_week=rule.max_missions_per_week,
+        arrival_weekdays=rule.arrival_weekdays or "",
+        arrival_airports=rule.arrival_airports or "",
     )
 
 
@@ -330,6 +415,10 @@ def normalise(parsed: Mapping[str, Any]) -> dict[str, Any]:
         ),
         "lead_time_days": parsed.get("lead_time_days") or DEFAULT_LEAD_TIME_DAYS,
         "request_columns": parsed.get("request_columns") or "",
+        "region": parsed.get("region") or "",
+        "max_missions_per_week": parsed.get("max_missions_per_week"),
+        "arrival_weekdays": parsed.get("arrival_weekdays") or "",
+        "arrival_airports": parsed.get("arrival_airports") or "",
     }
 
 
@@ -344,6 +433,22 @@ def parse_rule(values: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     if problems:
         raise InvalidInput(f"country rule not saved: {'; '.join(problems)}", problems)
     return parsed["country"], normalise(parsed)
+
+
+def arrival_airport_problems(catalog: AirportCatalog, country: str, airports: str) -> list[str]:
+    """One line per code of ``airports`` (stored form, ``GUA;SAP``) that is not a known airport
+    (naming the closest known codes) or not in ``country``; empty when all are fine."""
+    problems = []
+    for code in parse_airports(airports):
+        try:
+            catalog.parse(code)
+        except f.FieldError as exc:
+            problems.append(str(exc))
+            continue
+        info = catalog.get(code)
+        if info is not None and info.country != country:
+            problems.append(f"airport {code} ({info.city}) is in {info.country}, not {country}")
+    return problems
 
 
 def facts_of(country: str, values: Mapping[str, Any]) -> CountryRuleFacts:
@@ -514,10 +619,18 @@ def save_rule(
     if not changes:
         assert existing is not None
         return _row(existing)
+    if "arrival_airports" in changes:
+        catalog = AirportCatalog.load(uow)
+        problems = arrival_airport_problems(catalog, country, new["arrival_airports"])
+        if problems:
+            lines = [f"arrival_airports: {p}" for p in problems]
+            raise InvalidInput(f"country rule not saved: {'; '.join(lines)}", lines)
     eligibility_changed = any(key not in KEPT_WHEN_ABSENT for key in changes)
     impact = rule_impact(uow, {country: facts_of(country, new)}, now=now) if eligibility_changed else []
     if impact and not accept_impact:
         raise RuleImpactRefused(impact_message(country, impact, "saving"), impact)
+    if "arrival_airports" in changes:
+        catalog.ensure_in_database(uow, actor, parse_airports(new["arrival_airports"]))
     if existing is None:
         rule = CountryRule(country=country, version=1, **new)
         uow.session.add(rule)
@@ -587,11 +700,14 @@ __all__ = [
     "FIELD_HELP",
     "KEPT_WHEN_ABSENT",
     "MAX_LEAD_TIME_DAYS",
+    "MAX_MISSIONS_PER_WEEK",
+    "MISSION_FIELDS",
     "RULE_COLUMNS",
     "RULE_FIELDS",
     "Impact",
     "RuleImpactRefused",
     "RuleRow",
+    "arrival_airport_problems",
     "delete_rule",
     "facts_of",
     "get_rule",

@@ -12,6 +12,14 @@ import sqlalchemy as sa
 from planner.domain.countries import country_name
 from planner.domain.eligibility import CountryRuleFacts
 from planner.domain.enums import DocumentType
+from planner.domain.missions import (
+    check_missions_per_week,
+    check_region,
+    format_airports,
+    format_weekdays,
+    parse_airports,
+    parse_weekdays,
+)
 from planner.domain.requests import DEFAULT_LEAD_TIME_DAYS, parse_request_columns, request_columns_text
 from planner.persistence import audit
 from planner.persistence.models import Airport, CountryRule
@@ -50,7 +58,9 @@ def read_airports() -> list[dict]:
 
 def read_country_rules() -> list[dict]:
     """The shipped rules (``resources/country_rules.csv``); the columns ``api_deadline_minutes``,
-    ``lead_time_days`` and ``request_columns`` may be absent or empty (their defaults)."""
+    ``lead_time_days``, ``request_columns`` and the mission limits ``region``,
+    ``max_missions_per_week``, ``arrival_weekdays``, ``arrival_airports`` (read as
+    :mod:`planner.domain.missions` reads them) may be absent or empty (their defaults)."""
     rules = []
     with resource_path("country_rules.csv").open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
@@ -72,6 +82,12 @@ def read_country_rules() -> list[dict]:
                     "request_columns": request_columns_text(
                         parse_request_columns(row.get("request_columns") or "")
                     ),
+                    "region": check_region(row.get("region")),
+                    "max_missions_per_week": check_missions_per_week(
+                        int(row["max_missions_per_week"]) if row.get("max_missions_per_week") else None
+                    ),
+                    "arrival_weekdays": format_weekdays(parse_weekdays(row.get("arrival_weekdays"))),
+                    "arrival_airports": format_airports(parse_airports(row.get("arrival_airports"))),
                 }
             )
     return rules
@@ -97,6 +113,10 @@ def default_country_rule(country: str, notice_days: int = MIN_DEFAULT_NOTICE_DAY
         api_deadline_minutes=DEFAULT_API_DEADLINE_MINUTES,
         lead_time_days=DEFAULT_LEAD_TIME_DAYS,
         request_columns="",
+        region="",
+        max_missions_per_week=None,
+        arrival_weekdays="",
+        arrival_airports="",
         version=0,
     )
 

@@ -398,6 +398,15 @@ def test_runs_on_both_backends(ctx: AppContext, admin: Actor) -> None:
     assert counts["nationality_verification"] == report.verifications
     chinese = rows(ctx, "SELECT family_name, native_name FROM person WHERE nationality = 'CHN'")
     assert all(dict(demo_names.CHINESE_SURNAMES)[r.native_name[0]] == r.family_name for r in chinese)
+    # The shipped aircraft catalog came in through 'import aircraft', audited, and names every
+    # aircraft type the demo's flights use (so the scheduler costs the flights already scheduled).
+    aircraft = {r[0] for r in rows(ctx, "SELECT name FROM aircraft")}
+    assert report.aircraft_added == len(aircraft) >= 5
+    assert {r[0] for r in rows(ctx, "SELECT DISTINCT aircraft FROM flight")} <= aircraft
+    imports = rows(
+        ctx, "SELECT COUNT(*) FROM audit_event WHERE action IN ('import.aircraft', 'aircraft.create')"
+    )
+    assert imports[0][0] == len(aircraft) + 1
     with ctx.uow() as uow:
         assert verify_chain(uow).ok
         # Ids were assigned by the generator; the database's own id source still works afterwards.

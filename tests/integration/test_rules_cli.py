@@ -33,6 +33,10 @@ def test_rules_list_shows_the_stored_rules_and_with_all_every_country(
         "NOTICE",
         "API",
         "LEAD",
+        "REGION",
+        "MISSIONS",
+        "ARRIVE",
+        "AIRPORTS",
         "VERSION",
     ]
     china = next(line for line in out if line.startswith("CHN"))
@@ -46,8 +50,14 @@ def test_rules_list_shows_the_stored_rules_and_with_all_every_country(
         "14d",
         "120min",
         "30d",
+        "-",
+        "1/wk",
+        "TUE;THU",
+        "any",
         "1",
     ]
+    honduras = next(line for line in out if line.startswith("HND"))
+    assert honduras.split()[9:] == ["Central", "America", "6/wk", "MON;TUE;WED;THU;FRI", "SAP;XPL", "1"]
     assert out[-1] == "10 countries with their own rule"
     assert cli.run(["--db", db, "rules", "list", "--all", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
@@ -55,6 +65,9 @@ def test_rules_list_shows_the_stored_rules_and_with_all_every_country(
     haiti = next(r for r in rows if r["country"] == "HTI")
     assert haiti["version"] == "default" and haiti["accepted_document_types"] == ["PASSPORT"]
     assert haiti["lead_time_days"] == 30 and haiti["request_columns"][:2] == ["reference", "case_number"]
+    assert (haiti["region"], haiti["max_missions_per_week"], haiti["arrival_airports"]) == ("", None, [])
+    china = next(r for r in rows if r["country"] == "CHN")
+    assert (china["max_missions_per_week"], china["arrival_weekdays"]) == (1, ["TUE", "THU"])
     assert cli.run(["--db", db, "rules", "list", "--all"]) == 0
     out = capsys.readouterr().out
     assert "HTI      Haiti" in out and "DEFAULT" in out and "239 on the default rule" in out

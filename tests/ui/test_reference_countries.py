@@ -183,3 +183,44 @@ def test_the_editor_sets_the_answer_lead_time_and_the_request_columns(
         "reference;case_number;native_name;date_of_birth",
         2,
     )
+
+
+def test_the_editor_sets_the_mission_limits_and_shows_a_bad_airport(
+    qtbot, ctx: AppContext, admin: Actor, tmp_path
+) -> None:
+    panel = _screen(qtbot, ctx, admin).countries
+    honduras = panel.model.record(panel.model.row_of("HND"))
+    assert (honduras.region, honduras.max_missions_per_week, honduras.arrival_airports) == (
+        "Central America",
+        6,
+        "SAP;XPL",
+    )
+    dialog = _edit(qtbot, panel, "HND")
+    assert dialog.region.text() == "Central America" and dialog.has_missions_limit.isChecked()
+    assert dialog.missions_per_week.value() == 6
+    assert [box.isChecked() for box in dialog.weekdays] == [True] * 5 + [False] * 2
+    for box in dialog.weekdays:
+        box.setChecked(False)
+    _save(qtbot, dialog)
+    assert dialog.isVisible() and "at least one weekday" in dialog.message.text()
+    dialog.weekdays[1].setChecked(True)
+    dialog.weekdays[3].setChecked(True)
+    dialog.arrival_airports.setText("SAP;GUA")
+    _save(qtbot, dialog)
+    assert dialog.isVisible() and "GUA" in dialog.message.text() and "not HND" in dialog.message.text()
+    dialog.arrival_airports.setText("SAP")
+    dialog.has_missions_limit.setChecked(False)
+    dialog.region.setText("Central America North")
+    if os.environ.get("CHARTER_SCREENSHOTS"):
+        dialog.grab().save(str(tmp_path / "rule_editor_missions.png"))
+        print("editor screenshot in", tmp_path)
+    _save(qtbot, dialog)
+    assert not dialog.isVisible()
+    rule = _rule(ctx, "HND")
+    assert rule is not None
+    assert (rule.region, rule.max_missions_per_week, rule.arrival_weekdays, rule.arrival_airports) == (
+        "Central America North",
+        None,
+        "TUE;THU",
+        "SAP",
+    )

@@ -1,8 +1,9 @@
 """``charter-planner rules list [--all] [--json]``: the receiving-country rules.
 
 One line per stored rule (country, name, verification, accepted documents, minimum validity, cap
-per flight, notice, API deadline, expected answer lead time, version; ``--json`` also the request
-CSV columns); ``--all`` adds every other ISO 3166 country, on the
+per flight, notice, API deadline, expected answer lead time, the mission limits — region, missions
+per week, arrival weekdays, arrival airports ("-" / "any": no limit) — and version; ``--json`` also
+the request CSV columns); ``--all`` adds every other ISO 3166 country, on the
 conservative default rule (version ``DEFAULT``). Rules are changed with
 ``charter-planner import country-rules FILE`` or in the window's Reference data screen.
 """
@@ -15,7 +16,22 @@ import json
 from planner.entrypoints.cli.common import Parser, SubParsers, login
 from planner.persistence.context import AppContext
 
-HEADER = ("COUNTRY", "NAME", "VERIFY", "DOCUMENTS", "VALID", "CAP", "NOTICE", "API", "LEAD", "VERSION")
+HEADER = (
+    "COUNTRY",
+    "NAME",
+    "VERIFY",
+    "DOCUMENTS",
+    "VALID",
+    "CAP",
+    "NOTICE",
+    "API",
+    "LEAD",
+    "REGION",
+    "MISSIONS",
+    "ARRIVE",
+    "AIRPORTS",
+    "VERSION",
+)
 
 
 def cmd_rules_list(ctx: AppContext, args: argparse.Namespace) -> int:
@@ -38,6 +54,10 @@ def cmd_rules_list(ctx: AppContext, args: argparse.Namespace) -> int:
             f"{r.notice_days}d",
             f"{r.api_deadline_minutes}min",
             f"{r.lead_time_days}d",
+            r.region or "-",
+            "-" if r.max_missions_per_week is None else f"{r.max_missions_per_week}/wk",
+            r.arrival_weekdays or "any",
+            r.arrival_airports or "any",
             "DEFAULT" if not r.stored else str(r.version),
         )
         for r in rows

@@ -13,6 +13,14 @@ Optional columns ``lead_time_days`` (days the country takes to answer a request,
 default layout). A file without one of these columns leaves that field as stored (the default for
 a new rule); a bad value is a line-numbered error. Neither affects eligibility, so a change of
 only these fields needs no impact check.
+
+Optional columns of the mission scheduler (issue 17), kept as stored when absent, likewise without
+impact check: ``region`` (empty: the country's missions stop nowhere else),
+``max_missions_per_week`` (1 or more; empty: no limit), ``arrival_weekdays`` (``TUE;THU``; empty:
+every day) and ``arrival_airports`` (``SAP;XPL``; empty: every airport of the country). An unknown
+weekday, a code that is not three letters, an airport nobody knows or one in another country and
+fewer than 1 mission per week are line-numbered errors; a dataset airport named there is copied
+into the database (audited ``airport.create``).
 Changes are audited ``country_rule.create`` / ``country_rule.update`` with ``{field: [old, new]}``.
 
 Impact: the people on approved or signed manifests whom the file's rules would make ineligible
@@ -31,13 +39,16 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 
 from planner.domain.errors import InvalidInput
+from planner.domain.missions import parse_airports
 from planner.domain.wording import plural
 from planner.persistence.models import CountryRule
+from planner.services.airports import AirportCatalog
 from planner.services.country_rules import (
     ENTITY,
     KEPT_WHEN_ABSENT,
     RULE_COLUMNS,
     Impact,
+    arrival_airport_problems,
     facts_of,
     normalise,
     rule_impact,
@@ -50,7 +61,7 @@ from solver.callbacks import Progress, ShouldStop
 class CountryRulesImporter(Importer):
     kind = "country-rules"
     preview_columns = ("country", "name")
-    writes = ("country_rule",)
+    writes = ("airport", "country_rule")
     #: Write even when the rules make people on approved manifests ineligible (``--accept-impact``).
     accept_impact: ClassVar[bool] = False
 
@@ -65,12 +76,19 @@ class CountryRulesImporter(Importer):
             rule.country: (int(rule.version), stored_values(rule))
             for rule in self.session.execute(sa.select(CountryRule)).scalars()
         }
+        self.catalog = AirportCatalog.load(self.uow)
 
     def columns(self) -> Sequence[Column]:
         return RULE_COLUMNS
 
     def unique_key(self, row: Row) -> tuple[str, Hashable]:
         return "country", row.values["country"]
+
+    def check_row(self, row: Row, errors: ErrorSink) -> None:
+        airports = row.values.get("arrival_airports")
+        if airports:
+            for problem in arrival_airport_problems(self.catalog, row.values["country"], airports):
+                errors.add(row.line, "arrival_airports", problem)
 
     def plan(self, rows: Sequence[Row], errors: ErrorSink) -> list[Outcome]:
         outcomes: list[Outcome] = []
@@ -129,6 +147,8 @@ class CountryRulesImporter(Importer):
         accepted: dict[str, list[str]] = {}
         for _line, i in self.impact:
             accepted.setdefault(i.country, []).append(i.line())
+        named = {code for change in self.changes for code in parse_airports(change[2]["arrival_airports"])}
+        self.catalog.ensure_in_database(self.uow, self.actor, sorted(named))  # world-table airports
         for _line, country, new, changes, version in self.changes:
             if version is None:
                 self.session.add(CountryRule(country=country, version=1, **new))

@@ -7,6 +7,9 @@ make people on approved manifests ineligible the service refuses (``RuleImpactRe
 dialog then lists them and the Save button becomes "Save anyway": a second press saves with
 ``accept_impact`` (the impact is recorded in the audit event). Changing a field again withdraws
 that confirmation. Delete asks first, and asks again, listing the impact, when there is one.
+The mission limits the scheduler reads (region, missions per week, arrival weekdays, arrival
+airports) are edited here too; the service checks that each arrival airport is known and in the
+country. They never need an impact check.
 Threading: GUI thread only; service calls run through ``ui.operations.Operation``.
 """
 
@@ -36,12 +39,14 @@ from PySide6.QtWidgets import (
 
 from planner.domain.enums import DocumentType
 from planner.domain.errors import InvalidInput, PlannerError, StaleVersion
+from planner.domain.missions import parse_weekdays
 from planner.domain.requests import DEFAULT_REQUEST_COLUMNS, REQUEST_COLUMNS
 from planner.persistence.context import AppContext
 from planner.persistence.uow import UnitOfWork
 from planner.services import country_rules
 from planner.services.auth import Actor
 from planner.services.country_rules import FIELD_HELP, RuleImpactRefused, RuleRow
+from solver.schedule.problem import WEEKDAY_NAMES
 from ui.errors import show_error
 from ui.operations import Change, Operation
 from ui.record_model import RecordTableModel
@@ -57,9 +62,13 @@ COLUMNS = [
     ("notice_days", "Notice (days)"),
     ("api_deadline_minutes", "API (min)"),
     ("lead_time_days", "Answer (days)"),
+    ("region", "Region"),
+    ("max_missions_per_week", "Missions / week"),
+    ("arrival_weekdays", "Arrivals on"),
+    ("arrival_airports", "Arrival airports"),
     ("version_text", "Rule"),
 ]
-COLUMN_WIDTHS = (55, 220, 85, 300, 80, 85, 90, 75, 95)
+COLUMN_WIDTHS = (55, 220, 85, 300, 80, 85, 90, 75, 95, 120, 110, 150, 120)
 #: What a saved rule changes for the other screens (notice cut-offs, eligibility).
 RULE_CHANGE = Change.FLIGHTS | Change.PLAN
 #: The editor's help where it differs from the file's (``FIELD_HELP``).
@@ -69,6 +78,10 @@ EDITOR_HELP = {
     "api_deadline_minutes": "minutes before arrival the API data (PAXLST) is due; 1440 = 24 h",
     "lead_time_days": "usual days to answer a request; older open requests are overdue",
     "request_columns": "in order, separated by ';'; empty: the default (hover for every column)",
+    "region": "countries of one region may share a mission; empty: its missions fly alone",
+    "max_missions_per_week": "most missions arriving per week; untick for no limit",
+    "arrival_weekdays": "local weekdays on which the country accepts an arrival (at least one)",
+    "arrival_airports": "the country's IATA codes, separated by ';'; empty: any of its airports",
 }
 #: The request-columns field's tooltip: every column with what it holds.
 REQUEST_COLUMNS_TIP = "Request CSV columns (separate with ';'):\n" + "\n".join(
@@ -94,6 +107,9 @@ class CountriesModel(RecordTableModel):
                 "verification_required": lambda v: "required" if v else "not required",
                 "max_per_flight": lambda v: "no cap" if v is None else f"{v:,}",
                 "documents_text": lambda v: v.replace(";", ", "),
+                "max_missions_per_week": lambda v: "no limit" if v is None else str(v),
+                "arrival_weekdays": lambda v: v.replace(";", ", ").title() if v else "every day",
+                "arrival_airports": lambda v: v.replace(";", ", ") if v else "any",
             },
             alignments={
                 key: Qt.AlignmentFlag.AlignRight
@@ -103,6 +119,7 @@ class CountriesModel(RecordTableModel):
                     "notice_days",
                     "api_deadline_minutes",
                     "lead_time_days",
+                    "max_missions_per_week",
                 )
             },
         )
@@ -182,6 +199,7 @@ class RuleEditorDialog(QDialog):
         self.request_columns.setPlaceholderText(";".join(DEFAULT_REQUEST_COLUMNS))
         self._row(form, "Re&quest CSV columns", self.request_columns, "request_columns")
         self.request_columns.setToolTip(REQUEST_COLUMNS_TIP)
+        self._mission_rows(form, row)
         self.message = QLabel(self)
         self.message.setObjectName("message")
         self.message.setWordWrap(True)
@@ -201,12 +219,51 @@ class RuleEditorDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.impact)
         layout.addWidget(self.buttons)
-        for box in (self.verification, self.has_cap, *self.documents.values()):
+        boxes = (self.verification, self.has_cap, self.has_missions_limit, *self.documents.values())
+        for box in (*boxes, *self.weekdays):
             box.toggled.connect(self._changed)
-        for spin in (self.validity, self.cap, self.notice, self.api, self.lead_time):
+        for spin in (self.validity, self.cap, self.notice, self.api, self.lead_time, self.missions_per_week):
             spin.valueChanged.connect(self._changed)
-        self.name.textEdited.connect(self._changed)
-        self.request_columns.textEdited.connect(self._changed)
+        for line in (self.name, self.request_columns, self.region, self.arrival_airports):
+            line.textEdited.connect(self._changed)
+
+    def _mission_rows(self, form: QFormLayout, row: RuleRow) -> None:
+        """The mission limits: region, missions per week (``self.has_missions_limit``,
+        ``self.missions_per_week``), one box per weekday (``self.weekdays``, Monday first) and the
+        arrival airports."""
+        self.region = QLineEdit(row.region, self)
+        self.region.setObjectName("ruleRegion")
+        self.region.setMaxLength(40)
+        self.region.setPlaceholderText("none: missions to this country fly alone")
+        self._row(form, "Re&gion", self.region, "region")
+        self.missions_per_week = self._spin(
+            "ruleMissionsPerWeek",
+            1,
+            country_rules.MAX_MISSIONS_PER_WEEK,
+            row.max_missions_per_week or 1,
+            " missions",
+        )
+        limit, self.has_missions_limit = self._optional_number(
+            "Limit per week", "ruleHasMissionsLimit", self.missions_per_week, row.max_missions_per_week
+        )
+        self._row(form, "&Missions per week", limit, "max_missions_per_week")
+        days = QWidget(self)
+        days_layout = QHBoxLayout(days)
+        days_layout.setContentsMargins(0, 0, 0, 0)
+        accepted = parse_weekdays(row.arrival_weekdays) or frozenset(range(7))
+        self.weekdays: list[QCheckBox] = []
+        for number, name in enumerate(WEEKDAY_NAMES):
+            box = QCheckBox(name.title(), days)
+            box.setObjectName(f"weekday_{name}")
+            box.setChecked(number in accepted)
+            days_layout.addWidget(box)
+            self.weekdays.append(box)
+        days_layout.addStretch(1)
+        self._row(form, "Arrival wee&kdays", days, "arrival_weekdays")
+        self.arrival_airports = QLineEdit(row.arrival_airports, self)
+        self.arrival_airports.setObjectName("ruleArrivalAirports")
+        self.arrival_airports.setPlaceholderText("any airport of the country")
+        self._row(form, "Arrival ai&rports", self.arrival_airports, "arrival_airports")
 
     def _document_boxes(self, row: RuleRow) -> QWidget:
         """One check box per ``DocumentType`` (``self.documents``)."""
@@ -224,20 +281,30 @@ class RuleEditorDialog(QDialog):
 
     def _cap_box(self, row: RuleRow) -> QWidget:
         """ "Cap per flight" and its number (``self.has_cap``, ``self.cap``)."""
-        cap = QWidget(self)
-        cap_layout = QHBoxLayout(cap)
-        cap_layout.setContentsMargins(0, 0, 0, 0)
-        self.has_cap = QCheckBox("Cap per flight", cap)
-        self.has_cap.setObjectName("ruleHasCap")
-        self.has_cap.setChecked(row.max_per_flight is not None)
         self.cap = self._spin(
             "ruleCap", 1, country_rules.MAX_PER_FLIGHT, row.max_per_flight or 100, " people"
         )
-        self.cap.setEnabled(row.max_per_flight is not None)
-        self.has_cap.toggled.connect(self.cap.setEnabled)
-        cap_layout.addWidget(self.has_cap)
-        cap_layout.addWidget(self.cap, 1)
-        return cap
+        box, self.has_cap = self._optional_number(
+            "Cap per flight", "ruleHasCap", self.cap, row.max_per_flight
+        )
+        return box
+
+    def _optional_number(
+        self, text: str, name: str, spin: QSpinBox, value: int | None
+    ) -> tuple[QWidget, QCheckBox]:
+        """A tick box ``text`` (object name ``name``) enabling ``spin``, ticked when ``value`` is
+        not None (an optional limit); the widget holding both and the tick box."""
+        box = QWidget(self)
+        layout = QHBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        check = QCheckBox(text, box)
+        check.setObjectName(name)
+        check.setChecked(value is not None)
+        spin.setEnabled(value is not None)
+        check.toggled.connect(spin.setEnabled)
+        layout.addWidget(check)
+        layout.addWidget(spin, 1)
+        return box, check
 
     @property
     def save_button(self) -> QPushButton:
@@ -275,12 +342,23 @@ class RuleEditorDialog(QDialog):
             "api_deadline_minutes": self.api.value(),
             "lead_time_days": self.lead_time.value(),
             "request_columns": self.request_columns.text().strip(),
+            "region": self.region.text().strip(),
+            "max_missions_per_week": (
+                self.missions_per_week.value() if self.has_missions_limit.isChecked() else None
+            ),
+            "arrival_weekdays": ";".join(
+                name for name, box in zip(WEEKDAY_NAMES, self.weekdays, strict=True) if box.isChecked()
+            ),
+            "arrival_airports": self.arrival_airports.text().strip(),
         }
 
     def problems(self) -> list[str]:
+        found = []
         if not any(box.isChecked() for box in self.documents.values()):
-            return ["Tick at least one document type the country accepts."]
-        return []
+            found.append("Tick at least one document type the country accepts.")
+        if not any(box.isChecked() for box in self.weekdays):
+            found.append("Tick at least one weekday on which the country accepts arrivals.")
+        return found
 
     def _changed(self, *_args: object) -> None:
         """A field changed: a confirmed impact no longer applies."""
