@@ -45,6 +45,7 @@ from ui.screens.people import PeopleScreen
 from ui.screens.plan import PlanScreen
 from ui.screens.reference import ReferenceDataScreen
 from ui.screens.requests import RequestsScreen
+from ui.screens.schedule import SCHEDULE_KEYS, ScheduleScreen
 from ui.screens.users import ChangePasswordDialog, UsersScreen
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ SCREENS: list[type[Screen]] = [
     PeopleScreen,
     FlightsScreen,
     PlanScreen,
+    ScheduleScreen,
     ManifestsScreen,
     RequestsScreen,
     ImportScreen,
@@ -76,9 +78,20 @@ SCREENS: list[type[Screen]] = [
 ]
 
 
+#: Screens with a Go key of their own; the others are numbered Ctrl+1 … Ctrl+0 in navigation order
+#: (so a screen added here leaves every older screen's number where it was).
+OWN_KEYS: dict[str, str] = {ScheduleScreen.title: SCHEDULE_KEYS}
+
+
 def screen_keys(number: int) -> str:
-    """The Go menu's key of the ``number``-th screen (1 …): Ctrl+1 … Ctrl+9, then Ctrl+0."""
+    """The Go menu's key of the ``number``-th numbered screen (1 …): Ctrl+1 … Ctrl+9, then Ctrl+0."""
     return f"Ctrl+{number % 10}"
+
+
+def go_keys() -> dict[str, str]:
+    """Each screen's Go menu key by title (``OWN_KEYS``, else its number)."""
+    numbered = [s.title for s in SCREENS if s.title not in OWN_KEYS]
+    return {s.title: OWN_KEYS.get(s.title) or screen_keys(numbered.index(s.title) + 1) for s in SCREENS}
 
 
 class MainWindow(QMainWindow):
@@ -98,7 +111,8 @@ class MainWindow(QMainWindow):
         self.nav.setStyleSheet(NAV_STYLE)
         self.stack = QStackedWidget(self)
         self.screens: dict[str, Screen] = {}
-        for number, screen_class in enumerate(SCREENS, start=1):
+        keys = go_keys()
+        for screen_class in SCREENS:
             item = QListWidgetItem(f"{screen_class.title}")
             if screen_class.allowed_for(actor.role):
                 screen = screen_class(ctx, actor, self)
@@ -107,7 +121,7 @@ class MainWindow(QMainWindow):
                 self.screens[screen_class.title] = screen
                 self.stack.addWidget(screen)
                 item.setData(Qt.ItemDataRole.UserRole, screen_class.title)
-                item.setToolTip(f"{screen_class.title} ({screen_keys(number)})")
+                item.setToolTip(f"{screen_class.title} ({keys[screen_class.title]})")
             else:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled & ~Qt.ItemFlag.ItemIsSelectable)
                 item.setToolTip(
@@ -196,9 +210,10 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
 
         go_menu = self.menuBar().addMenu("&Go")
-        for number, screen_class in enumerate(SCREENS, start=1):
+        keys = go_keys()
+        for screen_class in SCREENS:
             action = QAction(screen_class.title, self)
-            action.setShortcut(QKeySequence(screen_keys(number)))
+            action.setShortcut(QKeySequence(keys[screen_class.title]))
             action.setEnabled(screen_class.title in self.screens)
             action.triggered.connect(lambda _checked=False, t=screen_class.title: self.show_screen(t))
             go_menu.addAction(action)
@@ -217,7 +232,8 @@ class MainWindow(QMainWindow):
         is_admin = Role.ADMIN in ROLE_INCLUDES[self.actor.role]
         self.office_settings_action.setEnabled(is_admin)
         self.office_settings_action.setToolTip(
-            "Escort load per risk level, solver time limit, reserves, departure margin, four eyes"
+            "Escort load per risk level, solver time limit, reserves, departure margin, four eyes, "
+            "mission scheduling costs and horizon"
             if is_admin
             else "Needs the admin role"
         )

@@ -16,7 +16,9 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGroupBox,
     QLabel,
+    QLineEdit,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -42,6 +44,16 @@ def _number(
     return box
 
 
+#: The "Mission scheduling" group's rows.
+SCHEDULING_LABELS = {
+    "detention_cost_person": "Detention cost per single adult",
+    "detention_cost_family": "Detention cost per family",
+    "unserved_penalty": "Cost of leaving a person unserved",
+    "schedule_weeks": "Horizon",
+    "pickup_airports": "Pickup airports",
+}
+
+
 class OfficeSettingsDialog(QDialog):
     """Edit the safety settings (GUI thread only). ``loaded`` is the version shown (None: loading)."""
 
@@ -52,7 +64,7 @@ class OfficeSettingsDialog(QDialog):
         self.setObjectName("officeSettingsDialog")
         self.setWindowTitle("Office settings")
         self.setMinimumWidth(560)
-        self.fields: dict[str, QDoubleSpinBox | QSpinBox | QCheckBox] = {
+        self.fields: dict[str, QDoubleSpinBox | QSpinBox | QCheckBox | QLineEdit] = {
             "escort_low": _number(self, 0, 20, 0.1, 1),
             "escort_medium": _number(self, 0, 20, 0.1, 1),
             "escort_high": _number(self, 0, 20, 0.1, 1),
@@ -60,6 +72,7 @@ class OfficeSettingsDialog(QDialog):
             "reserve_fraction": _number(self, 0, 0.99, 0.01, 2),
             "depart_margin_minutes": QSpinBox(self),
             "four_eyes_sign": QCheckBox("Approve and sign by different people", self),
+            **self._scheduling_fields(),
         }
         margin = self.fields["depart_margin_minutes"]
         assert isinstance(margin, QSpinBox)
@@ -75,11 +88,17 @@ class OfficeSettingsDialog(QDialog):
             "four_eyes_sign": "Four eyes",
         }
         form = QFormLayout()
+        scheduling = QGroupBox("Mission scheduling", self)
+        scheduling.setObjectName("schedulingSettings")
+        scheduling_form = QFormLayout(scheduling)
         for key, widget in self.fields.items():
             widget.setObjectName(f"setting_{key}")
             widget.setToolTip(DESCRIPTIONS[key])
             widget.setEnabled(False)
-            form.addRow(f"{labels[key]}:", widget)
+            if key in SCHEDULING_LABELS:
+                scheduling_form.addRow(f"{SCHEDULING_LABELS[key]}:", widget)
+            else:
+                form.addRow(f"{labels[key]}:", widget)
         intro = QLabel(
             "These settings are the same for every desk. Every plan run records and shows the values it "
             "used; every change is audited.",
@@ -99,9 +118,25 @@ class OfficeSettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
+        layout.addWidget(scheduling)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
         self.reload()
+
+    def _scheduling_fields(self) -> dict[str, QDoubleSpinBox | QSpinBox | QLineEdit]:
+        """The mission scheduler's settings (the Schedule screen and ``schedule propose``)."""
+        weeks = QSpinBox(self)
+        weeks.setRange(1, 52)
+        weeks.setSuffix(" weeks")
+        airports = QLineEdit(self)
+        airports.setPlaceholderText("e.g. AEX;SAT — empty: every airport a facility transfers to")
+        return {
+            "detention_cost_person": _number(self, 0, 100_000, 1, 0, " per day"),
+            "detention_cost_family": _number(self, 0, 100_000, 1, 0, " per day"),
+            "unserved_penalty": _number(self, 0, 10_000_000, 100, 0, " per person"),
+            "schedule_weeks": weeks,
+            "pickup_airports": airports,
+        }
 
     # ------------------------------------------------------------ reading
 
@@ -118,6 +153,8 @@ class OfficeSettingsDialog(QDialog):
             value = getattr(current, key)
             if isinstance(widget, QCheckBox):
                 widget.setChecked(bool(value))
+            elif isinstance(widget, QLineEdit):
+                widget.setText(str(value))
             else:
                 widget.setValue(value)
             widget.setEnabled(True)
@@ -138,7 +175,13 @@ class OfficeSettingsDialog(QDialog):
             return {}
         out: dict[str, Any] = {}
         for key, widget in self.fields.items():
-            value = widget.isChecked() if isinstance(widget, QCheckBox) else widget.value()
+            value: Any = (
+                widget.isChecked()
+                if isinstance(widget, QCheckBox)
+                else widget.text().strip()
+                if isinstance(widget, QLineEdit)
+                else widget.value()
+            )
             if value != getattr(self.loaded, key):
                 out[key] = value
         return out

@@ -60,6 +60,8 @@ class Change(Flag):
     AUDIT = auto()
     #: Request batches to receiving states and their answers (the Requests screen).
     REQUESTS = auto()
+    #: Mission-schedule proposals stored or accepted (the Schedule screen).
+    SCHEDULE = auto()
 
 
 class TaskControl(Protocol):

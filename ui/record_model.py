@@ -40,12 +40,15 @@ class RecordTableModel(QAbstractTableModel):
         *,
         formatters: dict[str, Callable[[Any], str]] | None = None,
         alignments: dict[str, Qt.AlignmentFlag] | None = None,
+        tips: dict[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.columns = list(columns)
         self._records: list[Any] = []
         self._formatters = formatters or {}
         self._alignments = alignments or {}
+        #: Header tooltips by column key.
+        self._tips = tips or {}
 
     @staticmethod
     def _get(record: Any, key: str) -> Any:
@@ -90,6 +93,8 @@ class RecordTableModel(QAbstractTableModel):
     def headerData(  # noqa: N802
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal:
+            return self._tips.get(self.columns[section][0]) if 0 <= section < len(self.columns) else None
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):

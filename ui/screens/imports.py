@@ -150,11 +150,27 @@ EXPECTED_COLUMNS: dict[str, tuple[tuple[tuple[str, bool], ...], str]] = {
             ("api_deadline_minutes", False),
             ("lead_time_days", False),
             ("request_columns", False),
+            ("region", False),
+            ("max_missions_per_week", False),
+            ("arrival_weekdays", False),
+            ("arrival_airports", False),
         ),
         "country ISO 3166-1 alpha-3; documents separated by ';'; empty cap = no cap; lead_time_days = days "
         "an answer to a request is expected within; request_columns = the request CSV's columns separated "
-        "by ';'; a file whose rules "
+        "by ';'; mission limits: region (empty: alone), max_missions_per_week, arrival_weekdays "
+        "(e.g. TUE;THU) and arrival_airports (e.g. SAP;XPL), empty = no limit; a file whose rules "
         "would make people on approved manifests ineligible is refused (the dry run lists them)",
+    ),
+    "aircraft": (
+        (
+            ("aircraft", True),
+            ("seats", True),
+            ("cost_per_block_hour", True),
+            ("cruise_kmh", True),
+            ("available_per_week", True),
+        ),
+        "the aircraft types the office can charter, by name: returnee seats, cost of one block hour, cruise "
+        "speed (km/h) and missions per week (0: never proposed); names the file leaves out stay as they are",
     ),
 }
 KIND_LABELS = {
@@ -164,6 +180,7 @@ KIND_LABELS = {
     "verification": "Verification list",
     "escorts": "Escort list (crew)",
     "country-rules": "Country rules",
+    "aircraft": "Aircraft catalog",
 }
 #: What an import of each kind changes (announced with ``Change.AUDIT``; other screens refresh).
 KIND_CHANGE = {
@@ -173,6 +190,7 @@ KIND_CHANGE = {
     "verification": Change.PEOPLE | Change.REQUESTS,
     "escorts": Change.FLIGHTS,
     "country-rules": Change.FLIGHTS | Change.PLAN | Change.REQUESTS,
+    "aircraft": Change.FLIGHTS,
 }
 #: The encodings offered: (label, codec name; ``None`` detects it).
 ENCODINGS: tuple[tuple[str, str | None], ...] = (
