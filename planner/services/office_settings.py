@@ -156,7 +156,9 @@ def parse_value(key: str, raw: Any) -> Any:
         raise InvalidInput(f"unknown setting {key!r}: one of {', '.join(KEYS)}")
     kind = type(getattr(DEFAULTS, key))
     if kind is str:
-        return ";".join(code.strip().upper() for code in str(raw).replace(",", ";").split(";") if code.strip())
+        return ";".join(
+            code.strip().upper() for code in str(raw).replace(",", ";").split(";") if code.strip()
+        )
     if kind is bool:
         if isinstance(raw, bool):
             return raw
