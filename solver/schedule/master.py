@@ -196,14 +196,7 @@ class Master:
             if cap is not None and cap < column.seats:
                 caps[c] = solver.Constraint(-inf, 0.0)
                 caps[c].SetCoefficient(y, -float(cap))
-        week = week_of(column.day)
-        row = self.aircraft_week.get((column.aircraft, week))
-        if row is not None:
-            row.SetCoefficient(y, 1.0)
-        for c in set(column.countries):
-            row = self.country_week.get((c, week))
-            if row is not None:
-                row.SetCoefficient(y, 1.0)
+        self._count_in_week_rows(column, y)
         loads: list[tuple[int, pywraplp.Variable]] = []
         for c in dict.fromkeys(column.countries):
             for h in dict.fromkeys(column.pickups):
@@ -227,6 +220,17 @@ class Master:
         self.patterns.append({})
         return len(self.columns) - 1
 
+    def _count_in_week_rows(self, column: Column, y: pywraplp.Variable) -> None:
+        """Count mission variable ``y`` in its aircraft's and its countries' rows of its week."""
+        week = week_of(column.day)
+        row = self.aircraft_week.get((column.aircraft, week))
+        if row is not None:
+            row.SetCoefficient(y, 1.0)
+        for c in set(column.countries):
+            row = self.country_week.get((c, week))
+            if row is not None:
+                row.SetCoefficient(y, 1.0)
+
     def add_pattern(self, column: Column, pattern: dict[int, float]) -> int:
         """Add a column with a fixed loading (class -> units): one variable, no rows; its index."""
         solver, problem, classes = self.solver, self.problem, self.classes
@@ -239,14 +243,7 @@ class Master:
         self.objective.SetCoefficient(y, column.cost - saved)
         for k, units in pattern.items():
             self.flow[int(classes.row[k, column.day])].SetCoefficient(y, float(units))
-        week = week_of(column.day)
-        row = self.aircraft_week.get((column.aircraft, week))
-        if row is not None:
-            row.SetCoefficient(y, 1.0)
-        for c in set(column.countries):
-            row = self.country_week.get((c, week))
-            if row is not None:
-                row.SetCoefficient(y, 1.0)
+        self._count_in_week_rows(column, y)
         self.columns.append(column)
         self.y.append(y)
         self.loads.append([])
