@@ -44,7 +44,9 @@ Contract of :func:`generate_demo`:
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import itertools
 import logging
 import random
@@ -192,12 +194,26 @@ def _load_reference(uow: UnitOfWork) -> Reference:
     )
 
 
-def _load_aircraft(uow: UnitOfWork, actor: Actor) -> tuple[int, int]:
+#: People per step of the demo office's charter capacity: the shipped catalog's missions per week
+#: are an office of up to this many people's; a larger demo office charters that many times more.
+PEOPLE_PER_CATALOG = 40_000
+
+
+def _load_aircraft(uow: UnitOfWork, actor: Actor, people: int) -> tuple[int, int]:
     """The shipped aircraft catalog through ``import aircraft`` when the database has none (the
-    import audits and commits on its own); ``(types added, audit events)``."""
+    import audits and commits on its own), its missions per week scaled to the office's size
+    (``PEOPLE_PER_CATALOG``), so the demo's own flights fit what it may charter;
+    ``(types added, audit events)``."""
     if uow.session.execute(sa.select(sa.func.count()).select_from(Aircraft)).scalar_one():
         return 0, 0
-    report = import_file(uow, actor, "aircraft", resource_path("aircraft.csv"), name="aircraft.csv")
+    factor = max(1, -(-people // PEOPLE_PER_CATALOG))
+    rows = list(csv.DictReader(io.StringIO(resource_path("aircraft.csv").read_text(encoding="utf-8"))))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "available_per_week": int(row["available_per_week"]) * factor})
+    report = import_file(uow, actor, "aircraft", out.getvalue().encode("utf-8"), name="aircraft.csv")
     return report.new, report.new + (1 if report.written else 0)
 
 
@@ -302,7 +318,7 @@ def generate_demo(
     report_progress: Progress = progress or (lambda _f, _m: None)
     started = time.perf_counter()
     _refuse_non_empty(uow)
-    aircraft_added, aircraft_events = _load_aircraft(uow, actor)
+    aircraft_added, aircraft_events = _load_aircraft(uow, actor, people)
     added = _ensure_airports(uow, actor)
     ref = _load_reference(uow)
     ids = _next_ids(uow)
