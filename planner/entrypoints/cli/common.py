@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import os
 import sys
 from collections.abc import Callable
@@ -21,6 +22,17 @@ from planner.services.auth import Actor
 Command = Callable[[AppContext, argparse.Namespace], int]
 #: ``argparse``'s sub-parser collection each group's ``register`` adds its commands to.
 SubParsers = argparse._SubParsersAction
+
+
+def lazy_command(module: str, name: str) -> Command:
+    """The command ``name`` of ``planner.entrypoints.cli.<module>``, imported only when it runs
+    (so building the parsers, and ``--help``, stays light)."""
+
+    def run(ctx: AppContext, args: argparse.Namespace) -> int:
+        command: Command = getattr(importlib.import_module(f"planner.entrypoints.cli.{module}"), name)
+        return command(ctx, args)
+
+    return run
 
 
 def interactive() -> bool:

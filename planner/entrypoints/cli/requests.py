@@ -7,23 +7,8 @@ and ``request_status`` (status and reminder letters), imported when a command ru
 from __future__ import annotations
 
 import argparse
-import importlib
-from collections.abc import Callable
 
-from planner.entrypoints.cli.common import Parser, SubParsers
-from planner.persistence.context import AppContext
-
-Command = Callable[[AppContext, argparse.Namespace], int]
-
-
-def _command(module: str, name: str) -> Command:
-    """The command ``name`` of ``planner.entrypoints.cli.<module>``, imported when it runs."""
-
-    def run(ctx: AppContext, args: argparse.Namespace) -> int:
-        command: Command = getattr(importlib.import_module(f"planner.entrypoints.cli.{module}"), name)
-        return command(ctx, args)
-
-    return run
+from planner.entrypoints.cli.common import Parser, SubParsers, lazy_command
 
 
 def _positive(text: str) -> int:
@@ -65,19 +50,19 @@ def register(sub: SubParsers) -> None:
         "claiming the country, not yet verified nor requested",
     )
     _request_arguments(p, "candidates")
-    p.set_defaults(func=_command("request_batches", "cmd_verification_request"))
+    p.set_defaults(func=lazy_command("request_batches", "cmd_verification_request"))
     p = actions.add_parser(
         "status", help="per country: open, overdue and answered requests, lead times, batches"
     )
     p.add_argument("--country", metavar="ISO3", help="one country only")
     p.add_argument("--json", action="store_true", help="print one object per country as JSON")
-    p.set_defaults(func=_command("request_status", "cmd_verification_status"))
+    p.set_defaults(func=lazy_command("request_status", "cmd_verification_status"))
     p = actions.add_parser(
         "remind", help="write a reminder letter (PDF) to a country's consulate for its overdue requests"
     )
     p.add_argument("--country", required=True, metavar="ISO3")
     p.add_argument("--out", required=True, metavar="FILE.pdf")
-    p.set_defaults(func=_command("request_status", "cmd_verification_remind"))
+    p.set_defaults(func=lazy_command("request_status", "cmd_verification_remind"))
 
     group = sub.add_parser(
         "travel-docs", help="requests to receiving states that issue travel documents on request (eTD)"
@@ -91,4 +76,4 @@ def register(sub: SubParsers) -> None:
         "accepted document, none requested yet",
     )
     _request_arguments(p, "candidates")
-    p.set_defaults(func=_command("request_batches", "cmd_travel_docs_request"))
+    p.set_defaults(func=lazy_command("request_batches", "cmd_travel_docs_request"))

@@ -7,25 +7,9 @@ command runs (``--help`` stays light).
 from __future__ import annotations
 
 import argparse
-import importlib
-from collections.abc import Callable
 from datetime import date
 
-from planner.entrypoints.cli.common import Parser, SubParsers
-from planner.persistence.context import AppContext
-
-Command = Callable[[AppContext, argparse.Namespace], int]
-
-
-def _command(name: str) -> Command:
-    """The command ``name`` of ``planner.entrypoints.cli.schedule_commands``, imported when it runs."""
-
-    def run(ctx: AppContext, args: argparse.Namespace) -> int:
-        module = importlib.import_module("planner.entrypoints.cli.schedule_commands")
-        command: Command = getattr(module, name)
-        return command(ctx, args)
-
-    return run
+from planner.entrypoints.cli.common import Parser, SubParsers, lazy_command
 
 
 def _date(text: str) -> date:
@@ -92,7 +76,7 @@ def register(sub: SubParsers) -> None:
         help="solver wall-clock limit in seconds (default: the office setting time_limit)",
     )
     p.add_argument("--json", action="store_true", help="print the proposal as one JSON object")
-    p.set_defaults(func=_command("cmd_schedule_propose"))
+    p.set_defaults(func=lazy_command("schedule_commands", "cmd_schedule_propose"))
     p = actions.add_parser(
         "accept",
         help="turn missions of a proposal into PLANNED flights (supervisor); assignment planning then "
@@ -102,4 +86,4 @@ def register(sub: SubParsers) -> None:
     p.add_argument(
         "--missions", type=_missions, metavar="M1,M2,…", help="the missions to accept (default: all of them)"
     )
-    p.set_defaults(func=_command("cmd_schedule_accept"))
+    p.set_defaults(func=lazy_command("schedule_commands", "cmd_schedule_accept"))
