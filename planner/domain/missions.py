@@ -5,12 +5,12 @@ editor and the scheduler read the text the same way."""
 
 from __future__ import annotations
 
-from solver.schedule.problem import WEEKDAY_NAMES
-
 
 def parse_weekdays(text: str | None) -> frozenset[int]:
     """``"MON;WED"`` (``;`` or ``,`` between, any case) as weekday numbers (0 = Monday); empty:
     every day (an empty set). ``ValueError`` naming the bad part."""
+    from solver.schedule.problem import WEEKDAY_NAMES  # here: ``solver`` loads OR-Tools and pandas
+
     days: set[int] = set()
     for part in (text or "").replace(",", ";").split(";"):
         name = part.strip().upper()[:3]
@@ -24,6 +24,8 @@ def parse_weekdays(text: str | None) -> frozenset[int]:
 
 def format_weekdays(days: frozenset[int] | set[int]) -> str:
     """Weekday numbers as stored: ``MON;WED`` in week order; every day (or none) as ``""``."""
+    from solver.schedule.problem import WEEKDAY_NAMES  # here: ``solver`` loads OR-Tools and pandas
+
     if not days or len(days) == 7:
         return ""
     return ";".join(WEEKDAY_NAMES[d] for d in sorted(days))

@@ -48,14 +48,16 @@ def signed_pdf_anchors(uow: UnitOfWork) -> list[Anchor]:
     """The anchors inside the stored PAdES-signed PDFs (``manifest_signature``): the content each
     PDF embeds was signed with the supervisor's key, which whoever holds the database does not
     have. A PDF without readable embedded content (signed before documents carried it) gives none."""
-    from planner.services.manifests.document_check import embedded_content
-
     rows = uow.session.execute(
         sa.select(ManifestSignature.manifest_id, Flight.code, Manifest.revision)
         .join(Manifest, Manifest.id == ManifestSignature.manifest_id)
         .join(Flight, Flight.id == Manifest.flight_id)
         .order_by(Manifest.id)
     ).all()
+    if not rows:
+        return []  # nothing signed: the manifest modules (PDF library, eligibility) are not loaded
+    from planner.services.manifests.document_check import embedded_content
+
     out: list[Anchor] = []
     for manifest_id, code, revision in rows:  # one PDF in memory at a time
         pdf = uow.session.execute(

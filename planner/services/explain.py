@@ -48,8 +48,8 @@ from planner.persistence.models import (
 )
 from planner.persistence.uow import UnitOfWork
 from planner.services.auth import Actor, authorize
+from planner.services.current_plan import current_draft_plan_id  # not .planning: it loads the solver
 from planner.services.eligibility_facts import load_person_facts, rule_facts, stop_facts
-from planner.services.planning import current_draft_plan_id
 from planner.services.reference import (
     DEFAULT_VERSION,
     default_rule_summary,

@@ -7,9 +7,9 @@ import argparse
 from typing import TYPE_CHECKING
 
 from planner.entrypoints.cli.common import Parser, SubParsers, login
-from planner.persistence.context import AppContext
 
 if TYPE_CHECKING:
+    from planner.persistence.context import AppContext
     from planner.services.airports import AirportInfo
 
 

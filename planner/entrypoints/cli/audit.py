@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from planner.domain.wording import plural
 from planner.entrypoints.cli.common import Parser, SubParsers, login
-from planner.persistence.context import AppContext
+
+if TYPE_CHECKING:
+    from planner.persistence.context import AppContext
 
 
 def cmd_audit_verify(ctx: AppContext, args: argparse.Namespace) -> int:

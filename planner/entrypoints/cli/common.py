@@ -1,5 +1,8 @@
 """What every command group shares: the acting user's sign-in, the progress bar, the parser class.
 
+Importing this module (and building any group's parser) loads no database, solver or PDF library:
+those load inside the commands (``lazy_command``, or imports in the command's body).
+
 The acting user comes from ``CHARTER_USER`` (default: the operating system account name) and
 ``CHARTER_PASSWORD`` (prompted when absent and a terminal is present).
 """
@@ -12,14 +15,16 @@ import importlib
 import os
 import sys
 from collections.abc import Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from planner.domain.errors import InvalidInput, PlannerError
-from planner.persistence.context import AppContext
-from planner.services.auth import Actor
+
+if TYPE_CHECKING:  # the database layer loads when a command runs, not to parse (``--help`` stays light)
+    from planner.persistence.context import AppContext
+    from planner.services.auth import Actor
 
 #: A command: ``(ctx, args) -> exit code``; set on its sub-parser with ``set_defaults(func=...)``.
-Command = Callable[[AppContext, argparse.Namespace], int]
+Command = Callable[["AppContext", argparse.Namespace], int]
 #: ``argparse``'s sub-parser collection each group's ``register`` adds its commands to.
 SubParsers = argparse._SubParsersAction
 

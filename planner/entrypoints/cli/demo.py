@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from planner.entrypoints.cli.common import ProgressPrinter, SubParsers, login
-from planner.persistence.context import AppContext
+
+if TYPE_CHECKING:
+    from planner.persistence.context import AppContext
 
 
 def cmd_demo(ctx: AppContext, args: argparse.Namespace) -> int:

@@ -15,13 +15,16 @@ from __future__ import annotations
 import argparse
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from planner.domain.enums import StrikeReason, enum_values
 from planner.domain.errors import InvalidInput
 from planner.domain.wording import plural
 from planner.entrypoints.cli.common import login
 from planner.files import write_output
-from planner.persistence.context import AppContext
+
+if TYPE_CHECKING:
+    from planner.persistence.context import AppContext
 
 
 def cmd_reserves(ctx: AppContext, args: argparse.Namespace) -> int:

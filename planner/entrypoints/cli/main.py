@@ -10,7 +10,9 @@ folder and SQLite database, and removes the temporary copies a killed backup or 
 
 Each command group is a module of this package with ``register(subparsers)``; this module imports
 them explicitly, builds the parser and runs one command. The groups import services inside their
-command functions, so parsing the arguments (and ``--help``) stays light.
+command functions (or through ``common.lazy_command``), and this module imports the database layer
+only once a command runs, so parsing the arguments (and ``--help``) loads no database, solver, data
+frame or PDF library (tests/integration/test_cli_light_imports.py).
 """
 
 from __future__ import annotations
@@ -22,8 +24,6 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-import sqlalchemy as sa
 
 from planner import __version__
 from planner.domain.errors import AuthenticationFailed, PlannerError
@@ -52,9 +52,6 @@ from planner.files import (
     restrict_new_files,
     tighten_modes,
 )
-from planner.persistence import server_refusals
-from planner.persistence.context import build_context
-from planner.persistence.db import normalise_url
 from planner.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -83,6 +80,10 @@ EXIT_PIPE_CLOSED = 141
 
 def database_file(settings: Settings) -> Path | None:
     """The SQLite file ``settings`` name (None for PostgreSQL or an in-memory database)."""
+    import sqlalchemy as sa  # here, not at the top: ``--help`` loads no database library
+
+    from planner.persistence.db import normalise_url
+
     try:
         url = sa.engine.make_url(normalise_url(settings.database))
     except sa.exc.ArgumentError:
@@ -121,6 +122,8 @@ def _stdout_closed() -> int:
 
 def _failure(exc: Exception, command: str | None) -> int:
     """Print why ``command`` failed (one line, plus an import's row errors) and return its exit code."""
+    from planner.persistence import server_refusals
+
     exc = server_refusals.as_planner_error(exc) or exc
     if isinstance(exc, AuthenticationFailed):
         print(f"charter-planner: {exc}", file=sys.stderr)
@@ -192,6 +195,8 @@ def run(
             return open_window(settings)
         if isinstance(getattr(args, "out", None), str):
             output_target(args.out)  # a folder or a missing folder: one line before any work
+        from planner.persistence.context import build_context
+
         ctx = build_context(settings)
         if args.command != "init" and not ctx.signs_in_to_database:  # else after the sign-in
             require_current_schema(ctx)

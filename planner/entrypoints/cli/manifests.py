@@ -24,11 +24,14 @@ import getpass
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from planner.domain.errors import InvalidInput
 from planner.entrypoints.cli.common import login
 from planner.files import write_output
-from planner.persistence.context import AppContext
+
+if TYPE_CHECKING:
+    from planner.persistence.context import AppContext
 
 log = logging.getLogger(__name__)
 

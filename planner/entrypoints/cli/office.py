@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from planner.domain.errors import InvalidInput
 from planner.entrypoints.cli.common import Parser, SubParsers, login
-from planner.persistence.context import AppContext
+
+if TYPE_CHECKING:
+    from planner.persistence.context import AppContext
 
 
 def _value_text(value: object) -> str:

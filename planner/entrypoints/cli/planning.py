@@ -1,4 +1,5 @@
-"""CLI commands of the planner: ``plan``, ``explain``, ``export plan``."""
+"""CLI commands of the planner: ``plan``, ``explain``, ``export plan``. Each imports its service
+when it runs: OR-Tools, pandas and the PDF library load for ``plan`` only."""
 
 from __future__ import annotations
 
@@ -7,18 +8,22 @@ import csv
 import io
 import json
 import signal
+from typing import TYPE_CHECKING
 
 from planner.domain.errors import InvalidInput
 from planner.entrypoints.cli.common import Parser, ProgressPrinter, login
 from planner.files import output_target, write_output
-from planner.persistence.context import AppContext
-from planner.services import explain, planning
+
+if TYPE_CHECKING:
+    from planner.persistence.context import AppContext
 
 #: Plan export columns: the first four as before; ``pickup_airport`` (where the person boards) fifth.
 EXPORT_COLUMNS = ("case_number", "flight_id", "stop_airport", "departure_utc", "pickup_airport")
 
 
 def cmd_plan(ctx: AppContext, args: argparse.Namespace) -> int:
+    from planner.services import planning
+
     actor = login(ctx)
     if args.time_limit is not None and args.time_limit <= 0:
         raise InvalidInput("--time-limit must be a positive number of seconds")
@@ -44,6 +49,8 @@ def cmd_plan(ctx: AppContext, args: argparse.Namespace) -> int:
 
 
 def cmd_explain(ctx: AppContext, args: argparse.Namespace) -> int:
+    from planner.services import explain
+
     actor = login(ctx)
     with ctx.uow(write=False) as uow:
         print(explain.explain(uow, actor, args.case_number).text())
@@ -51,10 +58,12 @@ def cmd_explain(ctx: AppContext, args: argparse.Namespace) -> int:
 
 
 def cmd_export_plan(ctx: AppContext, args: argparse.Namespace) -> int:
+    from planner.services.plan_export import assignments_for_export
+
     out = output_target(args.out)
     actor = login(ctx)
     with ctx.uow(write=False) as uow:
-        rows = planning.assignments_for_export(uow, actor)
+        rows = assignments_for_export(uow, actor)
     text = io.StringIO(newline="")
     if args.format == "csv":
         writer = csv.DictWriter(text, fieldnames=EXPORT_COLUMNS, lineterminator="\n")

@@ -15,11 +15,13 @@ import dataclasses
 import getpass
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from planner.domain.errors import InvalidInput
 from planner.entrypoints.cli.common import Command, Parser, login
-from planner.persistence.context import AppContext, build_context
-from planner.persistence.db import is_encrypted_file, sqlcipher_module, sqlite_file
+
+if TYPE_CHECKING:
+    from planner.persistence.context import AppContext
 
 MIN_PASSPHRASE = 12
 
@@ -65,6 +67,9 @@ def _encrypting_init(original: Command) -> Command:
     def cmd_init(ctx: AppContext, args: argparse.Namespace) -> int:
         if not args.encrypt:
             return original(ctx, args)
+        from planner.persistence.context import build_context
+        from planner.persistence.db import is_encrypted_file, sqlcipher_module, sqlite_file
+
         path = sqlite_file(ctx.engine)
         if path is None:
             raise InvalidInput(

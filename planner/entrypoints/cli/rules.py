@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from planner.entrypoints.cli.common import Parser, SubParsers, login
-from planner.persistence.context import AppContext
+
+if TYPE_CHECKING:
+    from planner.persistence.context import AppContext
 
 HEADER = (
     "COUNTRY",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from planner.domain.wording import plural
 from planner.entrypoints.cli.common import SubParsers, password_from_env_or_prompt
-from planner.persistence.context import AppContext
+
+if TYPE_CHECKING:
+    from planner.persistence.context import AppContext
 
 
 def cmd_init(ctx: AppContext, args: argparse.Namespace) -> int:

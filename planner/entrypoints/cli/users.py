@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+from typing import TYPE_CHECKING
 
 from planner.domain.errors import InvalidInput
 from planner.entrypoints.cli.common import Parser, SubParsers, interactive, login
-from planner.persistence.context import AppContext
+
+if TYPE_CHECKING:
+    from planner.persistence.context import AppContext
 
 
 def cmd_user_add(ctx: AppContext, args: argparse.Namespace) -> int:
