@@ -119,44 +119,76 @@ def _variables(problem: ScheduleProblem, routes: RouteSet, reach: _Reach, solver
     return rows
 
 
-def _add_rows(problem: ScheduleProblem, routes: RouteSet, reach: _Reach, rows: _Rows, solver: Any) -> None:
-    def row(terms: Terms, limit: float) -> None:
+@dataclass
+class _Capacity:
+    """The week rows (week -> row) and the country-week rows ((country, week) -> row and the most
+    people of the country one mission may carry)."""
+
+    week: dict[int, Any] = field(default_factory=dict)
+    country_week: dict[tuple[str, int], tuple[Any, float]] = field(default_factory=dict)
+
+
+def _add_rows(
+    problem: ScheduleProblem, routes: RouteSet, reach: _Reach, rows: _Rows, solver: Any
+) -> _Capacity:
+    def row(terms: Terms, limit: float) -> Any:
         constraint = solver.Constraint(-solver.infinity(), limit)
         for variable, coefficient in terms:
             constraint.SetCoefficient(variable, coefficient)
+        return constraint
 
+    capacity = _Capacity()
     for g, terms in rows.demand.items():
         row(terms, float(problem.demand[g].units))
     week_seats = float(sum(a.available_per_week * a.seats for a in problem.aircraft))
-    for terms in rows.week.values():
-        row(terms, week_seats)
+    for w, terms in rows.week.items():
+        capacity.week[w] = row(terms, week_seats)
     largest = float(max(a.seats for a in problem.aircraft))
-    for (ci, _w), terms in rows.country_week.items():
+    for (ci, w), terms in rows.country_week.items():
         cap = float(reach.caps[ci])
         limit = float(sum(a.available_per_week * min(cap, float(a.seats)) for a in problem.aircraft))
         most = problem.countries[routes.countries[ci]].max_missions_per_week
         if most is not None:
             limit = min(limit, most * min(cap, largest))
         if math.isfinite(limit):
-            row(terms, limit)
+            capacity.country_week[routes.countries[ci], w] = (row(terms, limit), min(cap, largest))
+    return capacity
+
+
+@dataclass(frozen=True)
+class SeatRelaxation:
+    """The seat relaxation's optimum ``value`` (a lower bound) and what its duals say a mission's
+    scarce capacity is worth: ``seat_price[w]`` per aircraft seat flown in week ``w`` and
+    ``slot_price[(country, w)]`` per mission to ``country`` in week ``w`` (its per-person price
+    times the most people of the country one mission carries). Prices only guide the greedy."""
+
+    value: float
+    seat_price: dict[int, float] = field(default_factory=dict)
+    slot_price: dict[tuple[str, int], float] = field(default_factory=dict)
 
 
 def seat_bound(problem: ScheduleProblem, routes: RouteSet) -> float | None:
     """The seat relaxation's optimum (module docstring), or None when the LP solver fails."""
+    relaxation = seat_relaxation(problem, routes)
+    return None if relaxation is None else relaxation.value
+
+
+def seat_relaxation(problem: ScheduleProblem, routes: RouteSet) -> SeatRelaxation | None:
+    """The seat relaxation solved (module docstring), or None when the LP solver fails."""
     from ortools.linear_solver import pywraplp  # type: ignore[import-untyped,attr-defined,unused-ignore]
 
     days, penalty = problem.days, problem.unserved_penalty
     constant = sum(g.units * (g.cost_per_day * days + penalty * g.size) for g in problem.demand)
     if not routes.routes or not problem.aircraft or days <= 0:
-        return constant
+        return SeatRelaxation(constant)
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:
         return None
     reach = _reach(problem, routes)
     rows = _variables(problem, routes, reach, solver)
     if not rows.demand:
-        return constant
-    _add_rows(problem, routes, reach, rows, solver)
+        return SeatRelaxation(constant)
+    capacity = _add_rows(problem, routes, reach, rows, solver)
     solver.Objective().SetMinimization()
     status = solver.Solve()
     if status != pywraplp.Solver.OPTIMAL:
@@ -165,4 +197,8 @@ def seat_bound(problem: ScheduleProblem, routes: RouteSet) -> float | None:
     value = float(constant + solver.Objective().Value())
     log.info("seat bound %.0f (%d variables)", value, solver.NumVariables())
     # A hair below the LP optimum, for the solver's tolerances.
-    return value - 1e-6 * abs(value)
+    return SeatRelaxation(
+        value - 1e-6 * abs(value),
+        {w: max(0.0, -row.dual_value()) for w, row in capacity.week.items()},
+        {key: max(0.0, -row.dual_value()) * most for key, (row, most) in capacity.country_week.items()},
+    )

@@ -1,20 +1,24 @@
-"""The mission scheduler: column generation for the LP bound, then an integer schedule.
+"""The mission scheduler: a greedy schedule, column generation for the LP bound, then an integer
+schedule.
 
-1. Candidate routes (``routes``) x aircraft x day are the columns; the master LP (``master``) starts
-   empty and the vectorised pricing (``pricing``) adds the most negative columns each round. Every
-   round gives a Lagrangian (Farley) bound over *all* candidate columns, valid even when the
-   generation stops early. The seat relaxation (``bound.seat_bound``, a transportation LP over
-   groups, aircraft and weeks) is a second valid bound; the larger of the two is reported.
-2. The integer schedule: the generated columns, rounded from the LP and loaded optimally (a MIP
-   with the missions fixed), then a MIP over the generated columns started from that schedule, for
-   the time left; the better is returned. The gap is measured against the column-generation bound
-   (a MIP's own bound over a subset of the columns is no bound for the whole problem).
+1. The greedy (``greedy``) over every candidate mission (or, on large instances, those with the
+   fewest pickups), guided by the seat relaxation's duals, gives a complete schedule quickly; its
+   missions seed the master.
+2. Candidate routes (``routes``) x aircraft x day are the columns; the master LP (``master``)
+   starts from the greedy's and the one-pickup one-stop columns and the vectorised pricing
+   (``pricing``) adds the most negative columns each round. Every round gives a Lagrangian
+   (Farley) bound over *all* candidate columns, valid even when the generation stops early. The
+   seat relaxation (``bound.seat_relaxation``, a transportation LP over groups, aircraft and weeks)
+   is a second valid bound; the larger of the two is reported.
+3. The integer schedule: the cheapest of the LP rounded and loaded optimally (a MIP with the
+   missions fixed), the greedy's schedule as it is and loaded optimally, and a MIP over the
+   generated columns started from the best so far, for the time left. The gap is measured against
+   the bound above (a MIP's own bound over a subset of the columns is no bound for the whole
+   problem).
 """
 
 from __future__ import annotations
 
-import bisect
-import heapq
 import logging
 import math
 import time
@@ -25,17 +29,19 @@ from ortools.linear_solver import pywraplp  # type: ignore[import-untyped,attr-d
 
 from solver.callbacks import Progress, ShouldStop, StopWatcher
 from solver.schedule import cost
-from solver.schedule.bound import seat_bound
+from solver.schedule.bound import seat_relaxation
 from solver.schedule.explain import loading_notes
+from solver.schedule.greedy import Picked, WeekUse, greedy_schedule
 from solver.schedule.master import Column, DemandClasses, Master, demand_classes, split_to_groups
 from solver.schedule.pricing import FloatArray, Pricer, lagrangian_bound
-from solver.schedule.problem import Mission, ScheduleProblem, ScheduleSolution
+from solver.schedule.problem import MAX_PICKUPS, Mission, ScheduleProblem, ScheduleSolution
 from solver.schedule.routes import (
     RouteSet,
     airport_country,
     arrival_accepted,
     candidate_routes,
     flying_order_for,
+    route_subset,
 )
 
 log = logging.getLogger(__name__)
@@ -44,7 +50,10 @@ log = logging.getLogger(__name__)
 COLUMNS_PER_ROUND = 1500
 #: Stop the generation when the bound is this close to the LP value (relative).
 BOUND_TOLERANCE = 0.001
-#: Share of the time limit the column generation may use.
+#: Share of the time limit the greedy may use, and the greedy and the column generation together.
+GREEDY_SHARE = 0.35
+#: Most candidate missions (aircraft x days x routes) the greedy prices at once.
+GREEDY_COLUMNS = 400_000
 GENERATION_SHARE = 0.6
 OPTIMAL_GAP = 1e-6
 
@@ -76,8 +85,24 @@ def solve_schedule(
     )
 
     report(0.02, "lower bound (seat relaxation)")
-    relaxed = seat_bound(problem, routes)
+    relaxation = seat_relaxation(problem, routes)
+    relaxed = None if relaxation is None else relaxation.value
     generation = _Generation(problem, routes, classes)
+    report(0.04, "greedy schedule over the candidate missions")
+    keep = _greedy_routes(problem, routes)
+    picked = greedy_schedule(
+        problem,
+        classes,
+        Pricer(problem, route_subset(routes, keep), classes),
+        lambda a, day, r: generation.column(a, day, keep[r]),
+        prices=relaxation,
+        deadline=started + GREEDY_SHARE * (deadline - started),
+        should_stop=stop,
+    )
+    greedy = generation.seed_schedule(picked)
+    log.info(
+        "schedule: greedy over every candidate: %d missions, %.1fs", len(picked), time.monotonic() - started
+    )
     cancelled = generation.run(started + GENERATION_SHARE * (deadline - started), stop, report)
     bound = max(generation.bound, -math.inf if relaxed is None else relaxed)
     log.info(
@@ -90,7 +115,7 @@ def solve_schedule(
     if cancelled:
         notes.append("stopped on request: the schedule is the best found so far")
     report(0.55, "integer schedule")
-    missions = _integer_schedule(generation, deadline, stop, workers, report)
+    missions = _integer_schedule(generation, greedy, deadline, stop, workers, report)
     if not missions and generation.lp_value < classes.constant - 1e-6:
         notes.append("time limit reached before an integer schedule was found")
     status = "CANCELLED" if cancelled or stop() else "FEASIBLE"
@@ -100,6 +125,20 @@ def solve_schedule(
     return _solution(
         problem, missions, bound, started, status, notes + loading_notes(problem, list(solution.missions))
     )
+
+
+def _greedy_routes(problem: ScheduleProblem, routes: RouteSet) -> list[int]:
+    """The routes the greedy tries: all of them while (aircraft x days x routes) stays within
+    ``GREEDY_COLUMNS``, else those with the fewest pickups that do (at least the one-pickup routes):
+    its first pricing runs over every candidate at once."""
+    per_route = max(1, len(problem.aircraft) * problem.days)
+    keep: list[int] = []
+    for pickups in range(1, MAX_PICKUPS + 1):
+        more = [r for r, route in enumerate(routes.routes) if len(route.pickups) == pickups]
+        if keep and (len(keep) + len(more)) * per_route > GREEDY_COLUMNS:
+            break
+        keep.extend(more)
+    return keep
 
 
 class _Generation:
@@ -196,6 +235,27 @@ class _Generation:
             lp_value = self.master.value()
             flow, aircraft_week, country_week = self.duals()
 
+    def seed_schedule(self, picked: Sequence[Picked]) -> tuple[dict[int, int], list[Mission]]:
+        """Add the greedy's missions to the master, each with its load as its pattern; the column
+        index -> missions, and the greedy's schedule itself."""
+        problem, classes = self.problem, self.classes
+        index: dict[Column, int] = {}
+        counts: dict[int, int] = {}
+        for mission in picked:
+            if mission.column not in index:
+                pattern = {k: float(n) for k, n in mission.load.items()}
+                index[mission.column] = self.master.add_pattern(mission.column, pattern)
+            i = index[mission.column]
+            counts[i] = counts.get(i, 0) + 1
+        loads = split_to_groups(problem, classes, [(m.column.day, m.load) for m in picked])
+        missions = [
+            Mission(
+                m.column.day, problem.aircraft[m.column.aircraft].name, m.column.pickups, m.column.stops, load
+            )
+            for m, load in zip(picked, loads, strict=True)
+        ]
+        return counts, missions
+
     def _seed(self) -> int:
         """Start the master from every one-pickup one-stop route on every day it may fly, on the
         aircraft type with the lowest cost per seat, loaded with everything ready (the generation
@@ -291,14 +351,16 @@ def _monotone(flow: FloatArray, supply: list[list[int]]) -> FloatArray:
 
 def _integer_schedule(
     generation: _Generation,
+    greedy: tuple[dict[int, int], list[Mission]],
     deadline: float,
     stop: ShouldStop,
     workers: int,
     report: Progress,
 ) -> list[Mission]:
-    """Three schedules from the generated columns, each loaded optimally (``_loaded``), the
-    cheapest kept: the LP rounded at one half; a greedy by net saving; a MIP over the generated columns started from the best so
-    far (each while time is left)."""
+    """The cheapest of: the LP rounded at one half and loaded optimally (``_loaded``); the greedy's
+    schedule (``greedy``: column index -> missions, and its missions), as it is and loaded
+    optimally; a MIP over the generated columns started from the best so far (while time is
+    left)."""
     problem, classes, master = generation.problem, generation.classes, generation.master
     columns = master.columns
     if not columns:
@@ -311,15 +373,15 @@ def _integer_schedule(
     best_counts = _rounded(problem, columns, y_lp)
     best, best_cost = _loaded(problem, classes, columns, best_counts, _share(deadline, 0.3))
     log.info("schedule: rounding and loading: %.0f (%d missions)", best_cost, len(best))
-    if not stop():
-        report(0.65, "integer schedule: greedy over the generated columns")
-        counts, greedy = _greedy(generation)
-        greedy = _downsized(problem, greedy)
-        greedy_cost = cost.totals(problem, greedy).cost
-        log.info("schedule: greedy: %.0f (%d missions)", greedy_cost, len(greedy))
+    counts, greedy_missions = greedy
+    if greedy_missions:
+        greedy_missions = _downsized(problem, greedy_missions)
+        greedy_cost = cost.totals(problem, greedy_missions).cost
+        log.info("schedule: greedy: %.0f (%d missions)", greedy_cost, len(greedy_missions))
         if greedy_cost < best_cost - 1e-6:
-            best, best_cost, best_counts = greedy, greedy_cost, counts
-        if counts != best_counts or greedy is best:
+            best, best_cost, best_counts = greedy_missions, greedy_cost, counts
+        if not stop():
+            report(0.65, "integer schedule: loading the greedy's missions")
             found, found_cost = _loaded(problem, classes, columns, counts, _share(deadline, 0.3))
             log.info("schedule: greedy and loading: %.0f (%d missions)", found_cost, len(found))
             if found_cost < best_cost - 1e-6:
@@ -357,14 +419,13 @@ def _rounded(problem: ScheduleProblem, columns: Sequence[Column], y: Sequence[fl
     """Whole missions of each column the LP uses, plus one more where it used at least half of
     one and the week rows leave room. Column index -> missions."""
     counts = {i: math.floor(v + 1e-6) for i, v in enumerate(y) if v > 1e-6}
-    used_aw: dict[tuple[int, int], int] = {}
-    used_cw: dict[tuple[str, int], int] = {}
+    use = WeekUse()
     for i, n in counts.items():
-        _count_week(columns[i], n, used_aw, used_cw)
+        use.count(columns[i], n)
     for i in sorted(counts, key=lambda i: -(y[i] - counts[i])):
-        if y[i] - counts[i] >= 0.5 and _week_room(problem, columns[i], used_aw, used_cw):
+        if y[i] - counts[i] >= 0.5 and use.room(problem, columns[i]):
             counts[i] += 1
-            _count_week(columns[i], 1, used_aw, used_cw)
+            use.count(columns[i])
     return {i: n for i, n in counts.items() if n > 0}
 
 
@@ -397,30 +458,6 @@ def _loaded(
     return missions, cost.totals(problem, missions).cost
 
 
-def _other_aircraft(
-    generation: _Generation,
-    column: Column,
-    used_aw: dict[tuple[int, int], int],
-    used_cw: dict[tuple[str, int], int],
-) -> list[int]:
-    """The same route and day on the other aircraft types with a mission left that week (added to
-    the master, unloaded, so that they have an index); their column indices."""
-    problem, master = generation.problem, generation.master
-    out: list[int] = []
-    if column.route < 0:
-        return out
-    for a, aircraft in enumerate(problem.aircraft):
-        week = column.day // 7
-        if a == column.aircraft or used_aw.get((a, week), 0) >= aircraft.available_per_week:
-            continue
-        if (a, column.day, column.route) in generation.orders:
-            continue  # already a column (or proven infeasible)
-        other = generation.column(a, column.day, column.route)
-        if other is not None and _week_room(problem, other, used_aw, used_cw):
-            out.append(master.add_pattern(other, {}))
-    return out
-
-
 def _downsized(problem: ScheduleProblem, missions: list[Mission]) -> list[Mission]:
     """Each mission on the cheapest aircraft type that seats its people, has a mission left that
     week and still arrives on accepted weekdays (its load unchanged)."""
@@ -448,87 +485,6 @@ def _downsized(problem: ScheduleProblem, missions: list[Mission]) -> list[Missio
     return out
 
 
-def _greedy(generation: _Generation) -> tuple[dict[int, int], list[Mission]]:
-    """Missions picked one at a time among the generated columns, the one saving the most net of
-    its flight cost first, each loaded by value from the units still waiting (lazy: a column's
-    saving only falls as units are taken), within the week rows. Column index -> missions, and
-    the missions with those loads (a schedule in its own right)."""
-    problem, classes, master = generation.problem, generation.classes, generation.master
-    columns = master.columns
-    left = [list(units) for units in classes.supply]  # units left per class and ready day
-    used_aw: dict[tuple[int, int], int] = {}
-    used_cw: dict[tuple[str, int], int] = {}
-
-    def net(i: int) -> tuple[float, dict[int, int]]:
-        column = columns[i]
-        items = []
-        route_classes = generation.pricer.item_class[column.route] if column.route >= 0 else []
-        for k in {int(k) for k in route_classes if k >= 0} | set(master.patterns[i]):
-            ready = bisect.bisect_right(classes.ready[k], column.day)
-            units = sum(left[k][:ready])
-            if units > 0:
-                items.append((classes.save(k, column.day, problem) / classes.size[k], k, units))
-        seats = column.seats
-        caps = {c: problem.countries[c].max_per_mission for c in column.countries}
-        taken_by_country: dict[str, int] = {}
-        load: dict[int, int] = {}
-        saved = 0.0
-        for per_person, k, units in sorted(items, reverse=True):
-            country, size = classes.country[k], classes.size[k]
-            cap = caps.get(country)
-            room = seats if cap is None else min(seats, cap - taken_by_country.get(country, 0))
-            n = min(units, room // size)
-            if n <= 0:
-                continue
-            load[k] = n
-            seats -= n * size
-            taken_by_country[country] = taken_by_country.get(country, 0) + n * size
-            saved += n * size * per_person
-        return saved - column.cost, load
-
-    heap = [(-net(i)[0], i) for i in range(len(columns))]
-    heapq.heapify(heap)
-    counts: dict[int, int] = {}
-    picked: list[tuple[int, dict[int, int]]] = []
-    while heap:
-        _, i = heapq.heappop(heap)
-        if not _week_room(problem, columns[i], used_aw, used_cw):
-            for j in _other_aircraft(generation, columns[i], used_aw, used_cw):
-                heapq.heappush(heap, (-net(j)[0], j))
-            continue
-        value, load = net(i)
-        if value <= 0:
-            continue
-        if heap and -heap[0][0] > value + 1e-9:
-            heapq.heappush(heap, (-value, i))
-            continue
-        counts[i] = counts.get(i, 0) + 1
-        picked.append((i, load))
-        _count_week(columns[i], 1, used_aw, used_cw)
-        for k, units in load.items():
-            # Take the latest-ready units first, keeping the earlier ones for earlier missions.
-            wanted = units
-            for pos in range(bisect.bisect_right(classes.ready[k], columns[i].day) - 1, -1, -1):
-                take = min(wanted, left[k][pos])
-                left[k][pos] -= take
-                wanted -= take
-                if wanted == 0:
-                    break
-        heapq.heappush(heap, (-value, i))
-    loads = split_to_groups(problem, classes, [(columns[i].day, load) for i, load in picked])
-    missions = [
-        Mission(
-            columns[i].day,
-            problem.aircraft[columns[i].aircraft].name,
-            columns[i].pickups,
-            columns[i].stops,
-            load,
-        )
-        for (i, _), load in zip(picked, loads, strict=True)
-    ]
-    return counts, missions
-
-
 def _mip_pool(master: Master, y_lp: Sequence[float]) -> list[int]:
     """The columns the MIP chooses among: every column the LP used and the best-priced rest, at
     most twice as many more."""
@@ -536,31 +492,6 @@ def _mip_pool(master: Master, y_lp: Sequence[float]) -> list[int]:
     rc = [y.reduced_cost() if used else 0.0 for y in master.y]
     rest = sorted((i for i, v in enumerate(y_lp) if v <= 1e-6), key=lambda i: rc[i])
     return sorted(used + rest[: 2 * len(used) + 50])
-
-
-def _count_week(
-    column: Column, n: int, used_aw: dict[tuple[int, int], int], used_cw: dict[tuple[str, int], int]
-) -> None:
-    week = column.day // 7
-    used_aw[column.aircraft, week] = used_aw.get((column.aircraft, week), 0) + n
-    for c in set(column.countries):
-        used_cw[c, week] = used_cw.get((c, week), 0) + n
-
-
-def _week_room(
-    problem: ScheduleProblem,
-    column: Column,
-    used_aw: dict[tuple[int, int], int],
-    used_cw: dict[tuple[str, int], int],
-) -> bool:
-    week = column.day // 7
-    if used_aw.get((column.aircraft, week), 0) >= problem.aircraft[column.aircraft].available_per_week:
-        return False
-    for c in set(column.countries):
-        limit = problem.countries[c].max_missions_per_week
-        if limit is not None and used_cw.get((c, week), 0) >= limit:
-            return False
-    return True
 
 
 def _load_columns(

@@ -89,25 +89,34 @@ class Pricer:
     def price(self, flow_duals: FloatArray, country_week_duals: FloatArray) -> FloatArray:
         """``rc[a, d, r]`` without the aircraft-week dual (``inf`` where the column may not fly).
         ``country_week_duals[c, w]`` is indexed like ``routes.countries``."""
+        return self.price_and_people(flow_duals, country_week_duals)[0]
+
+    def price_and_people(
+        self, flow_duals: FloatArray, country_week_duals: FloatArray, ready_units: FloatArray | None = None
+    ) -> tuple[FloatArray, FloatArray]:
+        """:meth:`price`, and the people of each column's best pattern ``[a, d, r]``; ``ready_units``
+        ``[k, d]`` replaces the units ready by each day (the greedy's units still waiting)."""
         problem, routes = self.problem, self.routes
         days, n_routes = problem.days, len(routes.routes)
         rc = np.full((len(problem.aircraft), days, n_routes), np.inf)
+        people = np.zeros((len(problem.aircraft), days, n_routes))
         mu = np.vstack([country_week_duals, np.zeros((1, country_week_duals.shape[1]))])
         mu_route = mu[:, self.week][routes.stop_country].sum(axis=1).T  # [d, r]
-        fills = self._fills(self.values(flow_duals))
-        for a in range(len(problem.aircraft)):
-            rc[a] = routes.cost[a][None, :] - mu_route - fills[a]
+        fills = self._fills(self.values(flow_duals), self.ready_units if ready_units is None else ready_units)
+        for a, (fill, carried) in enumerate(fills):
+            rc[a] = routes.cost[a][None, :] - mu_route - fill
+            people[a] = carried
         rc[~self.feasible] = np.inf
-        return rc
+        return rc, people
 
-    def _fills(self, values: FloatArray) -> list[FloatArray]:
-        """Per aircraft type, the knapsack fill [d, r]."""
+    def _fills(self, values: FloatArray, ready_units: FloatArray) -> list[tuple[FloatArray, FloatArray]]:
+        """Per aircraft type, the knapsack fill and the people it takes [d, r]."""
         problem = self.problem
         days, n_routes = problem.days, len(self.routes.routes)
         if not self.classes.count:
-            return [np.zeros((days, n_routes)) for _ in problem.aircraft]
+            return [(np.zeros((days, n_routes)), np.zeros((days, n_routes))) for _ in problem.aircraft]
         padded_values = np.vstack([values, np.full((1, days), -np.inf)])
-        padded_people = np.vstack([self.ready_units * self.size[:, None], np.zeros((1, days))])
+        padded_people = np.vstack([ready_units * self.size[:, None], np.zeros((1, days))])
         item = self.item_class  # [r, j] with -1 -> padding row
         v = padded_values[item].transpose(2, 0, 1)  # [d, r, j]
         people = padded_people[item].transpose(2, 0, 1)
@@ -117,20 +126,11 @@ class Pricer:
         slot = np.take_along_axis(np.broadcast_to(self.item_slot[None], v.shape), order, axis=2)
         positive = v > 0
         useful = int(positive.any(axis=(0, 1)).sum()) if v.size else 0
-        in_slot = [slot == i for i in range(self.route_cap.shape[1])]
-        gain = np.where(positive, v, 0.0)
-        return [
-            _greedy_fill(
-                float(aircraft.seats),
-                route_cap=self.route_cap,
-                people=people,
-                gain=gain,
-                positive=positive,
-                in_slot=in_slot,
-                useful=useful,
-            )
-            for aircraft in problem.aircraft
-        ]
+        gain = np.where(positive, v, 0.0)[:, :, :useful]
+        taken = _capped_takes(
+            self.route_cap, people[:, :, :useful], positive[:, :, :useful], slot[:, :, :useful]
+        )
+        return [_fill(float(aircraft.seats), taken, gain) for aircraft in problem.aircraft]
 
     def pattern(self, values: FloatArray, a: int, day: int, r: int) -> dict[int, float]:
         """The best (fractional) loading of one column (``values`` from :meth:`values`): class ->
@@ -156,32 +156,42 @@ class Pricer:
         return out
 
 
-def _greedy_fill(
-    seats: float,
-    *,
-    route_cap: FloatArray,
-    people: FloatArray,
-    gain: FloatArray,
-    positive: npt.NDArray[np.bool_],
-    in_slot: list[npt.NDArray[np.bool_]],
-    useful: int,
+def _capped_takes(
+    route_cap: FloatArray, people: FloatArray, positive: npt.NDArray[np.bool_], slot: IntArray
 ) -> FloatArray:
-    """The fractional knapsack over items sorted by value ([d, r, j] arrays): take each item's
-    people within its country's cap left and the seats left."""
-    days, n_routes = people.shape[:2]
-    seats_left = np.full((days, n_routes), seats)
-    cap_left = [np.broadcast_to(route_cap[None, :, i], (days, n_routes)).copy() for i in range(len(in_slot))]
-    fill = np.zeros((days, n_routes))
-    for j in range(useful):
-        room = cap_left[0]
-        for i in range(1, len(in_slot)):
-            room = np.where(in_slot[i][:, :, j], cap_left[i], room)
-        take = np.where(positive[:, :, j], np.minimum(np.minimum(people[:, :, j], room), seats_left), 0.0)
-        fill += take * gain[:, :, j]
-        seats_left -= take
-        for i, mask in enumerate(in_slot):
-            cap_left[i] -= np.where(mask[:, :, j], take, 0.0)
-    return fill
+    """The people each item takes, by value, within its country's cap left, before any seat limit
+    (``[d, r, j]`` arrays, items sorted by value; ``slot`` the item's stop, ``route_cap[r, slot]``)."""
+    taken = np.where(positive, people, 0.0)
+    if np.isinf(route_cap).all() or not taken.size:
+        return taken
+    days, n_routes, width = taken.shape
+    cap_left = np.broadcast_to(route_cap[None, :, :], (days, n_routes, route_cap.shape[1])).copy()
+    for j in range(width):
+        room = np.take_along_axis(cap_left, slot[:, :, j : j + 1], axis=2)[:, :, 0]
+        take = np.minimum(taken[:, :, j], room)
+        taken[:, :, j] = take
+        np.put_along_axis(cap_left, slot[:, :, j : j + 1], (room - take)[:, :, None], axis=2)
+    return taken
+
+
+def _fill(seats: float, taken: FloatArray, gain: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The fractional knapsack of ``seats`` over items sorted by value (``taken`` people each within
+    the caps, ``gain`` per person; ``[d, r, j]``): the caps do not depend on the seats and the
+    seats bind once, so the items are taken whole up to the first that does not fit, which is
+    taken in part. Its value and the people taken ``[d, r]``."""
+    days, n_routes, width = taken.shape
+    if width == 0:
+        return np.zeros((days, n_routes)), np.zeros((days, n_routes))
+    reach = np.cumsum(taken, axis=2)  # people aboard after each item
+    value = np.cumsum(taken * gain, axis=2)
+    whole = (reach <= seats).sum(axis=2)  # items taken whole
+    before = np.maximum(whole - 1, 0)[:, :, None]
+    aboard = np.where(whole > 0, np.take_along_axis(reach, before, axis=2)[:, :, 0], 0.0)
+    fill = np.where(whole > 0, np.take_along_axis(value, before, axis=2)[:, :, 0], 0.0)
+    partial = np.minimum(whole, width - 1)[:, :, None]
+    part_gain = np.where(whole < width, np.take_along_axis(gain, partial, axis=2)[:, :, 0], 0.0)
+    fill = fill + part_gain * np.maximum(seats - aboard, 0.0)
+    return fill, np.minimum(reach[:, :, -1], seats)
 
 
 def _cap(limit: int | None) -> float:

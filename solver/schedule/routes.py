@@ -71,6 +71,21 @@ class RouteSet:
     weekday_mask: IntArray
 
 
+def route_subset(routes: RouteSet, keep: Sequence[int]) -> RouteSet:
+    """The routes ``keep`` (indices into ``routes``), in that order, with their arrays."""
+    index = np.asarray(keep, dtype=np.int64)
+    return RouteSet(
+        [routes.routes[r] for r in keep],
+        routes.countries,
+        routes.hubs,
+        routes.stop_country[index],
+        routes.pickup_hub[index],
+        routes.cost[:, index],
+        routes.first_day[index],
+        routes.weekday_mask[:, index],
+    )
+
+
 def airport_country(problem: ScheduleProblem) -> dict[str, str]:
     """Accepted arrival airport -> the country that accepts arrivals there."""
     out: dict[str, str] = {}
