@@ -90,10 +90,17 @@ class _Rows:
     demand: dict[int, Terms] = field(default_factory=lambda: defaultdict(list))
     week: dict[int, Terms] = field(default_factory=lambda: defaultdict(list))
     country_week: dict[tuple[int, int], Terms] = field(default_factory=lambda: defaultdict(list))
+    #: per (country, week): each variable with its people's least flight cost (``size x kappa``)
+    flight: dict[tuple[int, int], Terms] = field(default_factory=lambda: defaultdict(list))
 
 
-def _variables(problem: ScheduleProblem, routes: RouteSet, reach: _Reach, solver: Any) -> _Rows:
-    """One variable per (group, aircraft, week) worth flying in the relaxation, with its rows."""
+def _variables(
+    problem: ScheduleProblem, routes: RouteSet, reach: _Reach, solver: Any, *, seats_priced: bool = True
+) -> _Rows:
+    """One variable per (group, week) worth flying in the relaxation, with its rows. Its cost is the
+    waiting to the week's first allowed day less the unserved cost, plus (``seats_priced``) the
+    least flight cost per seat of its people; without, ``rows.flight`` holds that cost for the
+    caller's own flight terms."""
     c_index = {c: i for i, c in enumerate(routes.countries)}
     h_index = {h: j for j, h in enumerate(routes.hubs)}
     days, objective, rows = problem.days, solver.Objective(), _Rows()
@@ -108,14 +115,16 @@ def _variables(problem: ScheduleProblem, routes: RouteSet, reach: _Reach, solver
             low, high = max(first, 7 * w), min(7 * w + 6, days - 1)
             if low > high or allowed[low] > high:
                 continue
-            coefficient = group.size * reach.kappa[(ci, hj)] + group.cost_per_day * allowed[low] - unserved
+            flight = group.size * reach.kappa[(ci, hj)]
+            coefficient = flight + group.cost_per_day * allowed[low] - unserved
             if not coefficient < 0:
                 continue  # never worth flying in the relaxation (or no route: inf)
             x = solver.NumVar(0.0, float(group.units), "")
-            objective.SetCoefficient(x, float(coefficient))
+            objective.SetCoefficient(x, float(coefficient if seats_priced else coefficient - flight))
             rows.demand[g].append((x, 1.0))
             rows.week[w].append((x, float(group.size)))
             rows.country_week[(ci, w)].append((x, float(group.size)))
+            rows.flight[(ci, w)].append((x, float(flight)))
     return rows
 
 

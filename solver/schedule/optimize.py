@@ -9,7 +9,9 @@ schedule.
    (``pricing``) adds the most negative columns each round. Every round gives a Lagrangian
    (Farley) bound over *all* candidate columns, valid even when the generation stops early. The
    seat relaxation (``bound.seat_relaxation``, a transportation LP over groups, aircraft and weeks)
-   is a second valid bound; the larger of the two is reported.
+   is a second valid bound, and the whole-missions relaxation (``mission_bound``: integer missions
+   per aircraft type, alone country or region, and week, solved by SCIP) a third; the largest is
+   reported.
 3. The integer schedule: the cheapest of the LP rounded and loaded optimally (a MIP with the
    missions fixed), the greedy's schedule as it is and loaded optimally, and a MIP over the
    generated columns started from the best so far, for the time left. The gap is measured against
@@ -33,6 +35,7 @@ from solver.schedule.bound import seat_relaxation
 from solver.schedule.explain import loading_notes
 from solver.schedule.greedy import Picked, WeekUse, greedy_schedule
 from solver.schedule.master import Column, DemandClasses, Master, demand_classes, split_to_groups
+from solver.schedule.mission_bound import mission_bound
 from solver.schedule.pricing import FloatArray, Pricer, lagrangian_bound
 from solver.schedule.problem import MAX_PICKUPS, Mission, ScheduleProblem, ScheduleSolution
 from solver.schedule.routes import (
@@ -52,6 +55,8 @@ COLUMNS_PER_ROUND = 1500
 BOUND_TOLERANCE = 0.001
 #: Share of the time limit the greedy may use, and the greedy and the column generation together.
 GREEDY_SHARE = 0.35
+#: Share of the time limit the whole-missions bound may use (SCIP's proven bound when it stops).
+BOUND_SHARE = 0.15
 #: Most candidate missions (aircraft x days x routes) the greedy prices at once.
 GREEDY_COLUMNS = 400_000
 GENERATION_SHARE = 0.6
@@ -103,8 +108,20 @@ def solve_schedule(
     log.info(
         "schedule: greedy over every candidate: %d missions, %.1fs", len(picked), time.monotonic() - started
     )
+    report(0.2, "lower bound (whole missions)")
+    missions_bound = mission_bound(
+        problem,
+        routes,
+        time_limit=max(0.5, min(BOUND_SHARE * (deadline - started), deadline - time.monotonic())),
+        workers=workers,
+        should_stop=stop,
+    )
     cancelled = generation.run(started + GENERATION_SHARE * (deadline - started), stop, report)
-    bound = max(generation.bound, -math.inf if relaxed is None else relaxed)
+    bound = max(
+        generation.bound,
+        -math.inf if relaxed is None else relaxed,
+        -math.inf if missions_bound is None else missions_bound,
+    )
     log.info(
         "schedule: LP %.0f bound %.0f, %d columns, %.1fs",
         generation.lp_value,

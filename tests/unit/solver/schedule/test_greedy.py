@@ -1,19 +1,22 @@
 """The greedy over every candidate mission: sound on random worlds, early before large, and the
-scarce weekly slots to the fullest missions."""
+scarce weekly slots to the fullest missions; the whole-missions bound (its validity on random worlds
+is checked through ``solve_schedule``'s bound in ``test_optimize``)."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from solver.schedule import cost
 from solver.schedule.bound import seat_relaxation
 from solver.schedule.greedy import greedy_schedule
 from solver.schedule.master import demand_classes
+from solver.schedule.mission_bound import mission_bound
 from solver.schedule.optimize import _Generation
 from solver.schedule.problem import AircraftType, CountryLimits, Mission, ScheduleProblem, ScheduleSolution
 from solver.schedule.routes import candidate_routes
 from solver.schedule.validate import check_schedule
-from tests.unit.solver.schedule.test_optimize import worlds
+from tests.unit.solver.schedule.test_optimize import optimum, worlds
 from tests.unit.solver.schedule.worlds import JET, SMALL, singles, world
 
 
@@ -69,3 +72,15 @@ def test_a_scarce_weekly_slot_goes_to_the_larger_aircraft() -> None:
         (0, "Jet", 10),
         (1, "Jet", 10),
     ]
+
+
+def test_the_whole_missions_bound_charges_a_small_flow_its_whole_mission() -> None:
+    # Three people to MEX (alone): the seat relaxation charges three seats, a schedule pays a mission.
+    problem = world((singles("MEX", "IAH", 3),), days=7)
+    routes = candidate_routes(problem)
+    seats = seat_relaxation(problem, routes)
+    missions = mission_bound(problem, routes, time_limit=10.0)
+    assert seats is not None and missions is not None
+    best = optimum(problem)
+    assert seats.value < missions <= best + 1e-6
+    assert missions == pytest.approx(best, rel=1e-5)  # one mission on day 0 is the optimum here
