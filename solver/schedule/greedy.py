@@ -31,8 +31,9 @@ from solver.schedule.problem import ScheduleProblem
 from solver.schedule.routes import RouteSet
 
 #: (aircraft, day, route) -> the exact column (flying order that meets the arrival weekdays) or None.
-#: A re-valued mission is flown when it is within this much per person of the best waiting one
-#: (less than a day of detention): fewer re-valuations, the same schedule up to near-ties.
+#: A re-valued mission is flown when it is within this much (per person, or per mission when
+#: ranking whole missions) of the best waiting one: fewer re-valuations, the same schedule up to
+#: near-ties.
 TOLERANCE = 25.0
 #: Re-price the whole heap at once after this many single re-valuations (at least; or an eighth of
 #: the candidates, whichever is more: re-pricing costs about as much as valuing that many singly).
@@ -85,14 +86,16 @@ def greedy_schedule(
     column_of: ColumnOf,
     *,
     prices: SeatRelaxation | None = None,
+    per_person: bool = True,
     deadline: float = float("inf"),
     should_stop: Callable[[], bool] | None = None,
 ) -> list[Picked]:
     """The greedy schedule (module docstring), in the order picked; stops early (with the missions
     picked so far) at ``deadline`` or when ``should_stop`` says so.
 
-    Missions are ranked by net saving *per person*: ranking by the whole mission's saving would fly
-    the largest aircraft late before smaller ones early. ``prices`` (the seat relaxation's duals)
+    Missions are ranked by net saving *per person* (``per_person``): ranking by the whole mission's
+    saving flies the largest aircraft late before smaller ones early, which is right only where
+    the weekly limits bind hard. ``prices`` (the seat relaxation's duals)
     charge each mission for the scarce capacity it takes — a receiving state's mission slot that
     week, its aircraft's seats — in the ranking only, so that where the weekly limits bind the
     slots go to the fullest missions; a mission is flown whenever it saves more than it costs to
@@ -100,7 +103,8 @@ def greedy_schedule(
     re-valued when popped."""
     if not classes.count or not pricer.routes.routes:
         return []
-    return _Greedy(problem, classes, pricer, column_of, prices).run(deadline, should_stop or (lambda: False))
+    greedy = _Greedy(problem, classes, pricer, column_of, prices, per_person)
+    return greedy.run(deadline, should_stop or (lambda: False))
 
 
 class _Greedy:
@@ -114,7 +118,9 @@ class _Greedy:
         pricer: Pricer,
         column_of: ColumnOf,
         prices: SeatRelaxation | None,
+        per_person: bool,
     ) -> None:
+        self.per_person = per_person
         self.problem, self.classes, self.pricer, self.column_of = problem, classes, pricer, column_of
         routes = pricer.routes
         self.routes = routes
@@ -144,7 +150,9 @@ class _Greedy:
         scarce capacity they take."""
         flat_rc, flat_people = rc.reshape(-1), people.reshape(-1)
         live = np.flatnonzero(self.worth_trying & (flat_rc < -1e-6) & (flat_people > 0))
-        keys = (-flat_rc[live] - self.scarce.reshape(-1)[live]) / flat_people[live]
+        keys = -flat_rc[live] - self.scarce.reshape(-1)[live]
+        if self.per_person:
+            keys = keys / flat_people[live]
         heap = [(-float(key), int(i)) for key, i in zip(keys, live, strict=True)]
         heapq.heapify(heap)
         return heap
@@ -225,7 +233,7 @@ class _Greedy:
             valued += 1
             if net <= 1e-6 or carried <= 0:
                 continue  # savings only fall: it never comes back
-            key = (net - float(self.scarce[a, d, r])) / carried
+            key = (net - float(self.scarce[a, d, r])) / (carried if self.per_person else 1.0)
             if heap and -heap[0][0] > key + TOLERANCE:
                 heapq.heappush(heap, (-key, index))
                 continue

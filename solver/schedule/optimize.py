@@ -31,7 +31,7 @@ from ortools.linear_solver import pywraplp  # type: ignore[import-untyped,attr-d
 
 from solver.callbacks import Progress, ShouldStop, StopWatcher
 from solver.schedule import cost
-from solver.schedule.bound import seat_relaxation
+from solver.schedule.bound import SeatRelaxation, seat_relaxation
 from solver.schedule.explain import loading_notes
 from solver.schedule.greedy import Picked, WeekUse, greedy_schedule
 from solver.schedule.master import Column, DemandClasses, Master, demand_classes, split_to_groups
@@ -54,7 +54,7 @@ COLUMNS_PER_ROUND = 1500
 #: Stop the generation when the bound is this close to the LP value (relative).
 BOUND_TOLERANCE = 0.001
 #: Share of the time limit the greedy may use, and the greedy and the column generation together.
-GREEDY_SHARE = 0.35
+GREEDY_SHARE = 0.3
 #: Share of the time limit the whole-missions bound may use (SCIP's proven bound when it stops).
 BOUND_SHARE = 0.15
 #: Most candidate missions (aircraft x days x routes) the greedy prices at once.
@@ -94,19 +94,16 @@ def solve_schedule(
     relaxed = None if relaxation is None else relaxation.value
     generation = _Generation(problem, routes, classes)
     report(0.04, "greedy schedule over the candidate missions")
-    keep = _greedy_routes(problem, routes)
-    picked = greedy_schedule(
-        problem,
-        classes,
-        Pricer(problem, route_subset(routes, keep), classes),
-        lambda a, day, r: generation.column(a, day, keep[r]),
+    # Its share of the time limit, or a quarter of what is left when the set-up took longer.
+    now = time.monotonic()
+    until = max(started + GREEDY_SHARE * (deadline - started), now + 0.25 * max(0.0, deadline - now))
+    greedy = _greedy_schedule(
+        generation,
+        _greedy_routes(problem, routes),
         prices=relaxation,
-        deadline=started + GREEDY_SHARE * (deadline - started),
-        should_stop=stop,
-    )
-    greedy = generation.seed_schedule(picked)
-    log.info(
-        "schedule: greedy over every candidate: %d missions, %.1fs", len(picked), time.monotonic() - started
+        per_person=True,
+        until=until,
+        stop=stop,
     )
     report(0.2, "lower bound (whole missions)")
     missions_bound = mission_bound(
@@ -142,6 +139,37 @@ def solve_schedule(
     return _solution(
         problem, missions, bound, started, status, notes + loading_notes(problem, list(solution.missions))
     )
+
+
+def _greedy_schedule(
+    generation: _Generation,
+    keep: list[int],
+    *,
+    prices: SeatRelaxation | None,
+    per_person: bool,
+    until: float,
+    stop: ShouldStop,
+) -> tuple[dict[int, int], list[Mission]]:
+    """The greedy over the routes ``keep`` (until ``until``), its missions seeding the master: its
+    column counts and missions."""
+    problem, routes, classes = generation.problem, generation.routes, generation.classes
+    picked = greedy_schedule(
+        problem,
+        classes,
+        Pricer(problem, route_subset(routes, keep), classes),
+        lambda a, day, r: generation.column(a, day, keep[r]),
+        prices=prices,
+        per_person=per_person,
+        deadline=until,
+        should_stop=stop,
+    )
+    log.info(
+        "schedule: greedy (%s) over %d routes: %d missions",
+        "per person" if per_person else "per mission",
+        len(keep),
+        len(picked),
+    )
+    return generation.seed_schedule(picked)
 
 
 def _greedy_routes(problem: ScheduleProblem, routes: RouteSet) -> list[int]:
@@ -374,10 +402,10 @@ def _integer_schedule(
     workers: int,
     report: Progress,
 ) -> list[Mission]:
-    """The cheapest of: the LP rounded at one half and loaded optimally (``_loaded``); the greedy's
-    schedule (``greedy``: column index -> missions, and its missions), as it is and loaded
-    optimally; a MIP over the generated columns started from the best so far (while time is
-    left)."""
+    """The cheapest of: the LP rounded at one half and loaded optimally (``_loaded``); the cheaper
+    greedy schedule — ``greedy`` (column index -> missions, and its missions), or whole missions
+    ranked by their saving over the generated routes — as it is and loaded optimally; a MIP over
+    the generated columns started from the best so far (while time is left)."""
     problem, classes, master = generation.problem, generation.classes, generation.master
     columns = master.columns
     if not columns:
@@ -390,6 +418,21 @@ def _integer_schedule(
     best_counts = _rounded(problem, columns, y_lp)
     best, best_cost = _loaded(problem, classes, columns, best_counts, _share(deadline, 0.3))
     log.info("schedule: rounding and loading: %.0f (%d missions)", best_cost, len(best))
+    if not stop():
+        # Whole missions ranked by their saving, over the routes the generation found worth
+        # pricing: where the weekly limits bind, every slot should carry the most.
+        report(0.6, "integer schedule: greedy over the generated routes")
+        generated = sorted({c.route for c in columns if c.route >= 0})
+        second = _greedy_schedule(
+            generation,
+            generated,
+            prices=None,
+            per_person=False,
+            until=max(_share(deadline, 0.3), time.monotonic() + 3.0),  # a few seconds even when late
+            stop=stop,
+        )
+        if cost.totals(problem, second[1]).cost < cost.totals(problem, greedy[1]).cost:
+            greedy = second
     counts, greedy_missions = greedy
     if greedy_missions:
         greedy_missions = _downsized(problem, greedy_missions)
