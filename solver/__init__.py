@@ -11,26 +11,64 @@ Public interface::
 
 ``progress`` and ``should_stop`` are the application's one pair of run-control callables
 (:mod:`solver.callbacks`: ``Progress``, ``ShouldStop``).
+
+The names above load on first use (PEP 562 ``__getattr__``): importing a submodule that needs no
+solver (``solver.callbacks``, ``solver.schedule.problem`` …) loads neither OR-Tools nor NumPy, so
+the window starts without them and only the process that plans loads them.
 """
 
-from solver.consolidate import CancellableFlight, ConsolidationAdvice, consolidation_advice, load_factors
-from solver.explain import Resource, StopBlock, explain_unplaced
-from solver.pickups import choose_pickups
-from solver.problem import (
-    ESCORT_SCALE,
-    Flight,
-    Person,
-    Pickup,
-    Plan,
-    Problem,
-    SolveOptions,
-    SolveStatus,
-    Stop,
-    escort_tenths,
-    weight_of,
-)
-from solver.solve import solve
-from solver.validate import validate
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from solver.consolidate import CancellableFlight, ConsolidationAdvice, consolidation_advice, load_factors
+    from solver.explain import Resource, StopBlock, explain_unplaced
+    from solver.pickups import choose_pickups
+    from solver.problem import (
+        ESCORT_SCALE,
+        Flight,
+        Person,
+        Pickup,
+        Plan,
+        Problem,
+        SolveOptions,
+        SolveStatus,
+        Stop,
+        escort_tenths,
+        weight_of,
+    )
+    from solver.solve import solve
+    from solver.validate import validate
+
+#: The submodule that defines each public name.
+_SOURCES = {
+    **dict.fromkeys(
+        ("CancellableFlight", "ConsolidationAdvice", "consolidation_advice", "load_factors"),
+        "solver.consolidate",
+    ),
+    **dict.fromkeys(("Resource", "StopBlock", "explain_unplaced"), "solver.explain"),
+    "choose_pickups": "solver.pickups",
+    **dict.fromkeys(
+        (
+            "ESCORT_SCALE",
+            "Flight",
+            "Person",
+            "Pickup",
+            "Plan",
+            "Problem",
+            "SolveOptions",
+            "SolveStatus",
+            "Stop",
+            "escort_tenths",
+            "weight_of",
+        ),
+        "solver.problem",
+    ),
+    "solve": "solver.solve",
+    "validate": "solver.validate",
+}
 
 __all__ = [
     "ESCORT_SCALE",
@@ -55,3 +93,13 @@ __all__ = [
     "validate",
     "weight_of",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The public ``name``, imported from its submodule on first use and kept here."""
+    source = _SOURCES.get(name)
+    if source is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(source), name)
+    globals()[name] = value
+    return value

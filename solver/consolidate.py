@@ -29,9 +29,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from solver.compile import aggregated_layout, compile_problem
-from solver.cpsat import AssignmentModel
 from solver.problem import ESCORT_SCALE, Flight, Plan, Problem, SolveOptions, escort_tenths
-from solver.solve import solve
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +133,10 @@ def consolidation_advice(
 ) -> ConsolidationAdvice:
     """Advice for ``plan`` (see module docstring); the whole call is bounded by ``time_limit`` seconds.
     With ``routes`` (flight id -> its route) the advice also lists route merges."""
+    # CP-SAT loads here, not with the module: its dataclasses are read where no solve runs (the window)
+    from solver.cpsat import AssignmentModel
+    from solver.solve import solve
+
     t0 = time.monotonic()
     deadline = t0 + time_limit
     options = options or SolveOptions()

@@ -1,20 +1,26 @@
 """Starts the window: application object, first-run demo database, sign-in, main window.
 
 ``Session`` runs sign-in → main window → (File ▸ Sign out) → sign-in → a new window built for the
-new user's role …, until a sign-in is cancelled."""
+new user's role …, until a sign-in is cancelled.
+
+What runs before the sign-in dialog paints is kept to what the dialog needs: a database already at
+the newest schema is recognised in this process (``database_is_current``: one read, no child
+process); the services behind the main window's screens are imported on a background thread while
+the person types (``preload_services``), the window's own modules after the sign-in."""
 
 from __future__ import annotations
 
 import dataclasses
 import gc
+import importlib
 import logging
 import sys
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox, QProgressDialog
 
-from planner.demo import first_run
 from planner.domain.errors import PlannerError
 from planner.entrypoints.jobs import PreparedDatabase, prepare_database_job
 from planner.persistence.context import AppContext, build_context
@@ -23,8 +29,10 @@ from planner.services.auth import Actor
 from planner.settings import Settings
 from ui.errors import show_error
 from ui.login import LoginDialog
-from ui.main_window import MainWindow
 from ui.operations import Operation
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +52,7 @@ def tune_for_responsiveness() -> None:
 
 
 def settle_heap() -> None:
-    """Once the window is built: move every object alive now (modules, Qt wrappers, SQLAlchemy's
+    """Once the first main window has painted: move every object alive now (modules, Qt wrappers, SQLAlchemy's
     metadata) out of the garbage collector's reach. A full collection holds the interpreter lock
     throughout; over the whole startup heap it took 130 ms, during which the window's thread could
     not run (the measured stall after a plan run). Later collections scan only what came since."""
@@ -60,9 +68,73 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+#: The services behind the main window's screens, which ``preload_services`` imports while the
+#: person types (their own imports bring in the rest: NumPy, ReportLab, the eligibility rules …).
+#: Only ``planner`` modules: they never import Qt, so importing them off the GUI thread is safe;
+#: the window's own modules (Qt classes) are imported on the GUI thread, after the sign-in.
+PRELOAD_MODULES = (
+    "planner.services.dashboard",
+    "planner.services.plan_results",
+    "planner.services.plan_legs",
+    "planner.services.explain",
+    "planner.services.people",
+    "planner.services.audit_log",
+    "planner.services.airports",
+    "planner.services.country_rules",
+    "planner.services.imports",
+    "planner.services.manifests.batch",
+    "planner.services.manifests.flown",
+    "planner.services.manifests.document_check",
+    "planner.services.departure.boarding",
+    "planner.services.departure.strike",
+    "planner.services.departure.report",
+    "planner.services.consular.batches",
+    "planner.services.consular.funnel",
+    "planner.services.consular.reminders",
+    "planner.services.scheduling.proposals",
+)
+
+
+def _import_all(names: tuple[str, ...]) -> None:
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # imported again (and reported) where it is used
+            log.exception("preloading %s failed", name)
+
+
+def preload_services() -> threading.Thread:
+    """Import ``PRELOAD_MODULES`` on a background thread (started once the sign-in dialog is shown:
+    the person types meanwhile). Importing one of them later waits for this import to finish."""
+    thread = threading.Thread(
+        target=_import_all, args=(PRELOAD_MODULES,), name="preload-services", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def database_is_current(settings: Settings) -> bool:
+    """Whether the database is at the newest schema already: one read in this process (every start
+    after the first), so no child process has to start for it. False when it is not, or when the
+    read fails: ``prepare_database`` then does the work in a child process, which reports."""
+    from planner.persistence.migrate import current_revision, head_revision
+
+    ctx = build_context(settings)
+    try:
+        return current_revision(ctx.engine) == head_revision()
+    except Exception as exc:
+        log.info("the quick schema check could not tell (%s): the child process checks", exc)
+        return False
+    finally:
+        ctx.close()
+
+
 def prepare_database(settings: Settings) -> str:
     """Migrate or (first run) create the demo database in a child process behind a progress
-    dialog; returns a hint for the sign-in dialog. Raises ``PlannerError`` when it cannot."""
+    dialog (nothing to do when ``database_is_current``); returns a hint for the sign-in dialog.
+    Raises ``PlannerError`` when it cannot."""
+    if database_is_current(settings):
+        return ""
     dialog = QProgressDialog("Opening the database…", "", 0, 100)
     dialog.setCancelButton(None)
     dialog.setWindowTitle("Charter Planner")
@@ -96,6 +168,8 @@ def prepare_database(settings: Settings) -> str:
     if prepared.outcome == "migrated":
         return "The database was migrated to the newest schema."
     if prepared.outcome == "demo":
+        from planner.demo import first_run
+
         return (
             f"A demo database was created. Accounts: {', '.join(prepared.accounts)} "
             f"— password “{first_run.DEMO_PASSWORD}”."
@@ -131,6 +205,7 @@ class Session(QObject):
         self.login: LoginDialog | None = None
         self.window: MainWindow | None = None
         self._windows_built = 0
+        self._preload: threading.Thread | None = None
 
     def sign_in(self) -> LoginDialog:
         """Open the sign-in dialog (not modal for the event loop: ``finished`` goes on)."""
@@ -139,6 +214,8 @@ class Session(QObject):
         dialog.finished.connect(lambda result: self._signed_in(dialog, result))
         self.login = dialog
         dialog.open()
+        if self._preload is None and "ui.main_window" not in sys.modules:
+            self._preload = preload_services()
         return dialog
 
     def _signed_in(self, dialog: LoginDialog, result: int) -> None:
@@ -149,17 +226,19 @@ class Session(QObject):
             self.ended.emit()
             return
         try:
+            from ui.main_window import MainWindow  # on this thread: it defines Qt classes
+
             window = MainWindow(self.ctx, actor)
         except Exception as exc:
             show_error(None, "Charter Planner", exc)
             self.ended.emit()
             return
         window.signed_out.connect(self._signed_out)
+        self._windows_built += 1
+        if self._windows_built == 1:  # once painted: the collection waits for nothing on screen
+            window.first_painted.connect(settle_heap)
         window.show()
         self.window = window
-        self._windows_built += 1
-        if self._windows_built == 1:
-            settle_heap()
 
     def _signed_out(self, actor: Actor) -> None:
         old, self.window = self.window, None

@@ -4,14 +4,23 @@
 callbacks run on the GUI thread (queued signal). ``fn`` must not touch widgets; pass it ids and
 plain values only. Keep the returned ``Task`` referenced until it finishes (the helper does).
 
+While any task runs, the cyclic garbage collector is paused (``collector_paused``): a query that
+builds tens of thousands of objects would otherwise set off full collections on the pool thread,
+each of which holds the interpreter lock for hundreds of milliseconds over every object built so
+far, while the window's thread waits. Most of those objects are freed by reference counting as the
+task ends; the collector runs again after the last running task.
+
 A low-level engine: the window uses it only through ``ui.operations.Operation``.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import shiboken6
@@ -24,6 +33,30 @@ log = logging.getLogger(__name__)
 
 #: Tasks started and not yet reported back; keeps them (and their relays) alive until then.
 _running: set[Task] = set()
+
+_collector_lock = threading.Lock()
+#: Tasks inside ``collector_paused``, and whether the collector was enabled when the first entered.
+_collector_holds = 0
+_collector_was_enabled = False
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the block runs (any thread; nested and concurrent
+    blocks are counted). It is enabled again when the last block ends, if it was before the first."""
+    global _collector_holds, _collector_was_enabled
+    with _collector_lock:
+        if _collector_holds == 0:
+            _collector_was_enabled = gc.isenabled()
+            gc.disable()
+        _collector_holds += 1
+    try:
+        yield
+    finally:
+        with _collector_lock:
+            _collector_holds -= 1
+            if _collector_holds == 0 and _collector_was_enabled:
+                gc.enable()
 
 
 class _Signals(QObject):
@@ -95,7 +128,8 @@ class Task(QRunnable):
 
     def run(self) -> None:  # runs on a pool thread
         try:
-            result = self._fn(self)
+            with collector_paused():
+                result = self._fn(self)
         except PlannerError as exc:  # refused, invalid, conflict: the view shows it; not a fault
             log.info("background task refused: %s", exc)
             self.signals.failed.emit(exc, traceback.format_exc())

@@ -5,6 +5,11 @@ File ▸ Sign out (``SIGN_OUT_KEYS``) records the sign-out and emits ``signed_ou
 F5 (Go ▸ Refresh) only re-reads what the current screen shows (``Screen.refresh``).
 
 Screens a role may not open stay visible but disabled, with a tooltip saying why.
+
+The first screen is activated (its data asked for, in the background) only once the window has
+painted: its query does not compete with building and painting the window. A window that is not
+shown is activated at once (as soon as the event loop runs). ``first_painted`` is emitted just
+before that first activation.
 Threading: GUI thread only.
 """
 
@@ -13,7 +18,7 @@ from __future__ import annotations
 import logging
 from typing import cast
 
-from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -97,11 +102,16 @@ def go_keys() -> dict[str, str]:
 class MainWindow(QMainWindow):
     #: Emitted with the ``Actor`` once they signed out (the sign-out is recorded, or logged if not).
     signed_out = Signal(object)
+    #: Emitted once, after the window's first paint and before its first screen is activated.
+    first_painted = Signal()
 
     def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx, self.actor = ctx, actor
         self._signing_out = False
+        #: Until the first screen is activated (see the module docstring), and until the first paint.
+        self._starting, self._painted = True, False
+        self._opening = True  # while the first screen is being shown: not activated yet
         self.setWindowTitle("Charter Planner")
         self.nav = QListWidget(self)
         self.nav.setObjectName("navigation")
@@ -160,6 +170,8 @@ class MainWindow(QMainWindow):
             (i for i in range(self.nav.count()) if self.nav.item(i).flags() & Qt.ItemFlag.ItemIsEnabled), 0
         )
         self.nav.setCurrentRow(first)
+        self._opening = False
+        QTimer.singleShot(0, self._start_unless_shown)
 
     # ------------------------------------------------------------ navigation
 
@@ -180,7 +192,33 @@ class MainWindow(QMainWindow):
         screen = self.screens[title]
         self.stack.setCurrentWidget(screen)
         self.setWindowTitle(f"{title} — Charter Planner")
-        screen.activate()
+        if not self._opening:  # another screen chosen: the first one's activation is not pending
+            self._starting = False
+            screen.activate()
+
+    def _start_unless_shown(self) -> None:
+        """A window not shown by now starts at once; a shown one when it has painted."""
+        if not self.isVisible():
+            self._start()
+
+    def _start(self) -> None:
+        """Activate the current screen, once (the first screen's data, asked for after the paint)."""
+        if not self._starting:
+            return
+        self._starting = False
+        screen = self.stack.currentWidget()
+        if isinstance(screen, Screen):
+            screen.activate()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if not self._painted:  # queued: the whole window's paint is done by then
+            self._painted = True
+            QTimer.singleShot(0, self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        self.first_painted.emit()
+        self._start()
 
     def _broadcast(self, change: Change) -> None:
         for screen in self.screens.values():

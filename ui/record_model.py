@@ -3,18 +3,40 @@ few thousand rows (documents, verifications, flights, manifests, users, audit pa
 
 Big lists (people) use ``PeopleTableModel``, which fetches lazily. Sorting here is in memory.
 ``Qt.UserRole`` returns the whole record of a row. GUI thread only.
+
+``OneCallPerCell`` (the base of every table model in the window) answers a view's ``multiData``
+request for all the roles of a cell in one call into Python: a delegate asks seven roles per cell,
+and each separate call from Qt into Python costs more than the answer (a screen of a wide table
+is thousands of them, tens of milliseconds of the window's thread on every paint).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    QPersistentModelIndex,
+    Qt,
+)
 
 Index = QModelIndex | QPersistentModelIndex
+
+#: The item data roles as plain ints: ``data`` runs for every role of every painted cell, and looking
+#: up ``Qt.ItemDataRole.X`` there costs more than the answer.
+DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+USER = int(Qt.ItemDataRole.UserRole)
+#: The roles answered with the cell's text.
+TEXT_ROLES = (DISPLAY, TOOLTIP)
 
 
 def format_value(value: Any) -> str:
@@ -32,7 +54,20 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-class RecordTableModel(QAbstractTableModel):
+class OneCallPerCell(QAbstractTableModel):
+    """A table model that answers every role a view asks of a cell in one call (see the module
+    docstring): ``multiData`` calls ``data`` once per role, so ``data`` stays the one definition."""
+
+    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:  # noqa: N802, N803
+        data = self.data
+        if isinstance(roleDataSpan, QModelRoleData):
+            roleDataSpan.setData(data(index, roleDataSpan.role()))
+            return
+        for role_data in cast(Sequence[QModelRoleData], roleDataSpan):  # the binding's stubs lack __getitem__
+            role_data.setData(data(index, role_data.role()))
+
+
+class RecordTableModel(OneCallPerCell):
     def __init__(
         self,
         columns: Sequence[tuple[str, str]],
@@ -47,16 +82,17 @@ class RecordTableModel(QAbstractTableModel):
         self._records: list[Any] = []
         self._formatters = formatters or {}
         self._alignments = alignments or {}
+        #: ``TextAlignmentRole`` answers by column key.
+        self._aligned = {
+            key: int(flag | Qt.AlignmentFlag.AlignVCenter) for key, flag in self._alignments.items()
+        }
         #: Header tooltips by column key.
         self._tips = tips or {}
 
     @staticmethod
     def _get(record: Any, key: str) -> Any:
-        if isinstance(record, dict):
-            return record.get(key)
-        if dataclasses.is_dataclass(record):
-            return getattr(record, key, None)
-        return getattr(record, key, None)
+        """``key`` of a dict record, the attribute ``key`` of any other (None when absent)."""
+        return record.get(key) if isinstance(record, dict) else getattr(record, key, None)
 
     def set_records(self, records: Sequence[Any]) -> None:
         self.beginResetModel()
@@ -75,19 +111,18 @@ class RecordTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self.columns)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._records):
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        row = index.row()  # -1 for an invalid index
+        if not 0 <= row < len(self._records):
             return None
-        record = self._records[index.row()]
+        record = self._records[row]
         key = self.columns[index.column()][0]
-        if role == Qt.ItemDataRole.UserRole:
+        if role == USER:
             return record
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            value = self._get(record, key)
-            formatter = self._formatters.get(key, format_value)
-            return formatter(value)
-        if role == Qt.ItemDataRole.TextAlignmentRole and key in self._alignments:
-            return int(self._alignments[key] | Qt.AlignmentFlag.AlignVCenter)
+        if role in TEXT_ROLES:
+            return self._formatters.get(key, format_value)(self._get(record, key))
+        if role == ALIGNMENT:
+            return self._aligned.get(key)
         return None
 
     def headerData(  # noqa: N802

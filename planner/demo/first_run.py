@@ -6,12 +6,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from planner.demo import generate as demo
 from planner.persistence.context import AppContext
 from planner.persistence.models import AuditEvent, User
 from planner.persistence.uow import UnitOfWork
 from planner.services import users
-from planner.services.setup import initialize
 from solver.callbacks import Progress
 
 #: Accounts the first run of the window creates on a new demo database (documented in the README).
@@ -32,6 +30,9 @@ def initialize_demo(
     lead times show something from the start).
 
     Only for a database without a schema; returns the account names created."""
+    from planner.demo import generate as demo  # the generator and setup load only on a first run
+    from planner.services.setup import initialize
+
     initialize(ctx, admin="admin", password=DEMO_PASSWORD)
     with ctx.uow() as uow:
         admin = users.authenticate(uow, "admin", DEMO_PASSWORD)

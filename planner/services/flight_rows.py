@@ -6,6 +6,10 @@ Per-leg load (``FlightRow.leg_loads``): the people of the current draft plan abo
 route (boarding at ``Assignment.pickup_sequence``, leaving at their stop;
 :func:`planner.domain.route.leg_loads`), counted by one grouped query per chunk of flights;
 ``load_factor`` is the fullest leg over the seats.
+
+Lists read the flights' own columns as plain tuples (:func:`flight_fields`, fetched in batches)
+rather than as ORM objects: a thread listing hundreds of flights then builds no identity map and no
+instance state, and hands the interpreter back between batches.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -33,6 +38,41 @@ from planner.services.routes import routes_of
 log = logging.getLogger(__name__)
 #: Flights per bulk query.
 _CHUNK = 900
+#: Flights fetched per batch by :func:`flight_fields`.
+FETCH_BATCH = 200
+
+
+class FlightFields(NamedTuple):
+    """A flight's own columns that its ``FlightRow`` shows: a plain tuple (see the module docstring);
+    a ``Flight`` has the same attributes."""
+
+    id: int
+    code: str
+    carrier: str
+    aircraft: str
+    departure_airport: str
+    departure_utc: datetime
+    seats: int
+    escort_officers: int
+    medical_slots: int
+    wheelchair_slots: int
+    status: str
+    version: int
+
+
+_FIELD_COLUMNS = tuple(getattr(Flight, name) for name in FlightFields._fields)
+
+
+def flight_fields(uow: UnitOfWork, *where: Any) -> list[FlightFields]:
+    """The flights matching every ``where`` clause, in departure order (then code), as plain
+    tuples fetched ``FETCH_BATCH`` at a time."""
+    result = uow.session.connection().execute(
+        sa.select(*_FIELD_COLUMNS)
+        .where(*where)
+        .order_by(Flight.departure_utc, Flight.code)
+        .execution_options(yield_per=FETCH_BATCH)
+    )
+    return [FlightFields._make(row) for part in result.partitions(FETCH_BATCH) for row in part]
 
 
 @dataclass(frozen=True)
@@ -201,8 +241,9 @@ def _leg_loads(route: Route, journeys: Sequence[tuple[int, int, bool, int]]) -> 
     return tuple(leg_loads(route, [(pk, st) for pk, st, _ in known], [n for _, _, n in known]))
 
 
-def flight_rows(uow: UnitOfWork, flights: Sequence[Flight]) -> list[FlightRow]:
-    """Display rows for ``flights`` in a fixed number of queries (per chunk of 900 flights)."""
+def flight_rows(uow: UnitOfWork, flights: Sequence[Flight | FlightFields]) -> list[FlightRow]:
+    """Display rows for ``flights`` (ORM objects or ``FlightFields``) in a fixed number of queries
+    (per chunk of 900 flights)."""
     if not flights:
         return []
     s = uow.session
@@ -283,4 +324,4 @@ def flight_rows(uow: UnitOfWork, flights: Sequence[Flight]) -> list[FlightRow]:
     return out
 
 
-__all__ = ["FlightRow", "PickupRow", "StopRow", "flight_rows"]
+__all__ = ["FlightFields", "FlightRow", "PickupRow", "StopRow", "flight_fields", "flight_rows"]

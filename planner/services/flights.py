@@ -70,7 +70,7 @@ from planner.persistence.uow import UnitOfWork
 from planner.services.airports import AirportCatalog
 from planner.services.auth import Actor, authorize
 from planner.services.current_plan import current_draft_plan_id
-from planner.services.flight_rows import FlightRow, PickupRow, StopRow, flight_rows
+from planner.services.flight_rows import FlightRow, PickupRow, StopRow, flight_fields, flight_rows
 from planner.services.manifests.workflow import IN_FORCE
 from planner.services.routes import (
     parse_pickups,
@@ -143,12 +143,12 @@ def list_flights(
     """Flights in departure order; without ``include_past`` only those departing after ``now``
     (default: the current time); with ``until`` only those departing before it."""
     authorize(uow, actor, Role.OFFICER, "flights.read")
-    query = sa.select(Flight).order_by(Flight.departure_utc, Flight.code)
+    where = []
     if not include_past:
-        query = query.where(Flight.departure_utc > (now or utc_now()))
+        where.append(Flight.departure_utc > (now or utc_now()))
     if until is not None:
-        query = query.where(Flight.departure_utc < until)
-    return flight_rows(uow, uow.session.execute(query).scalars().all())
+        where.append(Flight.departure_utc < until)
+    return flight_rows(uow, flight_fields(uow, *where))
 
 
 def _flight(uow: UnitOfWork, code: str) -> Flight:

@@ -1,13 +1,22 @@
-"""How long does the GUI thread stall while a 100,000-person plan runs in the background and while
-the People table filters as you type? Target: no gap between two 10 ms ticks longer than 100 ms.
+"""How long does the GUI thread stall while a 100,000-person plan runs in the background, while
+the People table filters as you type, and on every switch between screens? Targets: no gap between
+two 10 ms ticks longer than 100 ms; on a screen switch (issue 18) none longer than 50 ms.
 
 A ``QTimer`` fires every 10 ms on the GUI thread; the longest gap between two ticks (minus the
 10 ms period) is the longest the window could not react. Stalls longer than 50 ms are attributed
 to the phase the plan run was in (from its progress messages), which tells a GUI-thread stall
 (the window's own work) from GIL contention (a background thread holding the interpreter).
 
+Each gap also records the CPU time the window's thread and the whole process used meanwhile, which
+names its cause without a trace: the window's own work (its thread ran), the interpreter lock (a
+background thread ran while the window's thread waited), or the machine (neither ran: other
+programs had the cores). On a busy machine the last kind is noise, so the screen-switch report gives
+each stall's process-attributed part too, and the longest gap of an idle window measured in the same
+run as its floor.
+
 Run: ``pytest -m bench tests/bench/bench_gui_stall.py -s``. The 100,000-person database is created
-once (about 20 s) in the temp folder and reused; delete ``charter-bench-gui-100k`` to rebuild.
+and planned once (about a minute) in the temp folder and reused; delete ``charter-bench-gui-100k``
+to rebuild.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,8 +39,9 @@ from planner.demo import generate as demo
 from planner.persistence.context import AppContext, build_context
 from planner.settings import Settings
 from tests.conftest import admin_actor, make_initialised_context
+from ui import operations
 from ui.app import settle_heap, tune_for_responsiveness
-from ui.main_window import MainWindow
+from ui.main_window import SCREENS, MainWindow
 from ui.screens.people import PeopleScreen
 from ui.screens.plan import PlanScreen
 
@@ -40,30 +51,42 @@ PEOPLE, FLIGHTS = 100_000, 800
 PLAN_TIME_LIMIT = 15
 TARGET_MS = 100.0
 AFTER_RUN_MS = 500
-SWITCH_MS = 1500
+#: Screen switching: rounds over every screen; each switch waits at least ``SWITCH_MIN_MS``, until
+#: no operation is in flight, then ``SETTLE_MS``; the idle window is measured for ``IDLE_MS`` first.
+SWITCH_ROUNDS = int(os.environ.get("CHARTER_BENCH_ROUNDS", "3"))
+SWITCH_TARGET_MS = 50.0
+SWITCH_MIN_MS, SETTLE_MS, IDLE_MS = 300, 400, 3000
 BENCH_DIR = Path(tempfile.gettempdir()) / "charter-bench-gui-100k"
 
 
+#: Causes of a stall (``StallMeter.cause``).
+WINDOW, LOCK, MACHINE = "window thread", "interpreter lock", "machine"
+
+
 class StallMeter:
-    """Ticks every 10 ms on the GUI thread and records the gaps between ticks (GUI thread only)."""
+    """Ticks every 10 ms on the GUI thread and records the gaps between ticks, with the CPU time the
+    GUI thread and the whole process used during each (GUI thread only)."""
 
     PERIOD_MS = 10
 
     def __init__(self) -> None:
-        #: With CHARTER_STALL_TRACE=FILE, every stall over 100 ms dumps all threads' stacks to FILE
-        #: (faulthandler's watchdog needs no GIL, so it sees who holds it).
+        #: With CHARTER_STALL_TRACE=FILE, every stall over CHARTER_STALL_TRACE_MS (default 100) dumps
+        #: all threads' stacks to FILE (faulthandler's watchdog needs no GIL, so it sees who holds it).
         trace = os.environ.get("CHARTER_STALL_TRACE")
         self.trace = open(trace, "a", encoding="utf-8") if trace else None  # noqa: SIM115
+        self.trace_after = float(os.environ.get("CHARTER_STALL_TRACE_MS", TARGET_MS)) / 1000.0
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(self.PERIOD_MS)
         self.timer.timeout.connect(self._tick)
         self.gaps: list[tuple[float, float]] = []  # (tick time, gap in ms)
-        self._last = 0.0
+        self.cpu: list[tuple[float, float]] = []  # per gap: (GUI thread's CPU ms, other threads' CPU ms)
+        self._last = (0.0, 0.0, 0.0)
 
     def start(self) -> None:
         self.gaps.clear()
-        self._last = time.perf_counter()
+        self.cpu.clear()
+        self._last = (time.perf_counter(), time.thread_time(), time.process_time())
         self.timer.start()
 
     def stop(self) -> None:
@@ -73,10 +96,44 @@ class StallMeter:
 
     def _tick(self) -> None:
         if self.trace is not None:
-            faulthandler.dump_traceback_later(TARGET_MS / 1000.0, file=self.trace)
-        now = time.perf_counter()
-        self.gaps.append((now, 1000.0 * (now - self._last)))
-        self._last = now
+            faulthandler.dump_traceback_later(self.trace_after, file=self.trace)
+        now, gui, process = time.perf_counter(), time.thread_time(), time.process_time()
+        last_now, last_gui, last_process = self._last
+        gui_ms = 1000.0 * (gui - last_gui)
+        self.gaps.append((now, 1000.0 * (now - last_now)))
+        self.cpu.append((gui_ms, max(0.0, 1000.0 * (process - last_process) - gui_ms)))
+        self._last = (now, gui, process)
+
+    def worst(self) -> tuple[float, float, str]:
+        """The longest stall (ms beyond the period), its process-attributed part (ms: the CPU time
+        the window's thread and the background threads used in it, at most the stall) and its
+        cause (``WINDOW``, ``LOCK`` or ``MACHINE``); (0, 0, "") without ticks."""
+        if not self.gaps:
+            return 0.0, 0.0, ""
+        k = max(range(len(self.gaps)), key=lambda i: self.gaps[i][1])
+        gap, (gui_ms, other_ms) = self.gaps[k][1], self.cpu[k]
+        stall = max(0.0, gap - self.PERIOD_MS)
+        return stall, min(stall, gui_ms + other_ms), self.cause(gap, gui_ms, other_ms)
+
+    def worst_attributed(self) -> float:
+        """The longest process-attributed stall (ms): machine noise left out."""
+        return max(
+            (
+                min(max(0.0, g - self.PERIOD_MS), a + b)
+                for (_, g), (a, b) in zip(self.gaps, self.cpu, strict=True)
+            ),
+            default=0.0,
+        )
+
+    @staticmethod
+    def cause(gap_ms: float, gui_ms: float, other_ms: float) -> str:
+        """Who kept the window from ticking for ``gap_ms``: its own thread, a background thread
+        holding the interpreter lock, or neither (the machine)."""
+        if gui_ms >= 0.5 * gap_ms or (gui_ms >= other_ms and gui_ms >= 0.25 * gap_ms):
+            return WINDOW
+        if other_ms >= 0.25 * gap_ms:
+            return LOCK
+        return MACHINE
 
     def stalls(self, over_ms: float) -> list[tuple[float, float]]:
         """(start time, stall in ms beyond the period) of every gap longer than ``over_ms`` + period."""
@@ -111,6 +168,14 @@ def big_ctx() -> Iterator[AppContext]:
         ready.touch()
         print(f"\ncreated the {PEOPLE:,}-person database in {time.perf_counter() - started:.1f} s")
     ctx = build_context(settings)
+    planned = BENCH_DIR / "planned"
+    if not planned.exists():  # the screens show a plan's loads, placed people and warnings
+        from planner.services import planning
+
+        started = time.perf_counter()
+        planning.run_plan(ctx, admin_actor(), settings, time_limit=PLAN_TIME_LIMIT)
+        planned.touch()
+        print(f"\nplanned the {PEOPLE:,} people in {time.perf_counter() - started:.1f} s")
     yield ctx
     ctx.close()
 
@@ -185,9 +250,16 @@ def _wait_results(qtbot, plan: PlanScreen) -> None:
 
 
 def _attribute(meter: StallMeter, phases: list[tuple[float, float, str]], over_ms: float = 50.0) -> None:
-    for start, stall in meter.stalls(over_ms):
+    for (at, gap), (gui_ms, other_ms) in zip(meter.gaps, meter.cpu, strict=True):
+        stall, start = gap - meter.PERIOD_MS, at - gap / 1000.0
+        if stall <= over_ms:
+            continue
         phase = next((m for t, _f, m in reversed(phases) if t <= start), "before the run")
-        print(f"  stall {stall:.0f} ms during: {phase}")
+        cause = meter.cause(gap, gui_ms, other_ms)
+        print(
+            f"  stall {stall:.0f} ms during: {phase} ({cause}: window thread {gui_ms:.0f} ms CPU, "
+            f"others {other_ms:.0f} ms)"
+        )
 
 
 def test_gui_stall_while_a_big_plan_runs(qtbot, window: MainWindow) -> None:
@@ -248,23 +320,79 @@ def test_gui_stall_while_typing_during_a_plan_run(qtbot, window: MainWindow) -> 
     assert worst < 10 * TARGET_MS
 
 
-def test_gui_stall_while_switching_screens(qtbot, window: MainWindow) -> None:
-    """Every screen in turn, twice (the first visit loads it, the second refreshes), with
-    ``SWITCH_MS`` on each: the Dashboard's flight list, the People list, the Audit log … are
-    queried in the background while the meter runs."""
-    from ui.main_window import SCREENS
+@dataclass(frozen=True)
+class Switch:
+    """One screen switch: the longest stall from the click until the screen settled (ms), its
+    process-attributed part (ms), its cause, and how long the screen took to settle (s)."""
 
-    meter, phases = StallMeter(), []
-    meter.start()
+    screen: str
+    visit: int
+    stall: float
+    attributed: float
+    cause: str
+    settled: float
+
+
+def _settle(qtbot, dwell_ms: int = SWITCH_MIN_MS) -> float:
+    """Wait at least ``dwell_ms``, until no operation is in flight, then ``SETTLE_MS`` more (what
+    the results bring: painting, follow-up queries); returns the seconds until nothing was in flight."""
     started = time.perf_counter()
-    for round_ in (1, 2):
-        for screen_class in SCREENS:
-            phases.append((time.perf_counter(), 0.0, f"{screen_class.title} (visit {round_})"))
-            window.show_screen(screen_class.title)
-            qtbot.wait(SWITCH_MS)
+    qtbot.wait(dwell_ms)
+    qtbot.waitUntil(lambda: not operations.busy(), timeout=120_000)
+    settled = time.perf_counter() - started
+    qtbot.wait(SETTLE_MS)
+    return settled
+
+
+def _switch_table(switches: list[Switch], titles: list[str]) -> list[str]:
+    visits = max(s.visit for s in switches)
+    head = " ".join(f"{'visit ' + str(v):>9}" for v in range(1, visits + 1))
+    lines = [f"{'screen':<16} {head}   longest  (own ms, cause; settled s)"]
+    for title in titles:
+        mine = [s for s in switches if s.screen == title]
+        worst = max(mine, key=lambda s: s.stall)
+        cells = " ".join(f"{s.stall:9.0f}" for s in sorted(mine, key=lambda s: s.visit))
+        lines.append(
+            f"{title:<16} {cells}   {worst.stall:5.0f} ms ({worst.attributed:.0f}, {worst.cause}; "
+            f"{max(s.settled for s in mine):.1f} s)"
+        )
+    return lines
+
+
+def test_gui_stall_while_switching_screens(qtbot, window: MainWindow) -> None:
+    """Every screen of the main window in navigation order, ``SWITCH_ROUNDS`` times (the first
+    visit loads it, later visits refresh it): the longest tick gap from each click until the
+    screen settled (its queries returned and were shown). Goal (issue 18): at most 50 ms each."""
+    titles = [title for title in (s.title for s in SCREENS) if title in window.screens]
+    meter = StallMeter()
+    _settle(qtbot)  # the window's own first load (the Dashboard shown on opening)
+    meter.start()
+    qtbot.wait(IDLE_MS)
     meter.stop()
-    worst = meter.report(
-        f"switching between {len(SCREENS)} screens twice ({time.perf_counter() - started:.1f} s)"
+    floor = meter.worst()[0]
+    switches: list[Switch] = []
+    started = time.perf_counter()
+    for visit in range(1, SWITCH_ROUNDS + 1):
+        for title in titles:
+            meter.start()
+            window.show_screen(title)
+            settled = _settle(qtbot)
+            meter.stop()
+            switches.append(Switch(title, visit, *meter.worst(), settled))
+            if meter.worst()[0] > SWITCH_TARGET_MS:
+                _attribute(meter, [(0.0, 0.0, f"{title} (visit {visit})")], SWITCH_TARGET_MS)
+    worst = max(switches, key=lambda s: s.stall)
+    own = max(switches, key=lambda s: s.attributed)
+    print(
+        f"\nswitching between {len(titles)} screens {SWITCH_ROUNDS} times on {PEOPLE:,} people "
+        f"({time.perf_counter() - started:.0f} s); stall in ms per visit:"
     )
-    _attribute(meter, phases)
-    assert worst < 10 * TARGET_MS
+    for line in _switch_table(switches, titles):
+        print("  " + line)
+    print(
+        f"  longest stall {worst.stall:.0f} ms ({worst.screen}, visit {worst.visit}: {worst.cause}); "
+        f"longest process-attributed {own.attributed:.0f} ms ({own.screen}, visit {own.visit}); "
+        f"idle floor {floor:.0f} ms; goal <= {SWITCH_TARGET_MS:.0f} ms: "
+        f"{own.attributed / SWITCH_TARGET_MS:.2f} x goal"
+    )
+    assert worst.stall < 10 * TARGET_MS  # recorded, not gated: the figures are the result

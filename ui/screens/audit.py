@@ -41,7 +41,7 @@ from planner.services.auth import Actor
 from ui.errors import show_error
 from ui.files import ask_open_path
 from ui.operations import Change, Operation
-from ui.record_model import RecordTableModel
+from ui.record_model import DISPLAY, TOOLTIP, RecordTableModel
 from ui.screens.base import Screen
 from ui.tables import table_view
 
@@ -98,12 +98,8 @@ class AuditTableModel(RecordTableModel):
     def row_of_event(self, event_id: int) -> int | None:
         return next((n for n, r in enumerate(self._records) if r.id == event_id), None)
 
-    def data(self, index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (
-            role == Qt.ItemDataRole.ToolTipRole
-            and index.isValid()
-            and self.columns[index.column()][0] == "changes_json"
-        ):
+    def data(self, index, role: int = DISPLAY) -> Any:
+        if role == TOOLTIP and index.isValid() and self.columns[index.column()][0] == "changes_json":
             return audit_log.pretty_changes(self._records[index.row()].changes_json)
         return super().data(index, role)
 

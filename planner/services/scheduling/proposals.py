@@ -42,9 +42,7 @@ from planner.services.scheduling.views import (
     totals_from_json,
 )
 from solver.callbacks import Progress, ShouldStop
-from solver.schedule.evaluate import load_missions
 from solver.schedule.explain import loading_notes
-from solver.schedule.optimize import solve_schedule
 from solver.schedule.problem import Mission, ScheduleProblem, ScheduleSolution
 
 log = logging.getLogger(__name__)
@@ -111,6 +109,10 @@ def _solve(
     loaded: LoadedProblem, time_limit: float, progress: Progress | None, should_stop: ShouldStop | None
 ) -> tuple[ScheduleSolution, ScheduleSolution]:
     """The scheduler's answer and the best loading of the flights already scheduled."""
+    # the LP solver loads where a proposal is computed, not where stored ones are read (the window)
+    from solver.schedule.evaluate import load_missions
+    from solver.schedule.optimize import solve_schedule
+
     solution = solve_schedule(
         loaded.problem, time_limit=time_limit, progress=progress, should_stop=should_stop, workers=2
     )

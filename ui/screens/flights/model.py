@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from planner.domain.enums import FlightStatus
 from planner.services.flights import FlightRow
-from ui.record_model import RecordTableModel
+from ui.record_model import BACKGROUND, DISPLAY, FOREGROUND, TEXT_ROLES, TOOLTIP, RecordTableModel
 
 LOAD_TARGET = 0.8
 LOW_LOAD = QColor("#fbe3c2")
@@ -21,6 +21,7 @@ FULL_LEG = QColor("#b00020")
 MUTED = QColor("#8a8a8a")
 #: ``data()`` role of the "Load per leg" cell: ``[(text, is_fullest), …]`` one per leg.
 LEG_PARTS_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+_PLANNED = FlightStatus.PLANNED.value
 
 COLUMNS: list[tuple[str, str]] = [
     ("code", "Flight"),
@@ -129,26 +130,25 @@ class FlightsTableModel(RecordTableModel):
             alignments={key: Qt.AlignmentFlag.AlignRight for key in NUMERIC},
         )
 
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < self.rowCount():
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY) -> Any:
+        position = index.row()  # -1 for an invalid index
+        if not 0 <= position < len(self._records):
             return None
         key = self.columns[index.column()][0]
-        row: FlightRow = self.record(index.row())
-        if key == "manifest_status" and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        row: FlightRow = self._records[position]
+        if key == "manifest_status" and role in TEXT_ROLES:
             return _manifest_text(row)
         if key == "legs_text" and role == LEG_PARTS_ROLE:
             return leg_parts(row)
-        if role == Qt.ItemDataRole.ToolTipRole and key in _TOOLTIPS:
+        if role == TOOLTIP and key in _TOOLTIPS:
             return _TOOLTIPS[key](row)
-        if role == Qt.ItemDataRole.ForegroundRole and row.status != FlightStatus.PLANNED.value:
+        if role == FOREGROUND and row.status != _PLANNED:
             return QBrush(MUTED)
         if (
-            role == Qt.ItemDataRole.BackgroundRole
+            role == BACKGROUND
             and key == "load_factor"
             and row.load_factor is not None
-            and row.status == FlightStatus.PLANNED.value
+            and row.status == _PLANNED
         ):
             return QBrush(GOOD_LOAD if row.load_factor >= LOAD_TARGET else LOW_LOAD)
         return super().data(index, role)
