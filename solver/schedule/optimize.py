@@ -254,7 +254,12 @@ class _Generation:
         if self.lp_optimal:
             lp_value = self.master.value()
             flow, aircraft_week, country_week = self.duals()
+        round_seconds = 0.0
         while True:
+            began = time.monotonic()
+            if self.rounds and began + round_seconds > until:
+                self.lp_value = lp_value
+                return False  # another round would overrun: keep the bound of the last one priced
             self.rounds += 1
             rc = self.pricer.price(flow, country_week)
             self.bound = max(self.bound, self._bound(rc, flow, country_week, available))
@@ -279,6 +284,7 @@ class _Generation:
                 return False
             lp_value = self.master.value()
             flow, aircraft_week, country_week = self.duals()
+            round_seconds = time.monotonic() - began
 
     def seed_schedule(self, picked: Sequence[Picked]) -> tuple[dict[int, int], list[Mission]]:
         """Add the greedy's missions to the master, each with its load as its pattern; the column
