@@ -179,8 +179,9 @@ class RowError:
 @dataclass(frozen=True)
 class Column:
     """One field: ``parse`` turns non-empty stripped text into a value (``None``: keep the
-    text); an empty optional field becomes ``None``; ``max_length`` limits the text. A file may
-    leave out an ``optional_column`` altogether (its fields then read as empty)."""
+    text), the same value for the same text (``record_parser`` parses a repeated text once); an
+    empty optional field becomes ``None``; ``max_length`` limits the text. A file may leave out an
+    ``optional_column`` altogether (its fields then read as empty)."""
 
     name: str
     parse: Parser | None = None
@@ -189,43 +190,82 @@ class Column:
     optional_column: bool = False
 
 
+#: What parsing one record returns: the typed values, or ``None`` when a field is invalid.
+RecordParser = Callable[[int, Mapping[str, str], list[RowError]], dict[str, Any] | None]
+
+
+#: Distinct texts per column whose parsed value ``record_parser`` remembers: most columns of a
+#: file repeat a few values (enumerations, countries, dates), which are then parsed once.
+MEMO_LIMIT = 65536
+#: Values shared between records by the memo (immutable ones only).
+_SHAREABLE = frozenset({str, int, float, bool, date, datetime})
+_MISSING = object()
+
+
+def _remembering(parse: Parser) -> Parser:
+    """``parse`` remembering its immutable results by text (failures are never remembered, so a
+    bad value raises its own ``FieldError`` on every record)."""
+    memo: dict[str, Any] = {}
+
+    def run(text: str) -> Any:
+        value = memo.get(text, _MISSING)
+        if value is _MISSING:
+            value = parse(text)
+            if type(value) in _SHAREABLE and len(memo) < MEMO_LIMIT:
+                memo[text] = value
+        return value
+
+    return run
+
+
+def record_parser(columns: Sequence[Column]) -> RecordParser:
+    """``parse_record`` for ``columns`` as one function, for many records: ``parse(line, raw,
+    errors)`` (the columns are looked at once, not once per record)."""
+    specs = tuple(
+        (c.name, _remembering(c.parse) if c.parse else None, c.required, c.max_length) for c in columns
+    )
+
+    def parse(line: int, raw: Mapping[str, str], errors: list[RowError]) -> dict[str, Any] | None:
+        values: dict[str, Any] = {}
+        ok = True
+        check_characters = not "".join(raw.values()).isprintable()  # fast: most records are
+        for name, parse_field, required, max_length in specs:
+            text = raw[name].strip()
+            if check_characters and (bad := refused_character(text)):
+                errors.append(RowError(line, name, f"{bad} is not allowed"))
+                ok = False
+                continue
+            if not text:
+                if required:
+                    errors.append(RowError(line, name, "is required"))
+                    ok = False
+                values[name] = None
+                continue
+            if len(text) > max_length:
+                errors.append(RowError(line, name, f"is {len(text)} characters long (at most {max_length})"))
+                ok = False
+                continue
+            if parse_field is None:
+                values[name] = text
+                continue
+            try:
+                values[name] = parse_field(text)
+            except FieldError as exc:
+                errors.append(RowError(line, name, str(exc)))
+                ok = False
+        return values if ok else None
+
+    return parse
+
+
 def parse_record(
     line: int, raw: Mapping[str, str], columns: Sequence[Column], errors: list[RowError]
 ) -> dict[str, Any] | None:
     """The typed values of record ``line`` (text per column name), or ``None`` when a field is
     invalid; each problem is appended to ``errors`` (control, format and bidi characters such as
     "U+202E RIGHT-TO-LEFT OVERRIDE": ``planner.domain.credentials.refused_character``; required,
-    length, the column's parser)."""
-    values: dict[str, Any] = {}
-    ok = True
-    check_characters = not "".join(raw.values()).isprintable()  # fast: most records are
-    for column in columns:
-        text = raw[column.name].strip()
-        if check_characters and (bad := refused_character(text)):
-            errors.append(RowError(line, column.name, f"{bad} is not allowed"))
-            ok = False
-            continue
-        if not text:
-            if column.required:
-                errors.append(RowError(line, column.name, "is required"))
-                ok = False
-            values[column.name] = None
-            continue
-        if len(text) > column.max_length:
-            errors.append(
-                RowError(line, column.name, f"is {len(text)} characters long (at most {column.max_length})")
-            )
-            ok = False
-            continue
-        if column.parse is None:
-            values[column.name] = text
-            continue
-        try:
-            values[column.name] = column.parse(text)
-        except FieldError as exc:
-            errors.append(RowError(line, column.name, str(exc)))
-            ok = False
-    return values if ok else None
+    length, the column's parser). ``record_parser`` gives the same for many records."""
+    return record_parser(columns)(line, raw, errors)
 
 
 def parse_fields(raw: Mapping[str, str], columns: Sequence[Column]) -> tuple[dict[str, Any], list[str]]:

@@ -157,6 +157,7 @@ def _latin_chars(text: str) -> str:
     return "".join(_latin_char(c) for c in text)
 
 
+@lru_cache(maxsize=65536)  # a roster repeats its family names many times
 def latin_transliteration(text: str, *, family_name: bool = False) -> str:
     """``text`` in upper-case Latin ready for UNOA (see the module doc); may still hold characters
     of scripts without a rule (check with :func:`unoa_problem`). A run of Han characters becomes one
@@ -175,6 +176,7 @@ def latin_transliteration(text: str, *, family_name: bool = False) -> str:
     return _SPACES.sub(" ", "".join(out)).strip()
 
 
+@lru_cache(maxsize=65536)
 def unoa_problem(text: str) -> str | None:
     """The characters of ``text`` that have no UNOA form even after :func:`latin_transliteration`
     (sorted, each once), or ``None`` when ``text`` can be written in UNOA."""

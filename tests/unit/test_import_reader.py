@@ -219,3 +219,33 @@ def test_utf16_lines_ending_in_cr_are_counted() -> None:
     bad = data.replace("BAD".encode("utf-16-le"), b"\x00\xdcA\x00D\x00")  # a lone low surrogate
     decoded = decode(bad)
     assert decoded.encoding == "UTF-16 LE" and [e.line for e in decoded.errors] == [7]
+
+
+def _implausibility_char_by_char(text: str) -> str | None:
+    """The definition ``implausibility`` computes by runs: every CJK character, one at a time."""
+    import re
+
+    from planner.services.imports import reader
+
+    if match := reader._C1_CONTROL.search(text):
+        return f"control character U+{ord(match.group()):04X}"
+    total, beside, example = 0, 0, -1
+    for match in re.finditer(f"[{reader._CJK}]", text):
+        total += 1
+        at = match.start()
+        if (at and reader._LATIN_CHAR.match(text, at - 1)) or reader._LATIN_CHAR.match(text, at + 1):
+            beside += 1
+            example = at if example < 0 else example
+    if beside and beside * reader.CJK_BESIDE_LATIN_RATIO >= total:
+        return f"Han next to Latin letters ({text[max(0, example - 8) : example + 8]!r})"
+    return None
+
+
+def test_implausibility_by_runs_is_the_character_definition() -> None:
+    import random
+
+    rng = random.Random(18)
+    alphabet = "aZé,; 1\n张伟王芳가あ\ue000𠀀"
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 14)))
+        assert implausibility(text) == _implausibility_char_by_char(text), text

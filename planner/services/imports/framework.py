@@ -37,7 +37,7 @@ import sqlalchemy as sa
 
 from planner.domain.enums import Role
 from planner.domain.errors import InvalidInput, PlannerError
-from planner.domain.fields import Column, RowError, parse_record
+from planner.domain.fields import Column, RowError, record_parser
 from planner.domain.wording import plural
 from planner.persistence import audit
 from planner.persistence.uow import UnitOfWork
@@ -290,12 +290,6 @@ class _Preview:
         return tuple(sorted(chosen))
 
 
-def _parse_record(record: reader.Record, columns: Sequence[Column], errors: ErrorSink) -> Row | None:
-    """The record's typed values by ``columns`` (``planner.domain.fields.parse_record``)."""
-    values = parse_record(record.line, record.values, columns, errors.errors)
-    return Row(record.line, values) if values is not None else None
-
-
 @contextmanager
 def bulk_mode(uow: UnitOfWork) -> Iterator[None]:
     """Settings for one big import: the cyclic garbage collector paused (hundreds of thousands of
@@ -437,15 +431,18 @@ def _pipeline(
     rows: list[Row] = []
     seen: dict[Hashable, int] = {}
     count = 0
+    parse = record_parser(columns)  # planner.domain.fields.parse_record, set up once
     for record in records:
         count += 1
         if count % PROGRESS_EVERY == 0:
             stop_if_asked()
             progress(0.05 + 0.55 * record.line / total_lines, f"checking line {record.line:,}")
-        preview.add(record)
-        row = _parse_record(record, columns, errors)
-        if row is None:
+        if count <= PREVIEW_SCAN:
+            preview.add(record)
+        values = parse(record.line, record.values, error_list)
+        if values is None:
             continue
+        row = Row(record.line, values)
         before = len(error_list)
         importer.check_row(row, errors)
         key = importer.unique_key(row)

@@ -94,7 +94,7 @@ _LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\ue000-\uf8ff\uf900-\ufaff\U00020000-\U0003134f"
 _LATIN_CHAR = re.compile(f"[{_LATIN}]")
 _C1_CONTROL = re.compile("[\x80-\x9f]")
-_CJK_CHAR = re.compile(f"[{_CJK}]")
+_CJK_RUN = re.compile(f"[{_CJK}]+")
 _BYTE_CLASSES = bytes(
     ord("a") if chr(b).isascii() and chr(b).isalpha() else ord("n") if b >= 0x80 else ord(".")
     for b in range(256)
@@ -287,12 +287,20 @@ def implausibility(text: str) -> str | None:
     if match := _C1_CONTROL.search(text):
         return f"control character U+{ord(match.group()):04X}"
     total, beside, example = 0, 0, -1
-    for match in _CJK_CHAR.finditer(text):
-        total += 1
-        at = match.start()
-        if (at and _LATIN_CHAR.match(text, at - 1)) or _LATIN_CHAR.match(text, at + 1):
-            beside += 1
-            example = at if example < 0 else example
+    latin_at = _LATIN_CHAR.match
+    # By runs of CJK characters: only a run's first and last characters can touch a Latin letter.
+    for run in _CJK_RUN.finditer(text):
+        start, end = run.span()
+        total += end - start
+        before = start > 0 and latin_at(text, start - 1) is not None
+        after = latin_at(text, end) is not None
+        if end - start == 1:
+            touching = [start] if before or after else []
+        else:
+            touching = [at for at, touches in ((start, before), (end - 1, after)) if touches]
+        if touching:
+            beside += len(touching)
+            example = touching[0] if example < 0 else example
     if beside and beside * CJK_BESIDE_LATIN_RATIO >= total:
         return f"Han next to Latin letters ({text[max(0, example - 8) : example + 8]!r})"
     return None
@@ -458,7 +466,7 @@ class Records:
                 previous_end = reader.line_num
                 continue
             line, previous_end = previous_end + 1, reader.line_num
-            if not any(v.strip() for v in raw):
+            if not "".join(raw).strip():  # every field blank (or only spaces)
                 continue
             if len(raw) != width:
                 self.errors.append(

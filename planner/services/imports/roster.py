@@ -84,7 +84,9 @@ class RosterImporter(Importer):
     writes = ("person",)
 
     def load(self) -> None:
-        facilities = self.session.execute(sa.select(Facility.code, Facility.id)).all()
+        self.today = date.today()
+        connection = self.session.connection()  # Core rows: no ORM work per row
+        facilities = connection.execute(sa.select(Facility.code, Facility.id)).all()
         self.facility_ids: dict[str, int] = {code: fid for code, fid in facilities}
         facility_codes = {fid: code for code, fid in facilities}
         table = Person.__table__
@@ -92,7 +94,7 @@ class RosterImporter(Importer):
         query = sa.select(table.c.id, table.c.version, table.c.facility_id, *columns)
         #: case number -> (id, version, comparable fields)
         self.existing: dict[str, tuple[int, int, dict[str, Any]]] = {}
-        for row in self.session.execute(query).mappings():
+        for row in connection.execute(query).mappings():
             values = {name: row[name] for name in PERSON_FIELDS if name != "facility_code"}
             values["facility_code"] = facility_codes.get(row["facility_id"])
             self.existing[row["case_number"]] = (row["id"], row["version"], values)
@@ -129,7 +131,7 @@ class RosterImporter(Importer):
 
     def check_row(self, row: Row, errors: ErrorSink) -> None:
         v = row.values
-        if v["date_of_birth"] > date.today():
+        if v["date_of_birth"] > self.today:
             errors.add(row.line, "date_of_birth", f"{v['date_of_birth']} is in the future")
         if v["order_date"] is not None and v["order_date"] < v["date_of_birth"]:
             errors.add(
@@ -223,17 +225,18 @@ class RosterImporter(Importer):
         self.details = {"people_created": len(self.inserts), "people_updated": len(self.updates)}
         return outcomes
 
-    def _db_values(self, values: dict[str, Any]) -> dict[str, Any]:
-        out = {k: v for k, v in values.items() if k != "facility_code"}
-        code = values["facility_code"]
+    def _db_values(self, values: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+        """``values`` as the person table's columns (the facility by id), then ``extra``."""
+        out = dict(values)
+        code = out.pop("facility_code")
         out["facility_id"] = self.facility_ids[code] if code is not None else None
+        out.update(extra)
         return out
 
     def apply(self, progress: Progress, should_stop: ShouldStop) -> None:
         now = utc_now()
-        inserts = [
-            {**self._db_values(v), "created_at": now, "updated_at": now, "version": 1} for v in self.inserts
-        ]
+        created = {"created_at": now, "updated_at": now, "version": 1}
+        inserts = [self._db_values(v, created) for v in self.inserts]
         self.execute_batches(
             lambda batch: bulk_insert(self.session, Person.__table__, batch),
             inserts,
@@ -242,7 +245,7 @@ class RosterImporter(Importer):
             "adding people",
         )
         updates = [
-            {**self._db_values(v), "id": pid, "version": version + 1, "updated_at": now}
+            self._db_values(v, {"id": pid, "version": version + 1, "updated_at": now})
             for pid, version, v, _changes in self.updates
         ]
         self.execute_batches(

@@ -74,7 +74,7 @@ class VerificationImporter(Importer):
     writes = ("travel_document", "nationality_verification", "request_item", "request_batch")
 
     def load(self) -> None:
-        s = self.session
+        s = self.session.connection()  # Core rows: no ORM work per row
         #: case number -> (person id, family name, date of birth)
         self.people: dict[str, tuple[int, str, date]] = {
             case: (pid, family, dob)
@@ -112,13 +112,29 @@ class VerificationImporter(Importer):
             self.documents[(pid, doc_type, number, country)] = (did, version, issued, expires)
             self.document_holders.setdefault((doc_type, number, country), set()).add(pid)
         self.today = date.today()
-        self.responses = Responses.load(s)
+        self.responses = Responses.load(self.session)
+        self._reference_like: dict[str, bool] = {}
+        self._answers: dict[int, Answer] = {}
 
     def _answer(self, row: Row) -> Answer | None:
-        """The row as an answer to a request batch, or None when its reference is a free one."""
+        """The row as an answer to a request batch, or None when its reference is a free one
+        (worked out once per row and reference: the checks and the plan ask again)."""
         v = row.values
-        if not v["reference"] or not looks_like_reference(v["reference"]):
+        reference = v["reference"]
+        if not reference:
             return None
+        like = self._reference_like.get(reference)
+        if like is None:
+            like = self._reference_like[reference] = looks_like_reference(reference)
+        if not like:
+            return None
+        answer = self._answers.get(row.line)
+        if answer is None:
+            answer = self._answers[row.line] = self._new_answer(row)
+        return answer
+
+    def _new_answer(self, row: Row) -> Answer:
+        v = row.values
         person = self.people.get(v["case_number"])
         pid = person[0] if person is not None else None
         key = (pid, v["nationality"], v["result"], v["verified_on"], v["reference"])
@@ -191,8 +207,8 @@ class VerificationImporter(Importer):
                     "family_name",
                     f"{f.show(v['family_name'])} does not match the roster's {f.show(family)} for {case}",
                 )
-            results = self.results_by_day.get((pid, v["nationality"], v["verified_on"]), set())
-            other = sorted(results - {v["result"]})
+            results = self.results_by_day.get((pid, v["nationality"], v["verified_on"]))
+            other = sorted(results - {v["result"]}) if results else []
             if other:
                 errors.add(
                     line,
@@ -214,9 +230,9 @@ class VerificationImporter(Importer):
                 errors.add(line, "document_expires", f"{expires} is not after the issue date {issued}")
             if person is not None and v["document_type"] and v["document_number"]:
                 holders = self.document_holders.get(
-                    (v["document_type"], v["document_number"], v["nationality"]), set()
+                    (v["document_type"], v["document_number"], v["nationality"])
                 )
-                if holders - {person[0]}:
+                if holders and holders - {person[0]}:
                     errors.add(
                         line,
                         "document_number",
