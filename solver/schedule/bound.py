@@ -176,12 +176,6 @@ class SeatRelaxation:
     slot_price: dict[tuple[str, int], float] = field(default_factory=dict)
 
 
-def seat_bound(problem: ScheduleProblem, routes: RouteSet) -> float | None:
-    """The seat relaxation's optimum (module docstring), or None when the LP solver fails."""
-    relaxation = seat_relaxation(problem, routes)
-    return None if relaxation is None else relaxation.value
-
-
 def seat_relaxation(problem: ScheduleProblem, routes: RouteSet) -> SeatRelaxation | None:
     """The seat relaxation solved (module docstring), or None when the LP solver fails."""
     from ortools.linear_solver import pywraplp  # type: ignore[import-untyped,attr-defined,unused-ignore]
